@@ -1,0 +1,38 @@
+# Two commands on a fresh machine:  make run  (the service on the embedded database)  and  make test.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+
+.PHONY: setup run serve test lint bench clean-db
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+setup: $(STAMP)
+
+# Migrate, ingest seeds/, cluster, print the summary and the editor's login, then serve on :8000.
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py quickstart seeds/
+	$(PY) manage.py runserver 127.0.0.1:8000 --noreload
+
+serve: setup
+	$(PY) manage.py runserver 127.0.0.1:8000 --noreload
+
+test: setup
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: setup
+	$(PY) -m claims.bench_embedding
+
+clean-db:
+	rm -rf var/pgdata

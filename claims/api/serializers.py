@@ -1,0 +1,88 @@
+"""Read-only representations. No logic here: the services compute, these only shape."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from claims.models import Claim, Cluster
+from sources.models import Source
+
+
+class QuantitySerializer(serializers.Serializer):
+    value = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    qualifier = serializers.CharField()
+    unit = serializers.CharField(allow_null=True)
+    raw = serializers.CharField()
+    kind = serializers.CharField(required=False)
+
+
+class SourceBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["id", "title", "url", "publisher", "published_at", "language"]
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    claim_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Source
+        fields = ["id", "title", "url", "publisher", "published_at", "language", "status", "claim_count"]
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    source = SourceBriefSerializer(read_only=True)
+    quantity = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "source",
+            "text",
+            "start",
+            "end",
+            "language",
+            "claimant",
+            "subject",
+            "polarity",
+            "quantity",
+            "cluster",
+            "checkworthiness",
+            "reasons",
+        ]
+
+    @extend_schema_field(QuantitySerializer(allow_null=True))
+    def get_quantity(self, claim: Claim) -> dict | None:
+        return claim.quantity
+
+
+class ConflictSerializer(serializers.Serializer):
+    claims = serializers.ListField(child=serializers.IntegerField(), min_length=2, max_length=2)
+    reason = serializers.CharField()
+
+
+class ClusterSerializer(serializers.ModelSerializer):
+    conflicts = ConflictSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Cluster
+        fields = [
+            "id",
+            "label",
+            "status",
+            "status_reason",
+            "source_count",
+            "claim_count",
+            "languages",
+            "conflicts",
+            "updated_at",
+        ]
+
+
+class ClusterDetailSerializer(ClusterSerializer):
+    claims = ClaimSerializer(many=True, read_only=True)
+
+    class Meta(ClusterSerializer.Meta):
+        fields = [*ClusterSerializer.Meta.fields, "claims"]

@@ -1,0 +1,62 @@
+"""Read-only JSON API, open to anonymous readers."""
+
+from django.db.models import Count, Prefetch
+from django_filters import rest_framework as filters
+from rest_framework import viewsets
+
+from claims.api import serializers
+from claims.choices import ClusterStatus
+from claims.models import Claim, Cluster
+from sources.models import Source
+
+
+class SourceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Articles the service has read."""
+
+    serializer_class = serializers.SourceSerializer
+    queryset = Source.objects.annotate(claim_count=Count("claims")).order_by("id")
+    filterset_fields = ["status", "language", "publisher"]
+
+
+class ClaimFilter(filters.FilterSet):
+    cluster = filters.NumberFilter(field_name="cluster_id")
+    source = filters.NumberFilter(field_name="source_id")
+
+    class Meta:
+        model = Claim
+        fields = ["cluster", "source", "language", "polarity"]
+
+
+class ClaimViewSet(viewsets.ReadOnlyModelViewSet):
+    """Check-worthy statements with their exact spans and normalised quantities."""
+
+    serializer_class = serializers.ClaimSerializer
+    queryset = Claim.objects.select_related("source").defer("embedding", "source__text").order_by("id")
+    filterset_class = ClaimFilter
+
+
+class ClusterFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=ClusterStatus.choices)
+
+    class Meta:
+        model = Cluster
+        fields = ["status"]
+
+
+class ClusterViewSet(viewsets.ReadOnlyModelViewSet):
+    """Claims grouped across sources and languages, with a status and its reason."""
+
+    queryset = Cluster.objects.order_by("id")
+    filterset_class = ClusterFilter
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "retrieve":
+            claims = Claim.objects.select_related("source").defer("embedding", "source__text").order_by("id")
+            queryset = queryset.prefetch_related(Prefetch("claims", queryset=claims))
+        return queryset
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.ClusterDetailSerializer
+        return serializers.ClusterSerializer

@@ -1,0 +1,38 @@
+"""Every set of choices the service stores, in one place."""
+
+from django.db import models
+
+
+class Language(models.TextChoices):
+    ARABIC = "ar", "Arabic"
+    ENGLISH = "en", "English"
+    MIXED = "mixed", "Mixed"
+    OTHER = "other", "Other"
+
+
+class SourceStatus(models.TextChoices):
+    PENDING = "pending", "Pending"  # stored, not yet processed
+    PROCESSING = "processing", "Processing"
+    PROCESSED = "processed", "Processed"
+    FAILED = "failed", "Failed"
+
+
+class ClusterStatus(models.TextChoices):
+    SINGLE_SOURCE = "single_source", "Single source"
+    AGREEMENT = "agreement", "Agreement"
+    CONTRADICTION = "contradiction", "Contradiction"
+
+
+class Polarity(models.TextChoices):
+    POSITIVE = "positive", "Positive"
+    NEGATIVE = "negative", "Negative"
+
+
+class Qualifier(models.TextChoices):
+    EXACT = "exact", "Exact"
+    ABOUT = "about", "About"
+    MORE_THAN = "more_than", "More than"
+    AT_LEAST = "at_least", "At least"
+    LESS_THAN = "less_than", "Less than"
+    AT_MOST = "at_most", "At most"
+    RANGE = "range", "Range"

@@ -1,0 +1,166 @@
+"""Cross-script keys for the thing a claim is about, so "واتساب" and "WhatsApp" compare equal.
+
+Two layers: a small alias table for names whose spellings differ beyond transliteration, and a
+consonant skeleton that maps Arabic and Latin spellings of one name to one key
+("تيليجرام", "تلغرام", "Telegram" -> "tlgrm"). Pure Python; no Django.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from itertools import pairwise
+
+# Canonical key -> spellings (compared after normalisation). Only names the skeleton gets wrong
+# or that have several unrelated spellings need to be here.
+ALIASES: dict[str, tuple[str, ...]] = {
+    # "Meta-run messenger" is how English reports refer to WhatsApp, not to Meta itself.
+    "whatsapp": ("واتساب", "واتس اب", "واتس آب", "whatsapp", "whats app", "meta-run messenger"),
+    "telegram": ("تيليجرام", "تلغرام", "تليغرام", "تليجرام", "تيليغرام", "telegram"),
+    "max": ("ماكس", "max", "max messenger"),
+    "meta": ("ميتا", "meta"),
+    "facebook": ("فيسبوك", "فيس بوك", "facebook"),
+    "instagram": ("إنستجرام", "انستجرام", "انستغرام", "إنستغرام", "instagram"),
+    "signal": ("سيجنال", "signal"),
+    "kremlin": ("الكرملين", "كرملين", "kremlin"),
+    "russia": ("روسيا", "russia", "russian", "russians", "موسكو", "moscow", "الروسيه", "روسي", "الروسي"),
+    "usa": ("الولايات المتحده", "امريكا", "الامريكيه", "united states", "us", "u.s.", "america", "american"),
+    "ukraine": ("اوكرانيا", "لاوكرانيا", "ukraine"),
+    "iran": ("ايران", "iran"),
+    "france": ("فرنسا", "france"),
+}
+
+# Places locate a claim ("100 million users in Russia") rather than say whose figure it is, so
+# they are weak subjects: matching looks past them for the actor or product.
+PLACES = frozenset({"russia", "usa", "ukraine", "iran", "france"})
+
+# Generic head nouns that precede a name ("تطبيق ماكس", "the Max app") and say nothing about which.
+_GENERIC = {
+    "تطبيق",
+    "شركة",
+    "منصة",
+    "خدمة",
+    "موقع",
+    "الشركة",
+    "التطبيق",
+    "المنصة",
+    "الخدمة",
+    "app",
+    "application",
+    "company",
+    "platform",
+    "service",
+    "messenger",
+    "the",
+    "a",
+    "an",
+    "its",
+}
+
+_AR_PREFIXES = ("وال", "بال", "لل", "ال", "و", "ب", "ل")
+_DIACRITICS = re.compile("[\u064b-\u065f\u0670\u0640]")
+_ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
+
+# Arabic letters -> Latin consonant classes; vowels-as-letters (ا و ي) and gutturals vanish,
+# as they do in the Latin spelling's skeleton below.
+_AR_SKELETON = {
+    "ب": "b",
+    "ت": "t",
+    "ث": "t",
+    "ج": "g",
+    "د": "d",
+    "ذ": "d",
+    "ر": "r",
+    "ز": "z",
+    "س": "s",
+    "ش": "s",
+    "ص": "s",
+    "ض": "d",
+    "ط": "t",
+    "ظ": "z",
+    "غ": "g",
+    "ف": "f",
+    "ق": "k",
+    "ك": "k",
+    "ل": "l",
+    "م": "m",
+    "ن": "n",
+    "پ": "b",
+    "چ": "g",
+    "ڤ": "f",
+    "گ": "g",
+}
+_LATIN_SKELETON = {"p": "b", "v": "f", "j": "g", "c": "k", "q": "k", "x": "ks", "th": "t", "w": "", "h": ""}
+
+
+def normalise(text: str) -> str:
+    """Lower-case, strip Arabic diacritics and tatweel, unify alef/ya/ta-marbuta forms."""
+    text = unicodedata.normalize("NFKC", text)
+    return _DIACRITICS.sub("", text).translate(_ALEF).lower().strip()
+
+
+_ALIAS_INDEX = {normalise(spelling): key for key, spellings in ALIASES.items() for spelling in spellings}
+
+
+def skeleton(word: str) -> str:
+    """Consonant skeleton shared by Arabic and Latin spellings of one name."""
+    word = normalise(word)
+    if re.search("[\u0600-\u06ff]", word):
+        out = [_AR_SKELETON.get(ch, "") for ch in word]
+    else:
+        word = re.sub("[^a-z]", "", word)
+        word = word.replace("th", "t")
+        out = [_LATIN_SKELETON.get(ch, "" if ch in "aeiouy" else ch) for ch in word]
+    collapsed: list[str] = []
+    for part in "".join(out):
+        if not collapsed or collapsed[-1] != part:
+            collapsed.append(part)
+    return "".join(collapsed)
+
+
+def _strip_prefix(token: str) -> list[str]:
+    """A token and its forms without Arabic clitics (و، ب، ل، ال), longest first."""
+    forms = [token]
+    for prefix in _AR_PREFIXES:
+        if token.startswith(prefix) and len(token) - len(prefix) >= 3:
+            forms.append(token[len(prefix) :])
+    return forms
+
+
+def entity_key(name: str | None) -> str | None:
+    """The canonical key of a subject string, or None when it names nothing recognisable."""
+    if not name:
+        return None
+    norm = normalise(name)
+    if norm in _ALIAS_INDEX:
+        return _ALIAS_INDEX[norm]
+    tokens = [t for t in re.findall(r"[\w\-]+", norm) if t not in _GENERIC]
+    # Two-word names first ("واتس اب"), then single words with and without clitics.
+    for first, second in pairwise(tokens):
+        if f"{first} {second}" in _ALIAS_INDEX:
+            return _ALIAS_INDEX[f"{first} {second}"]
+    for token in tokens:
+        for form in _strip_prefix(token):
+            if form in _ALIAS_INDEX:
+                return _ALIAS_INDEX[form]
+    if not tokens:
+        return None
+    key = skeleton(tokens[0])
+    return f"~{key}" if len(key) >= 3 else None
+
+
+def mentioned_entities(text: str) -> list[str]:
+    """Keys of the alias-table entities mentioned anywhere in `text`, in order of appearance."""
+    found: list[tuple[int, str]] = []
+    norm = normalise(text)
+    for token_match in re.finditer(r"[\w\-]+", norm):
+        for form in _strip_prefix(token_match.group()):
+            key = _ALIAS_INDEX.get(form)
+            if key:
+                found.append((token_match.start(), key))
+                break
+    seen: list[str] = []
+    for _, key in sorted(found):
+        if key not in seen:
+            seen.append(key)
+    return seen

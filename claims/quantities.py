@@ -1,0 +1,1449 @@
+"""Quantity parsing for Arabic and English news text (pure, regex only).
+
+``find_quantities(text)`` returns :class:`Quantity` objects whose ``start``/``end``
+index the ORIGINAL text (``text[start:end] == raw``).  Matching runs on the
+normalised form from :mod:`claims.textnorm` and is mapped back.
+
+Conventions
+-----------
+* ``value`` is the point value.  For ``qualifier == "range"`` (explicit ranges
+  such as "between 2015 and 2021" and vague amounts such as "مئات",
+  "millions of") ``value`` is ``None``: a midpoint would be an invented figure
+  and would make naive value comparisons report false contradictions.  Use
+  ``low``/``high`` for ranges.
+* Percentages keep their surface value (18.2% -> 18.2, unit ``"percent"``).
+* Hedges give an interval: exact -> [v, v]; more_than/at_least -> [v, None];
+  less_than/at_most -> [None, v]; about -> [v*(1-ABOUT_TOLERANCE), v*(1+ABOUT_TOLERANCE)].
+* Years ("2015", "عام 2014", "فبراير 2022") are ``kind="year"``, unit ``"year"``;
+  full dates with a day ("18 نوفمبر 2015") are ``kind="date"`` with the year as
+  value; a day+month without year is ``kind="date"`` with value ``None``.
+* Durations ("ثلاث سنوات", "24 ساعة", "عامين") are ``kind="duration"``;
+  physical measures ("200 كيلومتر", "5 tons") ``kind="dimension"``; money
+  ("$5bn", "10 دولارات") ``kind="money"`` with an ISO-ish currency unit;
+  proportions below one ("نصف", "three quarters", "3/4") ``kind="fraction"``.
+* Negative numbers keep their sign ("-5"); numbers inside URLs are ignored;
+  dotted sequences ("192.168.1.2") are separate integers.
+* ``raw`` covers the hedge (without a leading clitic such as "ل" in
+  "لأكثر"), the number, its scale word, a percent/currency marker and the
+  counted noun.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from claims.textnorm import NormalizedText, normalize, normalize_with_map
+
+__all__ = [
+    "ABOUT_TOLERANCE",
+    "KINDS",
+    "QUALIFIERS",
+    "Quantity",
+    "find_quantities",
+    "parse_number",
+]
+
+QUALIFIERS = ("exact", "about", "more_than", "at_least", "less_than", "at_most", "range")
+KINDS = ("count", "percent", "year", "date", "duration", "money", "dimension", "fraction", "ordinal")
+ABOUT_TOLERANCE = 0.1
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One quantity mention. See the module docstring for the conventions."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+    qualifier: str
+    unit: str | None
+    raw: str
+    start: int
+    end: int
+    kind: str
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable view (offsets are left out on purpose: they are
+        only meaningful relative to the text they came from)."""
+        return {
+            "value": self.value,
+            "low": self.low,
+            "high": self.high,
+            "qualifier": self.qualifier,
+            "unit": self.unit,
+            "raw": self.raw,
+            "kind": self.kind,
+        }
+
+
+# ---------------------------------------------------------------------------
+# Vocabulary.  Arabic entries are written naturally and normalised at import
+# so that the tables read like the text they match.
+
+
+def _n(s: str) -> str:
+    return normalize(s).lower()
+
+
+def _alt(phrases: list[str] | set[str] | tuple[str, ...]) -> str:
+    """Regex alternation of normalised phrases, longest first, spaces -> \\s+."""
+    uniq = sorted({_n(p) for p in phrases}, key=len, reverse=True)
+    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in uniq)
+
+
+# Arabic proclitics (و ف ب ل ك, article) that may be glued to a word.
+_AR_PFX = r"(?:وبال|وال|بال|فال|كال|لل|ال|وب|ول|فب|فل|وك|[وفبلك])?"
+_WB = r"(?<![^\W_])"  # not preceded by a letter/digit
+_WE = r"(?![^\W_])"  # not followed by a letter/digit
+
+# --- number words ------------------------------------------------------------
+# kinds: "n" plain value (summed), "h" hundred multiplier, "s" scale
+# (thousand/million...), "ps" plural scale (only valid after a number).
+_WORDS: dict[str, tuple[str, float]] = {}
+
+
+def _add_words(kind: str, table: dict[str, float]) -> None:
+    for k, v in table.items():
+        _WORDS[_n(k)] = (kind, v)
+
+
+_add_words(
+    "n",
+    {
+        "صفر": 0,
+        "واحد": 1,
+        "واحدة": 1,
+        "أحد": 1,
+        "إحدى": 1,
+        "اثنان": 2,
+        "اثنين": 2,
+        "اثنتان": 2,
+        "اثنتين": 2,
+        "اثنا": 2,
+        "اثني": 2,
+        "اثنتا": 2,
+        "اثنتي": 2,
+        "ثلاث": 3,
+        "ثلاثة": 3,
+        "أربع": 4,
+        "أربعة": 4,
+        "خمس": 5,
+        "خمسة": 5,
+        "ست": 6,
+        "ستة": 6,
+        "سبع": 7,
+        "سبعة": 7,
+        "ثمان": 8,
+        "ثماني": 8,
+        "ثمانية": 8,
+        "تسع": 9,
+        "تسعة": 9,
+        "عشر": 10,
+        "عشرة": 10,
+        "عشرون": 20,
+        "عشرين": 20,
+        "ثلاثون": 30,
+        "ثلاثين": 30,
+        "أربعون": 40,
+        "أربعين": 40,
+        "خمسون": 50,
+        "خمسين": 50,
+        "ستون": 60,
+        "ستين": 60,
+        "سبعون": 70,
+        "سبعين": 70,
+        "ثمانون": 80,
+        "ثمانين": 80,
+        "تسعون": 90,
+        "تسعين": 90,
+        "مئتان": 200,
+        "مئتين": 200,
+        "مائتان": 200,
+        "مائتين": 200,
+        "مئتا": 200,
+        "مئتي": 200,
+        "مائتا": 200,
+        "مائتي": 200,
+        "ثلاثمئة": 300,
+        "ثلاثمائة": 300,
+        "أربعمئة": 400,
+        "أربعمائة": 400,
+        "خمسمئة": 500,
+        "خمسمائة": 500,
+        "ستمئة": 600,
+        "ستمائة": 600,
+        "سبعمئة": 700,
+        "سبعمائة": 700,
+        "ثمانمئة": 800,
+        "ثمانمائة": 800,
+        "ثمانيمئة": 800,
+        "ثمانيمائة": 800,
+        "تسعمئة": 900,
+        "تسعمائة": 900,
+        "ألفان": 2000,
+        "ألفين": 2000,
+        "ألفي": 2000,
+        "مليونان": 2e6,
+        "مليونين": 2e6,
+        "ملياران": 2e9,
+        "مليارين": 2e9,
+        # English
+        "zero": 0,
+        "one": 1,
+        "two": 2,
+        "three": 3,
+        "four": 4,
+        "five": 5,
+        "six": 6,
+        "seven": 7,
+        "eight": 8,
+        "nine": 9,
+        "ten": 10,
+        "eleven": 11,
+        "twelve": 12,
+        "thirteen": 13,
+        "fourteen": 14,
+        "fifteen": 15,
+        "sixteen": 16,
+        "seventeen": 17,
+        "eighteen": 18,
+        "nineteen": 19,
+        "twenty": 20,
+        "thirty": 30,
+        "forty": 40,
+        "fifty": 50,
+        "sixty": 60,
+        "seventy": 70,
+        "eighty": 80,
+        "ninety": 90,
+    },
+)
+_add_words(
+    "h",
+    {
+        "مئة": 100,
+        "مائة": 100,
+        "hundred": 100,
+        "dozen": 12,
+        "دزينة": 12,
+        "دزينات": 12,
+        "دستة": 12,
+        "دستات": 12,
+    },
+)
+# fractions: "f" adds a part ("واحد ونصف", "مليون ونصف"), "fd" is a plural
+# denominator that divides what precedes it ("ثلاثة أرباع", "two thirds")
+_add_words(
+    "f",
+    {
+        "نصف": 0.5,
+        "ثلث": 1 / 3,
+        "ربع": 0.25,
+        "ثلثا": 2 / 3,
+        "ثلثي": 2 / 3,
+        "ثلثان": 2 / 3,
+        "ثلثين": 2 / 3,
+        "half": 0.5,
+        "quarter": 0.25,
+    },
+)
+_add_words(
+    "fd",
+    {
+        "أثلاث": 1 / 3,
+        "أرباع": 1 / 4,
+        "أخماس": 1 / 5,
+        "أسداس": 1 / 6,
+        "أسباع": 1 / 7,
+        "أثمان": 1 / 8,
+        "أتساع": 1 / 9,
+        "أعشار": 1 / 10,
+        "thirds": 1 / 3,
+        "quarters": 1 / 4,
+        "fifths": 1 / 5,
+        "sixths": 1 / 6,
+        "sevenths": 1 / 7,
+        "eighths": 1 / 8,
+        "ninths": 1 / 9,
+        "tenths": 1 / 10,
+    },
+)
+_add_words(
+    "s",
+    {
+        "ألف": 1e3,
+        "ألفا": 1e3,
+        "مليون": 1e6,
+        "مليونا": 1e6,
+        "مليار": 1e9,
+        "مليارا": 1e9,
+        "بليون": 1e9,
+        "تريليون": 1e12,
+        "ترليون": 1e12,
+        "thousand": 1e3,
+        "million": 1e6,
+        "billion": 1e9,
+        "trillion": 1e12,
+    },
+)
+_add_words(
+    "ps",
+    {
+        "آلاف": 1e3,
+        "ملايين": 1e6,
+        "مليارات": 1e9,
+        "تريليونات": 1e12,
+        "thousands": 1e3,
+        "millions": 1e6,
+        "billions": 1e9,
+        "trillions": 1e12,
+    },
+)
+# words that only count inside a compound ("أحد عشر"), never alone ("أحد مواقع")
+_ONLY_IN_COMPOUND = {_n("أحد"), _n("إحدى"), _n("اثنا"), _n("اثني"), _n("اثنتا"), _n("اثنتي")}
+# surface forms that look like clitic+number word but are something else
+_WORD_BLACKLIST = {_n("لست"), _n("لستم"), _n("وست"), _n("الست"), _n("بست")}
+
+_AR_WORD_ALT = _alt([w for w in _WORDS if not w.isascii()])
+_EN_WORD_ALT = _alt([w for w in _WORDS if w.isascii()])
+_WORD = (
+    rf"(?:{_AR_PFX}(?:{_AR_WORD_ALT})"
+    rf"|(?:an?\s+(?=hundred|thousand|million|billion|dozen|half|quarter))?(?:{_EN_WORD_ALT}))"
+)
+_PCT_AHEAD = r"(?!\s*(?:(?:في|فى)\s*|ب)?الما?ئه)"  # "ثلاثين بالمئة" is a percent, not 30*100
+_WORDSEQ = (
+    rf"{_WB}(?!(?:(?:في|فى)\s*|ب)?الما?ئه){_WORD}{_WE}"
+    rf"(?:{_PCT_AHEAD}(?:\s+and\s+(?:an?\s+)?|\s+و\s*|\s*-\s*|\s+){_WORD}{_WE})*"
+)
+
+# --- digits + scale ----------------------------------------------------------
+_SCALE_AFTER_DIGITS = {
+    **{k: v for k, (kind, v) in _WORDS.items() if kind in ("s", "ps")},
+    "bn": 1e9,
+    "mn": 1e6,
+    "mln": 1e6,
+    "tn": 1e12,
+    **{k: v for k, (kind, v) in _WORDS.items() if kind == "h"},
+    "dozens": 12,
+}
+_DIGITS = (
+    r"(?P<neg>(?<![^\s(])-(?=\d))?"  # a sign only at a word start: "-5", not "2015-2021"
+    r"(?<![A-Za-z\d])(?<![A-Za-z]-)(?<!\d[.,،])"
+    r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![,،]\d)"  # 1,000,000.5
+    r"|\d{1,3}(?:،\d{3})+"  # ١،٢٣٤،٥٦٧ (Arabic comma as thousands separator)
+    r"|\d{1,3}(?: \d{3}){2,}"  # 1 234 567
+    r"|\d+,(?:\d{1,2}|\d{4,})(?![\d,])"  # decimal comma: ٤,٨ / ٠,٢٣٤٥٦
+    r"|\d+(?:\.\d+)?"
+    r"|(?<![\d.])\.\d+)"  # .25
+    r"(?![\d])"
+)
+_FRACTION = r"(?<![\d/.,])(?:(?P<fw>\d+)\s+)?(?P<fn>\d{1,2})/(?P<fd>\d{1,3})(?![\d/])"
+_DOTTED_RE = re.compile(r"(?<![\d.])\d+(?:\.\d+){2,}(?![\d])")
+_ATTACHED_SCALE = {"k": 1e3, "m": 1e6, "bn": 1e9, "b": 1e9, "mn": 1e6, "tn": 1e12}
+_SCALE_RE = rf"(?:(?<=\d)(?:bn|mn|tn|m|k|b)(?![A-Za-z])|\s*(?:{_alt(list(_SCALE_AFTER_DIGITS))}){_WE})"
+
+# --- vague amounts -----------------------------------------------------------
+# base -> (low multiplier, high multiplier): "مئات" = [100, 999]
+_VAGUE_BASE: dict[str, tuple[float, float]] = {}
+for _k, _v in {
+    "عشرات": (10, 99),
+    "مئات": (100, 999),
+    "آلاف": (1e3, 9999),
+    "ملايين": (1e6, 1e7 - 1),
+    "مليارات": (1e9, 1e10 - 1),
+    "بضع": (3, 9),
+    "بضعة": (3, 9),
+    "tens": (10, 99),
+    "dozens": (24, 99),
+    "scores": (40, 99),
+    "hundreds": (100, 999),
+    "thousands": (1e3, 9999),
+    "millions": (1e6, 1e7 - 1),
+    "billions": (1e9, 1e10 - 1),
+    "several": (3, 9),
+    "a few": (3, 9),
+    "few": (3, 9),
+}.items():
+    _VAGUE_BASE[_n(_k)] = _v
+_VAGUE_SCALE = {
+    _n(k): v
+    for k, v in {
+        "آلاف": 1e3,
+        "الآلاف": 1e3,
+        "ملايين": 1e6,
+        "الملايين": 1e6,
+        "مليارات": 1e9,
+        "المليارات": 1e9,
+        "ألف": 1e3,
+        "مليون": 1e6,
+        "مليار": 1e9,
+        "thousands": 1e3,
+        "millions": 1e6,
+        "billions": 1e9,
+        "thousand": 1e3,
+        "million": 1e6,
+        "billion": 1e9,
+        "hundred": 100,
+        "hundreds": 100,
+    }.items()
+}
+_AR_VAGUE_A = _alt([k for k in _VAGUE_BASE if not k.isascii()])
+_EN_VAGUE_A = _alt(["tens", "dozens", "scores", "hundreds", "thousands", "millions", "billions"])
+_EN_FEW = _alt(["several", "a few", "few"])
+_VAGUE = (
+    rf"(?:{_WB}{_AR_PFX}(?P<va>{_AR_VAGUE_A}){_WE}"
+    rf"(?:\s+(?:من\s+)?(?P<vb>{_alt(['الآلاف', 'آلاف', 'الملايين', 'ملايين', 'المليارات', 'مليارات'])}){_WE})?"
+    rf"|{_WB}(?P<vc>{_EN_VAGUE_A}){_WE}(?:\s+of\s+(?P<vd>thousands|millions|billions){_WE})?"
+    rf"|{_WB}(?P<ve>{_EN_FEW})\s+(?P<vf>hundred|thousand|million|billion){_WE})"
+)
+
+# --- duals that are a quantity on their own ("عامين" = two years) ------------
+_DUALS: dict[str, tuple[float, str]] = {}
+for _k, _v in {
+    "عامين": (2, "years"),
+    "عامان": (2, "years"),
+    "سنتين": (2, "years"),
+    "سنتان": (2, "years"),
+    "شهرين": (2, "months"),
+    "شهران": (2, "months"),
+    "يومين": (2, "days"),
+    "يومان": (2, "days"),
+    "ساعتين": (2, "hours"),
+    "ساعتان": (2, "hours"),
+    "أسبوعين": (2, "weeks"),
+    "أسبوعان": (2, "weeks"),
+    "دقيقتين": (2, "minutes"),
+    "مرتين": (2, "times"),
+    "مرتان": (2, "times"),
+    "twice": (2, "times"),
+}.items():
+    _DUALS[_n(_k)] = _v
+_DUAL = rf"{_WB}{_AR_PFX}(?P<dual>{_alt(list(_DUALS))}){_WE}"
+
+_CORE_RE = re.compile(
+    rf"(?P<frac>{_FRACTION})|(?P<dig>{_DIGITS})(?P<scl>{_SCALE_RE})?|(?P<vague>{_VAGUE})|(?P<wrd>{_WORDSEQ})|{_DUAL}",
+    re.IGNORECASE,
+)
+
+# --- hedges ------------------------------------------------------------------
+_PRE_HEDGES: dict[str, list[str]] = {
+    "more_than": [
+        "أكثر من",
+        "ما يزيد على",
+        "ما يزيد عن",
+        "يزيد على",
+        "يزيد عن",
+        "تزيد على",
+        "تزيد عن",
+        "ما يربو على",
+        "ما يربو عن",
+        "يربو على",
+        "أزيد من",
+        "ما يفوق",
+        "يفوق",
+        "تفوق",
+        "يتجاوز",
+        "تتجاوز",
+        "تجاوز",
+        "تجاوزت",
+        "أكبر من",
+        "فوق",
+        "أعلى من",
+        "more than",
+        "over",
+        "above",
+        "upwards of",
+        "in excess of",
+        "exceeding",
+        "greater than",
+        "larger than",
+        "higher than",
+        "well over",
+        "just over",
+    ],
+    "at_least": [
+        "أكبر من أو يساوي",
+        "أكثر من أو يساوي",
+        "أعلى من أو يساوي",
+        "أكبر من أو تساوي",
+        "يساوي أو أكثر من",
+        "يساوي أو أكبر من",
+        "greater than or equal to",
+        "more than or equal to",
+        "equal to or more than",
+        "equal to or greater than",
+        "higher or equal than",
+        "bigger or equal than",
+        "larger or equal than",
+        "greater or equal than",
+        "at least or equal to",
+        "لا أقل من",
+        "no fewer than",
+        "ما لا يقل عن",
+        "لا يقل عن",
+        "لا تقل عن",
+        "على الأقل",
+        "at least",
+        "no fewer than",
+        "no less than",
+        "not less than",
+        "not fewer than",
+        "a minimum of",
+    ],
+    "about": [
+        "نحو",
+        "حوالي",
+        "حوالى",
+        "قرابة",
+        "زهاء",
+        "ما يقارب",
+        "يقارب",
+        "تقارب",
+        "ما يقرب من",
+        "يقرب من",
+        "تقريبا",
+        "تقريبًا",
+        "ما يناهز",
+        "يناهز",
+        "around",
+        "about",
+        "nearly",
+        "roughly",
+        "approximately",
+        "approx.",
+        "almost",
+        "close to",
+        "some",
+        "an estimated",
+        "estimated",
+        "circa",
+    ],
+    "less_than": [
+        "أقل من",
+        "دون",
+        "ما دون",
+        "أدنى من",
+        "أصغر من",
+        "تحت",
+        "less than",
+        "fewer than",
+        "under",
+        "below",
+        "lower than",
+        "smaller than",
+        "just under",
+    ],
+    "at_most": [
+        "أقل من أو يساوي",
+        "أقل من أو تساوي",
+        "أصغر من أو يساوي",
+        "أصغر من أو تساوي",
+        "يساوي أو أقل من",
+        "less than or equal to",
+        "equal to or less than",
+        "smaller or equal than",
+        "less or equal than",
+        "lower or equal than",
+        "smaller than or equal to",
+        "لا أكثر من",
+        "ما لا يزيد على",
+        "ما لا يزيد عن",
+        "لا يزيد على",
+        "لا يزيد عن",
+        "لا تزيد عن",
+        "لا تزيد على",
+        "لا يتجاوز",
+        "لا تتجاوز",
+        "ما لا يتجاوز",
+        "ما يصل إلى",
+        "يصل إلى",
+        "تصل إلى",
+        "على الأكثر",
+        "at most",
+        "no more than",
+        "not more than",
+        "up to",
+        "a maximum of",
+        "maximum of",
+    ],
+}
+_HEDGE_OF: dict[str, str] = {}
+for _q, _ps in _PRE_HEDGES.items():
+    for _p in _ps:
+        _HEDGE_OF[re.sub(r"\s+", " ", _n(_p))] = _q
+_SYMBOL_HEDGES = {
+    ">=": "at_least",
+    "≥": "at_least",
+    "<=": "at_most",
+    "≤": "at_most",
+    ">": "more_than",
+    "<": "less_than",
+    "< =": "at_most",
+    "> =": "at_least",
+}
+_PRE_HEDGE_RE = re.compile(
+    rf"(?:{_WB}(?:[وفلب]{{1,2}}(?=[^\W\d_]))?(?P<h>{_alt(list(_HEDGE_OF))})"
+    r"|(?P<sym>>\s?=|<\s?=|[<>≥≤]))\s*$",
+    re.IGNORECASE,
+)
+_POST_HEDGES = {
+    "تقريبا": "about",
+    "تقريبًا": "about",
+    "على الأقل": "at_least",
+    "على الأكثر": "at_most",
+    "فأكثر": "at_least",
+    "أو أكثر": "at_least",
+    "فما فوق": "at_least",
+    "أو أقل": "at_most",
+    "فأقل": "at_most",
+    "or more": "at_least",
+    "or so": "about",
+    "at least": "at_least",
+    "at most": "at_most",
+    "approximately": "about",
+    "or fewer": "at_most",
+    "or less": "at_most",
+    "and above": "at_least",
+    "plus": "at_least",
+    "or greater": "at_least",
+    "or above": "at_least",
+    "or higher": "at_least",
+    "and more": "at_least",
+    "or below": "at_most",
+    "or under": "at_most",
+}
+_POST_HEDGE_OF = {re.sub(r"\s+", " ", _n(k)): v for k, v in _POST_HEDGES.items()}
+_POST_HEDGE_RE = re.compile(rf"\s*,?\s*(?P<h>{_alt(list(_POST_HEDGE_OF))}){_WE}", re.IGNORECASE)
+
+# --- percent / currency ------------------------------------------------------
+_PERCENT_RE = re.compile(
+    r"\s?(?:%|(?:في|فى)\s*الما?ئه|بالما?ئه|percent(?:age\s+points?|age|s)?|per\s*cent|pct"
+    r"|percentage\s+points?|نقطه\s+مئويه|نقاط\s+مئويه)" + _WE + "|\\s?%",
+    re.IGNORECASE,
+)
+_CURRENCY_POST: dict[str, str] = {
+    "دولار": "USD",
+    "دولارا": "USD",
+    "دولارات": "USD",
+    "دولار أمريكي": "USD",
+    "دولار أميركي": "USD",
+    "يورو": "EUR",
+    "جنيه إسترليني": "GBP",
+    "جنيه استرليني": "GBP",
+    "جنيه": "EGP",
+    "جنيها": "EGP",
+    "جنيهات": "EGP",
+    "جنيه مصري": "EGP",
+    "ريال": "SAR",
+    "ريالا": "SAR",
+    "ريالات": "SAR",
+    "ريال سعودي": "SAR",
+    "درهم": "AED",
+    "درهما": "AED",
+    "دراهم": "AED",
+    "روبل": "RUB",
+    "روبلا": "RUB",
+    "روبلات": "RUB",
+    "دينار": "KWD",
+    "دينارا": "KWD",
+    "دنانير": "KWD",
+    "ليرة": "TRY",
+    "ين": "JPY",
+    "dollar": "USD",
+    "dollars": "USD",
+    "us dollars": "USD",
+    "euro": "EUR",
+    "euros": "EUR",
+    "pound": "GBP",
+    "pounds": "GBP",
+    "pounds sterling": "GBP",
+    "british pounds": "GBP",
+    "ruble": "RUB",
+    "rubles": "RUB",
+    "rouble": "RUB",
+    "roubles": "RUB",
+    "yuan": "CNY",
+    "yen": "JPY",
+    "usd": "USD",
+    "eur": "EUR",
+    "gbp": "GBP",
+    "rub": "RUB",
+    "cny": "CNY",
+    "jpy": "JPY",
+    "us dollar": "USD",
+    "australian dollars": "AUD",
+    "canadian dollars": "CAD",
+    "swiss francs": "CHF",
+    "francs": "FRF",
+    "franc": "FRF",
+    "pence": "GBX",
+    "penny": "GBX",
+    "cents": "cents",
+    "cent": "cents",
+    "pesetas": "ESP",
+    "guilders": "NLG",
+    "dutch guilders": "NLG",
+    "rupees": "INR",
+    "rupee": "INR",
+    "lira": "TRY",
+    "turkish lira": "TRY",
+    "rmb": "CNY",
+    "chinese yuan": "CNY",
+    "bitcoins": "BTC",
+    "bitcoin": "BTC",
+    "€": "EUR",
+    "$": "USD",
+    "£": "GBP",
+    "元": "CNY",
+    "₿": "BTC",
+    "يورو أوروبي": "EUR",
+    "ليرة تركية": "TRY",
+    "ريال قطري": "QAR",
+    "دينار كويتي": "KWD",
+    "دينار أردني": "JOD",
+    "دينار عراقي": "IQD",
+    "درهم إماراتي": "AED",
+}
+_CUR_POST_OF = {re.sub(r"\s+", " ", _n(k)): v for k, v in _CURRENCY_POST.items()}
+_CURRENCY_POST_RE = re.compile(
+    rf"\s*(?P<c>{_alt([k for k in _CUR_POST_OF if k[0].isalpha()])}){_WE}|\s?(?P<sym>[€$£元₿])", re.IGNORECASE
+)
+_CURRENCY_PRE = {
+    "$": "USD",
+    "us$": "USD",
+    "u.s$": "USD",
+    "u.s.$": "USD",
+    "c$": "CAD",
+    "hk$": "HKD",
+    "a$": "AUD",
+    "nz$": "NZD",
+    "s$": "SGD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "₽": "RUB",
+    "₿": "BTC",
+    "usd": "USD",
+    "eur": "EUR",
+    "gbp": "GBP",
+    "rmb": "CNY",
+}
+_CURRENCY_PRE_RE = re.compile(
+    r"(?P<c>(?:\b(?:US|U\.S\.?|C|HK|A|NZ|S)\s?)?\$|€|£|¥|₽|₿|\b(?:USD|EUR|GBP|RMB)\b)\s?$", re.IGNORECASE
+)
+
+# --- dates -------------------------------------------------------------------
+_MONTHS = [
+    "يناير",
+    "فبراير",
+    "مارس",
+    "أبريل",
+    "إبريل",
+    "مايو",
+    "يونيو",
+    "يونيه",
+    "يوليو",
+    "يوليه",
+    "أغسطس",
+    "سبتمبر",
+    "أكتوبر",
+    "نوفمبر",
+    "ديسمبر",
+    "كانون الثاني",
+    "شباط",
+    "آذار",
+    "نيسان",
+    "أيار",
+    "حزيران",
+    "تموز",
+    "آب",
+    "أيلول",
+    "تشرين الأول",
+    "تشرين الثاني",
+    "كانون الأول",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Sept",
+    "Oct",
+    "Nov",
+    "Dec",
+]
+_MONTH = rf"(?:{_alt(_MONTHS)})\.?"
+_DATE_RE = re.compile(
+    rf"(?:(?<!\d)(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?)?{_WB}{_AR_PFX}(?P<month>{_MONTH}){_WE}"
+    rf"(?:\s*/\s*{_MONTH}{_WE})?"
+    rf"(?:\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)\s*,?)?"
+    rf"(?:\s*,?\s+(?:من\s+)?(?:(?:ال)?عام\s+)?(?P<year>\d{{4}})(?!\d))?",
+    re.IGNORECASE,
+)
+_MONTH_CASE_SENSITIVE = re.compile(r"^(?:May|March|Mar|Jan|Dec|Sep|Oct|Nov|Jun|Jul|Aug|Apr|Feb)\b")
+_YEAR_KW_RE = re.compile(rf"{_WB}{_AR_PFX}(?P<kw>عام|عامي|سنه|year|the\s+year)\s+$", re.IGNORECASE)
+
+# --- counted nouns -----------------------------------------------------------
+_UNIT_FORMS: dict[str, list[str]] = {
+    "users": ["مستخدم", "مستخدما", "مستخدمين", "مستخدمون", "مستخدمي", "مستخدمة", "مستخدمات", "user", "users"],
+    "russians": ["روسي", "روس", "روسيين", "روسيون", "russians"],
+    "accounts": ["حساب", "حسابا", "حسابات", "account", "accounts"],
+    "times": ["مرة", "مرات", "times", "time"],
+    "hours": ["ساعة", "ساعات", "hour", "hours"],
+    "minutes": ["دقيقة", "دقائق", "minute", "minutes"],
+    "seconds": ["ثانية", "ثوان", "ثواني", "second", "seconds"],
+    "days": ["يوم", "يوما", "أيام", "day", "days"],
+    "weeks": ["أسبوع", "أسبوعا", "أسابيع", "week", "weeks"],
+    "months": ["شهر", "شهرا", "أشهر", "شهور", "month", "months"],
+    "years": ["سنة", "سنوات", "سنين", "عام", "عاما", "أعوام", "year", "years"],
+    "languages": ["لغة", "لغات", "language", "languages"],
+    "messages": ["رسالة", "رسائل", "message", "messages"],
+    "sites": ["موقع", "موقعا", "مواقع", "site", "sites", "website", "websites"],
+    "channels": ["قناة", "قنوات", "channel", "channels"],
+    "subscribers": ["مشترك", "مشتركا", "مشتركين", "مشتركون", "subscriber", "subscribers"],
+    "followers": ["متابع", "متابعا", "متابعين", "follower", "followers"],
+    "people": ["شخص", "شخصا", "أشخاص", "نسمة", "people", "persons", "person"],
+    "citizens": ["مواطن", "مواطنا", "مواطنين", "مواطنون", "citizens"],
+    "countries": ["دولة", "دول", "بلد", "بلدان", "بلدا", "country", "countries"],
+    "companies": ["شركة", "شركات", "company", "companies", "firms"],
+    "devices": ["جهاز", "جهازا", "أجهزة", "device", "devices"],
+    "phones": ["هاتف", "هاتفا", "هواتف", "phone", "phones", "smartphones"],
+    "threats": ["تهديد", "تهديدا", "تهديدات", "threat", "threats"],
+    "calls": ["دعوة", "دعوات", "مكالمة", "مكالمات", "call", "calls"],
+    "posts": ["منشور", "منشورا", "منشورات", "post", "posts"],
+    "apps": ["تطبيق", "تطبيقا", "تطبيقات", "app", "apps", "application", "applications"],
+    "platforms": ["منصة", "منصات", "platform", "platforms"],
+    "employees": ["موظف", "موظفا", "موظفين", "employee", "employees", "staff", "workers"],
+    "soldiers": ["جندي", "جنديا", "جنود", "soldier", "soldiers", "troops"],
+    "deaths": ["قتيل", "قتيلا", "قتلى", "deaths", "dead", "killed"],
+    "injured": ["جريح", "جرحى", "مصاب", "مصابا", "مصابين", "injured", "wounded"],
+    "journalists": ["صحفي", "صحفيا", "صحفيين", "صحافيين", "journalist", "journalists"],
+    "members": ["عضو", "عضوا", "أعضاء", "member", "members"],
+    "reports": ["تقرير", "تقريرا", "تقارير", "report", "reports"],
+    "groups": ["مجموعة", "مجموعات", "group", "groups"],
+    "downloads": ["تنزيل", "تحميل", "download", "downloads"],
+    "videos": ["فيديو", "video", "videos"],
+    "attacks": ["هجوم", "هجوما", "هجمات", "attack", "attacks"],
+    "requests": ["طلب", "طلبا", "طلبات", "request", "requests"],
+    "cases": ["حالة", "حالات", "case", "cases"],
+    "votes": ["صوت", "صوتا", "أصوات", "vote", "votes"],
+    # physical dimensions (kind "dimension")
+    "km": ["كيلومتر", "كيلومترا", "كيلومترات", "كم", "km", "kilometers", "kilometres", "kilometer"],
+    "m": ["متر", "مترا", "أمتار", "meters", "metres", "meter", "metre"],
+    "km2": ["كيلومتر مربع", "km2", "square kilometers", "square kilometres"],
+    "miles": ["ميل", "ميلا", "أميال", "mile", "miles"],
+    "kg": ["كيلوغرام", "كيلوجرام", "كغ", "kg", "kilograms", "kilogram", "kilos"],
+    "tons": ["طن", "طنا", "أطنان", "ton", "tons", "tonnes", "tonne"],
+    "liters": ["لتر", "لترا", "لترات", "liter", "liters", "litre", "litres"],
+    "ml": ["ml", "milliliters", "millilitres", "ميليلتر", "مليلتر"],
+    "barrels": ["برميل", "برميلا", "براميل", "barrel", "barrels"],
+    "gb": ["gb", "غيغابايت", "جيجابايت", "tb", "mb"],
+    "mw": ["ميغاواط", "ميجاوات", "mw", "megawatts", "gw", "gigawatts"],
+}
+_DIMENSION_UNITS = {"km", "m", "km2", "miles", "kg", "tons", "liters", "ml", "barrels", "gb", "mw"}
+_UNIT_OF: dict[str, str] = {}
+for _u, _forms in _UNIT_FORMS.items():
+    for _f in _forms:
+        _UNIT_OF[_n(_f)] = _u
+_DURATION_UNITS = {"years", "months", "weeks", "days", "hours", "minutes", "seconds"}
+# words between the number and its noun that do not stop the search
+_UNIT_SKIP = {_n(w) for w in ("من", "of", "the", "new", "more", "additional", "other", "active")}
+# words that end the noun phrase: the noun did not come
+_UNIT_STOP = {
+    _n(w)
+    for w in (
+        "في",
+        "على",
+        "عن",
+        "إلى",
+        "الى",
+        "داخل",
+        "خلال",
+        "منذ",
+        "بعد",
+        "قبل",
+        "بين",
+        "حتى",
+        "مع",
+        "و",
+        "أو",
+        "لكن",
+        "in",
+        "on",
+        "at",
+        "for",
+        "from",
+        "to",
+        "by",
+        "with",
+        "since",
+        "between",
+        "and",
+        "or",
+        "but",
+        "than",
+        "per",
+        "a",
+        "an",
+        "is",
+        "are",
+        "was",
+        "were",
+    )
+}
+_NOT_UNIT = {_n(w) for w in ("روسيا",)}  # "روسيا" minus tanween would look like "روسي"
+_AR_STRIP_PFX = re.compile(r"^(?:وبال|وال|بال|فال|كال|لل|ال|و|ف|ب|ل)")
+_TOKEN_RE = re.compile(r"[^\W\d_]+|\d+|[^\w\s]")
+
+
+def _lookup_unit(word: str) -> str | None:
+    w = word.lower()
+    if w in _NOT_UNIT:
+        return None
+    if w in _UNIT_OF:
+        return _UNIT_OF[w]
+    if not w.isascii():
+        stripped = _AR_STRIP_PFX.sub("", w)
+        for cand in (stripped, w[:-1] if w.endswith("ا") else "", stripped[:-1] if stripped.endswith("ا") else ""):
+            if cand and cand in _UNIT_OF and cand not in _NOT_UNIT:
+                return _UNIT_OF[cand]
+    return None
+
+
+def _find_unit(norm: str, pos: int) -> tuple[str | None, int]:
+    """Counted noun right after ``pos``: (unit, end position in norm)."""
+    window = norm[pos : pos + 60]
+    arabic_seen = False
+    seen = 0
+    for m in _TOKEN_RE.finditer(window):
+        tok = m.group()
+        if not tok[0].isalpha():
+            break
+        low = tok.lower()
+        if not low.isascii():
+            arabic_seen = True
+        unit = _lookup_unit(low)
+        if unit:
+            return unit, pos + m.end()
+        if low in _UNIT_STOP or _AR_STRIP_PFX.sub("", low) in ("في",):
+            break
+        if low not in _UNIT_SKIP:
+            seen += 1
+        # Arabic puts the noun first; English may put 1-2 adjectives before it.
+        if seen >= (1 if arabic_seen else 2):
+            break
+    return None, pos
+
+
+# ---------------------------------------------------------------------------
+# number parsing
+
+
+_THOUSANDS_ONLY = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def _to_float(digits: str) -> float:
+    d = digits.replace("،", "").replace(" ", "")
+    if "," in d and not _THOUSANDS_ONLY.fullmatch(d):
+        d = d.replace(",", ".")  # decimal comma
+    return float(d.replace(",", ""))
+
+
+def _parse_word_tokens(tokens: list[str]) -> float | None:
+    """Value of a sequence of number words ("خمسة وعشرون", "two hundred thousand")."""
+    total = 0.0
+    current = 0.0
+    last_scale = 0.0
+    base = 0.0  # value before the last "and"/"و": a denominator applies only after it
+    have = False
+    kinds: list[str] = []
+    joined = False  # an "and"/"و" precedes the current token
+    for tok in tokens:
+        t = tok.lower()
+        if t in ("and", "و"):
+            joined = True
+            base = current
+            continue
+        if t in ("a", "an", "-", "of"):
+            continue
+        if not t.isascii() and t.startswith("و") and t not in _WORDS:
+            joined = True
+            base = current
+        entry = _WORDS.get(t)
+        if entry is None and not t.isascii():
+            if t in _WORD_BLACKLIST:
+                return None
+            # strip clitics: "وعشرون", "الثلاث"
+            for cand in (t[1:] if t.startswith("و") else "", _AR_STRIP_PFX.sub("", t)):
+                if cand and cand in _WORDS:
+                    entry = _WORDS[cand]
+                    t = cand
+                    break
+        if entry is None:
+            return None
+        kind, val = entry
+        kinds.append(kind)
+        if kind == "n":
+            current += val
+        elif kind == "h":
+            current = (current or 1) * val
+        elif kind == "f" and not joined and current and current < 20:
+            current *= val  # "one quarter", "two halves"
+        elif kind == "f":
+            if current == 0 and last_scale and have:
+                total += val * last_scale  # "مليون ونصف" = 1.5 million
+            else:
+                current += val
+        elif kind == "fd":
+            if not have:
+                return None
+            current = base + ((current - base) or 1) * val  # "twenty and three fifths" = 20.6
+        else:  # scale / plural scale
+            if kind == "ps" and not have:
+                return None  # "آلاف" alone is vague, handled elsewhere
+            total += (current or 1) * val
+            current = base = 0.0
+            last_scale = val
+        have = True
+        joined = False
+    if not have:
+        return None
+    if len(kinds) == 1 and _n(tokens[-1]).lower() in _ONLY_IN_COMPOUND:
+        return None
+    bare = [_AR_STRIP_PFX.sub("", _n(t)) for t in tokens if t != "و"]
+    if all(b in _ONLY_IN_COMPOUND for b in bare):
+        return None
+    return total + current
+
+
+def parse_number(text: str) -> float | None:
+    """Parse a stand-alone number expression ("١٬٠٠٠", "18.2", "ثلاثة آلاف", "two million").
+
+    Returns ``None`` when ``text`` is not a number expression.
+    """
+    qs = [q for q in find_quantities(text) if q.value is not None]
+    return qs[0].value if len(qs) == 1 else None
+
+
+# ---------------------------------------------------------------------------
+# candidate building
+
+
+@dataclass
+class _Cand:
+    s: int  # normalised span of the whole mention
+    e: int
+    ns: int  # normalised span of the number itself
+    ne: int
+    value: float | None
+    low: float | None
+    high: float | None
+    qualifier: str = "exact"
+    unit: str | None = None
+    kind: str = "count"
+    scale: float | None = None
+    bare: bool = False  # digits only: may borrow scale/unit from a range partner
+    hs: int = -1  # start of the mention without its hedge
+    single_word_one: bool = False
+
+
+def _clean(x: float | None) -> float | None:
+    """Round away float noise from the tolerance arithmetic (60500000.00000001)."""
+    return None if x is None else float(f"{x:.12g}")
+
+
+def _apply_hedge(c: _Cand, qualifier: str) -> None:
+    v = c.value
+    if v is None:  # vague amount: keep its interval, just open the hedged side
+        if qualifier in ("more_than", "at_least"):
+            c.high = None
+        elif qualifier in ("less_than", "at_most"):
+            c.low = None
+        c.qualifier = qualifier if qualifier != "about" else "range"
+        return
+    c.qualifier = qualifier
+    if qualifier == "about":
+        c.low, c.high = v * (1 - ABOUT_TOLERANCE), v * (1 + ABOUT_TOLERANCE)
+    elif qualifier in ("more_than", "at_least"):
+        c.low, c.high = v, None
+    elif qualifier in ("less_than", "at_most"):
+        c.low, c.high = None, v
+    else:
+        c.low = c.high = v
+
+
+def _overlaps(taken: list[tuple[int, int]], s: int, e: int) -> bool:
+    return any(s < te and ts < e for ts, te in taken)
+
+
+def _date_candidates(norm: str, taken: list[tuple[int, int]]) -> list[_Cand]:
+    out: list[_Cand] = []
+    for m in _DATE_RE.finditer(norm):
+        day = m.group("day") or m.group("day2")
+        year = m.group("year")
+        if not day and not year:
+            continue
+        month_txt = m.group("month")
+        if month_txt.isascii() and _MONTH_CASE_SENSITIVE.match(month_txt) is None and not month_txt[0].isupper():
+            continue  # lower-case English "may"/"march" are verbs
+        if month_txt.isascii() and _MONTH_CASE_SENSITIVE.match(month_txt) and not day:
+            # "May 2020" is fine, but "March 2020" too; only reject lowercase forms
+            pass
+        if day and not (1 <= int(day) <= 31):
+            continue
+        s = m.start("day") if m.group("day") else m.start("month")
+        e = m.end()
+        while e > s and norm[e - 1] in " ,":
+            e -= 1
+        if year:
+            y = float(year)
+            kind = "date" if day else "year"
+            out.append(_Cand(s, e, m.start("year"), m.end("year"), y, y, y, unit="year", kind=kind))
+        else:
+            out.append(_Cand(s, e, s, e, None, None, None, unit=None, kind="date"))
+        taken.append((s, e))
+    return out
+
+
+def _vague_candidate(m: re.Match[str]) -> _Cand | None:
+    if m.group("va"):
+        a = _AR_STRIP_PFX.sub("", m.group("va")) if m.group("va") not in _VAGUE_BASE else m.group("va")
+        base = _VAGUE_BASE.get(a) or _VAGUE_BASE.get(m.group("va"))
+        b = m.group("vb")
+    elif m.group("vc"):
+        base = _VAGUE_BASE.get(m.group("vc").lower())
+        b = m.group("vd")
+    else:
+        few = re.sub(r"\s+", " ", m.group("ve").lower())
+        base = _VAGUE_BASE.get(few)
+        b = m.group("vf")
+    if base is None:
+        return None
+    lo, hi = base
+    if b:
+        mult = _VAGUE_SCALE.get(b.lower())
+        if mult is None:
+            return None
+        # "عشرات الآلاف": tens of thousands -> [10*1000, 99*1000 + 999]
+        lo, hi = lo * mult, (hi + 1) * mult - 1
+    elif m.group("ve"):
+        mult = _VAGUE_SCALE[m.group("vf").lower()]
+        lo, hi = lo * mult, (hi + 1) * mult - 1
+    s, e = m.start("vague"), m.end("vague")
+    # leave the clitic (و/ب/ل...) out of the span
+    word = m.group("va") or ""
+    if word:
+        s = m.start("va")
+    return _Cand(s, e, s, e, None, lo, hi, qualifier="range")
+
+
+def _core_candidates(norm: str, taken: list[tuple[int, int]]) -> list[_Cand]:
+    out: list[_Cand] = []
+    for m in _CORE_RE.finditer(norm):
+        if _overlaps(taken, m.start(), m.end()):
+            # a date may cover only part of it (e.g. "18" of "18 نوفمبر")
+            continue
+        if m.group("frac"):
+            num, den = int(m.group("fn")), int(m.group("fd"))
+            if not 0 < num < den:
+                continue  # "24/7", "11/2015": not a fraction
+            v = (int(m.group("fw")) if m.group("fw") else 0) + num / den
+            c = _Cand(m.start(), m.end(), m.start(), m.end(), v, v, v, kind="count" if v >= 1 else "fraction")
+            out.append(c)
+            continue
+        if m.group("dig"):
+            v = _to_float(m.group("dig"))
+            scale = None
+            if m.group("scl"):
+                word = m.group("scl").strip().lower()
+                scale = _ATTACHED_SCALE.get(word) or _SCALE_AFTER_DIGITS.get(word)
+            if scale:
+                v *= scale
+            c = _Cand(m.start(), m.end(), m.start(), m.end(), v, v, v, scale=scale, bare=scale is None)
+            if m.group("neg"):
+                v = -v
+            if scale is None and m.group("dig").isdigit():
+                iv = int(m.group("dig"))
+                if 1800 <= iv <= 2100 and len(m.group("dig")) == 4:
+                    c.kind = "year"
+        elif m.group("vague"):
+            vc = _vague_candidate(m)
+            if vc is None:
+                continue
+            c = vc
+        elif m.group("wrd"):
+            raw = m.group("wrd")
+            tokens = [t for t in re.split(r"[\s\-]+", raw) if t]
+            v = _parse_word_tokens(tokens)
+            if v is None:
+                # maybe a leading token is fine and the rest not: try shrinking
+                continue
+            s = m.start("wrd")
+            first = tokens[0]
+            # drop a clitic from the span start only when it is a real clitic
+            # (keep "واحد"); the span then starts at the number word itself.
+            stripped = _AR_STRIP_PFX.sub("", first)
+            if not first.isascii() and first not in _WORDS and stripped in _WORDS and norm.startswith(first, s):
+                s += len(first) - len(stripped)
+            c = _Cand(s, m.end(), s, m.end(), v, v, v, kind="fraction" if 0 < v < 1 else "count")
+            c.single_word_one = v == 1 and len(tokens) == 1
+        else:
+            dual = m.group("dual")
+            val, unit = _DUALS[dual.lower()]
+            s = m.start("dual")
+            c = _Cand(
+                s,
+                m.end(),
+                s,
+                m.end(),
+                val,
+                val,
+                val,
+                unit=unit,
+                kind="duration" if unit in _DURATION_UNITS else "count",
+            )
+        out.append(c)
+    return out
+
+
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_PARTITIVE_RE = re.compile(r"\s+(?:of|من)(?![^\W_])", re.IGNORECASE)
+
+
+def _decorate(c: _Cand, norm: str) -> None:
+    """Percent/currency/unit after the number, hedges and year keywords around it."""
+    # percent
+    pm = _PERCENT_RE.match(norm, c.e)
+    if pm and c.kind != "date":
+        c.e = pm.end()
+        c.kind, c.unit = "percent", "percent"
+        c.bare = False
+    else:
+        cm = _CURRENCY_POST_RE.match(norm, c.e)
+        if cm:
+            key = cm.group("c") or cm.group("sym")
+            c.kind, c.unit = "money", _CUR_POST_OF[re.sub(r"\s+", " ", key.lower())]
+            c.e = cm.end()
+            c.bare = False
+        else:
+            pre = _CURRENCY_PRE_RE.search(norm, max(0, c.s - 5), c.s)
+            if pre:
+                sym = pre.group("c").lower().replace(" ", "")
+                c.kind, c.unit = "money", _CURRENCY_PRE.get(sym, _CURRENCY_PRE.get(sym[-1:], "USD"))
+                c.s = pre.start("c")
+                c.bare = False
+            elif c.unit is None and c.kind != "date":
+                unit, end = _find_unit(norm, c.e)
+                if unit:
+                    c.unit, c.e = unit, end
+                    c.bare = False
+                    if c.kind == "year":
+                        c.kind = "count"
+                    if unit in _DURATION_UNITS:
+                        c.kind = "duration"
+                    elif unit in _DIMENSION_UNITS:
+                        c.kind = "dimension"
+    if c.single_word_one and (c.unit is None or _PARTITIVE_RE.match(norm, c.ne)):
+        # "one of the platforms", "واحد من": partitive, not a count of one
+        c.kind = "drop"
+        return
+    # year: bare 4-digit number; an Arabic keyword ("عام 2014") joins the span
+    if c.kind == "year":
+        c.unit = "year"
+        km = _YEAR_KW_RE.search(norm, max(0, c.s - 16), c.s)
+        if km:
+            c.s = km.start("kw")
+    # hedges
+    c.hs = c.s
+    hm = _PRE_HEDGE_RE.search(norm, max(0, c.s - 40), c.s)
+    qualifier = None
+    if hm:
+        if hm.group("sym"):
+            qualifier = _SYMBOL_HEDGES[hm.group("sym").replace(" ", "")]
+            c.s = hm.start("sym")
+        else:
+            qualifier = _HEDGE_OF[re.sub(r"\s+", " ", hm.group("h").lower())]
+            c.s = hm.start("h")
+        if c.kind == "year":
+            c.kind, c.unit = "count", None
+    pm2 = _POST_HEDGE_RE.match(norm, c.e)
+    if pm2 and qualifier is None:
+        qualifier = _POST_HEDGE_OF[re.sub(r"\s+", " ", pm2.group("h").lower())]
+        c.e = pm2.end()
+    if qualifier:
+        _apply_hedge(c, qualifier)
+
+
+_RANGE_MID_RE = re.compile(
+    r"^\s*(?:(?P<and>و|and|&)|(?P<to>الي|حتي|to|through|till|until|-|/|~)|(?P<or>او|or))\s*$",
+    re.IGNORECASE,
+)
+_RANGE_PRE_RE = re.compile(
+    rf"{_WB}(?P<kw>(?:ما\s+)?بين|between|from|من|of)\s+(?:(?:ال)?(?:عامي|عام|سنتي)\s+)?$", re.IGNORECASE
+)
+
+
+_LOWER_Q = ("more_than", "at_least")
+_UPPER_Q = ("less_than", "at_most")
+_BOUNDS_MID_RE = re.compile(r"^\s*(?:,|،)?\s*(?:و|and|but|&)?\s*$", re.IGNORECASE)
+
+
+def _bounds_pair(a: _Cand, b: _Cand, norm: str) -> _Cand | None:
+    """ "more than 10 and less than 20" / "أكثر من 10 وأقل من 20" -> one range."""
+    if a.value is None or b.value is None or b.s - a.e > 8:
+        return None
+    pair = {a.qualifier, b.qualifier}
+    if not (pair & set(_LOWER_Q) and pair & set(_UPPER_Q)):
+        return None
+    if not _BOUNDS_MID_RE.match(norm[a.e : b.s]):
+        return None
+    lo_c, hi_c = (a, b) if a.qualifier in _LOWER_Q else (b, a)
+    if lo_c.value > hi_c.value:
+        return None
+    return _Cand(
+        a.s,
+        b.e,
+        a.ns,
+        b.ne,
+        None,
+        lo_c.value,
+        hi_c.value,
+        qualifier="range",
+        unit=a.unit or b.unit,
+        kind=a.kind if a.kind == b.kind else "count",
+    )
+
+
+def _merge_ranges(cands: list[_Cand], norm: str) -> list[_Cand]:
+    out: list[_Cand] = []
+    i = 0
+    while i < len(cands):
+        a = cands[i]
+        if i + 1 < len(cands):
+            b = cands[i + 1]
+            mid = _RANGE_MID_RE.match(norm[a.e : b.s]) if b.s - a.e <= 12 else None
+            bounds = _bounds_pair(a, b, norm)
+            if bounds is not None:
+                out.append(bounds)
+                i += 2
+                continue
+            if (
+                mid
+                and a.value is not None
+                and b.value is not None
+                and a.qualifier == "exact"
+                and b.qualifier == "exact"
+                and a.kind not in ("date",)
+                and b.kind not in ("date",)
+            ):
+                pre = _RANGE_PRE_RE.search(norm, max(0, a.s - 20), a.s)
+                ok = bool(mid.group("to")) or (mid.group("and") and pre and pre.group("kw") not in ("من", "from", "of"))
+                ok = ok or (mid.group("or") and a.bare)
+                if mid.group("to") == "-" or mid.group("to") == "/":
+                    ok = bool(re.fullmatch(r"\s?[-/]\s?", norm[a.e : b.s])) and a.bare
+                    if mid.group("to") == "/":
+                        ok = False
+                if ok and mid.group("to") in ("-", "~") and b.value <= a.value:
+                    ok = False  # "1995-01" is a year-month, not a range
+                if ok and not a.bare and (a.kind, a.unit) != (b.kind, b.unit):
+                    ok = False  # "rose 6% to $1.45 billion" is a change, not a range
+                if ok:
+                    av = a.value
+                    if a.bare and b.scale and av * b.scale <= b.value:
+                        av *= b.scale  # "2 to 3 million"
+                    lo, hi = min(av, b.value), max(av, b.value)
+                    kind = b.kind if a.bare or a.kind == b.kind else a.kind
+                    if a.kind == "year" and b.kind == "year":
+                        kind = "year"
+                    s = pre.start("kw") if pre else a.s
+                    r = _Cand(s, b.e, a.ns, b.ne, None, lo, hi, qualifier="range", unit=b.unit or a.unit, kind=kind)
+                    out.append(r)
+                    i += 2
+                    continue
+        out.append(a)
+        i += 1
+    return out
+
+
+def _to_quantity(c: _Cand, nt: NormalizedText) -> Quantity:
+    s, e = nt.to_original(c.s, c.e)
+    raw = nt.original[s:e]
+    return Quantity(
+        value=_clean(c.value),
+        low=_clean(c.low),
+        high=_clean(c.high),
+        qualifier=c.qualifier,
+        unit=c.unit,
+        raw=raw,
+        start=s,
+        end=e,
+        kind=c.kind,
+    )
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """All quantity mentions in ``text``, in order of appearance.
+
+    Offsets index ``text`` itself: ``text[q.start:q.end] == q.raw``.
+    """
+    return [t[0] for t in find_quantities_with_number_spans(text)]
+
+
+def find_quantities_with_number_spans(text: str) -> list[tuple[Quantity, int, int, int]]:
+    """Like :func:`find_quantities`, plus ``(number_start, number_end,
+    unhedged_start)``: the original span of the bare number inside each mention
+    ("100 مليون" inside "أكثر من 100 مليون مستخدم") and where the mention
+    starts without its hedge.
+
+    Used by the benchmark, whose gold spans follow other conventions.
+    """
+    if not text:
+        return []
+    nt = normalize_with_map(text)
+    norm = nt.norm
+    taken: list[tuple[int, int]] = [(m.start(), m.end()) for m in _URL_RE.finditer(norm)]
+    cands = _date_candidates(norm, taken)
+    for m in _DOTTED_RE.finditer(norm):
+        # "192.168.1.2", "1.2.3": separate integers, never one decimal
+        if _overlaps(taken, m.start(), m.end()):
+            continue
+        pos = m.start()
+        for part in m.group().split("."):
+            v = float(part)
+            cands.append(_Cand(pos, pos + len(part), pos, pos + len(part), v, v, v))
+            pos += len(part) + 1
+        taken.append((m.start(), m.end()))
+    core = _core_candidates(norm, taken)
+    for c in core:
+        _decorate(c, norm)
+    core = [c for c in core if c.kind != "drop"]
+    all_c = sorted(cands + core, key=lambda c: (c.s, c.e))
+    all_c = _merge_ranges(all_c, norm)
+    # drop candidates swallowed by a wider one (e.g. a hedge span overlapping)
+    result: list[_Cand] = []
+    for c in all_c:
+        if result and c.s < result[-1].e:
+            if (c.e - c.s) > (result[-1].e - result[-1].s):
+                result[-1] = c
+            continue
+        result.append(c)
+    out = []
+    for c in result:
+        hs = nt.to_original(c.hs, c.hs)[0] if c.hs >= 0 else -1
+        out.append((_to_quantity(c, nt), *nt.to_original(c.ns, c.ne), hs))
+    return out

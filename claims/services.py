@@ -1,0 +1,409 @@
+"""The domain operations. Admin actions, API views, Celery tasks and commands all call these.
+
+ingest_source / ingest_inputs  store articles (deduplicated by content hash), enqueue processing
+process_source                 extract claims, embed them, assign them to clusters
+recluster                      rebuild every cluster from scratch, deterministically
+refresh_clusters               recompute status, reason, counts and conflicts of clusters
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from claims import embedding as embedding_lib
+from claims.choices import ClusterStatus, Language, SourceStatus
+from claims.clustering import Candidate, choose_cluster, cluster_all, stable_ids
+from claims.entities import PLACES, entity_key, mentioned_entities
+from claims.extraction import ExtractedClaim, extract_claims
+from claims.matching import ClaimSlots, cluster_status
+from claims.models import Claim, Cluster
+from sources.models import Source
+from sources.readers import ReadError, SourceInput, read_inputs
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+# Keys for PostgreSQL advisory locks: one writer assigns claims to clusters at a time, so two
+# workers cannot both open a cluster for the same fact, and a rebuild never races them.
+CLUSTER_LOCK = 0x66C1_0001
+KNN_CANDIDATES = 40
+
+
+# --- Ingest ----------------------------------------------------------------------------------
+def content_hash(text: str) -> str:
+    """Identity of an article: its text with Unicode and white space normalised."""
+    normalised = re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def detect_language(text: str) -> str:
+    """ar, en or mixed, from the share of Arabic and Latin letters."""
+    arabic = len(re.findall(r"[\u0600-\u06ff\u0750-\u077f]", text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    total = arabic + latin
+    if total == 0:
+        return Language.OTHER
+    if arabic / total >= 0.85:
+        return Language.ARABIC
+    if latin / total >= 0.85:
+        return Language.ENGLISH
+    return Language.MIXED
+
+
+@dataclass
+class IngestResult:
+    source: Source
+    created: bool
+
+
+def ingest_source(item: SourceInput) -> IngestResult:
+    """Store one article unless an identical text is already stored; enqueue its processing.
+
+    Re-ingesting never changes a stored source: the first copy's metadata stands.
+    """
+    digest = content_hash(item.text)
+    with transaction.atomic():
+        source, created = Source.objects.get_or_create(
+            content_hash=digest,
+            defaults={
+                "text": item.text,
+                "title": item.title[:500],
+                "url": item.url,
+                "publisher": item.publisher[:200],
+                "published_at": item.published_at,
+                "language": item.language or detect_language(item.text),
+                "origin": item.origin[:2000],
+            },
+        )
+        if created or source.status == SourceStatus.FAILED:
+            # A stored source whose processing failed gets another try when it is ingested again.
+            from claims.tasks import process_source_task
+
+            transaction.on_commit(lambda: process_source_task.delay(source.pk))
+    return IngestResult(source, created)
+
+
+@dataclass
+class IngestReport:
+    created: list[Source] = field(default_factory=list)
+    existing: list[Source] = field(default_factory=list)
+    errors: list[ReadError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def ingest_inputs(
+    items: Sequence[str],
+    on_item: Callable[[SourceInput | ReadError, IngestResult | None], None] | None = None,
+) -> IngestReport:
+    """Ingest every file, directory and URL in `items`; bad ones are reported, the rest go in."""
+    report = IngestReport()
+    for item in read_inputs(
+        list(items), timeout=settings.FACTCHECK_FETCH_TIMEOUT, max_bytes=settings.FACTCHECK_MAX_SOURCE_BYTES
+    ):
+        result = None
+        if isinstance(item, ReadError):
+            report.errors.append(item)
+        else:
+            result = ingest_source(item)
+            (report.created if result.created else report.existing).append(result.source)
+        if on_item:
+            on_item(item, result)
+    return report
+
+
+def reprocess_sources(source_ids: Iterable[int]) -> int:
+    """Queue sources to be extracted and clustered again (after an extraction change, say)."""
+    from claims.tasks import process_source_task
+
+    ids = list(source_ids)
+    for pk in ids:
+        transaction.on_commit(lambda pk=pk: process_source_task.delay(pk, force=True))
+    return len(ids)
+
+
+# --- Processing one source -------------------------------------------------------------------
+def match_text(claim: ExtractedClaim) -> str:
+    """What gets embedded: the claim with its subject carried in when the clause omits it."""
+    if claim.subject and claim.subject not in claim.text:
+        return f"{claim.subject}: {claim.text}"
+    return claim.text
+
+
+def subject_key_of(claim: Claim) -> str | None:
+    """The entity a claim is about: its subject, else an entity it names, else its claimant's.
+
+    Places are skipped at each step (they locate a figure rather than own it) and used only
+    when nothing else is named.
+    """
+    candidates = [entity_key(claim.subject), *mentioned_entities(claim.text), *mentioned_entities(claim.claimant)]
+    candidates = [key for key in candidates if key]
+    for key in candidates:
+        if key not in PLACES:
+            return key
+    return candidates[0] if candidates else None
+
+
+def slots_of(claim: Claim) -> ClaimSlots:
+    return ClaimSlots(
+        id=claim.pk,
+        source_id=claim.source_id,
+        subject_key=subject_key_of(claim),
+        quantity=claim.quantity,
+        polarity=claim.polarity,
+        language=claim.language,
+        text=claim.text,
+    )
+
+
+def process_source(source_id: int, *, force: bool = False) -> int:
+    """Extract, embed and cluster one source's claims; returns how many claims it has.
+
+    Safe to run twice or concurrently: only the run that moves the source from pending (or
+    failed) to processing does the work; a second one returns at once.
+    """
+    claimable = Q(status__in=[SourceStatus.PENDING, SourceStatus.FAILED])
+    if force:
+        claimable |= Q(status=SourceStatus.PROCESSED)
+    if not Source.objects.filter(claimable, pk=source_id).update(status=SourceStatus.PROCESSING, error=""):
+        return Claim.objects.filter(source_id=source_id).count()
+    source = Source.objects.get(pk=source_id)
+    try:
+        extracted = extract_claims(source.text)
+        texts = [match_text(c) for c in extracted]
+        model_name = settings.FACTCHECK_EMBEDDING_MODEL
+        vectors = embed(texts)
+        # Before any write: PostgreSQL refuses CREATE INDEX on a table with pending FK triggers.
+        ensure_vector_index(int(vectors.shape[1]))
+        with transaction.atomic():
+            Claim.objects.filter(source=source).delete()
+            claims = Claim.objects.bulk_create(
+                [
+                    Claim(
+                        source=source,
+                        text=c.text,
+                        start=c.start,
+                        end=c.end,
+                        language=c.language,
+                        claimant=(c.claimant or "")[:300],
+                        subject=(c.subject or "")[:300],
+                        polarity=c.polarity,
+                        quantity=c.quantity.to_dict() if c.quantity else None,
+                        checkworthiness=round(float(c.checkworthiness), 4),
+                        reasons=list(c.reasons),
+                        match_text=text,
+                        embedding=vector,
+                        embedding_model=model_name,
+                    )
+                    for c, text, vector in zip(extracted, texts, vectors, strict=True)
+                ]
+            )
+            assign_claims(claims)
+            Source.objects.filter(pk=source_id).update(status=SourceStatus.PROCESSED, processed_at=timezone.now())
+    except Exception as exc:
+        Source.objects.filter(pk=source_id).update(status=SourceStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        raise
+    return len(claims)
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    """Embed texts with the configured model, loaded once per process."""
+    return embedding_lib.embed(texts, name=settings.FACTCHECK_EMBEDDING_MODEL)
+
+
+# --- Clustering ------------------------------------------------------------------------------
+def ensure_vector_index(dimension: int) -> None:
+    """An HNSW cosine index for embeddings of this dimension (the column is untyped, so the
+    index is partial, on a cast to the dimension in use)."""
+    name = f"claims_claim_embedding_hnsw_{dimension:d}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+        if cursor.fetchone()[0]:
+            return
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS claims_claim_embedding_hnsw_{dimension:d} ON claims_claim "
+                f"USING hnsw ((embedding::vector({dimension:d})) vector_cosine_ops) "
+                f"WHERE vector_dims(embedding) = {dimension:d}"
+            )
+    except IntegrityError:
+        pass  # a concurrent process created it between the existence check and the insert
+
+
+def nearest_clustered(vector: np.ndarray, model_name: str, limit: int = KNN_CANDIDATES) -> list[tuple[int, int, float]]:
+    """(claim id, cluster id, cosine similarity) of the clustered claims nearest to `vector`,
+    through the HNSW index."""
+    dimension = int(vector.shape[0])
+    literal = "[" + ",".join(f"{x:.7g}" for x in vector.tolist()) + "]"
+    with connection.cursor() as cursor:
+        # Filtering on cluster_id after an approximate scan can return too few rows; pgvector's
+        # iterative scan keeps reading the index until the limit is met.
+        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        cursor.execute("SET LOCAL hnsw.ef_search = 100")
+        cursor.execute(
+            f"SELECT id, cluster_id, 1 - ((embedding::vector({dimension:d})) <=> %s::vector({dimension:d})) "
+            f"FROM claims_claim WHERE vector_dims(embedding) = {dimension:d} AND embedding_model = %s "
+            f"AND cluster_id IS NOT NULL "
+            f"ORDER BY (embedding::vector({dimension:d})) <=> %s::vector({dimension:d}) LIMIT %s",
+            [literal, model_name, literal, limit],
+        )
+        return [(row[0], row[1], float(row[2])) for row in cursor.fetchall()]
+
+
+def _lock_clusters() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_LOCK])
+
+
+def assign_claims(claims: Iterable[Claim]) -> set[int]:
+    """Put each new claim in its nearest compatible cluster or a new one; refresh their statuses.
+
+    Must run inside a transaction (it takes the transaction-scoped cluster lock).
+    """
+    _lock_clusters()
+    touched: set[int] = set()
+    members_cache: dict[int, list[ClaimSlots]] = {}
+
+    def members_of(cluster_id: int) -> list[ClaimSlots]:
+        if cluster_id not in members_cache:
+            members_cache[cluster_id] = [
+                slots_of(c) for c in Claim.objects.filter(cluster_id=cluster_id).order_by("id")
+            ]
+        return members_cache[cluster_id]
+
+    threshold = settings.FACTCHECK_CLUSTER_THRESHOLD
+    for claim in claims:
+        vector = np.asarray(claim.embedding, dtype=np.float32)
+        near = nearest_clustered(vector, claim.embedding_model)
+        slots_by_id = {c.pk: slots_of(c) for c in Claim.objects.filter(pk__in=[row[0] for row in near])}
+        candidates = [Candidate(cluster_id, sim, slots_by_id[cid]) for cid, cluster_id, sim in near]
+        own = slots_of(claim)
+        cluster_id = choose_cluster(own, candidates, members_of, threshold)
+        if cluster_id is None:
+            cluster_id = Cluster.objects.create(label=claim.text[:300]).pk
+        Claim.objects.filter(pk=claim.pk).update(cluster_id=cluster_id)
+        claim.cluster_id = cluster_id
+        members_of(cluster_id).append(own)
+        touched.add(cluster_id)
+    refresh_clusters(touched)
+    return touched
+
+
+def refresh_clusters(cluster_ids: Iterable[int]) -> None:
+    """Recompute each cluster's status, reason, conflicts, counts, languages and label."""
+    ids = sorted(set(cluster_ids))
+    if not ids:
+        return
+    by_cluster: dict[int, list[Claim]] = defaultdict(list)
+    for claim in Claim.objects.filter(cluster_id__in=ids).order_by("id"):
+        by_cluster[claim.cluster_id].append(claim)
+    clusters = {c.pk: c for c in Cluster.objects.filter(pk__in=ids)}
+    empty = [pk for pk in ids if pk in clusters and not by_cluster.get(pk)]
+    Cluster.objects.filter(pk__in=empty).delete()
+    changed = []
+    for pk, members in by_cluster.items():
+        cluster = clusters.get(pk)
+        if cluster is None:
+            continue
+        vectors = {c.pk: np.asarray(c.embedding, dtype=np.float32) for c in members if c.embedding is not None}
+
+        def similarity(a: int, b: int, vectors: dict = vectors) -> float:
+            return float(vectors[a] @ vectors[b]) if a in vectors and b in vectors else 0.0
+
+        result = cluster_status([slots_of(c) for c in members], similarity)
+        cluster.status = result.status
+        cluster.status_reason = result.reason
+        cluster.conflicts = result.conflicts
+        cluster.claim_count = len(members)
+        cluster.source_count = len({c.source_id for c in members})
+        cluster.languages = sorted({c.language for c in members})
+        cluster.label = max(members, key=lambda c: (c.checkworthiness, -c.pk)).text[:300]
+        changed.append(cluster)
+    now = timezone.now()
+    for cluster in changed:
+        cluster.updated_at = now  # bulk_update skips auto_now
+    Cluster.objects.bulk_update(
+        changed,
+        ["status", "status_reason", "conflicts", "claim_count", "source_count", "languages", "label", "updated_at"],
+    )
+
+
+@dataclass
+class ReclusterReport:
+    claims: int = 0
+    clusters: int = 0
+    kept_ids: int = 0
+    skipped: bool = False
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+def recluster(progress: Progress | None = None) -> ReclusterReport:
+    """Rebuild all clusters from scratch, deterministically, keeping ids where clusters persist.
+
+    Claims are visited oldest source first. A rebuilt cluster keeps the id of the old cluster it
+    overlaps most. If another rebuild holds the lock this returns at once with skipped=True.
+    """
+    report = ReclusterReport()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [CLUSTER_LOCK])
+            if not cursor.fetchone()[0]:
+                report.skipped = True
+                return report
+        model_name = settings.FACTCHECK_EMBEDDING_MODEL
+        claims = list(
+            Claim.objects.filter(embedding__isnull=False, embedding_model=model_name)
+            .select_related("source")
+            .order_by(F("source__published_at").asc(nulls_last=True), "source_id", "start", "id")
+        )
+        report.claims = len(claims)
+        if not claims:
+            Cluster.objects.all().delete()
+            return report
+        vectors = np.stack([np.asarray(c.embedding, dtype=np.float32) for c in claims])
+        slots = [slots_of(c) for c in claims]
+        labels = cluster_all(slots, vectors, settings.FACTCHECK_CLUSTER_THRESHOLD, progress)
+        groups: dict[int, list[Claim]] = defaultdict(list)
+        for claim, label in zip(claims, labels, strict=True):
+            groups[label].append(claim)
+        ordered = [groups[label] for label in sorted(groups)]
+        kept = stable_ids([[c.pk for c in g] for g in ordered], {c.pk: c.cluster_id for c in claims})
+        existing = set(Cluster.objects.filter(pk__in=[k for k in kept if k]).values_list("pk", flat=True))
+        final_ids = []
+        for group, old in zip(ordered, kept, strict=True):
+            if old is None or old not in existing:
+                old = Cluster.objects.create(label=group[0].text[:300]).pk
+            else:
+                report.kept_ids += 1
+            final_ids.append(old)
+            for claim in group:
+                claim.cluster_id = old
+        Claim.objects.bulk_update(claims, ["cluster_id"], batch_size=1000)
+        Cluster.objects.exclude(pk__in=final_ids).delete()
+        refresh_clusters(final_ids)
+        report.clusters = len(final_ids)
+        report.by_status = cluster_counts()
+    return report
+
+
+def cluster_counts() -> dict[str, int]:
+    counts = dict.fromkeys(ClusterStatus.values, 0)
+    for status in Cluster.objects.values_list("status", flat=True):
+        counts[status] += 1
+    return counts

@@ -1,0 +1,96 @@
+"""The read-only JSON API that REST clients pull claims and clusters from."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from claims.models import Claim, Cluster
+from sources.models import Source
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def get(api, url, **params):
+    response = api.get(url, params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_sources_list_the_fields_clients_rely_on(seeded, api):
+    page = get(api, "/api/v1/sources/")
+    assert page["count"] == 5
+    first = page["results"][0]
+    assert set(first) == {"id", "title", "url", "publisher", "published_at", "language", "status", "claim_count"}
+    assert first["claim_count"] == Source.objects.get(pk=first["id"]).claims.count()
+
+
+def test_claims_carry_source_span_quantity_and_cluster(seeded, api):
+    claim = next(c for c in Claim.objects.all() if c.quantity)
+    data = get(api, f"/api/v1/claims/{claim.pk}/")
+    assert data["text"] == claim.text and (data["start"], data["end"]) == (claim.start, claim.end)
+    assert data["source"]["id"] == claim.source_id and "text" not in data["source"]
+    assert {"value", "low", "high", "qualifier", "unit", "raw"} <= set(data["quantity"])
+    assert data["cluster"] == claim.cluster_id
+
+
+def test_claims_filter_by_cluster_and_by_source(seeded, api):
+    cluster = Cluster.objects.order_by("-claim_count").first()
+    by_cluster = get(api, "/api/v1/claims/", cluster=cluster.pk, page_size=500)
+    assert by_cluster["count"] == cluster.claim_count
+    assert {c["cluster"] for c in by_cluster["results"]} == {cluster.pk}
+    source = Source.objects.first()
+    by_source = get(api, "/api/v1/claims/", source=source.pk, page_size=500)
+    assert {c["source"]["id"] for c in by_source["results"]} == {source.pk}
+
+
+def test_clusters_filter_by_status_and_detail_lists_claims_and_conflicts(seeded, api):
+    agreeing = get(api, "/api/v1/clusters/", status="agreement")
+    assert agreeing["count"] >= 1
+    assert {c["status"] for c in agreeing["results"]} == {"agreement"}
+    detail = get(api, f"/api/v1/clusters/{agreeing['results'][0]['id']}/")
+    assert len(detail["claims"]) == detail["claim_count"]
+    assert isinstance(detail["conflicts"], list) and detail["status_reason"]
+
+
+def test_an_unknown_status_filter_is_a_clear_400(seeded, api):
+    response = api.get("/api/v1/clusters/", {"status": "maybe"})
+    assert response.status_code == 400 and "status" in response.json()
+
+
+def test_page_size_is_capped_at_500(seeded, api):
+    assert len(get(api, "/api/v1/claims/", page_size=100000)["results"]) <= 500
+
+
+@pytest.mark.parametrize("url", ["/api/v1/claims/", "/api/v1/clusters/", "/api/v1/sources/"])
+def test_list_endpoints_use_a_fixed_number_of_queries(seeded, api, url):
+    with CaptureQueriesContext(connection) as queries:
+        get(api, url, page_size=500)
+    assert len(queries) <= 2, [q["sql"] for q in queries]
+
+
+def test_cluster_detail_uses_a_fixed_number_of_queries(seeded, api):
+    cluster = Cluster.objects.order_by("-claim_count").first()
+    with CaptureQueriesContext(connection) as queries:
+        get(api, f"/api/v1/clusters/{cluster.pk}/")
+    assert len(queries) <= 2, [q["sql"] for q in queries]
+
+
+def test_the_openapi_schema_describes_the_endpoints(db, api):
+    response = api.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert {"/api/v1/claims/", "/api/v1/clusters/", "/api/v1/clusters/{id}/", "/api/v1/sources/"} <= set(
+        schema["paths"]
+    )
+
+
+def test_the_api_is_read_only(db, api):
+    assert api.post("/api/v1/clusters/", {"label": "x"}, format="json").status_code == 405

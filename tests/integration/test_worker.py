@@ -1,0 +1,108 @@
+"""A real Celery worker, on the real Redis broker, processes a source that ingest enqueued."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+from claims import services
+from claims.choices import SourceStatus
+from factcheck.celery import app as celery_app
+from sources.models import Source
+from sources.readers import SourceInput
+from tests.conftest import REPO
+
+BROKER = "redis://127.0.0.1:6379/13"
+
+
+def redis_is_up() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def reset_connection_pools() -> None:
+    """Drop pooled connections made under the test settings' broker, so sends use the new one.
+
+    Celery resets the same way after a fork; there is no public call for it.
+    """
+    celery_app._after_fork()
+
+
+@pytest.fixture
+def worker(transactional_db):
+    if not redis_is_up():
+        if os.environ.get("CI"):
+            pytest.fail("Redis is not running on 127.0.0.1:6379 (.ci/run should have started it)")
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    db = connection.settings_dict
+    database_url = f"postgresql://{db['USER']}@{quote(db['HOST'], safe='')}:{db['PORT']}/{db['NAME']}"
+    env = {**os.environ, "CELERY_BROKER_URL": BROKER, "DATABASE_URL": database_url, "DATABASE_CONN_MAX_AGE": "0"}
+    import redis
+
+    redis.Redis.from_url(BROKER).flushdb()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "factcheck",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
+    celery_app.conf.update(broker_url=BROKER, task_always_eager=False)
+    reset_connection_pools()
+    try:
+        yield process
+    finally:
+        celery_app.conf.update(previous)
+        reset_connection_pools()
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.mark.worker
+def test_a_real_worker_processes_the_source_that_ingest_enqueued(worker):
+    text = (REPO / "seeds" / "002_6ddc87b5bd37a9dd.txt").read_text(encoding="utf-8")
+    result = services.ingest_source(SourceInput(text=text, origin="worker-test"))
+    assert result.created
+    deadline = time.monotonic() + 180
+    source = result.source
+    while time.monotonic() < deadline:
+        source.refresh_from_db()
+        if source.status in (SourceStatus.PROCESSED, SourceStatus.FAILED) or worker.poll() is not None:
+            break
+        time.sleep(0.5)
+    if source.status != SourceStatus.PROCESSED:
+        worker.terminate()
+        output = worker.communicate(timeout=20)[0]
+        pytest.fail(f"source is {source.status} ({source.error}); worker output:\n{output[-4000:]}")
+    assert source.claims.exists()
+    assert not source.claims.filter(cluster=None).exists()
+    assert Source.objects.get(pk=source.pk).processed_at is not None

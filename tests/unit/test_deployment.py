@@ -1,0 +1,35 @@
+"""The production layout parses and wires every part together."""
+
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def compose():
+    return yaml.safe_load((REPO / "docker-compose.yml").read_text())
+
+
+def test_compose_defines_database_broker_web_worker_and_beat():
+    assert {"db", "redis", "web", "worker", "beat"} <= set(compose()["services"])
+
+
+def test_the_database_image_has_pgvector():
+    assert "pgvector" in compose()["services"]["db"]["image"]
+
+
+def test_web_worker_and_beat_share_the_database_and_the_broker():
+    services = compose()["services"]
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgresql://") and "@db:" in env["DATABASE_URL"]
+        assert env["CELERY_BROKER_URL"].startswith("redis://redis:")
+    assert "gunicorn" in services["web"]["command"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "factcheck", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "factcheck", "beat"]
+
+
+def test_no_secret_is_written_in_the_compose_file():
+    env = compose()["services"]["web"]["environment"]
+    assert env["DJANGO_SECRET_KEY"].startswith("${")

@@ -1,0 +1,28 @@
+"""Settings fail loudly on bad values."""
+
+import pytest
+
+from factcheck.env import ConfigError, env_bool, env_float, env_int
+
+
+def test_a_non_numeric_threshold_names_the_variable():
+    with pytest.raises(ConfigError, match="FACTCHECK_CLUSTER_THRESHOLD"):
+        env_float("FACTCHECK_CLUSTER_THRESHOLD", 0.5, environ={"FACTCHECK_CLUSTER_THRESHOLD": "high"})
+
+
+def test_out_of_range_values_are_refused():
+    with pytest.raises(ConfigError, match="maximum"):
+        env_float("X", 0.5, maximum=1.0, environ={"X": "1.5"})
+    with pytest.raises(ConfigError, match="minimum"):
+        env_int("Y", 5, minimum=1, environ={"Y": "0"})
+
+
+def test_booleans_accept_the_usual_words_and_nothing_else():
+    assert env_bool("B", False, environ={"B": "yes"}) is True
+    assert env_bool("B", True, environ={"B": "0"}) is False
+    with pytest.raises(ConfigError):
+        env_bool("B", True, environ={"B": "maybe"})
+
+
+def test_unset_means_the_default():
+    assert env_int("Z", 7, environ={}) == 7

@@ -1,0 +1,199 @@
+"""Unit tests for claims.extraction over the seed articles (pure, no Django)."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from claims.extraction import ExtractedClaim, extract_claims, split_sentences
+
+SEED_DIR = Path(__file__).resolve().parents[2] / "seeds"
+SEEDS = sorted(SEED_DIR.glob("*.txt"))
+
+
+def seed(prefix: str) -> str:
+    (path,) = [p for p in SEEDS if p.name.startswith(prefix)]
+    return path.read_text(encoding="utf-8")
+
+
+def claim_with(claims: list[ExtractedClaim], raw: str) -> ExtractedClaim:
+    hits = [c for c in claims if c.quantity is not None and c.quantity.raw == raw]
+    assert len(hits) == 1, [c.quantity.raw for c in claims if c.quantity]
+    return hits[0]
+
+
+@pytest.fixture(scope="module")
+def seed_claims() -> dict[str, list[ExtractedClaim]]:
+    return {p.name[:3]: extract_claims(p.read_text(encoding="utf-8")) for p in SEEDS}
+
+
+def test_there_are_five_seed_articles() -> None:
+    assert len(SEEDS) == 5
+
+
+# --- spans -------------------------------------------------------------------------
+
+
+def test_every_claim_span_is_an_exact_slice_of_the_source(seed_claims) -> None:
+    for name, claims in seed_claims.items():
+        text = seed(name)
+        assert claims, name
+        for c in claims:
+            assert text[c.start : c.end] == c.text
+            assert c.text == c.text.strip()
+            assert c.text[-1] not in ".،,;:؛"
+            for q in c.quantities:
+                assert c.start <= q.start < q.end <= c.end
+                assert text[q.start : q.end] == q.raw
+            if c.quantity is not None:
+                assert c.quantity in c.quantities
+
+
+def test_claims_do_not_overlap_and_are_reasonably_sized(seed_claims) -> None:
+    for claims in seed_claims.values():
+        for a, b in itertools.pairwise(claims):
+            assert a.end <= b.start
+        for c in claims:
+            assert 10 <= len(c.text) <= 400
+
+
+def test_scores_and_labels_are_in_range(seed_claims) -> None:
+    for claims in seed_claims.values():
+        for c in claims:
+            assert 0.0 <= c.checkworthiness <= 1.0
+            assert c.polarity in ("positive", "negative")
+            assert c.language in ("ar", "en")
+            assert c.reasons
+
+
+# --- the figures in seed 000 ----------------------------------------------------------
+
+
+def test_max_and_whatsapp_figures_in_one_sentence_become_separate_claims(seed_claims) -> None:
+    claims = seed_claims["000"]
+    max_claim = claim_with(claims, "نحو 55 مليون مستخدم")
+    wa_claim = claim_with(claims, "ما لا يقل عن 100 مليون مستخدم")
+    assert max_claim is not wa_claim
+    assert "100 مليون" not in max_claim.text
+    assert "55 مليون" not in wa_claim.text
+    assert max_claim.quantity is not None and max_claim.quantity.qualifier == "about"
+    assert max_claim.subject == "ماكس"
+    assert wa_claim.quantity is not None and wa_claim.quantity.qualifier == "at_least"
+    assert wa_claim.subject == "واتساب"
+
+
+def test_telegram_60_million_russians_claim_is_about_telegram(seed_claims) -> None:
+    c = claim_with(seed_claims["000"], "أكثر من 60 مليون روسي")
+    assert c.quantity is not None
+    assert (c.quantity.qualifier, c.quantity.unit) == ("more_than", "russians")
+    assert c.subject == "تيليجرام"
+    assert "تحقيق ما يُعرف" not in c.text  # the sovereign-internet clause is not glued on
+
+
+def test_whatsapp_spokesperson_is_the_claimant_of_the_100_million_claim(seed_claims) -> None:
+    c = claim_with(seed_claims["000"], "أكثر من 100 مليون مستخدم")
+    assert c.claimant == "متحدث باسم واتساب"
+    assert c.subject == "واتساب"
+    assert "attributed" in c.reasons and "quantity" in c.reasons
+
+
+def test_kremlin_spokesman_peskov_is_named_as_claimant(seed_claims) -> None:
+    claimants = [c.claimant or "" for c in seed_claims["000"]]
+    assert any("دميتري بيسكوف" in who for who in claimants)
+
+
+# --- the 100 million figure across seeds and languages ---------------------------------
+
+
+def test_the_100_million_claim_is_found_in_seeds_000_001_002_in_both_languages(seed_claims) -> None:
+    expected = {
+        "000": [("أكثر من 100 مليون مستخدم", "more_than"), ("ما لا يقل عن 100 مليون مستخدم", "at_least")],
+        "001": [("أكثر من 100 مليون مستخدم", "more_than")],
+        "002": [("أكثر من 100 مليون مستخدم", "more_than"), ("more than 100 million Russian users", "more_than")],
+    }
+    for name, figures in expected.items():
+        for raw, qualifier in figures:
+            c = claim_with(seed_claims[name], raw)
+            assert c.quantity is not None
+            assert c.quantity.value == 100_000_000
+            assert c.quantity.qualifier == qualifier
+            assert c.quantity.unit == "users"
+    english = claim_with(seed_claims["002"], "more than 100 million Russian users")
+    arabic = claim_with(seed_claims["002"], "أكثر من 100 مليون مستخدم")
+    assert (english.language, arabic.language) == ("en", "ar")
+    assert english.claimant == "WhatsApp"
+    assert arabic.claimant == "واتساب"
+
+
+def test_seed_001_quotes_are_attributed_to_meta_messenger_and_peskov(seed_claims) -> None:
+    claims = seed_claims["001"]
+    hundred = claim_with(claims, "أكثر من 100 مليون مستخدم")
+    assert hundred.claimant == "Meta-run Messenger"
+    assert any(c.claimant == "بيسكوف" for c in claims)
+    trips = claim_with(claims, "أكثر من 50 مرة")
+    assert trips.claimant == "تحقيق صحفي"
+    assert any(q.raw == "بين عامي 2015 و2021" for q in trips.quantities)
+
+
+def test_statement_verbs_give_claimants_in_both_languages(seed_claims) -> None:
+    claimants = {c.claimant for c in seed_claims["002"]}
+    assert "واتساب" in claimants  # وأفادت واتساب في بيان
+    assert "WhatsApp" in claimants  # WhatsApp stated in a statement:
+    assert "Telegram" in claimants  # Telegram confirmed that ...
+
+
+def test_seed_003_accounts_sites_and_languages(seed_claims) -> None:
+    claims = seed_claims["003"]
+    accounts = claim_with(claims, "78 حساباً")
+    assert accounts.subject == "تلغرام"
+    sites = claim_with(claims, "78 موقعا")
+    assert {q.unit for q in sites.quantities} >= {"sites", "languages"}
+
+
+def test_questions_and_headers_are_not_claims(seed_claims) -> None:
+    assert not any("ماذا تريد روسيا" in c.text for c in seed_claims["001"])
+
+
+def test_negated_statements_have_negative_polarity(seed_claims) -> None:
+    parler = [c for c in seed_claims["004"] if "لم تنتهك" in c.text]
+    assert parler and parler[0].polarity == "negative"
+    hundred = claim_with(seed_claims["000"], "ما لا يقل عن 100 مليون مستخدم")
+    assert hundred.polarity == "positive"  # "لا" inside the hedge is not a denial
+
+
+def test_quantity_claims_outscore_unquantified_ones(seed_claims) -> None:
+    claims = seed_claims["000"]
+    with_q = [c.checkworthiness for c in claims if c.quantity is not None]
+    without = [c.checkworthiness for c in claims if c.quantity is None]
+    assert min(with_q) > max(without)
+
+
+# --- sentence splitting -----------------------------------------------------------------
+
+
+def test_split_sentences_keeps_decimals_and_abbreviations() -> None:
+    text = "Growth was 18.2 percent. Mr. Smith said so! Was it? Yes.\nNew line"
+    spans = [text[s:e] for s, e in split_sentences(text)]
+    assert spans == ["Growth was 18.2 percent.", "Mr. Smith said so!", "Was it?", "Yes.", "New line"]
+
+
+def test_split_sentences_handles_arabic_question_mark_and_closing_quotes() -> None:
+    text = "ماذا تريد روسيا؟ وقال بيسكوف: “إنها مسألة قانون.” ثم غادر"
+    spans = [text[s:e] for s, e in split_sentences(text)]
+    assert spans == ["ماذا تريد روسيا؟", "وقال بيسكوف: “إنها مسألة قانون.”", "ثم غادر"]
+
+
+def test_english_attribution_patterns() -> None:
+    claims = extract_claims(
+        "According to Reuters, the service has about 900 million users. "
+        "Telegram, the Dubai-based app, said it had removed 78 accounts."
+    )
+    assert [c.claimant for c in claims] == ["Reuters", "Telegram"]
+    assert claims[0].quantity is not None and claims[0].quantity.qualifier == "about"
+
+
+def test_empty_text_has_no_claims() -> None:
+    assert extract_claims("") == []
+    assert extract_claims("   \n ") == []

@@ -1,0 +1,98 @@
+"""Slots, intervals and statuses: the judgement calls, tested without a database."""
+
+import math
+
+from claims.matching import (
+    AGREEMENT,
+    CONTRADICTION,
+    SINGLE_SOURCE,
+    ClaimSlots,
+    cluster_status,
+    conflict_reason,
+    interval,
+    slots_compatible,
+)
+
+
+def q(value, qualifier="exact", unit="users", kind="count", low=None, high=None, raw=""):
+    if low is None and high is None:
+        low, high = {
+            "exact": (value, value),
+            "more_than": (value, None),
+            "at_least": (value, None),
+            "less_than": (None, value),
+            "at_most": (None, value),
+            "about": (value * 0.9, value * 1.1),
+        }[qualifier]
+    return {"value": value, "low": low, "high": high, "qualifier": qualifier, "unit": unit, "kind": kind, "raw": raw}
+
+
+def claim(id, source, subject="whatsapp", quantity=None, polarity="positive"):
+    return ClaimSlots(id=id, source_id=source, subject_key=subject, quantity=quantity, polarity=polarity)
+
+
+def test_more_than_and_at_least_the_same_figure_overlap():
+    assert interval(q(1e8, "more_than")).overlaps(interval(q(1e8, "at_least")))
+
+
+def test_about_55_million_and_exactly_40_million_do_not_overlap():
+    assert not interval(q(55e6, "about")).overlaps(interval(q(40e6)))
+
+
+def test_an_exact_figure_allows_rounding_slack_but_a_year_does_not():
+    assert interval(q(100e6)).overlaps(interval(q(101e6)))
+    assert not interval(q(2024, kind="year", unit="year")).overlaps(interval(q(2025, kind="year", unit="year")))
+
+
+def test_unbounded_sides_are_infinite():
+    span = interval(q(1e8, "more_than"))
+    assert span.low == 1e8 and math.isinf(span.high)
+
+
+def test_different_subjects_are_never_compatible_however_similar_the_numbers():
+    assert not slots_compatible(claim(1, 1, "whatsapp", q(1e8)), claim(2, 2, "telegram", q(1e8)))
+
+
+def test_users_and_messages_are_different_facts():
+    assert not slots_compatible(
+        claim(1, 1, quantity=q(1e8, unit="users")), claim(2, 2, quantity=q(1e8, unit="messages"))
+    )
+
+
+def test_a_missing_subject_is_no_evidence_against():
+    assert slots_compatible(claim(1, 1, None, q(1e8)), claim(2, 2, "whatsapp", q(1e8, "more_than")))
+
+
+def test_disjoint_intervals_conflict_with_a_reason_that_names_both():
+    reason = conflict_reason(
+        claim(1, 1, quantity=q(55e6, "about", raw="نحو 55 مليون")), claim(2, 2, quantity=q(40e6, raw="40 million"))
+    )
+    assert reason and "نحو 55 مليون" in reason and "40 million" in reason
+
+
+def test_opposite_polarity_conflicts():
+    assert conflict_reason(claim(1, 1), claim(2, 2, polarity="negative"), similarity=0.9).startswith("polarity")
+
+
+def test_opposite_polarity_between_merely_related_claims_is_no_conflict():
+    assert conflict_reason(claim(1, 1), claim(2, 2, polarity="negative"), similarity=0.5) is None
+
+
+def test_one_source_is_single_source_even_with_two_languages():
+    assert cluster_status([claim(1, 7), claim(2, 7)]).status == SINGLE_SOURCE
+
+
+def test_two_sources_that_concur_agree():
+    result = cluster_status([claim(1, 1, quantity=q(1e8, "more_than")), claim(2, 2, quantity=q(1e8, "at_least"))])
+    assert result.status == AGREEMENT and result.conflicts == []
+
+
+def test_two_sources_with_incompatible_figures_contradict_and_store_the_pair():
+    result = cluster_status([claim(1, 1, quantity=q(55e6, "about")), claim(2, 2, quantity=q(40e6))])
+    assert result.status == CONTRADICTION
+    assert result.conflicts[0]["claims"] == [1, 2]
+
+
+def test_a_source_contradicting_itself_is_not_a_cross_source_contradiction():
+    result = cluster_status([claim(1, 1, quantity=q(55e6, "about")), claim(2, 1, quantity=q(40e6)), claim(3, 2)])
+    assert result.status == AGREEMENT
