@@ -1,4 +1,7 @@
-"""Benchmark ``find_quantities`` on Microsoft Recognizers-Text number specs.
+"""Benchmark ``find_quantities`` on Microsoft Recognizers-Text number specs (legacy view).
+
+The reference figures, with the documented span convention and exclusions, come from
+:mod:`claims.bench_extraction`; this module keeps the older, looser per-file table.
 
 Run: ``.venv/bin/python -m claims.bench_quantities [BENCH_DIR] [-v]``
 

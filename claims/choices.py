@@ -10,6 +10,11 @@ class Language(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class SourceKind(models.TextChoices):
+    ARTICLE = "article", "Article"  # claims are extracted from it
+    CLAIM = "claim", "Imported claim"  # the whole text is one claim a fact-checker already holds
+
+
 class SourceStatus(models.TextChoices):
     PENDING = "pending", "Pending"  # stored, not yet processed
     PROCESSING = "processing", "Processing"
@@ -36,3 +41,20 @@ class Qualifier(models.TextChoices):
     LESS_THAN = "less_than", "Less than"
     AT_MOST = "at_most", "At most"
     RANGE = "range", "Range"
+
+
+class Verdict(models.TextChoices):
+    """An editor's fact-check verdict on a cluster's claim."""
+
+    UNREVIEWED = "", "Unreviewed"
+    TRUE = "true", "True"
+    FALSE = "false", "False"
+    MISLEADING = "misleading", "Misleading"
+    UNPROVEN = "unproven", "Unproven"
+
+
+class LinkKind(models.TextChoices):
+    """An editor's decision about two claims, which re-clustering obeys."""
+
+    SAME = "same", "Same claim (must-link)"
+    DIFFERENT = "different", "Not the same claim (cannot-link)"

@@ -7,8 +7,27 @@ Pipeline: sentences -> comma segments -> clause groups -> claims.
 * A sentence that chains several facts with "،"/"," is cut into clause groups so
   that each quantity-bearing clause is its own claim ("... نحو 55 مليون مستخدم"
   and "... ما لا يقل عن 100 مليون مستخدم" in one sentence give two claims).
-* A group is kept when it states a quantity/date or is attributed (own
-  attribution, or inherited from the sentence / the previous speaker).
+* Every declarative clause group of four words or more becomes a claim; questions
+  and headers are skipped.  ``checkworthiness`` (0..1) starts at 0.25 and rises
+  with a figure, a date, an attribution, a named subject and a denial; pledges,
+  predictions, conditionals ("ستواصل", "إذا", "will") and framing commentary
+  ("تأتي ... في سياق", "amid") lower it.  ``reasons`` lists what counted.
+  Consumers wanting only check-worthy statements keep ``checkworthiness >= 0.3``
+  (the threshold the benchmark uses).
+* ``claimant``: the attribution of the clause ("قال X إن", "وفقًا لـ X", "X said",
+  "according to X", "critics accusing"), else the speaker of the sentence or of a
+  quotation still running, except after cues that start a new fact ("وفي", "وبعد").
+* ``subject`` (surface string): the product/organisation the clause is about, in
+  this order: a back-reference ("التطبيق الذي ...", "والذي ...") takes the previous
+  claim's subject; the speaker when the content only refers back to it ("أعلنت
+  واتساب أن روسيا تحاول تقييد خدماتها"); the first organisation in the content
+  (for counted figures the nearest one before the figure); an organisation in the
+  claimant phrase ("مؤسس تليجرام بافيل دوروف" -> تليجرام); one earlier in the
+  sentence; the claimant itself; a person; the previous claim's subject; a place.
+* ``as_of``: the latest explicit date in the clause (month -> 1st, year -> 1
+  January), else a relative one ("أغسطس الماضي", "last week", "earlier this week")
+  resolved against ``published_at`` (``as_of_source`` "text"); else the
+  publication date ("published"); else ``None`` ("").
 """
 
 from __future__ import annotations
@@ -16,16 +35,21 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from claims.quantities import Quantity, find_quantities
-from claims.textnorm import NormalizedText, is_arabic_char, normalize, normalize_with_map
+from claims.textnorm import NormalizedText, normalize, normalize_with_map
 
 __all__ = ["ExtractedClaim", "extract_claims", "split_sentences"]
 
 
 @dataclass
 class ExtractedClaim:
-    """One check-worthy statement; ``text == source[start:end]`` exactly."""
+    """One statement; ``text == source[start:end]`` exactly.
+
+    ``as_of`` is the date the claim holds at and ``as_of_source`` where it came from
+    ("text", "published" or "" when unknown); see the module docstring.
+    """
 
     text: str
     start: int
@@ -38,6 +62,8 @@ class ExtractedClaim:
     polarity: str = "positive"
     checkworthiness: float = 0.0
     reasons: list[str] = field(default_factory=list)
+    as_of: date | None = None
+    as_of_source: str = ""
 
 
 def _n(s: str) -> str:
@@ -162,6 +188,16 @@ def _push_span(text: str, s: int, e: int, out: list[tuple[int, int]]) -> None:
 # attribution
 
 _AR_SAY_VERBS = [
+    "تعهد",
+    "تعهدت",
+    "يتهم",
+    "تتهم",
+    "اتهم",
+    "اتهمت",
+    "وصف",
+    "وصفت",
+    "وصفه",
+    "وصفها",
     "قال",
     "قالت",
     "يقول",
@@ -240,6 +276,10 @@ _EN_SAY_VERBS = [
 _AR_WEAK_VERBS = {
     _n(v)
     for v in [
+        "وصف",
+        "وصفت",
+        "وصفه",
+        "وصفها",
         "شدد",
         "شددت",
         "كشف",
@@ -338,6 +378,11 @@ _EN_NAME = rf"{_EN_CAP}(?:\s+(?:of|the|de|al|for|and|{_EN_CAP}))*"
 _EN_SUBJ_VERB_RE = re.compile(
     rf"(?<![\w])(?P<who>{_EN_NAME})(?:\s*,[^,]{{1,120}},)?\s+(?:has\s+|had\s+|have\s+|also\s+)?(?:{'|'.join(_EN_SAY_VERBS)})\b"
 )
+_EN_GENERIC_SUBJ_RE = re.compile(
+    r"\b(?P<who>critics|officials|analysts|experts|activists|observers|residents|reports)\s+"
+    r"(?:have\s+|had\s+)?(?:said|say|says|accusing|accuse|accused|claimed|claim|warned|argue|argued)\b",
+    re.IGNORECASE,
+)
 _EN_VERB_SUBJ_RE = re.compile(rf"\b(?i:said|says|according\s+to)\s+(?P<who>(?:the\s+)?{_EN_NAME})")
 _PRONOUNS = {"it", "he", "she", "they", "we", "i", "you", "this", "that", "the", "a", "an", "its"}
 
@@ -421,6 +466,9 @@ def _find_attribution(nt: NormalizedText, s: int, e: int) -> _Attr | None:
         w = m.group("who")
         who = None if w.lower() in _PRONOUNS else surface(m.start("who"), m.end("who"))
         found.append(_Attr(who, m.start()))
+    m = _EN_GENERIC_SUBJ_RE.search(norm, s, e)
+    if m:
+        found.append(_Attr(surface(m.start("who"), m.end("who")), m.start()))
     m = _EN_VERB_SUBJ_RE.search(norm, s, e)
     if m and m.group("who").lower() not in _PRONOUNS:
         found.append(_Attr(surface(m.start("who"), m.end("who")), m.start()))
@@ -660,7 +708,7 @@ def _pick_subject(ents: list[_Ent], anchor: int | None) -> str | None:
 # ---------------------------------------------------------------------------
 # polarity
 
-_AR_NEG_WORDS = "لم لن ليس ليست لسنا لا نفى نفت نفته نفاه ينفي تنفي يفتقر تفتقر يفتقد تفتقد بدون"
+_AR_NEG_WORDS = "لم لن ليس ليست لسنا لا نفى نفت نفته نفاه ينفي تنفي يفتقر تفتقر يفتقد تفتقد"
 _AR_NEG_RE = re.compile(rf"{_WB}[وف]?(?:{_alt(_AR_NEG_WORDS.split())}){_WE}")
 _EXCEPTIVE_RE = re.compile(rf"{_WB}[وف]?(?:الا){_WE}")
 _EN_NEG_RE = re.compile(
@@ -680,9 +728,144 @@ def _polarity(norm_clause: str) -> str:
 
 
 # ---------------------------------------------------------------------------
+# time: the claim's as-of date
+
+_MONTH_NUM: dict[str, int] = {}
+for _num, _names in enumerate(
+    [
+        ("يناير", "كانون الثاني", "january", "jan"),
+        ("فبراير", "شباط", "february", "feb"),
+        ("مارس", "آذار", "march", "mar"),
+        ("أبريل", "إبريل", "نيسان", "april", "apr"),
+        ("مايو", "أيار", "may"),
+        ("يونيو", "يونيه", "حزيران", "june", "jun"),
+        ("يوليو", "يوليه", "تموز", "july", "jul"),
+        ("أغسطس", "آب", "august", "aug"),
+        ("سبتمبر", "أيلول", "september", "sep", "sept"),
+        ("أكتوبر", "تشرين الأول", "october", "oct"),
+        ("نوفمبر", "تشرين الثاني", "november", "nov"),
+        ("ديسمبر", "كانون الأول", "december", "dec"),
+    ],
+    start=1,
+):
+    for _name in _names:
+        _MONTH_NUM[_n(_name)] = _num
+_MONTH_ALT = _alt(list(_MONTH_NUM))
+_MONTH_IN_RE = re.compile(rf"{_WB}(?:[وبلف]|ل|ال)?(?P<m>{_MONTH_ALT}){_WE}", re.IGNORECASE)
+_DAY_RE = re.compile(r"(?<!\d)(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?$", re.IGNORECASE)
+# relative expressions resolved against the publication date
+_REL_MONTH_RE = re.compile(
+    rf"{_WB}(?:[وبلف]|في\s+)?(?:(?:last|this|past)\s+(?P<en>{_MONTH_ALT})|(?P<ar>{_MONTH_ALT})\s+(?:الماضي|المنصرم|الفائت))"
+    rf"{_WE}",
+    re.IGNORECASE,
+)
+_REL_SPAN_RE = re.compile(
+    r"(?P<yesterday>\byesterday\b|(?<![^\W_])(?:ا|و)?امس(?![^\W_]))"
+    r"|(?P<lastweek>\blast\s+week\b|الاسبوع\s+الماضي|الاسبوع\s+المنصرم)"
+    r"|(?P<thisweek>\b(?:earlier\s+)?this\s+week\b|هذا\s+الاسبوع)"
+    r"|(?P<lastmonth>\blast\s+month\b|الشهر\s+الماضي|الشهر\s+المنصرم)"
+    r"|(?P<lastyear>\blast\s+year\b|العام\s+الماضي|السنه\s+الماضيه|العام\s+المنصرم)"
+    r"|(?P<today>\btoday\b|(?<![^\W_])اليوم(?![^\W_]))",
+    re.IGNORECASE,
+)
+
+
+def _as_date(value: datetime | date | None) -> date | None:
+    if value is None:
+        return None
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _explicit_date(q: Quantity) -> date | None:
+    """The date a year/date quantity names (month -> 1st, year -> 1 January; a range -> its end)."""
+    if q.kind not in ("year", "date"):
+        return None
+    year = q.value if q.value is not None else q.high
+    if year is None or not 1000 <= year <= 2200:
+        return None
+    raw = normalize(q.raw).lower()
+    months = list(_MONTH_IN_RE.finditer(raw))
+    month, day = 1, 1
+    if months:
+        month = _MONTH_NUM.get(months[-1].group("m"), 1)
+        dm = _DAY_RE.search(raw, 0, months[0].start())
+        if dm and 1 <= int(dm.group("d")) <= 31:
+            day = int(dm.group("d"))
+        else:
+            after = re.match(r"\s+(\d{1,2})(?!\d)", raw[months[-1].end() :])
+            if after and 1 <= int(after.group(1)) <= 31:
+                day = int(after.group(1))
+    try:
+        return date(int(year), month, day)
+    except ValueError:
+        return date(int(year), month, 1)
+
+
+def _relative_date(norm_clause: str, published: date | None) -> date | None:
+    """ "أغسطس الماضي", "last week", "earlier this week" resolved against the publication date."""
+    if published is None:
+        return None
+    m = _REL_MONTH_RE.search(norm_clause)
+    if m:
+        month = _MONTH_NUM.get((m.group("en") or m.group("ar")).lower(), 0)
+        if month:
+            year = published.year if month < published.month else published.year - 1
+            return date(year, month, 1)
+    r = _REL_SPAN_RE.search(norm_clause)
+    if r is None:
+        return None
+    if r.group("yesterday"):
+        return published - timedelta(days=1)
+    if r.group("lastweek"):
+        return published - timedelta(days=7)
+    if r.group("lastmonth"):
+        first = published.replace(day=1)
+        return (first - timedelta(days=1)).replace(day=1)
+    if r.group("lastyear"):
+        return date(published.year - 1, 1, 1)
+    return published  # today / this week
+
+
+def _claim_date(qs: list[Quantity], norm_clause: str, published: date | None) -> tuple[date | None, str]:
+    """(as_of, source): the latest explicit date in the clause, else a relative one, else publication."""
+    dates = [d for d in (_explicit_date(q) for q in qs) if d is not None]
+    if dates:
+        return max(dates), "text"
+    rel = _relative_date(norm_clause, published)
+    if rel is not None:
+        return rel, "text"
+    if published is not None:
+        return published, "published"
+    return None, ""
+
+
+# ---------------------------------------------------------------------------
 # clause grouping
 
 _STRONG_CUES = [
+    "فإذا",
+    "إذا",
+    "أما إذا",
+    "ويعد",
+    "وتعد",
+    "ويعتبر",
+    "وينتقد",
+    "انتقد",
+    "انتقدت",
+    "علما بأن",
+    "علما أن",
+    "في أعقاب",
+    "حيث",
+    "الذي",
+    "التي",
+    "والذي",
+    "والتي",
+    "وهو ما",
+    "في خطوة",
+    "مما",
+    "which",
+    "where",
+    "with critics",
     "وفي",
     "ووفقا",
     "وفقا",
@@ -718,8 +901,18 @@ _STRONG_CUES = [
 _STRONG_RE = re.compile(rf"^(?:{_alt(_STRONG_CUES)}){_WE}", re.IGNORECASE)
 _SAY_START_RE = re.compile(rf"^[وف]?(?:{_alt(_AR_SAY_VERBS)}){_WE}")
 _QUOTE_RE = re.compile(r"[«“\"]")
+_QUOTE_START_RE = re.compile(r"^[وف]?[«“\"]")
+
+
+def _closes_quote(sent: str) -> bool:
+    """True when a sentence inside a running quotation closes it."""
+    return sent.count("»") > sent.count("«") or sent.count("”") > sent.count("“") or sent.count('"') % 2 == 1
+
+
+_RELATIVE_RE = re.compile(rf"\s(?P<rel>(?:{_alt(['التي', 'الذي', 'اللذين', 'الذين'])})|which|who)\s", re.IGNORECASE)
 _SEG_SPLIT_RE = re.compile(r"[،؛]|(?<!\d),|,(?!\d)")
-_MIN_GROUP = 40
+_MIN_GROUP = 25
+_MIN_QUOTED_CLAUSE = 60
 _MAX_GROUP = 260
 _TRIM_END = " \t\r\n.،,;:؛-–—"
 _TRIM_START = " \t\r\n،,;:؛-–—"
@@ -740,6 +933,17 @@ def _segments(norm: str, s: int, e: int, qspans: list[tuple[int, int]], strong: 
             continue  # never cut a quantity ("1,000")
         cuts.append(m.end())
     cuts.append(e)
+    # "... مئات الدعوات التي كان من الممكن أن تصل إلى عشرات الآلاف": a relative clause between
+    # two figures is a claim of its own
+    extra = []
+    for a, b in itertools.pairwise(cuts):
+        inner = [(qs, qe) for qs, qe in strong if a <= qs and qe <= b]
+        if len(inner) >= 2:
+            for (_, q1e), (q2s, _) in itertools.pairwise(inner):
+                m = _RELATIVE_RE.search(norm, q1e, q2s)
+                if m:
+                    extra.append(m.start("rel"))
+    cuts = sorted(set(cuts + extra))
     segs = []
     for a, b in itertools.pairwise(cuts):
         if norm[a:b].strip(_TRIM_START + _TRIM_END):
@@ -767,7 +971,8 @@ def _group(norm: str, segs: list[_Seg]) -> list[tuple[int, int, bool]]:
         if seg.has_q and gq:
             new = True
         elif _inside_quote(norm, gs, seg.s):
-            new = False  # one quoted statement stays one claim
+            # one quoted statement stays one claim, unless a figure follows a full clause
+            new = seg.has_q and not gq and cur_len >= _MIN_QUOTED_CLAUSE
         elif cur_len >= _MIN_GROUP:
             cue = bool(_STRONG_RE.match(head) or _SAY_START_RE.match(head))
             too_long = cur_len + (seg.e - seg.s) > _MAX_GROUP and not seg.has_q
@@ -805,10 +1010,13 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
+_AR_LETTERS_RE = re.compile("[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc]")
+_LATIN_LETTERS_RE = re.compile("[A-Za-z]")
+
+
 def _language(span: str) -> str:
-    ar = sum(1 for ch in span if is_arabic_char(ch) and ch.isalpha())
-    la = sum(1 for ch in span if ch.isascii() and ch.isalpha())
-    return "ar" if ar >= la else "en"
+    """ "ar" when Arabic letters are at least as many as Latin ones, else "en"."""
+    return "ar" if len(_AR_LETTERS_RE.findall(span)) >= len(_LATIN_LETTERS_RE.findall(span)) else "en"
 
 
 _KIND_RANK = {"count": 0, "percent": 0, "money": 0, "duration": 1, "ordinal": 3, "year": 2, "date": 2}
@@ -820,11 +1028,71 @@ def _primary(qs: list[Quantity]) -> Quantity | None:
     return min(qs, key=lambda q: (_KIND_RANK.get(q.kind, 1), q.unit is None, q.start))
 
 
+# ---------------------------------------------------------------------------
+# check-worthiness
+
+# Pledges, predictions, conditionals, values and self-praise: said, but not checkable.
+_NOT_CHECKABLE = (
+    "يواصل نواصل يواصلون ستواصل سيواصل سنواصل تعهد تعهدت سيعود ستعود ستظل سيظل لن إذا "
+    "يدافع تدافع ندافع بفعالية التزام "
+    "will pledged pledge pledges if whether effectively defends"
+)
+_NOT_CHECKABLE_RE = re.compile(rf"{_WB}[وف]?(?:{_alt(_NOT_CHECKABLE.split())}){_WE}", re.IGNORECASE)
+# Framing and commentary ("تأتي هذه الخطوة في سياق", "This tension comes amid", "مما خلق"): weaker.
+_COMMENTARY = [
+    "يأتي",
+    "تأتي",
+    "في سياق",
+    "في إطار",
+    "ضمن مساعي",
+    "يعتبر",
+    "يُعتبر",
+    "مما",
+    "وذلك",
+    "محتمل",
+    "مثيرة للجدل",
+    "amid",
+    "comes",
+]
+_COMMENTARY_RE = re.compile(rf"{_WB}[وف]?(?:{_alt(_COMMENTARY)}){_WE}", re.IGNORECASE)
+_GENERIC_REF_RE = re.compile(
+    rf"{_WB}[وبلف]?(?:{_alt(['التطبيق', 'الشركة', 'المنصة', 'خدماتها', 'خدماته', 'تطبيقنا'])}){_WE}"
+    r"|\b(?:its\s+services|the\s+app|the\s+company|(?:social\s+media\s+)?application)\b",
+    re.IGNORECASE,
+)
+_RELATIVE_START_RE = re.compile(rf"^(?:{_alt(['الذي', 'التي', 'والذي', 'والتي'])}|which|who){_WE}", re.IGNORECASE)
+# A clause opening on a definite generic head ("التطبيق الذي ...", "The company ...") refers back.
+_BACK_REF_RE = re.compile(
+    rf"^(?:[وف]?(?:كان\s+|وكان\s+)?(?:{_alt(['التطبيق', 'الشركة', 'المنصة', 'الخدمة'])})"
+    rf"|(?:the|its)\s+(?:app|company|platform|service)){_WE}",
+    re.IGNORECASE,
+)
+# Cues after which the speaker of the previous clause no longer holds (a new fact by the article).
+_NO_INHERIT_RE = re.compile(
+    rf"^(?:{_alt(['وفي', 'في', 'وبعد', 'بعد', 'وبالتزامن', 'أما', 'وعند', 'عند', 'من جانبها', 'من جانبه'])}){_WE}",
+    re.IGNORECASE,
+)
+_PERSONS = {_n(p) for p in ("دوروف", "بيسكوف", "بوتين", "Durov", "Peskov", "Putin")}
+
+
 def _score(
-    qs: list[Quantity], claimant: str | None, subject: str | None, quoted: bool, polarity: str, length: int
+    qs: list[Quantity],
+    claimant: str | None,
+    subject: str | None,
+    quoted: bool,
+    polarity: str,
+    length: int,
+    not_checkable: str | None,
+    commentary: str | None = None,
 ) -> tuple[float, list[str]]:
-    score = 0.1
-    reasons: list[str] = []
+    """Check-worthiness in [0, 1] and the reasons behind it.
+
+    A declarative clause starts at 0.25; figures, dates, attribution, a named
+    subject and denials add; pledges/predictions/conditionals and very short
+    clauses subtract.
+    """
+    score = 0.25
+    reasons: list[str] = ["statement"]
     if any(q.kind not in ("year", "date") for q in qs):
         score += 0.4
         reasons.append("quantity")
@@ -835,7 +1103,7 @@ def _score(
         score += 0.15
         reasons.append("date")
     if claimant:
-        score += 0.2
+        score += 0.15
         reasons.append("attributed")
     if quoted:
         score += 0.05
@@ -846,13 +1114,24 @@ def _score(
     if polarity == "negative":
         score += 0.05
         reasons.append("negation")
-    if length < 40:
+    if not_checkable:
+        score -= 0.35
+        reasons.append(f"not_checkable:{not_checkable}")
+    if commentary and not not_checkable:
+        score -= 0.15
+        reasons.append(f"commentary:{commentary}")
+    if length < 30:
         score -= 0.1
+        reasons.append("short")
     return round(max(0.0, min(1.0, score)), 3), reasons
 
 
-def extract_claims(text: str) -> list[ExtractedClaim]:
-    """Check-worthy claims of ``text`` in order; spans are exact slices of ``text``."""
+def extract_claims(text: str, published_at: datetime | date | None = None) -> list[ExtractedClaim]:
+    """Check-worthy claims of ``text`` in order; spans are exact slices of ``text``.
+
+    ``published_at`` (the source's publication date) resolves relative dates
+    ("last December", "أغسطس الماضي") and is the fallback ``as_of``.
+    """
     if not text or not text.strip():
         return []
     nt = normalize_with_map(text)
@@ -875,8 +1154,11 @@ def extract_claims(text: str) -> list[ExtractedClaim]:
                 q_norm.append((qs, qe))
                 q_kinds.append(q.kind)
 
+    published = _as_date(published_at)
     claims: list[ExtractedClaim] = []
     last_claimant: str | None = None
+    prev_sentence_start = 0
+    open_quote = False  # a quotation opened in an earlier sentence is still running
     for ss, se in split_sentences(norm):
         sent = norm[ss:se]
         if sent.rstrip(_CLOSERS + " ").endswith(("?", "؟")):
@@ -894,8 +1176,9 @@ def extract_claims(text: str) -> list[ExtractedClaim]:
         groups = _group(norm, segs)
         prev_claimant: str | None = None
         sentence_claimant: str | None = None
-        starts_with_quote = bool(_QUOTE_RE.match(sent))
+        starts_with_quote = bool(_QUOTE_START_RE.match(sent))
         for gi, (gs, ge, _gq) in enumerate(groups):
+            head = norm[gs:ge].lstrip(_TRIM_START)
             attr = _find_attribution(nt, gs, ge)
             if attr and attr.who:
                 claimant: str | None = attr.who
@@ -903,8 +1186,12 @@ def extract_claims(text: str) -> list[ExtractedClaim]:
                 # "وأكد أنهم", "It added": subject dropped -> the last speaker
                 claimant = prev_claimant or last_claimant
             elif gi > 0:
-                claimant = prev_claimant  # clauses inherit the sentence's speaker
-            elif starts_with_quote:
+                # clauses inherit the sentence's speaker, unless a new fact starts ("وفي ديسمبر ...")
+                if _NO_INHERIT_RE.match(head) and not _inside_quote(norm, ss, gs):
+                    claimant = prev_claimant = None
+                else:
+                    claimant = prev_claimant
+            elif starts_with_quote or open_quote:
                 claimant = last_claimant  # a quote continuing the previous speaker
             else:
                 claimant = None
@@ -918,31 +1205,38 @@ def extract_claims(text: str) -> list[ExtractedClaim]:
             span = text[os_:oe]
             qs = [q for q in all_q if os_ <= q.start and q.end <= oe]
             quoted = bool(_QUOTE_RE.search(span))
-            if not qs and not claimant and not quoted:
+            n_words = len(span.split())
+            if n_words < 4 and not qs:
                 continue
-            if len(span.split()) < 4 and not qs:
+            if attr and attr.who and not qs and n_words <= len(attr.who.split()) + 3:
+                # only the attribution ("..., كما أكد المؤسس بافيل دوروف"): it covers the clause before
+                if claims and claims[-1].claimant is None and claims[-1].start >= nt.orig_index(ss):
+                    claims[-1].claimant = attr.who
+                    claims[-1].checkworthiness, claims[-1].reasons = _rescore(claims[-1])
                 continue
             prim = _primary(qs)
-            ents = _entities(nt, gs, ge)
             anchor = None
             if prim is not None:
                 anchor = inv.get(prim.start, prim.start) if nt.offsets is not None else prim.start
-            subject = _pick_subject(ents, anchor)
-            if gs > ss and (subject is None or all(x.place for x in ents)):
-                prefix_orgs = [x for x in _entities(nt, ss, gs) if not x.place]
-                if prefix_orgs:
-                    subject = prefix_orgs[-1].text
-            if subject is None:
-                # back-reference ("مستخدميه"): carry the sentence's subject
-                subject = _pick_subject(_entities(nt, ss, gs), gs) if gs > ss else None
-            if subject is None and claims and claims[-1].end >= nt.orig_index(ss) - 2:
-                subject = claims[-1].subject
+            subject = _choose_subject(nt, ss, gs, ge, anchor, prim, claimant, head, claims, prev_sentence_start)
             # negation words inside hedges ("ما لا يقل عن") are not denials
             clause_norm = normalize(span)
             for q in qs:
                 clause_norm = clause_norm.replace(normalize(q.raw), " ")
             polarity = _polarity(clause_norm)
-            score, reasons = _score(qs, claimant, subject, quoted, polarity, len(span))
+            nc = _NOT_CHECKABLE_RE.search(clause_norm)
+            cm = _COMMENTARY_RE.search(clause_norm)
+            score, reasons = _score(
+                qs,
+                claimant,
+                subject,
+                quoted,
+                polarity,
+                len(span),
+                nc.group().strip() if nc else None,
+                cm.group().strip() if cm else None,
+            )
+            as_of, as_of_source = _claim_date(qs, normalize(span), published)
             claims.append(
                 ExtractedClaim(
                     text=span,
@@ -956,9 +1250,74 @@ def extract_claims(text: str) -> list[ExtractedClaim]:
                     polarity=polarity,
                     checkworthiness=score,
                     reasons=reasons,
+                    as_of=as_of,
+                    as_of_source=as_of_source,
                 )
             )
         # the last named speaker stays "current" for subject-less verbs
         # ("وأضاف", "It added") and bare quotes in later sentences
         last_claimant = prev_claimant or sentence_claimant or last_claimant
+        prev_sentence_start = nt.orig_index(ss)
+        open_quote = _inside_quote(norm, ss, se) if not open_quote else not _closes_quote(sent)
     return claims
+
+
+def _rescore(c: ExtractedClaim) -> tuple[float, list[str]]:
+    """Score of a claim after its claimant changed."""
+    nc = next((r.split(":", 1)[1] for r in c.reasons if r.startswith("not_checkable:")), None)
+    cm = next((r.split(":", 1)[1] for r in c.reasons if r.startswith("commentary:")), None)
+    return _score(c.quantities, c.claimant, c.subject, "quote" in c.reasons, c.polarity, len(c.text), nc, cm)
+
+
+def _choose_subject(
+    nt: NormalizedText,
+    ss: int,
+    gs: int,
+    ge: int,
+    anchor: int | None,
+    prim: Quantity | None,
+    claimant: str | None,
+    head: str,
+    claims: list[ExtractedClaim],
+    prev_sentence_start: int,
+) -> str | None:
+    """The actor/product a clause is about (surface string), see the module docstring."""
+    previous = claims[-1].subject if claims and claims[-1].start >= prev_sentence_start else None
+    if (_BACK_REF_RE.match(head) or _RELATIVE_START_RE.match(head)) and previous:
+        return previous  # "التطبيق الذي أطلقه ...", "والذي وصفه ..." refer back
+    ents = _entities(nt, gs, ge)
+    who_norm = normalize(claimant) if claimant else ""
+    who_at = nt.norm.find(who_norm, gs, ge) if who_norm else -1
+    in_who = [x for x in ents if who_at >= 0 and who_at <= x.s and x.e <= who_at + len(who_norm)]
+    content = [x for x in ents if x not in in_who]
+    orgs = [x for x in content if not x.place and _n(x.text) not in _PERSONS]
+    who_orgs = [x for x in in_who if not x.place and _n(x.text) not in _PERSONS]
+    # "أعلنت واتساب ... أن روسيا تحاول تقييد خدماتها": the content refers back to the speaker
+    after_who = who_at + len(who_norm) if who_at >= 0 else gs
+    ref = _GENERIC_REF_RE.search(nt.norm, after_who, ge)
+    counted = prim is not None and prim.kind in ("count", "percent", "money")
+    if ref and who_orgs and not counted and (not orgs or ref.start() < orgs[0].s):
+        return who_orgs[0].text
+    if orgs:
+        if anchor is not None and prim is not None and prim.kind in ("count", "percent", "money"):
+            before = [x for x in orgs if x.e <= anchor]
+            if before:
+                return before[-1].text
+        return orgs[0].text
+    if who_orgs:
+        return who_orgs[0].text
+    if gs > ss:
+        prefix_orgs = [x for x in _entities(nt, ss, gs) if not x.place and _n(x.text) not in _PERSONS]
+        if prefix_orgs:
+            return prefix_orgs[-1].text
+    if claimant and _n(claimant) not in _PERSONS and not any(x.place for x in in_who):
+        cands = _entities(normalize_with_map(claimant), 0, len(normalize(claimant)))
+        if cands and not cands[0].place:
+            return claimant
+    persons = [x for x in content if not x.place]
+    if persons:
+        return persons[0].text
+    if previous:
+        return previous
+    places = [x for x in content if x.place]
+    return places[0].text if places else None

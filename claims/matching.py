@@ -9,8 +9,9 @@ as text. Pure Python: no Django, no database.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 # Relative slack for exact figures: news rounds ("100 million" for 101.3 million).
 EXACT_TOLERANCE = 0.02
@@ -22,6 +23,12 @@ SAME_FIGURE_RATIO = 1.5
 # Opposite polarity is a contradiction only between near-paraphrases; otherwise two merely
 # related sentences ("X did not ..." and "Y did ...") would conflict.
 POLARITY_CONFLICT_MIN_SIMILARITY = 0.70
+# Figures whose as-of dates are further apart than this describe different moments: a series,
+# not a contradiction. Dates and years that are themselves the fact are compared regardless.
+SAME_MOMENT_DAYS = 31
+TIMELESS_KINDS = frozenset({"year", "date"})
+# A stance-model "disagree" at or above this probability is a contradiction.
+STANCE_CONFLICT_MIN_PROBABILITY = 0.5
 
 SINGLE_SOURCE = "single_source"
 AGREEMENT = "agreement"
@@ -39,6 +46,7 @@ class ClaimSlots:
     polarity: str = "positive"
     language: str = ""
     text: str = ""
+    as_of: date | None = None
 
     @property
     def unit(self) -> str | None:
@@ -104,6 +112,8 @@ def same_figure(a: ClaimSlots, b: ClaimSlots) -> bool:
     va, vb = a.quantity.get("value"), b.quantity.get("value")
     if not va or not vb:
         return False
+    if a.kind in TIMELESS_KINDS:
+        return va == vb  # 2013 and 2022 are close as numbers but are different events
     ratio = max(abs(va), abs(vb)) / max(min(abs(va), abs(vb)), 1e-9)
     return ratio <= SAME_FIGURE_RATIO
 
@@ -113,23 +123,68 @@ def match_score(a: ClaimSlots, b: ClaimSlots, cosine: float) -> float:
     return cosine + (SLOT_BONUS if same_figure(a, b) else 0.0)
 
 
-def conflict_reason(a: ClaimSlots, b: ClaimSlots, similarity: float | None = None) -> str | None:
+def same_moment(a: ClaimSlots, b: ClaimSlots, max_days: int = SAME_MOMENT_DAYS) -> bool:
+    """Whether two figures can describe the same moment (unknown dates are given the benefit)."""
+    if a.kind in TIMELESS_KINDS or a.as_of is None or b.as_of is None:
+        return True
+    return abs((a.as_of - b.as_of).days) <= max_days
+
+
+StanceFn = Callable[[int, int], tuple[str, float] | None]
+
+
+def conflict_reason(
+    a: ClaimSlots,
+    b: ClaimSlots,
+    similarity: float | None = None,
+    stance: StanceFn | None = None,
+    max_days: int = SAME_MOMENT_DAYS,
+) -> str | None:
     """Why two claims of one cluster cannot both be true, or None if they can.
 
-    `similarity` (cosine of the two claims) gates polarity conflicts; without it only numbers
-    can conflict.
+    Numbers conflict when their intervals are disjoint at the same moment. Otherwise opposite
+    polarity between near-paraphrases (`similarity`), or the stance model's "disagree", does.
     """
-    if a.quantity and b.quantity:
+    numbers_agree = False
+    if a.quantity and b.quantity and slots_compatible(a, b):
         ia, ib = interval(a.quantity), interval(b.quantity)
         if ia and ib and not ia.overlaps(ib):
+            if not same_moment(a, b, max_days):
+                return None  # a change over time: the cluster's timeline shows it
             unit = a.unit or b.unit or "value"
+            when = f", as of {a.as_of} and {b.as_of}" if a.as_of and b.as_of else ""
             return (
                 f"quantity: {a.quantity.get('raw', '')!r} admits {ia} and "
-                f"{b.quantity.get('raw', '')!r} admits {ib} ({unit}); the intervals do not overlap"
+                f"{b.quantity.get('raw', '')!r} admits {ib} ({unit}{when}); the intervals do not overlap"
             )
+        numbers_agree = bool(ia and ib)
     if a.polarity != b.polarity and similarity is not None and similarity >= POLARITY_CONFLICT_MIN_SIMILARITY:
         return f"polarity: one claim is {a.polarity}, the other {b.polarity} (similarity {similarity:.2f})"
+    # When the figures agree, wording differences are not evidence of disagreement.
+    if stance is not None and not numbers_agree:
+        judged = stance(a.id, b.id)
+        if judged and judged[0] == "disagree" and judged[1] >= STANCE_CONFLICT_MIN_PROBABILITY:
+            return f"stance: the stance model reads these claims as contradicting (p={judged[1]:.2f})"
     return None
+
+
+def timeline(members: Sequence[ClaimSlots]) -> list[dict]:
+    """The cluster's figures in date order: (as_of, value, interval, claim, source)."""
+    points = [
+        {
+            "as_of": m.as_of.isoformat() if m.as_of else None,
+            "value": m.quantity.get("value"),
+            "low": m.quantity.get("low"),
+            "high": m.quantity.get("high"),
+            "qualifier": m.quantity.get("qualifier"),
+            "unit": m.quantity.get("unit"),
+            "claim": m.id,
+            "source": m.source_id,
+        }
+        for m in members
+        if m.quantity and m.kind not in TIMELESS_KINDS
+    ]
+    return sorted(points, key=lambda p: (p["as_of"] is None, p["as_of"] or "", p["claim"]))
 
 
 @dataclass
@@ -140,23 +195,28 @@ class StatusResult:
 
 
 def cluster_status(
-    members: Sequence[ClaimSlots], similarity: Callable[[int, int], float] | None = None
+    members: Sequence[ClaimSlots],
+    similarity: Callable[[int, int], float] | None = None,
+    voice_of: Mapping[int, int] | None = None,
+    stance: StanceFn | None = None,
+    max_days: int = SAME_MOMENT_DAYS,
 ) -> StatusResult:
     """single_source, agreement or contradiction, with the reason and every conflicting pair.
 
-    Only pairs from different sources count: a source restating itself (an Arabic article
-    and its own English translation) is one voice.
+    Only pairs from different sources can conflict: a source restating itself (an Arabic
+    article and its own English translation) is one voice. Agreement needs two independent
+    voices: `voice_of` maps each source to its voice (see claims.independence); syndicated
+    copies and one publisher's articles share one.
     """
     sources = sorted({m.source_id for m in members})
-    if len(sources) <= 1:
-        return StatusResult(SINGLE_SOURCE, f"all {len(members)} claim(s) come from one source")
+    voices = {(voice_of or {}).get(s, s) for s in sources}
     conflicts = []
     ordered = sorted(members, key=lambda m: m.id)
     for i, a in enumerate(ordered):
         for b in ordered[i + 1 :]:
             if a.source_id == b.source_id:
                 continue
-            reason = conflict_reason(a, b, similarity(a.id, b.id) if similarity else None)
+            reason = conflict_reason(a, b, similarity(a.id, b.id) if similarity else None, stance, max_days)
             if reason:
                 conflicts.append({"claims": [a.id, b.id], "reason": reason})
     if conflicts:
@@ -167,4 +227,10 @@ def cluster_status(
             f"{first['claims'][1]}: {first['reason']}",
             conflicts,
         )
-    return StatusResult(AGREEMENT, f"{len(sources)} sources, no conflicting pair")
+    if len(sources) <= 1:
+        return StatusResult(SINGLE_SOURCE, f"all {len(members)} claim(s) come from one source")
+    if len(voices) <= 1:
+        return StatusResult(
+            SINGLE_SOURCE, f"{len(sources)} sources, but they are one voice (same publisher or syndicated copies)"
+        )
+    return StatusResult(AGREEMENT, f"{len(voices)} independent sources, no conflicting pair")

@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from pgvector.django import VectorField
 
-from claims.choices import ClusterStatus, Language, Polarity
+from claims.choices import ClusterStatus, Language, LinkKind, Polarity, Verdict
 
 
 class Cluster(models.Model):
@@ -20,12 +22,27 @@ class Cluster(models.Model):
     languages = ArrayField(models.CharField(max_length=8), default=list, blank=True)
     # [{"claims": [id, id], "reason": "..."}]: each conflicting pair and why.
     conflicts = models.JSONField(default=list, blank=True)
+    independent_source_count = models.PositiveIntegerField(default=0)
+    # [{"source": id, "counted": bool, "same_as": id | null, "reason": str}]: which sources are
+    # independent voices; a syndicated copy or a second article of one publisher is not.
+    source_independence = models.JSONField(default=list, blank=True)
+    # [{"as_of", "value", "low", "high", "qualifier", "unit", "claim", "source"}] by date: a figure
+    # that changes over time is a series, not a contradiction.
+    timeline = models.JSONField(default=list, blank=True)
+    # Editors' decisions. A locked cluster keeps exactly its claims through re-clustering.
+    locked = models.BooleanField(default=False, help_text="Keep exactly these claims when re-clustering.")
+    verdict = models.CharField(max_length=16, choices=Verdict.choices, blank=True, default=Verdict.UNREVIEWED)
+    verdict_note = models.TextField(blank=True)
+    verdict_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verdict_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["status"])]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["verdict"])]
 
     def __str__(self) -> str:
         return self.label or f"Cluster {self.pk}"
@@ -49,6 +66,9 @@ class Claim(models.Model):
     polarity = models.CharField(max_length=8, choices=Polarity.choices, default=Polarity.POSITIVE)
     # {value, low, high, qualifier, unit, raw, kind} or null; see claims.quantities.Quantity.
     quantity = models.JSONField(null=True, blank=True)
+    # The moment the claim describes: from the text when it says, else the source's publication.
+    as_of = models.DateField(null=True, blank=True)
+    as_of_source = models.CharField(max_length=16, blank=True, help_text="text, published, or empty")
     checkworthiness = models.FloatField(default=0.0)
     reasons = models.JSONField(default=list, blank=True)
     match_text = models.TextField(blank=True)
@@ -67,3 +87,35 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+class ClaimLink(models.Model):
+    """An editor's decision that two claims are, or are not, the same claim.
+
+    Merges and "same claim" make SAME links (must-link), splits and "not the same claim" make
+    DIFFERENT links (cannot-link); `recluster` obeys both. Stored once per pair, lower id first.
+    """
+
+    claim_a = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    claim_b = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=LinkKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim_a", "claim_b"], name="claimlink_one_per_pair"),
+            models.CheckConstraint(condition=models.Q(claim_a__lt=models.F("claim_b")), name="claimlink_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_a_id} {self.kind} {self.claim_b_id}"
+
+    def clean(self) -> None:
+        if self.claim_a_id and self.claim_a_id == self.claim_b_id:
+            raise ValidationError("A claim is always the same as itself; choose two different claims.")
+        if self.claim_a_id and self.claim_b_id and self.claim_a_id > self.claim_b_id:
+            self.claim_a_id, self.claim_b_id = self.claim_b_id, self.claim_a_id

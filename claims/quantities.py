@@ -23,6 +23,19 @@ Conventions
   proportions below one ("نصف", "three quarters", "3/4") ``kind="fraction"``.
 * Negative numbers keep their sign ("-5"); numbers inside URLs are ignored;
   dotted sequences ("192.168.1.2") are separate integers.
+* Numbers: Western, Eastern-Arabic and Persian digits with either script's
+  separators ("1,000", "١٬٠٠٠", "١٢،٢٢٠,١٣", "40 000", "18.2", "١٨٫٢"); number
+  words in both languages incl. compounds and clitics ("بألفين ومائتين", "واحد
+  وعشرون تريليون", "three hundred and two dozens"), digit+scale chains ("٤ آلاف ٣
+  مائة و ٢١", "3 million and a half"), spoken decimals ("two hundred point zero
+  three"), English ordinal denominators ("a fifth", "three twenty-firsts"),
+  unicode fractions ("¾"), negatives ("-5", "سالب ٥", "minus five"), scale
+  suffixes ("5k", "$1bn", "2mil", "10 bln", "13 lakh").
+* Hedges include explicit equality ("يساوي ٢٠", "equal to 20" -> "exact"),
+  closing hedges ("500 or more", "أكثر من ٥٠٠٠ أو يساوي" -> at_least) and
+  percentages written before the figure ("نسبة ١٠", "per cent of 210").
+* :func:`find_quantity_mentions` also gives each mention's sub-spans (without its
+  hedge, without its counted noun, each number on its own) for benchmarks.
 * ``raw`` covers the hedge (without a leading clitic such as "ل" in
   "لأكثر"), the number, its scale word, a percent/currency marker and the
   counted noun.
@@ -31,7 +44,7 @@ Conventions
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from claims.textnorm import NormalizedText, normalize, normalize_with_map
 
@@ -40,7 +53,10 @@ __all__ = [
     "KINDS",
     "QUALIFIERS",
     "Quantity",
+    "QuantityMention",
     "find_quantities",
+    "find_quantity_mentions",
+    "is_number_token",
     "parse_number",
 ]
 
@@ -269,9 +285,57 @@ _add_words(
         "tenths": 1 / 10,
     },
 )
+# English ordinals as denominators ("a fifth", "three twenty-firsts", "fifty-four
+# hundredths"); "first"/"second" only inside a compound ("twenty-first").
+_ORDINAL_DEN: dict[str, int] = {}
+for _word, _num in {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+    "thirteenth": 13,
+    "fourteenth": 14,
+    "fifteenth": 15,
+    "sixteenth": 16,
+    "seventeenth": 17,
+    "eighteenth": 18,
+    "nineteenth": 19,
+    "twentieth": 20,
+    "thirtieth": 30,
+    "fortieth": 40,
+    "fiftieth": 50,
+    "sixtieth": 60,
+    "seventieth": 70,
+    "eightieth": 80,
+    "ninetieth": 90,
+    "hundredth": 100,
+    "thousandth": 1000,
+    "millionth": 10**6,
+    "billionth": 10**9,
+    "trillionth": 10**12,
+}.items():
+    _ORDINAL_DEN[_word] = _num
+    _ORDINAL_DEN[_word + "s"] = _num
+_COMPOUND_ONLY_DEN = {"first", "firsts", "second", "seconds"}
+_add_words("fd", {w: 1 / n for w, n in _ORDINAL_DEN.items() if w not in _COMPOUND_ONLY_DEN})
+_add_words("fdc", {w: 1 / n for w, n in _ORDINAL_DEN.items() if w in _COMPOUND_ONLY_DEN})
+_add_words("n", {"nought": 0, "naught": 0, "دزينتين": 24, "دزينتان": 24})
+_add_words("pt", {"point": 0, "فاصلة": 0})
 _add_words(
     "s",
     {
+        "lakh": 1e5,
+        "lakhs": 1e5,
+        "crore": 1e7,
+        "crores": 1e7,
         "ألف": 1e3,
         "ألفا": 1e3,
         "مليون": 1e6,
@@ -298,6 +362,7 @@ _add_words(
         "millions": 1e6,
         "billions": 1e9,
         "trillions": 1e12,
+        "dozens": 12,
     },
 )
 # words that only count inside a compound ("أحد عشر"), never alone ("أحد مواقع")
@@ -309,7 +374,8 @@ _AR_WORD_ALT = _alt([w for w in _WORDS if not w.isascii()])
 _EN_WORD_ALT = _alt([w for w in _WORDS if w.isascii()])
 _WORD = (
     rf"(?:{_AR_PFX}(?:{_AR_WORD_ALT})"
-    rf"|(?:an?\s+(?=hundred|thousand|million|billion|dozen|half|quarter))?(?:{_EN_WORD_ALT}))"
+    rf"|(?:an?\s+(?=hundred|thousand|million|billion|dozen|half|quarter|{_alt(list(_ORDINAL_DEN))}))?"
+    rf"(?:{_EN_WORD_ALT}))"
 )
 _PCT_AHEAD = r"(?!\s*(?:(?:في|فى)\s*|ب)?الما?ئه)"  # "ثلاثين بالمئة" is a percent, not 30*100
 _WORDSEQ = (
@@ -324,24 +390,27 @@ _SCALE_AFTER_DIGITS = {
     "mn": 1e6,
     "mln": 1e6,
     "tn": 1e12,
+    "bln": 1e9,
+    "tln": 1e12,
+    "k": 1e3,
     **{k: v for k, (kind, v) in _WORDS.items() if kind == "h"},
     "dozens": 12,
 }
 _DIGITS = (
-    r"(?P<neg>(?<![^\s(])-(?=\d))?"  # a sign only at a word start: "-5", not "2015-2021"
+    r"(?P<neg>(?<![^\s(<>=≤≥])-(?=\d))?"  # a sign only at a word start: "-5", not "2015-2021"
     r"(?<![A-Za-z\d])(?<![A-Za-z]-)(?<!\d[.,،])"
     r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![,،]\d)"  # 1,000,000.5
-    r"|\d{1,3}(?:،\d{3})+"  # ١،٢٣٤،٥٦٧ (Arabic comma as thousands separator)
-    r"|\d{1,3}(?: \d{3}){2,}"  # 1 234 567
+    r"|\d{1,3}(?:،\d{3})+(?:,\d{1,2}(?!\d))?"  # ١،٢٣٤،٥٦٧ / ١٢،٢٢٠,١٣ (Arabic comma thousands, decimal comma)
+    r"|\d{1,3}(?: \d{3})+(?:\.\d+)?(?![ ,.]?\d)"  # 1 234 567.89 / 40 000
     r"|\d+,(?:\d{1,2}|\d{4,})(?![\d,])"  # decimal comma: ٤,٨ / ٠,٢٣٤٥٦
     r"|\d+(?:\.\d+)?"
     r"|(?<![\d.])\.\d+)"  # .25
     r"(?![\d])"
 )
-_FRACTION = r"(?<![\d/.,])(?:(?P<fw>\d+)\s+)?(?P<fn>\d{1,2})/(?P<fd>\d{1,3})(?![\d/])"
+_FRACTION = r"(?<![\d/.,])(?P<fneg>(?<![^\s(])-\s?)?(?:(?P<fw>\d+)\s+)?(?P<fn>\d{1,2})/(?P<fd>\d{1,3})(?![\d/])"
 _DOTTED_RE = re.compile(r"(?<![\d.])\d+(?:\.\d+){2,}(?![\d])")
-_ATTACHED_SCALE = {"k": 1e3, "m": 1e6, "bn": 1e9, "b": 1e9, "mn": 1e6, "tn": 1e12}
-_SCALE_RE = rf"(?:(?<=\d)(?:bn|mn|tn|m|k|b)(?![A-Za-z])|\s*(?:{_alt(list(_SCALE_AFTER_DIGITS))}){_WE})"
+_ATTACHED_SCALE = {"k": 1e3, "m": 1e6, "bn": 1e9, "b": 1e9, "mn": 1e6, "tn": 1e12, "mm": 1e6, "mil": 1e6}
+_SCALE_RE = rf"(?:(?<=\d)(?:bn|mn|tn|mm|mil|m|k|b)(?![A-Za-z])|\s*(?:{_alt(list(_SCALE_AFTER_DIGITS))}){_WE})"
 
 # --- vague amounts -----------------------------------------------------------
 # base -> (low multiplier, high multiplier): "مئات" = [100, 999]
@@ -421,8 +490,25 @@ for _k, _v in {
     _DUALS[_n(_k)] = _v
 _DUAL = rf"{_WB}{_AR_PFX}(?P<dual>{_alt(list(_DUALS))}){_WE}"
 
+_UNICODE_FRACTIONS = {
+    "½": 1 / 2,
+    "⅓": 1 / 3,
+    "⅔": 2 / 3,
+    "¼": 1 / 4,
+    "¾": 3 / 4,
+    "⅕": 1 / 5,
+    "⅖": 2 / 5,
+    "⅗": 3 / 5,
+    "⅘": 4 / 5,
+    "⅙": 1 / 6,
+    "⅚": 5 / 6,
+    "⅛": 1 / 8,
+    "⅜": 3 / 8,
+    "⅝": 5 / 8,
+    "⅞": 7 / 8,
+}
 _CORE_RE = re.compile(
-    rf"(?P<frac>{_FRACTION})|(?P<dig>{_DIGITS})(?P<scl>{_SCALE_RE})?|(?P<vague>{_VAGUE})|(?P<wrd>{_WORDSEQ})|{_DUAL}",
+    rf"(?P<uf>[{''.join(_UNICODE_FRACTIONS)}])|(?P<frac>{_FRACTION})|(?P<dig>{_DIGITS})(?P<scl>{_SCALE_RE})?|(?P<vague>{_VAGUE})|(?P<wrd>{_WORDSEQ})|{_DUAL}",
     re.IGNORECASE,
 )
 
@@ -454,6 +540,10 @@ _PRE_HEDGES: dict[str, list[str]] = {
         "over",
         "above",
         "upwards of",
+        "exceed",
+        "exceeds",
+        "surpass",
+        "surpasses",
         "in excess of",
         "exceeding",
         "greater than",
@@ -461,6 +551,17 @@ _PRE_HEDGES: dict[str, list[str]] = {
         "higher than",
         "well over",
         "just over",
+    ],
+    "exact": [
+        "يساوي",
+        "تساوي",
+        "ما يساوي",
+        "equal to",
+        "equals",
+        "equals to",
+        "equaling",
+        "equaling to",
+        "exactly",
     ],
     "at_least": [
         "أكبر من أو يساوي",
@@ -520,6 +621,7 @@ _PRE_HEDGES: dict[str, list[str]] = {
         "circa",
     ],
     "less_than": [
+        "أدنى",
         "أقل من",
         "دون",
         "ما دون",
@@ -584,9 +686,10 @@ _SYMBOL_HEDGES = {
 }
 _PRE_HEDGE_RE = re.compile(
     rf"(?:{_WB}(?:[وفلب]{{1,2}}(?=[^\W\d_]))?(?P<h>{_alt(list(_HEDGE_OF))})"
-    r"|(?P<sym>>\s?=|<\s?=|[<>≥≤]))\s*$",
+    r"|(?<![=<>\d])(?P<sym>>\s?=|<\s?=|[<>≥≤])(?![=<>]))\s*$",
     re.IGNORECASE,
 )
+_VERB_REACH_RE = re.compile(r"(?<![^\W_])ان\s+$")
 _POST_HEDGES = {
     "تقريبا": "about",
     "تقريبًا": "about",
@@ -612,7 +715,18 @@ _POST_HEDGES = {
     "and more": "at_least",
     "or below": "at_most",
     "or under": "at_most",
+    "or greater than": "at_least",
+    "or more than": "at_least",
+    "or less than": "at_most",
+    "أو أكبر من": "at_least",
+    "أو أكثر من": "at_least",
+    "أو أقل من": "at_most",
+    "or equal": "or_equal",
+    "or equal to": "or_equal",
+    "أو يساوي": "or_equal",
+    "أو تساوي": "or_equal",
 }
+_WORD_AHEAD_RE = re.compile(r"\s*[-+]?(?:\d|[^\W\d_]{2,}\s+\d)")
 _POST_HEDGE_OF = {re.sub(r"\s+", " ", _n(k)): v for k, v in _POST_HEDGES.items()}
 _POST_HEDGE_RE = re.compile(rf"\s*,?\s*(?P<h>{_alt(list(_POST_HEDGE_OF))}){_WE}", re.IGNORECASE)
 
@@ -620,6 +734,10 @@ _POST_HEDGE_RE = re.compile(rf"\s*,?\s*(?P<h>{_alt(list(_POST_HEDGE_OF))}){_WE}"
 _PERCENT_RE = re.compile(
     r"\s?(?:%|(?:في|فى)\s*الما?ئه|بالما?ئه|percent(?:age\s+points?|age|s)?|per\s*cent|pct"
     r"|percentage\s+points?|نقطه\s+مئويه|نقاط\s+مئويه)" + _WE + "|\\s?%",
+    re.IGNORECASE,
+)
+_PERCENT_PRE_RE = re.compile(
+    rf"{_WB}(?P<p>(?:[وب]?نسبه|بالما?ئه|(?:percents?|per\s*cent)\s+of))\s+$",
     re.IGNORECASE,
 )
 _CURRENCY_POST: dict[str, str] = {
@@ -907,6 +1025,7 @@ _UNIT_STOP = {
     )
 }
 _NOT_UNIT = {_n(w) for w in ("روسيا",)}  # "روسيا" minus tanween would look like "روسي"
+_CLITICS = {"ال", "و", "ب", "ل", "ف", "ك", "بال", "وال", "لل", "فال", "وب", "ول"}
 _AR_STRIP_PFX = re.compile(r"^(?:وبال|وال|بال|فال|كال|لل|ال|و|ف|ب|ل)")
 _TOKEN_RE = re.compile(r"[^\W\d_]+|\d+|[^\w\s]")
 
@@ -964,8 +1083,18 @@ def _to_float(digits: str) -> float:
     return float(d.replace(",", ""))
 
 
+def _digits_of(tokens: list[str]) -> str | None:
+    """Decimal digits read out after "point" ("zero three" -> "03", "seventy-one" -> "71")."""
+    vals = [_WORDS.get(_n(t).lower(), (None, None)) for t in tokens]
+    if all(k == "n" and v is not None and v < 10 for k, v in vals):
+        return "".join(str(int(v)) for _, v in vals)
+    whole = _parse_word_tokens(tokens)
+    return None if whole is None or whole != int(whole) else str(int(whole))
+
+
 def _parse_word_tokens(tokens: list[str]) -> float | None:
-    """Value of a sequence of number words ("خمسة وعشرون", "two hundred thousand")."""
+    """Value of a sequence of number words ("خمسة وعشرون", "two hundred thousand",
+    "three twenty-firsts", "two hundred point zero three")."""
     total = 0.0
     current = 0.0
     last_scale = 0.0
@@ -973,13 +1102,18 @@ def _parse_word_tokens(tokens: list[str]) -> float | None:
     have = False
     kinds: list[str] = []
     joined = False  # an "and"/"و" precedes the current token
-    for tok in tokens:
+    article = False  # "a"/"an": one of what follows
+    prev_n: float | None = None  # value of the previous plain number word
+    for idx, tok in enumerate(tokens):
         t = tok.lower()
         if t in ("and", "و"):
             joined = True
             base = current
             continue
-        if t in ("a", "an", "-", "of"):
+        if t in ("a", "an"):
+            article = True
+            continue
+        if t in ("-", "of"):
             continue
         if not t.isascii() and t.startswith("و") and t not in _WORDS:
             joined = True
@@ -989,7 +1123,7 @@ def _parse_word_tokens(tokens: list[str]) -> float | None:
             if t in _WORD_BLACKLIST:
                 return None
             # strip clitics: "وعشرون", "الثلاث"
-            for cand in (t[1:] if t.startswith("و") else "", _AR_STRIP_PFX.sub("", t)):
+            for cand in (t[1:] if t[0] in "وفبلك" else "", _AR_STRIP_PFX.sub("", t), t[2:] if t[1:2] in "بلك" else ""):
                 if cand and cand in _WORDS:
                     entry = _WORDS[cand]
                     t = cand
@@ -997,11 +1131,24 @@ def _parse_word_tokens(tokens: list[str]) -> float | None:
         if entry is None:
             return None
         kind, val = entry
+        if kind == "pt":
+            if not have or idx + 1 >= len(tokens):
+                return None
+            digits = _digits_of([x for x in tokens[idx + 1 :] if x.lower() not in ("-",)])
+            if digits is None:
+                return None
+            return total + current + float("0." + digits)
+        if article and kind in ("n", "h", "s", "f", "fd", "fdc") and not current:
+            current = 1.0 if kind in ("fd", "fdc") else current
+            have = True
+        article = False
         kinds.append(kind)
         if kind == "n":
             current += val
+            prev_n = val
         elif kind == "h":
             current = (current or 1) * val
+            prev_n = None
         elif kind == "f" and not joined and current and current < 20:
             current *= val  # "one quarter", "two halves"
         elif kind == "f":
@@ -1009,16 +1156,31 @@ def _parse_word_tokens(tokens: list[str]) -> float | None:
                 total += val * last_scale  # "مليون ونصف" = 1.5 million
             else:
                 current += val
-        elif kind == "fd":
-            if not have:
+        elif kind in ("fd", "fdc"):
+            den = round(1 / val)
+            if den < 10 and prev_n is not None and 20 <= prev_n <= 90 and prev_n % 10 == 0 and current > prev_n - 1:
+                den += int(prev_n)  # "twenty-first", "thirty fifths"
+                current -= prev_n
+                if not current and not total:
+                    return None  # "twenty-first" alone is an ordinal
+            elif kind == "fdc":
                 return None
-            current = base + ((current - base) or 1) * val  # "twenty and three fifths" = 20.6
+            if not have and not current:
+                return None
+            if current == 0 and total:
+                current, total = total, 0.0  # "a hundred thousand trillionths"
+            current = base + ((current - base) or 1) / den  # "twenty and three fifths" = 20.6
+            prev_n = None
         else:  # scale / plural scale
             if kind == "ps" and not have:
                 return None  # "آلاف" alone is vague, handled elsewhere
-            total += (current or 1) * val
+            if val == 12 and base and current > base:
+                total += base + (current - base) * val  # "three hundred and two dozens"
+            else:
+                total += (current or 1) * val
             current = base = 0.0
             last_scale = val
+            prev_n = None
         have = True
         joined = False
     if not have:
@@ -1029,6 +1191,18 @@ def _parse_word_tokens(tokens: list[str]) -> float | None:
     if all(b in _ONLY_IN_COMPOUND for b in bare):
         return None
     return total + current
+
+
+def is_number_token(token: str) -> bool:
+    """True for a digit string or a number word (with or without an Arabic clitic)."""
+    t = normalize(token).lower().strip(".,،")
+    if not t:
+        return False
+    if re.fullmatch(r"[-+]?\d[\d.,]*", t):
+        return True
+    if "-" in t:
+        return all(is_number_token(part) for part in t.split("-") if part)
+    return t in _WORDS or _AR_STRIP_PFX.sub("", t) in _WORDS or (t.startswith("و") and t[1:] in _WORDS)
 
 
 def parse_number(text: str) -> float | None:
@@ -1060,6 +1234,8 @@ class _Cand:
     bare: bool = False  # digits only: may borrow scale/unit from a range partner
     hs: int = -1  # start of the mention without its hedge
     single_word_one: bool = False
+    ue: int = -1  # end of the mention without its counted noun
+    parts: list[tuple[int, int, float | None]] = field(default_factory=list)  # number atoms (normalised)
 
 
 def _clean(x: float | None) -> float | None:
@@ -1113,9 +1289,16 @@ def _date_candidates(norm: str, taken: list[tuple[int, int]]) -> list[_Cand]:
         if year:
             y = float(year)
             kind = "date" if day else "year"
-            out.append(_Cand(s, e, m.start("year"), m.end("year"), y, y, y, unit="year", kind=kind))
+            c = _Cand(s, e, m.start("year"), m.end("year"), y, y, y, unit="year", kind=kind)
         else:
-            out.append(_Cand(s, e, s, e, None, None, None, unit=None, kind="date"))
+            c = _Cand(s, e, s, e, None, None, None, unit=None, kind="date")
+        c.ue = e
+        if day:
+            ds = m.start("day") if m.group("day") else m.start("day2")
+            c.parts.append((ds, ds + len(day), float(day)))
+        if year:
+            c.parts.append((m.start("year"), m.end("year"), float(year)))
+        out.append(c)
         taken.append((s, e))
     return out
 
@@ -1152,17 +1335,48 @@ def _vague_candidate(m: re.Match[str]) -> _Cand | None:
     return _Cand(s, e, s, e, None, lo, hi, qualifier="range")
 
 
+_BETWEEN_BEFORE_RE = re.compile(r"(?:بين|between)\s+(?:(?:minus|negative|سالب|ناقص)\s+)?$", re.IGNORECASE)
+_AND_TOKEN_RE = re.compile(r"\s+(?:and|و)\s*|\s+(?=و)", re.IGNORECASE)
+
+
+def _between_pair(norm: str, start: int, raw: str, tokens: list[str]) -> list[_Cand] | None:
+    """ "بين عشرة و خمسة عشر", "between ten and fifteen": two numbers, not their sum."""
+    if not _BETWEEN_BEFORE_RE.search(norm, max(0, start - 20), start):
+        return None
+    for j in _AND_TOKEN_RE.finditer(raw):
+        left, right = raw[: j.start()], raw[j.end() :]
+        right_tokens = [t for t in re.split(r"[\s\-]+", right) if t]
+        if right_tokens and right_tokens[0].startswith("و") and right_tokens[0] not in _WORDS:
+            right_tokens[0] = right_tokens[0][1:]
+        a = _parse_word_tokens([t for t in re.split(r"[\s\-]+", left) if t])
+        b = _parse_word_tokens(right_tokens)
+        if a is not None and b is not None and a < b:
+            rs = start + j.end()
+            if norm[rs] == "و" and right_tokens and not right.startswith(right_tokens[0]):
+                rs += 1
+            ca = _Cand(start, start + len(left), start, start + len(left), a, a, a)
+            cb = _Cand(rs, start + len(raw), rs, start + len(raw), b, b, b)
+            return [ca, cb]
+    return None
+
+
 def _core_candidates(norm: str, taken: list[tuple[int, int]]) -> list[_Cand]:
     out: list[_Cand] = []
     for m in _CORE_RE.finditer(norm):
         if _overlaps(taken, m.start(), m.end()):
             # a date may cover only part of it (e.g. "18" of "18 نوفمبر")
             continue
+        if m.group("uf"):
+            v = _UNICODE_FRACTIONS[m.group("uf")]
+            out.append(_Cand(m.start(), m.end(), m.start(), m.end(), v, v, v, kind="fraction"))
+            continue
         if m.group("frac"):
             num, den = int(m.group("fn")), int(m.group("fd"))
             if not 0 < num < den:
                 continue  # "24/7", "11/2015": not a fraction
             v = (int(m.group("fw")) if m.group("fw") else 0) + num / den
+            if m.group("fneg"):
+                v = -v
             c = _Cand(m.start(), m.end(), m.start(), m.end(), v, v, v, kind="count" if v >= 1 else "fraction")
             out.append(c)
             continue
@@ -1175,8 +1389,6 @@ def _core_candidates(norm: str, taken: list[tuple[int, int]]) -> list[_Cand]:
             if scale:
                 v *= scale
             c = _Cand(m.start(), m.end(), m.start(), m.end(), v, v, v, scale=scale, bare=scale is None)
-            if m.group("neg"):
-                v = -v
             if scale is None and m.group("dig").isdigit():
                 iv = int(m.group("dig"))
                 if 1800 <= iv <= 2100 and len(m.group("dig")) == 4:
@@ -1189,9 +1401,12 @@ def _core_candidates(norm: str, taken: list[tuple[int, int]]) -> list[_Cand]:
         elif m.group("wrd"):
             raw = m.group("wrd")
             tokens = [t for t in re.split(r"[\s\-]+", raw) if t]
+            pair = _between_pair(norm, m.start("wrd"), raw, tokens)
+            if pair:
+                out.extend(pair)
+                continue
             v = _parse_word_tokens(tokens)
             if v is None:
-                # maybe a leading token is fine and the rest not: try shrinking
                 continue
             s = m.start("wrd")
             first = tokens[0]
@@ -1228,6 +1443,14 @@ _PARTITIVE_RE = re.compile(r"\s+(?:of|من)(?![^\W_])", re.IGNORECASE)
 def _decorate(c: _Cand, norm: str) -> None:
     """Percent/currency/unit after the number, hedges and year keywords around it."""
     # percent
+    pre_pct = _PERCENT_PRE_RE.search(norm, max(0, c.s - 20), c.s)
+    if pre_pct and c.kind in ("count", "year") and c.value is not None and not _PERCENT_RE.match(norm, c.e):
+        # "نسبة ١٠", "بالمائة 10", "percent of 10"
+        c.kind, c.unit, c.bare = "percent", "percent", False
+        c.s = c.hs = pre_pct.start("p")
+        c.ue = c.e
+        c.parts = [(c.ns, c.ne, c.value)]
+        return
     pm = _PERCENT_RE.match(norm, c.e)
     if pm and c.kind != "date":
         c.e = pm.end()
@@ -1250,6 +1473,7 @@ def _decorate(c: _Cand, norm: str) -> None:
             elif c.unit is None and c.kind != "date":
                 unit, end = _find_unit(norm, c.e)
                 if unit:
+                    c.ue = c.e
                     c.unit, c.e = unit, end
                     c.bare = False
                     if c.kind == "year":
@@ -1258,7 +1482,8 @@ def _decorate(c: _Cand, norm: str) -> None:
                         c.kind = "duration"
                     elif unit in _DIMENSION_UNITS:
                         c.kind = "dimension"
-    if c.single_word_one and (c.unit is None or _PARTITIVE_RE.match(norm, c.ne)):
+    negated = _NEG_WORD_RE.search(norm, max(0, c.s - 12), c.s) is not None
+    if c.single_word_one and not negated and (c.unit is None or _PARTITIVE_RE.match(norm, c.ne)):
         # "one of the platforms", "واحد من": partitive, not a count of one
         c.kind = "drop"
         return
@@ -1270,23 +1495,53 @@ def _decorate(c: _Cand, norm: str) -> None:
             c.s = km.start("kw")
     # hedges
     c.hs = c.s
-    hm = _PRE_HEDGE_RE.search(norm, max(0, c.s - 40), c.s)
+    probe = c.s
+    word_start = probe
+    while word_start > 0 and not norm[word_start - 1].isspace():
+        word_start -= 1
+    if word_start < probe and norm[word_start:probe] in _CLITICS:
+        probe = word_start  # "فوق الثلاثين": the hedge ends before the clitic
+    hm = _PRE_HEDGE_RE.search(norm, max(0, probe - 40), probe)
     qualifier = None
     if hm:
         if hm.group("sym"):
             qualifier = _SYMBOL_HEDGES[hm.group("sym").replace(" ", "")]
             c.s = hm.start("sym")
+        elif _VERB_REACH_RE.search(norm, max(0, hm.start("h") - 6), hm.start("h")) and _n(hm.group("h")).startswith(
+            ("يصل", "تصل")
+        ):
+            hm = None  # "أن تصل إلى عشرات الآلاف": the verb "reach", not the hedge "up to"
         else:
             qualifier = _HEDGE_OF[re.sub(r"\s+", " ", hm.group("h").lower())]
             c.s = hm.start("h")
         if c.kind == "year":
             c.kind, c.unit = "count", None
     pm2 = _POST_HEDGE_RE.match(norm, c.e)
-    if pm2 and qualifier is None:
+    post = _POST_HEDGE_OF[re.sub(r"\s+", " ", pm2.group("h").lower())] if pm2 else None
+    if pm2 and pm2.group("h").lower().endswith(("than", "من")) and _WORD_AHEAD_RE.match(norm, pm2.end()):
+        pm2 = post = None  # "5000 or less than 6000": the second figure has its own hedge
+    if post == "or_equal":
+        if qualifier in ("more_than", "less_than") and not _WORD_AHEAD_RE.match(norm, pm2.end()):
+            # "more than 5000 or equal (to)"; not "more than 5000 or equal to 6000"
+            qualifier = "at_least" if qualifier == "more_than" else "at_most"
+            c.e = pm2.end()
+            if c.ue < 0 or c.ue < c.e:
+                c.ue = c.e
+        pm2 = None
+    if pm2 and qualifier in (None, "about", "exact"):
+        # "about 500 or more": the closing hedge bounds the figure
+        if qualifier == "about":
+            c.s = c.hs  # "about 500 or more": the closing hedge bounds the figure
         qualifier = _POST_HEDGE_OF[re.sub(r"\s+", " ", pm2.group("h").lower())]
+        if c.ue < 0:
+            c.ue = pm2.end()
         c.e = pm2.end()
     if qualifier:
         _apply_hedge(c, qualifier)
+    if c.ue < 0:
+        c.ue = c.e
+    if not c.parts:
+        c.parts = [(c.ns, c.ne, c.value)]
 
 
 _RANGE_MID_RE = re.compile(
@@ -1313,7 +1568,7 @@ def _bounds_pair(a: _Cand, b: _Cand, norm: str) -> _Cand | None:
     if not _BOUNDS_MID_RE.match(norm[a.e : b.s]):
         return None
     lo_c, hi_c = (a, b) if a.qualifier in _LOWER_Q else (b, a)
-    if lo_c.value > hi_c.value:
+    if lo_c.value >= hi_c.value:
         return None
     return _Cand(
         a.s,
@@ -1326,7 +1581,69 @@ def _bounds_pair(a: _Cand, b: _Cand, norm: str) -> _Cand | None:
         qualifier="range",
         unit=a.unit or b.unit,
         kind=a.kind if a.kind == b.kind else "count",
+        ue=b.ue,
+        parts=a.parts + b.parts,
     )
+
+
+_NEG_WORD_RE = re.compile(rf"{_WB}(?:minus|negative|سالب|ناقص)\s+$", re.IGNORECASE)
+_COMPOUND_GAP_RE = re.compile(r"^\s*(?P<and>and\s+|و\s*)?$", re.IGNORECASE)
+
+
+def _apply_negative_words(cands: list[_Cand], norm: str) -> None:
+    """ "minus five", "سالب ٥": a negative number (only right before a bare number)."""
+    for c in cands:
+        if c.value is None or c.qualifier != "exact" or c.hs != c.s or c.value < 0:
+            continue
+        m = _NEG_WORD_RE.search(norm, max(0, c.s - 12), c.s)
+        if m:
+            c.value = c.low = c.high = -c.value
+            c.s = c.hs = c.ns = m.start()
+            c.parts = [(c.ns, c.ne, c.value)]
+
+
+def _merge_compounds(cands: list[_Cand], norm: str) -> list[_Cand]:
+    """Join digit+scale chains: "٤ آلاف ٣ مائة و ٢١" = 4321, "6 crore and two hundred",
+    "3 million and a half" = 3.5 million.
+
+    The left part must be an exact bare number with a scale word and no counted noun;
+    without "and"/"و" the right part needs its own, smaller, scale.
+    """
+    out: list[_Cand] = []
+    for c in cands:
+        a = out[-1] if out else None
+        if (
+            a is not None
+            and a.scale
+            and a.value is not None
+            and c.value is not None
+            and a.qualifier == "exact"
+            and c.qualifier == "exact"
+            and a.ue == a.e
+            and a.kind == "count"
+            and c.kind in ("count", "fraction", "money", "year")
+            and c.hs == c.s
+        ):
+            gap = _COMPOUND_GAP_RE.match(norm[a.e : c.s])
+            joined = bool(gap and gap.group("and"))
+            value = None
+            if gap and 0 < c.value < 1 and joined:
+                value = a.value + c.value * a.scale
+            elif gap and (
+                (c.scale and c.scale < a.scale and c.value < a.scale)
+                or (joined and not c.scale and c.value == int(c.value) and 0 < c.value < min(a.scale, 1000))
+            ):
+                value = a.value + c.value
+            if value is not None:
+                m = _Cand(a.s, c.e, a.ns, c.ne, value, value, value, unit=c.unit, kind="count")
+                m.kind = c.kind if c.kind == "money" else "count"
+                m.scale = c.scale if c.scale and c.scale < a.scale else None
+                m.hs, m.ue = a.hs, c.ue
+                m.parts = [(a.ns, c.ne, value)]
+                out[-1] = m
+                continue
+        out.append(c)
+    return out
 
 
 def _merge_ranges(cands: list[_Cand], norm: str) -> list[_Cand]:
@@ -1358,6 +1675,8 @@ def _merge_ranges(cands: list[_Cand], norm: str) -> list[_Cand]:
                     ok = bool(re.fullmatch(r"\s?[-/]\s?", norm[a.e : b.s])) and a.bare
                     if mid.group("to") == "/":
                         ok = False
+                if norm[max(0, a.s - 1) : a.s] == "+" or re.match(r"[-/]\d", norm[b.e : b.e + 2]):
+                    ok = False  # "+1-222-2222": a phone number, not a range
                 if ok and mid.group("to") in ("-", "~") and b.value <= a.value:
                     ok = False  # "1995-01" is a year-month, not a range
                 if ok and not a.bare and (a.kind, a.unit) != (b.kind, b.unit):
@@ -1372,6 +1691,7 @@ def _merge_ranges(cands: list[_Cand], norm: str) -> list[_Cand]:
                         kind = "year"
                     s = pre.start("kw") if pre else a.s
                     r = _Cand(s, b.e, a.ns, b.ne, None, lo, hi, qualifier="range", unit=b.unit or a.unit, kind=kind)
+                    r.ue, r.hs, r.parts = b.ue, s, a.parts + b.parts
                     out.append(r)
                     i += 2
                     continue
@@ -1396,22 +1716,44 @@ def _to_quantity(c: _Cand, nt: NormalizedText) -> Quantity:
     )
 
 
+@dataclass(frozen=True)
+class QuantityMention:
+    """A :class:`Quantity` plus the sub-spans other conventions need (original offsets).
+
+    * ``bare_start``: where the mention starts without its hedge ("100 مليون"
+      inside "أكثر من 100 مليون مستخدم");
+    * ``core_end``: where it ends without the counted noun;
+    * ``numbers``: each number expression inside it with its own value
+      (two for a range "بين 10 و20").
+    """
+
+    quantity: Quantity
+    bare_start: int
+    core_end: int
+    numbers: tuple[tuple[int, int, float | None], ...]
+
+
 def find_quantities(text: str) -> list[Quantity]:
     """All quantity mentions in ``text``, in order of appearance.
 
     Offsets index ``text`` itself: ``text[q.start:q.end] == q.raw``.
     """
-    return [t[0] for t in find_quantities_with_number_spans(text)]
+    return [m.quantity for m in find_quantity_mentions(text)]
 
 
 def find_quantities_with_number_spans(text: str) -> list[tuple[Quantity, int, int, int]]:
-    """Like :func:`find_quantities`, plus ``(number_start, number_end,
-    unhedged_start)``: the original span of the bare number inside each mention
-    ("100 مليون" inside "أكثر من 100 مليون مستخدم") and where the mention
-    starts without its hedge.
+    """Backwards-compatible view of :func:`find_quantity_mentions`:
+    ``(quantity, number_start, number_end, unhedged_start)``."""
+    out = []
+    for m in find_quantity_mentions(text):
+        ns = m.numbers[0][0] if m.numbers else m.quantity.start
+        ne = m.numbers[-1][1] if m.numbers else m.quantity.end
+        out.append((m.quantity, ns, ne, m.bare_start))
+    return out
 
-    Used by the benchmark, whose gold spans follow other conventions.
-    """
+
+def find_quantity_mentions(text: str) -> list[QuantityMention]:
+    """All quantity mentions with their sub-spans (see :class:`QuantityMention`)."""
     if not text:
         return []
     nt = normalize_with_map(text)
@@ -1432,7 +1774,9 @@ def find_quantities_with_number_spans(text: str) -> list[tuple[Quantity, int, in
     for c in core:
         _decorate(c, norm)
     core = [c for c in core if c.kind != "drop"]
+    _apply_negative_words(core, norm)
     all_c = sorted(cands + core, key=lambda c: (c.s, c.e))
+    all_c = _merge_compounds(all_c, norm)
     all_c = _merge_ranges(all_c, norm)
     # drop candidates swallowed by a wider one (e.g. a hedge span overlapping)
     result: list[_Cand] = []
@@ -1444,6 +1788,10 @@ def find_quantities_with_number_spans(text: str) -> list[tuple[Quantity, int, in
         result.append(c)
     out = []
     for c in result:
-        hs = nt.to_original(c.hs, c.hs)[0] if c.hs >= 0 else -1
-        out.append((_to_quantity(c, nt), *nt.to_original(c.ns, c.ne), hs))
+        q = _to_quantity(c, nt)
+        hs = nt.to_original(c.hs, c.hs)[0] if c.hs >= 0 else q.start
+        ue = nt.to_original(c.s, c.ue)[1] if c.ue >= 0 else q.end
+        parts = c.parts or [(c.ns, c.ne, c.value)]
+        nums = tuple((*nt.to_original(a, b), _clean(v)) for a, b, v in parts)
+        out.append(QuantityMention(q, max(q.start, hs), min(q.end, max(ue, hs)), nums))
     return out

@@ -14,7 +14,8 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 import numpy as np
 from django.conf import settings
@@ -23,14 +24,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from claims import embedding as embedding_lib
-from claims.choices import ClusterStatus, Language, SourceStatus
-from claims.clustering import Candidate, choose_cluster, cluster_all, stable_ids
+from claims.choices import ClusterStatus, Language, LinkKind, SourceKind, SourceStatus
+from claims.clustering import Candidate, Constraints, can_merge, cluster_all, qualifying_clusters, stable_ids
 from claims.entities import PLACES, entity_key, mentioned_entities
 from claims.extraction import ExtractedClaim, extract_claims
-from claims.matching import ClaimSlots, cluster_status
-from claims.models import Claim, Cluster
+from claims.independence import SourceFacts, voice_of, votes
+from claims.matching import ClaimSlots, StanceFn, cluster_status, timeline
+from claims.models import Claim, ClaimLink, Cluster
 from sources.models import Source
-from sources.readers import ReadError, SourceInput, read_inputs
+from sources.readers import ReadError, SourceInput, read_claims_jsonl, read_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -69,16 +71,21 @@ class IngestResult:
     created: bool
 
 
-def ingest_source(item: SourceInput) -> IngestResult:
+def ingest_source(item: SourceInput, kind: str = SourceKind.ARTICLE) -> IngestResult:
     """Store one article unless an identical text is already stored; enqueue its processing.
 
-    Re-ingesting never changes a stored source: the first copy's metadata stands.
+    Re-ingesting never changes a stored source: the first copy's metadata stands. An imported
+    claim is identified by its text together with where it was published, since two outlets
+    making the same statement are two sources.
     """
     digest = content_hash(item.text)
+    if kind == SourceKind.CLAIM:
+        digest = content_hash(f"claim\n{item.text}\n{item.url}\n{item.publisher}")
     with transaction.atomic():
         source, created = Source.objects.get_or_create(
             content_hash=digest,
             defaults={
+                "kind": kind,
                 "text": item.text,
                 "title": item.title[:500],
                 "url": item.url,
@@ -107,20 +114,31 @@ class IngestReport:
         return not self.errors
 
 
-def ingest_inputs(
-    items: Sequence[str],
-    on_item: Callable[[SourceInput | ReadError, IngestResult | None], None] | None = None,
-) -> IngestReport:
+OnItem = Callable[[SourceInput | ReadError, IngestResult | None], None]
+
+
+def ingest_inputs(items: Sequence[str], on_item: OnItem | None = None) -> IngestReport:
     """Ingest every file, directory and URL in `items`; bad ones are reported, the rest go in."""
-    report = IngestReport()
-    for item in read_inputs(
+    inputs = read_inputs(
         list(items), timeout=settings.FACTCHECK_FETCH_TIMEOUT, max_bytes=settings.FACTCHECK_MAX_SOURCE_BYTES
-    ):
+    )
+    return _ingest_all(inputs, SourceKind.ARTICLE, on_item)
+
+
+def import_claims(path: str, on_item: OnItem | None = None) -> IngestReport:
+    """Import claims fact-checkers already hold (JSONL, one a line); each becomes a one-claim
+    source, matched and clustered like extracted claims. Bad lines are reported by number."""
+    return _ingest_all(read_claims_jsonl(path), SourceKind.CLAIM, on_item)
+
+
+def _ingest_all(inputs: Iterable[SourceInput | ReadError], kind: str, on_item: OnItem | None) -> IngestReport:
+    report = IngestReport()
+    for item in inputs:
         result = None
         if isinstance(item, ReadError):
             report.errors.append(item)
         else:
-            result = ingest_source(item)
+            result = ingest_source(item, kind)
             (report.created if result.created else report.existing).append(result.source)
         if on_item:
             on_item(item, result)
@@ -148,15 +166,11 @@ def match_text(claim: ExtractedClaim) -> str:
 def subject_key_of(claim: Claim) -> str | None:
     """The entity a claim is about: its subject, else an entity it names, else its claimant's.
 
-    Places are skipped at each step (they locate a figure rather than own it) and used only
-    when nothing else is named.
+    Places are skipped (they locate a figure rather than own it: "Moscow ordered the app
+    pre-installed" is about the app); a claim that names only places has no known subject.
     """
     candidates = [entity_key(claim.subject), *mentioned_entities(claim.text), *mentioned_entities(claim.claimant)]
-    candidates = [key for key in candidates if key]
-    for key in candidates:
-        if key not in PLACES:
-            return key
-    return candidates[0] if candidates else None
+    return next((key for key in candidates if key and key not in PLACES), None)
 
 
 def slots_of(claim: Claim) -> ClaimSlots:
@@ -168,6 +182,54 @@ def slots_of(claim: Claim) -> ClaimSlots:
         polarity=claim.polarity,
         language=claim.language,
         text=claim.text,
+        as_of=claim.as_of,
+    )
+
+
+CLAIM_FIELDS = [
+    "text", "language", "claimant", "subject", "polarity", "quantity", "as_of", "as_of_source",
+    "checkworthiness", "reasons", "match_text", "embedding", "embedding_model",
+]  # fmt: skip
+
+
+def _claim_fields(c: ExtractedClaim, text: str, vector: np.ndarray, model_name: str) -> dict:
+    return {
+        "text": c.text,
+        "language": c.language,
+        "claimant": (c.claimant or "")[:300],
+        "subject": (c.subject or "")[:300],
+        "polarity": c.polarity,
+        "quantity": c.quantity.to_dict() if c.quantity else None,
+        "as_of": getattr(c, "as_of", None),
+        "as_of_source": getattr(c, "as_of_source", "") or "",
+        "checkworthiness": round(float(c.checkworthiness), 4),
+        "reasons": list(c.reasons),
+        "match_text": text,
+        "embedding": vector,
+        "embedding_model": model_name,
+    }
+
+
+def statement_claim(text: str, published_at: datetime | None) -> ExtractedClaim:
+    """An imported statement as one claim spanning its whole text, with the quantity, subject,
+    claimant and polarity that extraction reads in it."""
+    start = len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    found = extract_claims(text, published_at=published_at)
+    best = max(found, key=lambda c: (c.quantity is not None, c.checkworthiness), default=None)
+    if best is None:
+        return ExtractedClaim(
+            text=text[start:end], start=start, end=end, language=detect_language(text), claimant=None,
+            subject=None, quantity=None, checkworthiness=0.5, reasons=["imported"],
+        )  # fmt: skip
+    return replace(
+        best,
+        text=text[start:end],
+        start=start,
+        end=end,
+        language=detect_language(text),
+        polarity="negative" if any(c.polarity == "negative" for c in found) else best.polarity,
+        reasons=[*best.reasons, "imported"],
     )
 
 
@@ -175,7 +237,8 @@ def process_source(source_id: int, *, force: bool = False) -> int:
     """Extract, embed and cluster one source's claims; returns how many claims it has.
 
     Safe to run twice or concurrently: only the run that moves the source from pending (or
-    failed) to processing does the work; a second one returns at once.
+    failed) to processing does the work; a second one returns at once. Re-processing keeps
+    the id, cluster and editors' links of every claim whose span is unchanged.
     """
     claimable = Q(status__in=[SourceStatus.PENDING, SourceStatus.FAILED])
     if force:
@@ -184,41 +247,43 @@ def process_source(source_id: int, *, force: bool = False) -> int:
         return Claim.objects.filter(source_id=source_id).count()
     source = Source.objects.get(pk=source_id)
     try:
-        extracted = extract_claims(source.text)
+        if source.kind == SourceKind.CLAIM:
+            extracted = [statement_claim(source.text, source.published_at)]
+        else:
+            extracted = [
+                c
+                for c in extract_claims(source.text, published_at=source.published_at)
+                if c.checkworthiness >= settings.FACTCHECK_MIN_CHECKWORTHINESS
+            ]
         texts = [match_text(c) for c in extracted]
         model_name = settings.FACTCHECK_EMBEDDING_MODEL
         vectors = embed(texts)
         # Before any write: PostgreSQL refuses CREATE INDEX on a table with pending FK triggers.
-        ensure_vector_index(int(vectors.shape[1]))
+        if len(vectors):
+            ensure_vector_index(int(vectors.shape[1]))
         with transaction.atomic():
-            Claim.objects.filter(source=source).delete()
-            claims = Claim.objects.bulk_create(
-                [
-                    Claim(
-                        source=source,
-                        text=c.text,
-                        start=c.start,
-                        end=c.end,
-                        language=c.language,
-                        claimant=(c.claimant or "")[:300],
-                        subject=(c.subject or "")[:300],
-                        polarity=c.polarity,
-                        quantity=c.quantity.to_dict() if c.quantity else None,
-                        checkworthiness=round(float(c.checkworthiness), 4),
-                        reasons=list(c.reasons),
-                        match_text=text,
-                        embedding=vector,
-                        embedding_model=model_name,
-                    )
-                    for c, text, vector in zip(extracted, texts, vectors, strict=True)
-                ]
-            )
-            assign_claims(claims)
+            existing = {(c.start, c.end): c for c in Claim.objects.filter(source=source)}
+            kept, new = [], []
+            for c, text, vector in zip(extracted, texts, vectors, strict=True):
+                fields = _claim_fields(c, text, vector, model_name)
+                claim = existing.pop((c.start, c.end), None)
+                if claim is None:
+                    new.append(Claim(source=source, start=c.start, end=c.end, **fields))
+                else:
+                    for name, value in fields.items():
+                        setattr(claim, name, value)
+                    kept.append(claim)
+            stale_clusters = {c.cluster_id for c in existing.values() if c.cluster_id}
+            Claim.objects.filter(pk__in=[c.pk for c in existing.values()]).delete()
+            Claim.objects.bulk_update(kept, CLAIM_FIELDS)
+            created = Claim.objects.bulk_create(new)
+            touched = assign_claims(created)
+            refresh_clusters(stale_clusters | {c.cluster_id for c in kept if c.cluster_id} - touched)
             Source.objects.filter(pk=source_id).update(status=SourceStatus.PROCESSED, processed_at=timezone.now())
     except Exception as exc:
         Source.objects.filter(pk=source_id).update(status=SourceStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
         raise
-    return len(claims)
+    return len(kept) + len(created)
 
 
 def embed(texts: list[str]) -> np.ndarray:
@@ -274,11 +339,18 @@ def _lock_clusters() -> None:
 def assign_claims(claims: Iterable[Claim]) -> set[int]:
     """Put each new claim in its nearest compatible cluster or a new one; refresh their statuses.
 
-    Must run inside a transaction (it takes the transaction-scoped cluster lock).
+    Must run inside a transaction (it takes the transaction-scoped cluster lock). Locked
+    clusters take no newcomers.
     """
+    claims = list(claims)
+    if not claims:
+        return set()
     _lock_clusters()
     touched: set[int] = set()
     members_cache: dict[int, list[ClaimSlots]] = {}
+    # Clusters editors have locked or judged are never joined or merged automatically.
+    held = set(Cluster.objects.filter(Q(locked=True) | ~Q(verdict="")).values_list("pk", flat=True))
+    locked = set(Cluster.objects.filter(locked=True).values_list("pk", flat=True))
 
     def members_of(cluster_id: int) -> list[ClaimSlots]:
         if cluster_id not in members_cache:
@@ -294,8 +366,13 @@ def assign_claims(claims: Iterable[Claim]) -> set[int]:
         slots_by_id = {c.pk: slots_of(c) for c in Claim.objects.filter(pk__in=[row[0] for row in near])}
         candidates = [Candidate(cluster_id, sim, slots_by_id[cid]) for cid, cluster_id, sim in near]
         own = slots_of(claim)
-        cluster_id = choose_cluster(own, candidates, members_of, threshold)
-        if cluster_id is None:
+        keys = qualifying_clusters(own, candidates, members_of, threshold, allowed=lambda key: key not in locked)
+        if keys:
+            cluster_id = keys[0]
+            for other in keys[1:]:
+                if _merge_bridged(cluster_id, other, held, members_of):
+                    touched.add(other)
+        else:
             cluster_id = Cluster.objects.create(label=claim.text[:300]).pk
         Claim.objects.filter(pk=claim.pk).update(cluster_id=cluster_id)
         claim.cluster_id = cluster_id
@@ -305,17 +382,57 @@ def assign_claims(claims: Iterable[Claim]) -> set[int]:
     return touched
 
 
+def _merge_bridged(target: int, other: int, held: set[int], members_of: Callable[[int], list[ClaimSlots]]) -> bool:
+    """Merge cluster `other` into `target` after a new claim linked both, when allowed."""
+    if target in held or other in held:
+        return False
+    a, b = members_of(target), members_of(other)
+    ids_a, ids_b = [m.id for m in a], [m.id for m in b]
+    different = ClaimLink.objects.filter(
+        Q(claim_a_id__in=ids_a, claim_b_id__in=ids_b) | Q(claim_a_id__in=ids_b, claim_b_id__in=ids_a),
+        kind=LinkKind.DIFFERENT,
+    ).exists()
+    if different or not can_merge(a, b, lambda x, y: False):
+        return False
+    Claim.objects.filter(cluster_id=other).update(cluster_id=target)
+    a.extend(b)
+    b.clear()
+    return True
+
+
+def _stance_fn(vectors: dict[int, np.ndarray]) -> StanceFn | None:
+    """The stance model over stored claim vectors, when a head trained on this model exists."""
+    from claims import stance as stance_lib  # numpy only; loaded on first use
+
+    head = stance_lib.get_head()
+    if head is None or head.model_name != settings.FACTCHECK_EMBEDDING_MODEL:
+        return None
+
+    def judge(a: int, b: int) -> tuple[str, float] | None:
+        if a not in vectors or b not in vectors:
+            return None
+        probabilities = head.predict_proba(vectors[a], vectors[b])[0]
+        best = int(np.argmax(probabilities))
+        return stance_lib.CLASSES[best], float(probabilities[best])
+
+    return judge
+
+
 def refresh_clusters(cluster_ids: Iterable[int]) -> None:
-    """Recompute each cluster's status, reason, conflicts, counts, languages and label."""
-    ids = sorted(set(cluster_ids))
+    """Recompute each cluster's status, reason, conflicts, independence, timeline, counts, label."""
+    ids = sorted(set(cluster_ids) - {None})
     if not ids:
         return
     by_cluster: dict[int, list[Claim]] = defaultdict(list)
     for claim in Claim.objects.filter(cluster_id__in=ids).order_by("id"):
         by_cluster[claim.cluster_id].append(claim)
     clusters = {c.pk: c for c in Cluster.objects.filter(pk__in=ids)}
-    empty = [pk for pk in ids if pk in clusters and not by_cluster.get(pk)]
-    Cluster.objects.filter(pk__in=empty).delete()
+    Cluster.objects.filter(pk__in=[pk for pk in ids if pk in clusters and not by_cluster.get(pk)]).delete()
+    source_ids = {c.source_id for members in by_cluster.values() for c in members}
+    facts = {
+        s["id"]: SourceFacts(s["id"], s["publisher"], s["text"])
+        for s in Source.objects.filter(pk__in=source_ids).values("id", "publisher", "text")
+    }
     changed = []
     for pk, members in by_cluster.items():
         cluster = clusters.get(pk)
@@ -326,22 +443,30 @@ def refresh_clusters(cluster_ids: Iterable[int]) -> None:
         def similarity(a: int, b: int, vectors: dict = vectors) -> float:
             return float(vectors[a] @ vectors[b]) if a in vectors and b in vectors else 0.0
 
-        result = cluster_status([slots_of(c) for c in members], similarity)
+        slots = [slots_of(c) for c in members]
+        vote_list = votes([facts[s] for s in sorted({c.source_id for c in members})])
+        result = cluster_status(
+            slots, similarity, voice_of(vote_list), _stance_fn(vectors), settings.FACTCHECK_SAME_MOMENT_DAYS
+        )
         cluster.status = result.status
         cluster.status_reason = result.reason
         cluster.conflicts = result.conflicts
         cluster.claim_count = len(members)
-        cluster.source_count = len({c.source_id for c in members})
+        cluster.source_count = len(vote_list)
+        cluster.independent_source_count = sum(v.counted for v in vote_list)
+        cluster.source_independence = [v.to_dict() for v in vote_list]
+        cluster.timeline = timeline(slots)
         cluster.languages = sorted({c.language for c in members})
         cluster.label = max(members, key=lambda c: (c.checkworthiness, -c.pk)).text[:300]
+        cluster.updated_at = timezone.now()  # bulk_update skips auto_now
         changed.append(cluster)
-    now = timezone.now()
-    for cluster in changed:
-        cluster.updated_at = now  # bulk_update skips auto_now
     Cluster.objects.bulk_update(
         changed,
-        ["status", "status_reason", "conflicts", "claim_count", "source_count", "languages", "label", "updated_at"],
-    )
+        [
+            "status", "status_reason", "conflicts", "claim_count", "source_count", "independent_source_count",
+            "source_independence", "timeline", "languages", "label", "updated_at",
+        ],
+    )  # fmt: skip
 
 
 @dataclass
@@ -353,11 +478,28 @@ class ReclusterReport:
     by_status: dict[str, int] = field(default_factory=dict)
 
 
-def recluster(progress: Progress | None = None) -> ReclusterReport:
-    """Rebuild all clusters from scratch, deterministically, keeping ids where clusters persist.
+def editor_constraints(claim_ids: Iterable[int] | None = None) -> Constraints:
+    """Editors' links and locked clusters, as constraints for `cluster_all`."""
+    links = ClaimLink.objects.values_list("claim_a_id", "claim_b_id", "kind")
+    locked = Claim.objects.filter(cluster__locked=True).values_list("id", "cluster_id")
+    if claim_ids is not None:
+        ids = list(claim_ids)
+        links = links.filter(claim_a_id__in=ids, claim_b_id__in=ids)
+        locked = locked.filter(id__in=ids)
+    must, cannot = [], []
+    for a, b, kind in links:
+        (must if kind == LinkKind.SAME else cannot).append((a, b))
+    return Constraints(must_link=must, cannot_link=cannot, locked=dict(locked))
 
-    Claims are visited oldest source first. A rebuilt cluster keeps the id of the old cluster it
-    overlaps most. If another rebuild holds the lock this returns at once with skipped=True.
+
+def recluster(progress: Progress | None = None) -> ReclusterReport:
+    """Rebuild all clusters from scratch, deterministically, obeying editors' decisions.
+
+    Claims are visited oldest source first. Locked clusters keep their claims and ids; editors'
+    same/different links are must-link/cannot-link constraints. Any other rebuilt cluster keeps
+    the id of the old cluster it overlaps most, so clients and editors keep their place (and
+    verdicts stay on their cluster). If another rebuild holds the lock this returns at once
+    with skipped=True.
     """
     report = ReclusterReport()
     with transaction.atomic():
@@ -374,28 +516,34 @@ def recluster(progress: Progress | None = None) -> ReclusterReport:
         )
         report.claims = len(claims)
         if not claims:
-            Cluster.objects.all().delete()
+            Cluster.objects.filter(claims__isnull=True).delete()
             return report
         vectors = np.stack([np.asarray(c.embedding, dtype=np.float32) for c in claims])
         slots = [slots_of(c) for c in claims]
-        labels = cluster_all(slots, vectors, settings.FACTCHECK_CLUSTER_THRESHOLD, progress)
-        groups: dict[int, list[Claim]] = defaultdict(list)
-        for claim, label in zip(claims, labels, strict=True):
-            groups[label].append(claim)
-        ordered = [groups[label] for label in sorted(groups)]
-        kept = stable_ids([[c.pk for c in g] for g in ordered], {c.pk: c.cluster_id for c in claims})
-        existing = set(Cluster.objects.filter(pk__in=[k for k in kept if k]).values_list("pk", flat=True))
+        result = cluster_all(
+            slots, vectors, settings.FACTCHECK_CLUSTER_THRESHOLD, progress, editor_constraints([c.pk for c in claims])
+        )
+        groups = [[claims[i] for i in group] for group in result.groups()]
+        old_cluster_of = {c.pk: c.cluster_id for c in claims if c.cluster_id not in result.locked_labels.values()}
+        free = [label for label in range(len(groups)) if label not in result.locked_labels]
+        kept = dict(
+            zip(free, stable_ids([[c.pk for c in groups[label]] for label in free], old_cluster_of), strict=True)
+        )
+        kept.update(result.locked_labels)
+        existing = set(Cluster.objects.filter(pk__in=[k for k in kept.values() if k]).values_list("pk", flat=True))
         final_ids = []
-        for group, old in zip(ordered, kept, strict=True):
-            if old is None or old not in existing:
-                old = Cluster.objects.create(label=group[0].text[:300]).pk
+        for label, group in enumerate(groups):
+            cluster_id = kept.get(label)
+            if cluster_id is None or cluster_id not in existing:
+                cluster_id = Cluster.objects.create(label=group[0].text[:300]).pk
             else:
                 report.kept_ids += 1
-            final_ids.append(old)
+            final_ids.append(cluster_id)
             for claim in group:
-                claim.cluster_id = old
+                claim.cluster_id = cluster_id
         Claim.objects.bulk_update(claims, ["cluster_id"], batch_size=1000)
-        Cluster.objects.exclude(pk__in=final_ids).delete()
+        # Clusters left without claims go, except clusters whose claims use another model.
+        Cluster.objects.exclude(pk__in=final_ids).filter(claims__isnull=True).delete()
         refresh_clusters(final_ids)
         report.clusters = len(final_ids)
         report.by_status = cluster_counts()

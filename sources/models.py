@@ -1,15 +1,17 @@
 from django.db import models
 
-from claims.choices import Language, SourceStatus
+from claims.choices import Language, SourceKind, SourceStatus
 
 
 class Source(models.Model):
     """One news article the service has read, stored verbatim so claim offsets always resolve.
 
     `content_hash` identifies the article by its normalised text, so ingesting the same article
-    again (from another path or URL) finds this row instead of creating a new one.
+    again (from another path or URL) finds this row instead of creating a new one. A source of
+    kind "claim" is one statement imported from a fact-checker's records (`import_claims`).
     """
 
+    kind = models.CharField(max_length=8, choices=SourceKind.choices, default=SourceKind.ARTICLE)
     title = models.CharField(max_length=500, blank=True)
     url = models.URLField(max_length=2000, blank=True)
     publisher = models.CharField(max_length=200, blank=True)

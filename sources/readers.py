@@ -271,3 +271,44 @@ def read_inputs(
             yield ReadError(item, "unsupported URL scheme; use http:// or https://")
         else:
             yield ReadError(item, "no such file or directory")
+
+
+CLAIM_FIELDS = {"text", "source_url", "publisher", "published_at", "language"}
+
+
+def read_claims_jsonl(path: str) -> Iterator[SourceInput | ReadError]:
+    """One claim a line: `text`, and `source_url`, `publisher`, `published_at`, `language` where
+    known. Each line becomes a SourceInput whose text is the claim; bad lines are errors named
+    `FILE:LINE`."""
+    file = Path(path)
+    if not file.is_file():
+        yield ReadError(path, "no such file")
+        return
+    try:
+        text = decode_text(file.read_bytes())
+    except InvalidInput as exc:
+        yield ReadError(path, str(exc))
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        origin = f"{path}:{number}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield ReadError(origin, f"malformed JSON: {exc.msg} at column {exc.colno}")
+            continue
+        if not isinstance(obj, dict):
+            yield ReadError(origin, f"expected an object, got {type(obj).__name__}")
+            continue
+        unknown = set(obj) - CLAIM_FIELDS
+        if unknown:
+            yield ReadError(origin, f"unknown field(s) {sorted(unknown)}; allowed: {sorted(CLAIM_FIELDS)}")
+            continue
+        renamed = {("url" if k == "source_url" else k): v for k, v in obj.items()}
+        try:
+            item = _from_json_object(renamed, origin)
+        except InvalidInput as exc:
+            yield ReadError(origin, str(exc).replace("'url'", "'source_url'"))
+            continue
+        yield replace(item, text=item.text.strip())

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from urllib.parse import quote
 
 import pytest
@@ -31,11 +32,13 @@ def redis_is_up() -> bool:
 
 
 def reset_connection_pools() -> None:
-    """Drop pooled connections made under the test settings' broker, so sends use the new one.
+    """Drop pooled connections and cached queue/routing tables made under the previous broker
+    settings, so sends use the new broker and default queue.
 
-    Celery resets the same way after a fork; there is no public call for it.
+    Celery resets its pools the same way after a fork; there is no public call for either.
     """
     celery_app._after_fork()
+    celery_app.__dict__.pop("amqp", None)
 
 
 @pytest.fixture
@@ -47,9 +50,9 @@ def worker(transactional_db):
     db = connection.settings_dict
     database_url = f"postgresql://{db['USER']}@{quote(db['HOST'], safe='')}:{db['PORT']}/{db['NAME']}"
     env = {**os.environ, "CELERY_BROKER_URL": BROKER, "DATABASE_URL": database_url, "DATABASE_CONN_MAX_AGE": "0"}
-    import redis
-
-    redis.Redis.from_url(BROKER).flushdb()
+    # A queue of this run's own, so two runs on one machine (a developer's and CI's) never take
+    # each other's tasks.
+    queue = f"factcheck-test-{uuid.uuid4().hex[:12]}"
     process = subprocess.Popen(
         [
             sys.executable,
@@ -62,6 +65,8 @@ def worker(transactional_db):
             "solo",
             "--loglevel",
             "INFO",
+            "--queues",
+            queue,
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
@@ -72,8 +77,8 @@ def worker(transactional_db):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
-    celery_app.conf.update(broker_url=BROKER, task_always_eager=False)
+    previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")}
+    celery_app.conf.update(broker_url=BROKER, task_always_eager=False, task_default_queue=queue)
     reset_connection_pools()
     try:
         yield process

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from claims.clustering import cluster_all, stable_ids
+from claims.clustering import Constraints, cluster_all, stable_ids
 from claims.matching import ClaimSlots
 
 
@@ -14,20 +14,20 @@ def unit(*xs):
 def test_similar_claims_share_a_cluster_and_dissimilar_ones_do_not():
     slots = [ClaimSlots(i, i) for i in range(3)]
     vectors = np.stack([unit(1, 0, 0), unit(0.95, 0.05, 0), unit(0, 0, 1)])
-    assert cluster_all(slots, vectors, threshold=0.8) == [0, 0, 1]
+    assert cluster_all(slots, vectors, threshold=0.8).labels == [0, 0, 1]
 
 
 def test_incompatible_slots_split_even_identical_vectors():
     slots = [ClaimSlots(0, 0, "whatsapp"), ClaimSlots(1, 1, "telegram"), ClaimSlots(2, 2, "whatsapp")]
     vectors = np.stack([unit(1, 0), unit(1, 0), unit(1, 0)])
-    assert cluster_all(slots, vectors, threshold=0.5) == [0, 1, 0]
+    assert cluster_all(slots, vectors, threshold=0.5).labels == [0, 1, 0]
 
 
 def test_a_chain_cannot_carry_a_claim_into_a_cluster_it_conflicts_with():
     # b is compatible with both, but a and c are not compatible with each other.
     slots = [ClaimSlots(0, 0, "whatsapp"), ClaimSlots(1, 1, None), ClaimSlots(2, 2, "telegram")]
     vectors = np.stack([unit(1, 0), unit(1, 0.1), unit(1, 0.2)])
-    labels = cluster_all(slots, vectors, threshold=0.5)
+    labels = cluster_all(slots, vectors, threshold=0.5).labels
     assert labels[0] == labels[1] and labels[2] != labels[0]
 
 
@@ -35,7 +35,7 @@ def test_the_same_input_always_gives_the_same_labels():
     rng = np.random.default_rng(7)
     vectors = rng.normal(size=(60, 8)).astype(np.float32)
     slots = [ClaimSlots(i, i % 5) for i in range(60)]
-    assert cluster_all(slots, vectors, 0.3) == cluster_all(slots, vectors.copy(), 0.3)
+    assert cluster_all(slots, vectors, 0.3).labels == cluster_all(slots, vectors.copy(), 0.3).labels
 
 
 def test_progress_is_reported_up_to_the_total():
@@ -54,3 +54,56 @@ def test_a_rebuilt_cluster_keeps_the_id_of_the_old_cluster_it_overlaps_most():
 def test_an_old_id_goes_to_one_new_cluster_only():
     old = {1: 10, 2: 10, 3: 10, 4: 10}
     assert stable_ids([[1, 2, 3], [4]], old) == [10, None]
+
+
+def three_similar_and_one_apart():
+    slots = [ClaimSlots(10 + i, i) for i in range(4)]
+    vectors = np.stack([unit(1, 0), unit(1, 0.05), unit(1, 0.1), unit(0, 1)])
+    return slots, vectors
+
+
+def test_must_link_pulls_a_dissimilar_claim_into_its_partners_cluster():
+    slots, vectors = three_similar_and_one_apart()
+    labels = cluster_all(slots, vectors, 0.8, constraints=Constraints(must_link=[(13, 10)])).labels
+    assert len(set(labels)) == 1
+
+
+def test_cannot_link_keeps_two_similar_claims_apart():
+    slots, vectors = three_similar_and_one_apart()
+    labels = cluster_all(slots, vectors, 0.8, constraints=Constraints(cannot_link=[(10, 11)])).labels
+    assert labels[0] != labels[1]
+
+
+def test_a_cannot_link_applies_to_the_whole_must_linked_group():
+    slots, vectors = three_similar_and_one_apart()
+    rules = Constraints(must_link=[(11, 12)], cannot_link=[(10, 12)])
+    labels = cluster_all(slots, vectors, 0.8, constraints=rules).labels
+    assert labels[1] == labels[2] != labels[0]
+
+
+def test_a_locked_cluster_keeps_exactly_its_members_and_takes_no_newcomers():
+    slots, vectors = three_similar_and_one_apart()
+    result = cluster_all(slots, vectors, 0.8, constraints=Constraints(locked={10: 99}))
+    assert result.labels[1] != result.labels[0] and result.labels[1] == result.labels[2]
+    assert result.locked_labels == {result.labels[0]: 99}
+
+
+def test_a_locked_cluster_whose_claims_are_all_gone_disappears():
+    slots, vectors = three_similar_and_one_apart()
+    result = cluster_all(slots, vectors, 0.8, constraints=Constraints(locked={555: 99}))
+    assert 99 not in result.locked_labels.values()
+    assert sorted(set(result.labels)) == list(range(len(set(result.labels))))
+
+
+def test_a_claim_that_belongs_with_two_clusters_bridges_them_into_one():
+    slots = [ClaimSlots(i, i) for i in range(3)]
+    # 0 and 1 are too far apart to meet directly; 2 is close to both.
+    vectors = np.stack([unit(1, 0), unit(0.2, 1), unit(0.75, 0.66)])
+    assert len(set(cluster_all(slots, vectors, threshold=0.75).labels)) == 1
+
+
+def test_a_bridge_does_not_merge_clusters_whose_subjects_differ():
+    slots = [ClaimSlots(0, 0, "whatsapp"), ClaimSlots(1, 1, "telegram"), ClaimSlots(2, 2, None)]
+    vectors = np.stack([unit(1, 0), unit(0.2, 1), unit(0.75, 0.66)])
+    labels = cluster_all(slots, vectors, threshold=0.75).labels
+    assert labels[0] != labels[1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,64 @@ def test_english_attribution_patterns() -> None:
 def test_empty_text_has_no_claims() -> None:
     assert extract_claims("") == []
     assert extract_claims("   \n ") == []
+
+
+# --- time, subjects and check-worthiness ------------------------------------------------
+
+
+def test_an_explicit_date_in_the_claim_is_its_as_of_date() -> None:
+    (claim,) = extract_claims("وفي أغسطس 2024، تم اعتقال مؤسس تيليجرام في فرنسا كجزء من التحقيق")
+    assert (claim.as_of, claim.as_of_source) == (date(2024, 8, 1), "text")
+    (claim,) = extract_claims(
+        "واعتبارا من 1 يناير/كانون الثاني 2026، أصبح مطلوبا من جميع الخدمات تخزين الرسائل لمدة ثلاث سنوات"
+    )
+    assert claim.as_of == date(2026, 1, 1)
+    assert claim.quantity.unit == "years" and claim.quantity.value == 3
+
+
+def test_relative_dates_resolve_against_the_publication_date() -> None:
+    published = datetime(2025, 9, 14, 10, 0)
+    (claim,) = extract_claims(
+        "وفي ديسمبر الماضي، حظرت السلطات الروسية الوصول إلى تطبيق سناب شات", published_at=published
+    )
+    assert (claim.as_of, claim.as_of_source) == (date(2024, 12, 1), "text")
+    (claim,) = extract_claims("Earlier this week, Moscow began restricting access to Telegram.", published_at=published)
+    assert claim.as_of == date(2025, 9, 14)
+
+
+def test_without_a_date_in_the_text_the_publication_date_is_the_as_of_date() -> None:
+    (claim,) = extract_claims(
+        "قال متحدث باسم واتساب إن أكثر من 100 مليون مستخدم تأثروا", published_at=date(2025, 8, 20)
+    )
+    assert (claim.as_of, claim.as_of_source) == (date(2025, 8, 20), "published")
+    assert extract_claims("قال متحدث باسم واتساب إن أكثر من 100 مليون مستخدم تأثروا")[0].as_of_source == ""
+
+
+def test_the_english_100m_claim_is_about_whatsapp_not_russian(seed_claims) -> None:
+    claim = claim_with(seed_claims["002"], "more than 100 million Russian users")
+    assert claim.subject == "WhatsApp"
+    assert claim.quantity.unit == "users" and claim.quantity.qualifier == "more_than"
+
+
+def test_a_founder_speaking_makes_his_product_the_subject() -> None:
+    (claim,) = extract_claims(
+        "قال مؤسس تليجرام بافيل دوروف إن خدمة الدردشة الخاصة به قد أسقطت مئات الدعوات العامة للعنف"
+    )
+    assert claim.claimant == "مؤسس تليجرام بافيل دوروف"
+    assert claim.subject == "تليجرام"
+    assert (claim.quantity.low, claim.quantity.high, claim.quantity.unit) == (100, 999, "calls")
+
+
+def test_pledges_and_conditionals_score_low() -> None:
+    claims = extract_claims(
+        "وأضافت الشركة أنها ستواصل العمل لتوفير الاتصالات المشفرة للجميع. "
+        "وقال بيسكوف إنه إذا التزمت شركة ميتا بالقانون فهناك إمكانية للتوصل إلى اتفاق."
+    )
+    assert claims and all(c.checkworthiness < 0.3 for c in claims)
+    assert all(any(r.startswith("not_checkable") for r in c.reasons) for c in claims)
+
+
+def test_two_figures_joined_by_a_relative_clause_are_two_claims() -> None:
+    text = "قام المشرفون بحظر مئات الدعوات العامة للعنف التي كان من الممكن أن تصل إلى عشرات الآلاف من المشتركين"
+    claims = extract_claims(text)
+    assert [c.quantity.unit for c in claims] == ["calls", "subscribers"]

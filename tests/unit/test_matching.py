@@ -96,3 +96,70 @@ def test_two_sources_with_incompatible_figures_contradict_and_store_the_pair():
 def test_a_source_contradicting_itself_is_not_a_cross_source_contradiction():
     result = cluster_status([claim(1, 1, quantity=q(55e6, "about")), claim(2, 1, quantity=q(40e6)), claim(3, 2)])
     assert result.status == AGREEMENT
+
+
+def dated(id, source, value, day, qualifier="exact"):
+    from datetime import date
+
+    return ClaimSlots(id=id, source_id=source, subject_key="x", quantity=q(value, qualifier), as_of=date(2026, 1, day))
+
+
+def test_figures_months_apart_are_a_timeline_not_a_contradiction():
+    from datetime import date
+
+    a = ClaimSlots(1, 1, "x", q(50e6), as_of=date(2025, 1, 1))
+    b = ClaimSlots(2, 2, "x", q(80e6), as_of=date(2026, 1, 1))
+    assert conflict_reason(a, b) is None
+    assert cluster_status([a, b]).status == AGREEMENT
+
+
+def test_figures_from_the_same_week_that_disagree_contradict_and_name_their_dates():
+    reason = conflict_reason(dated(1, 1, 50e6, 1), dated(2, 2, 80e6, 5))
+    assert reason and "2026-01-01" in reason
+
+
+def test_years_that_are_the_fact_conflict_whatever_the_publication_dates():
+    from datetime import date
+
+    a = ClaimSlots(1, 1, "x", q(2024, kind="year", unit="year"), as_of=date(2020, 1, 1))
+    b = ClaimSlots(2, 2, "x", q(2025, kind="year", unit="year"), as_of=date(2026, 1, 1))
+    assert conflict_reason(a, b) is not None
+
+
+def test_the_timeline_orders_figures_by_date_and_leaves_undated_ones_last():
+    from claims.matching import timeline
+
+    points = timeline([dated(3, 1, 70e6, 20), ClaimSlots(4, 2, "x", q(60e6)), dated(5, 3, 50e6, 2)])
+    assert [p["claim"] for p in points] == [5, 3, 4]
+
+
+def test_agreement_needs_two_independent_voices():
+    members = [claim(1, 1, quantity=q(1e8)), claim(2, 2, quantity=q(1e8))]
+    assert cluster_status(members, voice_of={1: 1, 2: 1}).status == SINGLE_SOURCE
+    assert cluster_status(members, voice_of={1: 1, 2: 2}).status == AGREEMENT
+
+
+def test_the_stance_model_can_flag_a_contradiction_between_wordings():
+    members = [claim(1, 1), claim(2, 2)]
+    result = cluster_status(members, stance=lambda a, b: ("disagree", 0.9))
+    assert result.status == CONTRADICTION and "stance" in result.reason
+
+
+def test_the_stance_model_is_not_asked_when_the_figures_agree():
+    members = [claim(1, 1, quantity=q(1e8, "more_than")), claim(2, 2, quantity=q(1e8, "at_least"))]
+    assert cluster_status(members, stance=lambda a, b: ("disagree", 0.99)).status == AGREEMENT
+
+
+def test_two_different_years_are_not_the_same_figure_though_close_as_numbers():
+    from claims.matching import same_figure
+
+    year = {"kind": "year", "unit": "year"}
+    assert not same_figure(claim(1, 1, "x", q(2013, **year)), claim(2, 2, "x", q(2022, **year)))
+    assert same_figure(claim(1, 1, "x", q(2022, **year)), claim(2, 2, "x", q(2022, **year)))
+
+
+def test_figures_of_one_subject_and_unit_within_half_again_are_the_same_figure():
+    from claims.matching import same_figure
+
+    assert same_figure(claim(1, 1, quantity=q(100e6, "more_than")), claim(2, 2, quantity=q(120e6)))
+    assert not same_figure(claim(1, 1, quantity=q(100e6)), claim(2, 2, quantity=q(20e6)))

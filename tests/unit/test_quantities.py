@@ -373,3 +373,63 @@ def test_currency_prefixes_and_words() -> None:
 def test_dimensions() -> None:
     q = only("مسافة 200 كيلومتر")
     assert (q.kind, q.unit, q.value) == ("dimension", "km", 200)
+
+
+# --- number words, compounds and spoken forms ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("a fifth", 0.2),
+        ("one eighth", 0.125),
+        ("three twenty-firsts", 3 / 21),
+        ("two and fifty-four hundredths", 2.54),
+        ("two hundred point zero three", 200.03),
+        ("three hundred and two dozens", 324),
+        ("3 million and a half", 3.5e6),
+        ("٤ آلاف ٣ مائة و ٢١", 4321),
+        ("I can give you 3 hundred and 21 yuan", 321),
+        ("بألفين ومائتين درهم", 2200),
+        ("ثلاث مائة ودزينتين", 324),
+        ("the result is ¾", 0.75),
+        ("40 000", 40_000),
+        ("12،220,13", 12220.13),
+        ("13 lakh", 1.3e6),
+    ],
+)
+def test_number_words_compounds_and_spoken_forms(text: str, value: float) -> None:
+    assert only(text).value == pytest.approx(value)
+
+
+@pytest.mark.parametrize(("text", "value"), [("سالب ٥", -5), ("minus five point five", -5.5), ("-4/5", -0.8)])
+def test_negative_numbers_in_words_and_signs(text: str, value: float) -> None:
+    assert only(text).value == pytest.approx(value)
+
+
+def test_explicit_equality_and_closing_hedges_are_qualifiers() -> None:
+    assert only("يساوي ٢٠").qualifier == "exact"
+    assert (only("more than 5000 or equal to").qualifier, only("اكثر من ٥٠٠٠ او يساوي").qualifier) == (
+        "at_least",
+        "at_least",
+    )
+    assert [q.qualifier for q in find_quantities("equal to 5000 or less than 6000")] == ["exact", "less_than"]
+
+
+def test_between_with_number_words_is_a_range_not_a_sum() -> None:
+    q = only("بين عشرة و خمسة عشر")
+    assert (q.qualifier, q.low, q.high) == ("range", 10, 15)
+
+
+def test_the_verb_reach_is_not_the_hedge_up_to() -> None:
+    q = only("كان من الممكن أن تصل إلى عشرات الآلاف من المشتركين")
+    assert (q.qualifier, q.low, q.high, q.unit) == ("range", 10_000, 99_999, "subscribers")
+    assert only("ما يصل إلى 700 عامل").qualifier == "at_most"
+
+
+def test_percent_written_before_the_figure() -> None:
+    assert (only("نسبة ١٠").kind, only("per cent of 210").value) == ("percent", 210)
+
+
+def test_phone_numbers_are_not_ranges() -> None:
+    assert all(q.qualifier != "range" for q in find_quantities("+1-222-2222-2222 هو رقم هاتف"))

@@ -1,0 +1,99 @@
+"""Benchmark the committed stance head on ANS dev.
+
+Run from the repository root::
+
+    .venv/bin/python -m claims.bench_stance [--bench-dir DIR] [--head PATH] [--limit N]
+
+Embeds the dev headlines with the model the head was trained for, predicts with
+claims.stance (numpy only) and prints macro-F1, per-class F1 and the confusion matrix.
+Like claims.embedding, it imports no Django.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from claims import embedding
+from claims.stance import CLASSES, StanceHead, get_head, load_head
+
+DEFAULT_BENCH_DIR = embedding.REPO_ROOT.parent / "shared" / "bench"
+"""The shared benchmark data beside the repository (``<repo>/../shared/bench``)."""
+
+
+def read_rows(path: Path, limit: int | None = None) -> list[tuple[str, str, str]]:
+    """``(s1, s2, stance)`` rows of an ANS stance split, the first ``limit`` if given."""
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = [(r["s1"], r["s2"], r["stance"]) for r in csv.DictReader(f)]
+    return rows[:limit] if limit is not None else rows
+
+
+def scores(gold: Sequence[str], pred: Sequence[str]) -> dict:
+    """Macro-F1, per-class F1 and confusion matrix (rows gold, columns predicted)."""
+    conf = np.zeros((len(CLASSES), len(CLASSES)), dtype=int)
+    for g, p in zip(gold, pred, strict=True):
+        conf[CLASSES.index(g), CLASSES.index(p)] += 1
+    f1 = {}
+    for k, name in enumerate(CLASSES):
+        tp = conf[k, k]
+        denom = conf[:, k].sum() + conf[k, :].sum()
+        f1[name] = float(2 * tp / denom) if denom else 0.0
+    return {"macro_f1": float(np.mean(list(f1.values()))), "f1": f1, "confusion": conf.tolist(), "n": len(gold)}
+
+
+def predict_rows(head: StanceHead, rows: Sequence[tuple[str, str, str]]) -> np.ndarray:
+    """Embed the rows' texts once each and return (n, 3) stance probabilities."""
+    texts = sorted({t for s1, s2, _ in rows for t in (s1, s2)})
+    pos = {t: i for i, t in enumerate(texts)}
+    vectors = embedding.embed(texts, head.model_name)
+    u = vectors[[pos[s1] for s1, _, _ in rows]]
+    v = vectors[[pos[s2] for _, s2, _ in rows]]
+    return head.predict_proba(u, v)
+
+
+def run(bench_dir: Path = DEFAULT_BENCH_DIR, head: StanceHead | None = None, limit: int | None = None) -> dict:
+    """Score ``head`` (default: the committed one) on ANS dev; returns :func:`scores` plus timing."""
+    head = head if head is not None else get_head()
+    if head is None:
+        raise RuntimeError("no stance head; run `python -m claims.train_stance`")
+    rows = read_rows(Path(bench_dir) / "ans" / "stance_dev.csv", limit)
+    start = time.perf_counter()
+    probs = predict_rows(head, rows)
+    result = scores([r[2] for r in rows], [CLASSES[k] for k in probs.argmax(1)])
+    result["seconds"] = time.perf_counter() - start
+    result["model"] = head.model_name
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the dev figures; returns the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bench-dir", type=Path, default=DEFAULT_BENCH_DIR, help="folder holding ans/")
+    parser.add_argument("--head", type=Path, default=None, help="head npz (default: the committed one)")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N dev rows")
+    args = parser.parse_args(argv)
+    if not (args.bench_dir / "ans" / "stance_dev.csv").is_file():
+        print(f"no ANS data under {args.bench_dir} (use --bench-dir)", file=sys.stderr)
+        return 2
+    head = load_head(args.head) if args.head else get_head()
+    if head is None:
+        print("no stance head; run `python -m claims.train_stance`", file=sys.stderr)
+        return 2
+    res = run(args.bench_dir, head, args.limit)
+    per = "  ".join(f"{k} {v:.3f}" for k, v in res["f1"].items())
+    print(f"stance head for {res['model']} on ANS dev ({res['n']} pairs, {res['seconds']:.1f} s incl. embedding)")
+    print(f"macro-F1 {res['macro_f1']:.4f}  ({per})")
+    print("confusion (rows gold, cols predicted; " + "/".join(CLASSES) + "):")
+    for name, row in zip(CLASSES, res["confusion"], strict=True):
+        print(f"  {name:9}" + "".join(f"{c:6d}" for c in row))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,299 @@
+"""Train the stance head (agree / disagree / other) on ANS and save it for claims.stance.
+
+Run from the repository root::
+
+    .venv/bin/python -m claims.train_stance [--model builtin:use+e5] [--bench-dir DIR]
+
+Steps: embed every ANS train/dev headline with the service's embedding model (the same
+vectors the service stores), pick the number of MLP epochs by 5-fold cross-validation on
+*train* (folds grouped by s1, so one headline's pairs never straddle train and test),
+print the CV figures, fit on all of train, print the dev figures once (dev is never used
+for any choice), and write ``claims/data/stance_head.npz``. See claims/stance.py for the
+model. Takes a few minutes on 2 CPU cores, most of it embedding with use+e5.
+
+Imports torch and scikit-learn (training only); the saved head needs numpy alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from claims import embedding
+from claims.stance import CLASSES, DEFAULT_PATH, StanceHead, pair_features, save_head
+
+DEFAULT_BENCH_DIR = embedding.REPO_ROOT.parent / "shared" / "bench"
+"""The shared benchmark data beside the repository (``<repo>/../shared/bench``)."""
+
+AGREE, DISAGREE, OTHER = range(3)
+
+# Hyper-parameters, chosen by grouped 5-fold CV on ANS train (never on dev).
+OTHER_C = 10.0
+"""Inverse L2 strength of the "other" logistic regression on the cosines."""
+OTHER_POS_WEIGHT = 3.0
+"""Weight of "other" rows in that regression: enough to predict the rare class at p>0.5
+without the over-prediction that fully balanced weights (x40) cause."""
+COS_SCALE = 10.0
+"""Cosines differ in the 2nd decimal; scaling makes the regression's L2 penalty sensible."""
+HIDDEN = 256
+DROPOUT_IN = 0.1
+DROPOUT = 0.3
+LR = 1e-3
+WEIGHT_DECAY = 1e-2
+BATCH = 64
+EPOCH_GRID = (5, 10, 15, 20, 30)
+"""Candidate MLP epoch counts; the CV picks one (a cheap form of early stopping)."""
+
+
+@dataclass
+class Pairs:
+    """ANS rows as indexes into the embedded text table."""
+
+    a: np.ndarray
+    b: np.ndarray
+    y: np.ndarray
+    groups: np.ndarray  # s1 text, for grouped folds
+
+
+def read_ans(path: Path, index: dict[str, int]) -> Pairs:
+    """Read one ANS stance split, registering its texts in ``index`` (text -> row)."""
+    a, b, y, groups = [], [], [], []
+    with open(path, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            for text in (row["s1"], row["s2"]):
+                index.setdefault(text, len(index))
+            a.append(index[row["s1"]])
+            b.append(index[row["s2"]])
+            y.append(CLASSES.index(row["stance"]))
+            groups.append(row["s1"])
+    return Pairs(np.array(a), np.array(b), np.array(y), np.array(groups))
+
+
+def part_bounds(model: str) -> tuple[int, ...]:
+    """Cumulative ends of the encoder parts in the model's stored vectors."""
+    if model == embedding.BUILTIN_USE_E5:
+        return (embedding._USE_DIM, embedding._USE_DIM + embedding._E5_DIM)
+    return (embedding.dimension(model),)
+
+
+def derived_disagree(idx: np.ndarray, pairs: Pairs) -> tuple[np.ndarray, np.ndarray]:
+    """Label-preserving extra pairs: a paraphrase of s1 versus a contradiction of s1.
+
+    If s2a agrees with s1 and s2d contradicts s1, then s2a and s2d contradict each other.
+    Built only from the rows in ``idx`` (one fold's training rows) to avoid leakage.
+    """
+    by_s1: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+    for i in idx:
+        if pairs.y[i] in (AGREE, DISAGREE):
+            by_s1[pairs.groups[i]][pairs.y[i]].append(int(pairs.b[i]))
+    da = [x for agree, disagree in by_s1.values() for x in agree for _ in disagree]
+    db = [z for agree, disagree in by_s1.values() for _ in agree for z in disagree]
+    return np.array(da, dtype=int), np.array(db, dtype=int)
+
+
+def fit_other(cos: np.ndarray, is_other: np.ndarray) -> tuple[np.ndarray, float]:
+    """Logistic regression of "other" on the cosines; returns (coef, intercept) on raw cosines."""
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=OTHER_C, class_weight={False: 1.0, True: OTHER_POS_WEIGHT}, max_iter=1000)
+    lr.fit(cos * COS_SCALE, is_other)
+    return lr.coef_[0] * COS_SCALE, float(lr.intercept_[0])
+
+
+def fit_mlps(
+    x: np.ndarray, agree: np.ndarray, seeds: Sequence[int], epochs: Sequence[int], hidden: int = HIDDEN
+) -> dict[int, list[tuple[np.ndarray, ...]]]:
+    """Train one MLP per seed on agree-vs-disagree; snapshot weights after each of ``epochs``.
+
+    Returns:
+        epoch -> per-seed ``(w1, b1, w2, b2)`` with the feature standardisation folded
+        into ``w1``/``b1`` (so inference takes raw features).
+    """
+    import torch
+
+    mu = x.mean(0)
+    sd = x.std(0) + 1e-6
+    xt = torch.from_numpy(((x - mu) / sd).astype(np.float32))
+    yt = torch.from_numpy(agree.astype(np.float32))
+    # Balanced class weights: disagree outnumbers agree about 2:1 in ANS.
+    n_pos = max(1.0, float(agree.sum()))
+    n_neg = max(1.0, float(len(agree) - agree.sum()))
+    wt = torch.from_numpy(np.where(agree, len(agree) / (2 * n_pos), len(agree) / (2 * n_neg)).astype(np.float32))
+    snaps: dict[int, list[tuple[np.ndarray, ...]]] = {e: [] for e in epochs}
+    for seed in seeds:
+        torch.manual_seed(seed)
+        net = torch.nn.Sequential(
+            torch.nn.Dropout(DROPOUT_IN),
+            torch.nn.Linear(x.shape[1], hidden),
+            torch.nn.GELU(approximate="tanh"),  # the form claims.stance computes in numpy
+            torch.nn.Dropout(DROPOUT),
+            torch.nn.Linear(hidden, 1),
+        )
+        opt = torch.optim.AdamW(net.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
+        gen = torch.Generator().manual_seed(seed)
+        for epoch in range(1, max(epochs) + 1):
+            net.train()
+            perm = torch.randperm(len(yt), generator=gen)
+            for start in range(0, len(perm), BATCH):
+                j = perm[start : start + BATCH]
+                opt.zero_grad()
+                logit = net(xt[j])[:, 0]
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(logit, yt[j], weight=wt[j])
+                loss.backward()
+                opt.step()
+            if epoch in snaps:
+                w1 = net[1].weight.detach().numpy().T.astype(np.float64)  # (F, H)
+                b1 = net[1].bias.detach().numpy().astype(np.float64)
+                w1f = w1 / sd[:, None]
+                b1f = b1 - (mu / sd) @ w1
+                w2 = net[4].weight.detach().numpy()[0].astype(np.float64)
+                b2 = float(net[4].bias.detach().numpy()[0])
+                snaps[epoch].append((w1f, b1f, w2, np.array(b2)))
+    return snaps
+
+
+def make_head(
+    model: str, bounds: tuple[int, ...], other: tuple[np.ndarray, float], mlps: list[tuple[np.ndarray, ...]], meta: dict
+) -> StanceHead:
+    """Assemble a :class:`StanceHead` from fitted parts."""
+    return StanceHead(
+        model_name=model,
+        bounds=bounds,
+        other_coef=np.asarray(other[0], dtype=np.float64),
+        other_intercept=float(other[1]),
+        w1=np.stack([m[0] for m in mlps]).astype(np.float32),
+        b1=np.stack([m[1] for m in mlps]).astype(np.float32),
+        w2=np.stack([m[2] for m in mlps]).astype(np.float32),
+        b2=np.array([float(m[3]) for m in mlps], dtype=np.float32),
+        metadata=meta,
+    )
+
+
+def report(y: np.ndarray, pred: np.ndarray) -> dict:
+    """Macro-F1, per-class F1 and confusion matrix (rows gold, columns predicted)."""
+    conf = np.zeros((3, 3), dtype=int)
+    np.add.at(conf, (y, pred), 1)
+    per = {}
+    for k, name in enumerate(CLASSES):
+        tp = conf[k, k]
+        prec = tp / max(1, conf[:, k].sum())
+        rec = tp / max(1, conf[k, :].sum())
+        per[name] = 0.0 if tp == 0 else float(2 * prec * rec / (prec + rec))
+    return {"macro_f1": float(np.mean(list(per.values()))), "f1": per, "confusion": conf.tolist(), "n": len(y)}
+
+
+def print_report(title: str, rep: dict) -> None:
+    """Print a :func:`report` dict."""
+    per = "  ".join(f"{k} {v:.3f}" for k, v in rep["f1"].items())
+    print(f"{title}: macro-F1 {rep['macro_f1']:.4f}  ({per}; n={rep['n']})")
+    print("  confusion (rows gold, cols predicted; " + "/".join(CLASSES) + "):")
+    for name, row in zip(CLASSES, rep["confusion"], strict=True):
+        print(f"    {name:9}" + "".join(f"{c:6d}" for c in row))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Train, evaluate and save the head; returns the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default=embedding.BUILTIN_USE_E5, help="embedding model (default: %(default)s)")
+    parser.add_argument("--bench-dir", type=Path, default=DEFAULT_BENCH_DIR, help="folder holding ans/")
+    parser.add_argument("--out", type=Path, default=DEFAULT_PATH, help="where to write the head (%(default)s)")
+    parser.add_argument("--seeds", type=int, default=3, help="MLPs in the ensemble (default: %(default)s)")
+    parser.add_argument("--hidden", type=int, default=HIDDEN, help="MLP hidden units (default: %(default)s)")
+    parser.add_argument("--folds", type=int, default=5, help="CV folds on train (default: %(default)s)")
+    parser.add_argument(
+        "--no-derived", action="store_true", help="do not add derived paraphrase-vs-contradiction pairs"
+    )
+    args = parser.parse_args(argv)
+
+    import torch
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    torch.set_num_threads(max(1, min(2, len(os.sched_getaffinity(0)))))
+    t0 = time.perf_counter()
+    index: dict[str, int] = {}
+    train = read_ans(args.bench_dir / "ans" / "stance_train.csv", index)
+    dev = read_ans(args.bench_dir / "ans" / "stance_dev.csv", index)
+    texts = sorted(index, key=index.__getitem__)
+    print(f"model {args.model}: embedding {len(texts)} ANS headlines ...", flush=True)
+    vectors = embedding.embed(texts, args.model)
+    t_embed = time.perf_counter() - t0
+    print(f"  {t_embed:.0f} s ({len(texts) / t_embed:.0f} sentences/s incl. model load)")
+    bounds = part_bounds(args.model)
+    seeds = list(range(args.seeds))
+    use_derived = not args.no_derived
+
+    def features(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return pair_features(vectors[a], vectors[b], bounds)
+
+    def fit(idx: np.ndarray, epochs: Sequence[int]) -> tuple[tuple[np.ndarray, float], dict]:
+        """Fit the "other" regression and the MLPs on train rows ``idx``."""
+        feats, cos = features(train.a[idx], train.b[idx])
+        other = fit_other(cos, train.y[idx] == OTHER)
+        rel = train.y[idx] != OTHER
+        x, agree = feats[rel], train.y[idx][rel] == AGREE
+        if use_derived:
+            da, db = derived_disagree(idx, train)
+            if len(da):
+                x = np.concatenate([x, features(da, db)[0]])
+                agree = np.concatenate([agree, np.zeros(len(da), dtype=bool)])
+        return other, fit_mlps(x, agree, seeds, epochs, args.hidden)
+
+    # --- cross-validation on train: choose the epoch count, report the CV figures ---
+    t1 = time.perf_counter()
+    folds = StratifiedGroupKFold(n_splits=args.folds, shuffle=True, random_state=0)
+    cv_probs = {e: np.zeros((len(train.y), 3)) for e in EPOCH_GRID}
+    for fold, (tr, te) in enumerate(folds.split(train.a, train.y, train.groups), 1):
+        other, snaps = fit(tr, EPOCH_GRID)
+        for epoch, mlps in snaps.items():
+            head = make_head(args.model, bounds, other, mlps, {})
+            cv_probs[epoch][te] = head.predict_proba(vectors[train.a[te]], vectors[train.b[te]])
+        print(f"  fold {fold}/{args.folds} done", flush=True)
+    cv_reports = {e: report(train.y, p.argmax(1)) for e, p in cv_probs.items()}
+    print("train CV macro-F1 by epochs: " + "  ".join(f"{e}: {r['macro_f1']:.4f}" for e, r in cv_reports.items()))
+    best_epochs = max(EPOCH_GRID, key=lambda e: cv_reports[e]["macro_f1"])
+    print_report(f"train {args.folds}-fold grouped CV at {best_epochs} epochs", cv_reports[best_epochs])
+
+    # --- final fit on all of train; dev is looked at once, here ---
+    other, snaps = fit(np.arange(len(train.y)), (best_epochs,))
+    t_train = time.perf_counter() - t1
+    head = make_head(args.model, bounds, other, snaps[best_epochs], {})
+    dev_rep = report(dev.y, head.predict_proba(vectors[dev.a], vectors[dev.b]).argmax(1))
+    print_report("ANS dev", dev_rep)
+
+    meta = {
+        "embedding_model": args.model,
+        "dims": list(bounds),
+        "classes": list(CLASSES),
+        "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "data": "ANS stance train (Khouja 2020, github latynt/ans 9c5f313)",
+        "model": (
+            f"other: logistic regression on per-part cosines (C={OTHER_C}, other weight {OTHER_POS_WEIGHT}); "
+            f"agree vs disagree: mean of {len(seeds)} MLPs [u+v,|u-v|,u*v]+cosines -> {args.hidden} GELU -> 1, "
+            f"{best_epochs} epochs, derived pairs {use_derived}"
+        ),
+        "train_cv": cv_reports[best_epochs],
+        "dev": dev_rep,
+        "seconds": {"embed": round(t_embed, 1), "train": round(t_train, 1)},
+        "command": "python -m claims.train_stance"
+        + (f" --model {args.model}" if args.model != embedding.BUILTIN_USE_E5 else ""),
+    }
+    head = make_head(args.model, bounds, other, snaps[best_epochs], meta)
+    save_head(head, args.out)
+    size = args.out.stat().st_size
+    print(
+        f"wrote {args.out} ({size / 2**20:.2f} MiB); training {t_train:.0f} s, total {time.perf_counter() - t0:.0f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,79 @@
+"""Claims fact-checkers already hold, imported and clustered like extracted ones."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from claims.choices import SourceKind
+from claims.models import Claim
+from sources.models import Source
+
+pytestmark = pytest.mark.django_db
+
+
+def write_jsonl(path, rows):
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    return path
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=err)
+    except CommandError as exc:
+        return out.getvalue(), err.getvalue(), exc
+    return out.getvalue(), err.getvalue(), None
+
+
+def test_an_imported_claim_joins_the_cluster_of_the_same_claim_in_the_seeds(
+    seeded, tmp_path, django_capture_on_commit_callbacks
+):
+    path = write_jsonl(tmp_path / "claims.jsonl", [{
+        "text": "WhatsApp has more than 100 million users in Russia, the company said.",
+        "source_url": "https://factcheckers.example/claims/1", "publisher": "Fact desk",
+        "published_at": "2026-02-12", "language": "en",
+    }])  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        _out, err, failed = run("import_claims", str(path))
+    assert failed is None, err
+    source = Source.objects.get(kind=SourceKind.CLAIM)
+    [claim] = source.claims.all()
+    assert claim.text == source.text.strip() and claim.quantity["value"] == 100_000_000
+    seeded_claim = next(c for c in Claim.objects.exclude(source=source) if c.quantity and c.quantity["value"] == 1e8)
+    assert claim.cluster_id == seeded_claim.cluster_id
+    assert claim.cluster.independent_source_count == 4
+
+
+def test_reimporting_the_same_lines_creates_nothing(db, tmp_path, django_capture_on_commit_callbacks):
+    path = write_jsonl(tmp_path / "claims.jsonl", [{"text": "Telegram blocked 78 channels.", "publisher": "A"}])
+    with django_capture_on_commit_callbacks(execute=True):
+        run("import_claims", str(path))
+        out, _, _ = run("import_claims", str(path))
+    assert Source.objects.count() == 1 and "0 new" in out
+
+
+def test_bad_lines_are_reported_by_number_and_the_rest_go_in(db, tmp_path, django_capture_on_commit_callbacks):
+    path = write_jsonl(tmp_path / "claims.jsonl", [
+        {"text": "Signal gained millions of users in January."},
+        "{not json",
+        {"text": ""},
+        {"text": "x", "source_url": "ftp://nope"},
+        {"text": "y", "colour": "red"},
+        ["a list"],
+    ])  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        _out, err, failed = run("import_claims", str(path))
+    assert failed is not None
+    for line, reason in [(2, "malformed JSON"), (3, "'text' is missing"), (4, "'source_url'"), (5, "unknown field"),
+                         (6, "expected an object")]:  # fmt: skip
+        assert f"claims.jsonl:{line}" in err and reason in err.split(f"claims.jsonl:{line}")[1].splitlines()[0]
+    assert Source.objects.count() == 1
+
+
+def test_a_missing_file_is_a_clear_error(db):
+    _, err, failed = run("import_claims", "/no/such.jsonl")
+    assert failed is not None and "/no/such.jsonl: no such file" in err
