@@ -38,20 +38,9 @@ class ClaimSerializer(serializers.ModelSerializer):
     class Meta:
         model = Claim
         fields = [
-            "id",
-            "source",
-            "text",
-            "start",
-            "end",
-            "language",
-            "claimant",
-            "subject",
-            "polarity",
-            "quantity",
-            "cluster",
-            "checkworthiness",
-            "reasons",
-        ]
+            "id", "source", "text", "start", "end", "language", "claimant", "subject", "polarity",
+            "quantity", "as_of", "as_of_source", "cluster", "checkworthiness", "reasons",
+        ]  # fmt: skip
 
     @extend_schema_field(QuantitySerializer(allow_null=True))
     def get_quantity(self, claim: Claim) -> dict | None:
@@ -63,22 +52,35 @@ class ConflictSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class SourceVoteSerializer(serializers.Serializer):
+    source = serializers.IntegerField()
+    counted = serializers.BooleanField(help_text="Whether this source counts as an independent voice.")
+    same_as = serializers.IntegerField(allow_null=True, help_text="The source whose voice it shares.")
+    reason = serializers.CharField()
+
+
+class TimelinePointSerializer(serializers.Serializer):
+    as_of = serializers.DateField(allow_null=True)
+    value = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    qualifier = serializers.CharField()
+    unit = serializers.CharField(allow_null=True)
+    claim = serializers.IntegerField()
+    source = serializers.IntegerField()
+
+
 class ClusterSerializer(serializers.ModelSerializer):
     conflicts = ConflictSerializer(many=True, read_only=True)
+    sources = SourceVoteSerializer(source="source_independence", many=True, read_only=True)
+    timeline = TimelinePointSerializer(many=True, read_only=True)
 
     class Meta:
         model = Cluster
         fields = [
-            "id",
-            "label",
-            "status",
-            "status_reason",
-            "source_count",
-            "claim_count",
-            "languages",
-            "conflicts",
-            "updated_at",
-        ]
+            "id", "label", "status", "status_reason", "source_count", "independent_source_count", "sources",
+            "claim_count", "languages", "conflicts", "timeline", "verdict", "verdict_note", "locked", "updated_at",
+        ]  # fmt: skip
 
 
 class ClusterDetailSerializer(ClusterSerializer):

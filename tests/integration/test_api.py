@@ -39,6 +39,19 @@ def test_claims_carry_source_span_quantity_and_cluster(seeded, api):
     assert data["source"]["id"] == claim.source_id and "text" not in data["source"]
     assert {"value", "low", "high", "qualifier", "unit", "raw"} <= set(data["quantity"])
     assert data["cluster"] == claim.cluster_id
+    assert {"as_of", "as_of_source", "claimant", "subject", "polarity", "checkworthiness", "reasons"} <= set(data)
+    assert 0 <= data["checkworthiness"] <= 1 and data["reasons"]
+
+
+def test_a_claim_with_a_dated_figure_serves_its_as_of_date(seeded, api):
+    claim = next(c for c in Claim.objects.all() if c.as_of is not None and c.as_of_source == "text")
+    assert get(api, f"/api/v1/claims/{claim.pk}/")["as_of"] == claim.as_of.isoformat()
+
+
+def test_a_negated_claim_is_served_as_negative(seeded, api):
+    claim = Claim.objects.filter(polarity="negative").first()
+    assert claim is not None
+    assert get(api, f"/api/v1/claims/{claim.pk}/")["polarity"] == "negative"
 
 
 def test_claims_filter_by_cluster_and_by_source(seeded, api):
@@ -58,6 +71,9 @@ def test_clusters_filter_by_status_and_detail_lists_claims_and_conflicts(seeded,
     detail = get(api, f"/api/v1/clusters/{agreeing['results'][0]['id']}/")
     assert len(detail["claims"]) == detail["claim_count"]
     assert isinstance(detail["conflicts"], list) and detail["status_reason"]
+    assert detail["independent_source_count"] >= 2
+    assert [v["source"] for v in detail["sources"] if v["counted"]]
+    assert isinstance(detail["timeline"], list)
 
 
 def test_an_unknown_status_filter_is_a_clear_400(seeded, api):

