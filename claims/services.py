@@ -29,7 +29,7 @@ from claims.clustering import Candidate, Constraints, can_merge, cluster_all, qu
 from claims.entities import PLACES, entity_key, mentioned_entities
 from claims.extraction import ExtractedClaim, extract_claims
 from claims.independence import SourceFacts, voice_of, votes
-from claims.matching import ClaimSlots, StanceFn, cluster_status, timeline
+from claims.matching import ClaimSlots, StanceFn, cluster_status, profile_for, timeline
 from claims.models import Claim, ClaimLink, Cluster
 from sources.models import Source
 from sources.readers import ReadError, SourceInput, read_claims_jsonl, read_inputs
@@ -446,7 +446,12 @@ def refresh_clusters(cluster_ids: Iterable[int]) -> None:
         slots = [slots_of(c) for c in members]
         vote_list = votes([facts[s] for s in sorted({c.source_id for c in members})])
         result = cluster_status(
-            slots, similarity, voice_of(vote_list), _stance_fn(vectors), settings.FACTCHECK_SAME_MOMENT_DAYS
+            slots,
+            similarity,
+            voice_of(vote_list),
+            _stance_fn(vectors),
+            settings.FACTCHECK_SAME_MOMENT_DAYS,
+            profile_for(settings.FACTCHECK_EMBEDDING_MODEL).paraphrase,
         )
         cluster.status = result.status
         cluster.status_reason = result.reason

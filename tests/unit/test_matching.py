@@ -141,13 +141,20 @@ def test_agreement_needs_two_independent_voices():
 
 def test_the_stance_model_can_flag_a_contradiction_between_wordings():
     members = [claim(1, 1), claim(2, 2)]
-    result = cluster_status(members, stance=lambda a, b: ("disagree", 0.9))
+    result = cluster_status(members, similarity=lambda a, b: 0.9, stance=lambda a, b: ("disagree", 0.9))
     assert result.status == CONTRADICTION and "stance" in result.reason
+
+
+def test_the_stance_model_is_not_asked_about_merely_related_claims():
+    members = [claim(1, 1), claim(2, 2)]
+    result = cluster_status(members, similarity=lambda a, b: 0.6, stance=lambda a, b: ("disagree", 0.9))
+    assert result.status == AGREEMENT
 
 
 def test_the_stance_model_is_not_asked_when_the_figures_agree():
     members = [claim(1, 1, quantity=q(1e8, "more_than")), claim(2, 2, quantity=q(1e8, "at_least"))]
-    assert cluster_status(members, stance=lambda a, b: ("disagree", 0.99)).status == AGREEMENT
+    verdict = cluster_status(members, similarity=lambda a, b: 0.95, stance=lambda a, b: ("disagree", 0.99))
+    assert verdict.status == AGREEMENT
 
 
 def test_two_different_years_are_not_the_same_figure_though_close_as_numbers():
