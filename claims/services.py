@@ -71,7 +71,7 @@ class IngestResult:
     created: bool
 
 
-def ingest_source(item: SourceInput, kind: str = SourceKind.ARTICLE) -> IngestResult:
+def ingest_source(item: SourceInput, kind: str = SourceKind.ARTICLE, *, enqueue: bool = True) -> IngestResult:
     """Store one article unless an identical text is already stored; enqueue its processing.
 
     Re-ingesting never changes a stored source: the first copy's metadata stands. An imported
@@ -95,7 +95,7 @@ def ingest_source(item: SourceInput, kind: str = SourceKind.ARTICLE) -> IngestRe
                 "origin": item.origin[:2000],
             },
         )
-        if created or source.status == SourceStatus.FAILED:
+        if enqueue and (created or source.status == SourceStatus.FAILED):
             # A stored source whose processing failed gets another try when it is ingested again.
             from claims.tasks import process_source_task
 
@@ -128,20 +128,47 @@ def ingest_inputs(items: Sequence[str], on_item: OnItem | None = None) -> Ingest
 def import_claims(path: str, on_item: OnItem | None = None) -> IngestReport:
     """Import claims fact-checkers already hold (JSONL, one a line); each becomes a one-claim
     source, matched and clustered like extracted claims. Bad lines are reported by number."""
-    return _ingest_all(read_claims_jsonl(path), SourceKind.CLAIM, on_item)
+    return import_statements(read_claims_jsonl(path), on_item)
+
+
+def import_statements(items: Iterable[SourceInput | ReadError], on_item: OnItem | None = None) -> IngestReport:
+    """Import already-read statements as one-claim sources (the body of `import_claims`)."""
+    return _ingest_all(items, SourceKind.CLAIM, on_item)
+
+
+IMPORT_BATCH = 200
 
 
 def _ingest_all(inputs: Iterable[SourceInput | ReadError], kind: str, on_item: OnItem | None) -> IngestReport:
+    """Store every input. Articles are processed one task each; imported claims (one line each,
+    often thousands) in tasks of IMPORT_BATCH, so their embeddings are computed in batches."""
+    from claims.tasks import process_sources_task
+
     report = IngestReport()
+    batch: list[int] = []
+
+    def flush() -> None:
+        if batch:
+            ids = list(batch)
+            transaction.on_commit(lambda: process_sources_task.delay(ids))
+            batch.clear()
+
     for item in inputs:
         result = None
         if isinstance(item, ReadError):
             report.errors.append(item)
+        elif kind == SourceKind.CLAIM:
+            result = ingest_source(item, kind, enqueue=False)
+            if result.created or result.source.status == SourceStatus.FAILED:
+                batch.append(result.source.pk)
+                if len(batch) >= IMPORT_BATCH:
+                    flush()
         else:
             result = ingest_source(item, kind)
             (report.created if result.created else report.existing).append(result.source)
         if on_item:
             on_item(item, result)
+    flush()
     return report
 
 
@@ -234,55 +261,98 @@ def statement_claim(text: str, published_at: datetime | None) -> ExtractedClaim:
 
 
 def process_source(source_id: int, *, force: bool = False) -> int:
-    """Extract, embed and cluster one source's claims; returns how many claims it has.
+    """Extract, embed and cluster one source's claims; returns how many claims it has."""
+    return process_sources([source_id], force=force)[source_id]
 
-    Safe to run twice or concurrently: only the run that moves the source from pending (or
-    failed) to processing does the work; a second one returns at once. Re-processing keeps
-    the id, cluster and editors' links of every claim whose span is unchanged.
+
+def _extract(source: Source) -> list[ExtractedClaim]:
+    if source.kind == SourceKind.CLAIM:
+        return [statement_claim(source.text, source.published_at)]
+    return [
+        c
+        for c in extract_claims(source.text, published_at=source.published_at)
+        if c.checkworthiness >= settings.FACTCHECK_MIN_CHECKWORTHINESS
+    ]
+
+
+def _fail(source_id: int, exc: BaseException) -> None:
+    Source.objects.filter(pk=source_id).update(status=SourceStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+
+
+def process_sources(source_ids: Sequence[int], *, force: bool = False) -> dict[int, int]:
+    """Extract, embed and cluster several sources' claims, embedding them in one batch (which is
+    what makes importing thousands of one-line claims fast); returns each source's claim count.
+
+    Safe to run twice or concurrently: only the run that moves a source from pending (or
+    failed) to processing works on it; others leave it alone. Re-processing keeps the id,
+    cluster and editors' links of every claim whose span is unchanged. A source that fails is
+    marked failed with the error, the others still go in, and the first error is raised after.
     """
     claimable = Q(status__in=[SourceStatus.PENDING, SourceStatus.FAILED])
     if force:
         claimable |= Q(status=SourceStatus.PROCESSED)
-    if not Source.objects.filter(claimable, pk=source_id).update(status=SourceStatus.PROCESSING, error=""):
-        return Claim.objects.filter(source_id=source_id).count()
-    source = Source.objects.get(pk=source_id)
+    claimed = [
+        pk
+        for pk in dict.fromkeys(source_ids)
+        if Source.objects.filter(claimable, pk=pk).update(status=SourceStatus.PROCESSING, error="")
+    ]
+    counts = {pk: Claim.objects.filter(source_id=pk).count() for pk in source_ids if pk not in claimed}
+    sources = Source.objects.in_bulk(claimed)
+    errors: list[BaseException] = []
+    work: list[tuple[Source, list[ExtractedClaim], list[str]]] = []
+    for pk in claimed:
+        try:
+            extracted = _extract(sources[pk])
+        except Exception as exc:
+            _fail(pk, exc)
+            errors.append(exc)
+            continue
+        work.append((sources[pk], extracted, [match_text(c) for c in extracted]))
     try:
-        if source.kind == SourceKind.CLAIM:
-            extracted = [statement_claim(source.text, source.published_at)]
-        else:
-            extracted = [
-                c
-                for c in extract_claims(source.text, published_at=source.published_at)
-                if c.checkworthiness >= settings.FACTCHECK_MIN_CHECKWORTHINESS
-            ]
-        texts = [match_text(c) for c in extracted]
-        model_name = settings.FACTCHECK_EMBEDDING_MODEL
-        vectors = embed(texts)
-        # Before any write: PostgreSQL refuses CREATE INDEX on a table with pending FK triggers.
-        if len(vectors):
-            ensure_vector_index(int(vectors.shape[1]))
-        with transaction.atomic():
-            existing = {(c.start, c.end): c for c in Claim.objects.filter(source=source)}
-            kept, new = [], []
-            for c, text, vector in zip(extracted, texts, vectors, strict=True):
-                fields = _claim_fields(c, text, vector, model_name)
-                claim = existing.pop((c.start, c.end), None)
-                if claim is None:
-                    new.append(Claim(source=source, start=c.start, end=c.end, **fields))
-                else:
-                    for name, value in fields.items():
-                        setattr(claim, name, value)
-                    kept.append(claim)
-            stale_clusters = {c.cluster_id for c in existing.values() if c.cluster_id}
-            Claim.objects.filter(pk__in=[c.pk for c in existing.values()]).delete()
-            Claim.objects.bulk_update(kept, CLAIM_FIELDS)
-            created = Claim.objects.bulk_create(new)
-            touched = assign_claims(created)
-            refresh_clusters(stale_clusters | {c.cluster_id for c in kept if c.cluster_id} - touched)
-            Source.objects.filter(pk=source_id).update(status=SourceStatus.PROCESSED, processed_at=timezone.now())
+        vectors = embed([text for _, _, texts in work for text in texts])
     except Exception as exc:
-        Source.objects.filter(pk=source_id).update(status=SourceStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        for source, _, _ in work:
+            _fail(source.pk, exc)
         raise
+    # Before any write: PostgreSQL refuses CREATE INDEX on a table with pending FK triggers.
+    if len(vectors):
+        ensure_vector_index(int(vectors.shape[1]))
+    offset = 0
+    for source, extracted, texts in work:
+        own = vectors[offset : offset + len(texts)]
+        offset += len(texts)
+        try:
+            counts[source.pk] = _store_claims(source, extracted, texts, own)
+        except Exception as exc:
+            _fail(source.pk, exc)
+            errors.append(exc)
+    if errors:
+        raise errors[0]
+    return counts
+
+
+def _store_claims(source: Source, extracted: list[ExtractedClaim], texts: list[str], vectors: np.ndarray) -> int:
+    """Write one source's claims (keeping unchanged spans' rows), cluster the new ones."""
+    model_name = settings.FACTCHECK_EMBEDDING_MODEL
+    with transaction.atomic():
+        existing = {(c.start, c.end): c for c in Claim.objects.filter(source=source)}
+        kept, new = [], []
+        for c, text, vector in zip(extracted, texts, vectors, strict=True):
+            fields = _claim_fields(c, text, vector, model_name)
+            claim = existing.pop((c.start, c.end), None)
+            if claim is None:
+                new.append(Claim(source=source, start=c.start, end=c.end, **fields))
+            else:
+                for name, value in fields.items():
+                    setattr(claim, name, value)
+                kept.append(claim)
+        stale_clusters = {c.cluster_id for c in existing.values() if c.cluster_id}
+        Claim.objects.filter(pk__in=[c.pk for c in existing.values()]).delete()
+        Claim.objects.bulk_update(kept, CLAIM_FIELDS)
+        created = Claim.objects.bulk_create(new)
+        touched = assign_claims(created)
+        refresh_clusters(stale_clusters | {c.cluster_id for c in kept if c.cluster_id} - touched)
+        Source.objects.filter(pk=source.pk).update(status=SourceStatus.PROCESSED, processed_at=timezone.now())
     return len(kept) + len(created)
 
 
@@ -400,18 +470,26 @@ def _merge_bridged(target: int, other: int, held: set[int], members_of: Callable
     return True
 
 
-def _stance_fn(vectors: dict[int, np.ndarray]) -> StanceFn | None:
-    """The stance model over stored claim vectors, when a head trained on this model exists."""
+def _stance_fn(vectors: dict[int, np.ndarray], texts: dict[int, str]) -> StanceFn | None:
+    """The stance model over stored claim vectors, when a head trained on this model exists.
+
+    A head that cannot be read is logged and skipped: statuses then rest on numbers and
+    polarity alone, and ingestion goes on.
+    """
     from claims import stance as stance_lib  # numpy only; loaded on first use
 
-    head = stance_lib.get_head()
+    try:
+        head = stance_lib.get_head()
+    except (OSError, ValueError, KeyError):
+        logger.exception("stance head unreadable; contradictions will rest on numbers and polarity")
+        return None
     if head is None or head.model_name != settings.FACTCHECK_EMBEDDING_MODEL:
         return None
 
     def judge(a: int, b: int) -> tuple[str, float] | None:
         if a not in vectors or b not in vectors:
             return None
-        probabilities = head.predict_proba(vectors[a], vectors[b])[0]
+        probabilities = head.predict_proba(vectors[a], vectors[b], texts.get(a), texts.get(b))[0]
         best = int(np.argmax(probabilities))
         return stance_lib.CLASSES[best], float(probabilities[best])
 
@@ -449,7 +527,7 @@ def refresh_clusters(cluster_ids: Iterable[int]) -> None:
             slots,
             similarity,
             voice_of(vote_list),
-            _stance_fn(vectors),
+            _stance_fn(vectors, {c.pk: c.text for c in members}),
             settings.FACTCHECK_SAME_MOMENT_DAYS,
             profile_for(settings.FACTCHECK_EMBEDDING_MODEL).paraphrase,
         )

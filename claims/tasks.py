@@ -16,6 +16,17 @@ def process_source_task(self, source_id: int, force: bool = False) -> int:
         raise self.retry(exc=exc) from exc
 
 
+@shared_task(bind=True, max_retries=3, default_retry_delay=30, acks_late=True)
+def process_sources_task(self, source_ids: list[int], force: bool = False) -> dict[int, int]:
+    """Process a batch of sources with one embedding pass (imports); sources done are skipped on retry."""
+    try:
+        return services.process_sources(source_ids, force=force)
+    except Exception as exc:
+        if self.request.is_eager:
+            raise
+        raise self.retry(exc=exc) from exc
+
+
 @shared_task(bind=True, max_retries=2, default_retry_delay=60)
 def recluster_task(self) -> dict:
     """Rebuild every cluster; skipped (not queued twice) when another rebuild is running."""

@@ -77,3 +77,20 @@ def test_bad_lines_are_reported_by_number_and_the_rest_go_in(db, tmp_path, djang
 def test_a_missing_file_is_a_clear_error(db):
     _, err, failed = run("import_claims", "/no/such.jsonl")
     assert failed is not None and "/no/such.jsonl: no such file" in err
+
+
+def test_an_import_embeds_its_claims_in_batches_not_one_call_per_line(
+    db, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    from claims import services
+
+    calls = []
+    real_embed = services.embed
+    monkeypatch.setattr(services, "embed", lambda texts: calls.append(len(texts)) or real_embed(texts))
+    rows = [{"text": f"Telegram blocked {n} channels linked to the group.", "publisher": f"P{n}"} for n in range(1, 31)]
+    with django_capture_on_commit_callbacks(execute=True):
+        _, err, failed = run("import_claims", str(write_jsonl(tmp_path / "many.jsonl", rows)))
+    assert failed is None, err
+    assert calls == [30]
+    assert Claim.objects.count() == 30 and not Claim.objects.filter(cluster=None).exists()
+    assert set(Source.objects.values_list("status", flat=True)) == {"processed"}
