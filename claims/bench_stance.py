@@ -5,7 +5,9 @@ Run from the repository root::
     .venv/bin/python -m claims.bench_stance [--bench-dir DIR] [--head PATH] [--limit N]
 
 Embeds the dev headlines with the model the head was trained for, predicts with
-claims.stance (numpy only) and prints macro-F1, per-class F1 and the confusion matrix.
+claims.stance (numpy + pure-Python text features, the texts passed along with the
+vectors) and prints macro-F1, per-class F1 and the confusion matrix, then the macro-F1
+of the vector-only fallback (what callers that pass no texts get).
 Like claims.embedding, it imports no Django.
 """
 
@@ -47,27 +49,37 @@ def scores(gold: Sequence[str], pred: Sequence[str]) -> dict:
     return {"macro_f1": float(np.mean(list(f1.values()))), "f1": f1, "confusion": conf.tolist(), "n": len(gold)}
 
 
-def predict_rows(head: StanceHead, rows: Sequence[tuple[str, str, str]]) -> np.ndarray:
-    """Embed the rows' texts once each and return (n, 3) stance probabilities."""
+def embed_rows(head: StanceHead, rows: Sequence[tuple[str, str, str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Stored-style vectors ``(u, v)`` of the rows' s1 and s2, each distinct text embedded once."""
     texts = sorted({t for s1, s2, _ in rows for t in (s1, s2)})
     pos = {t: i for i, t in enumerate(texts)}
     vectors = embedding.embed(texts, head.model_name)
-    u = vectors[[pos[s1] for s1, _, _ in rows]]
-    v = vectors[[pos[s2] for _, s2, _ in rows]]
-    return head.predict_proba(u, v)
+    return vectors[[pos[r[0]] for r in rows]], vectors[[pos[r[1]] for r in rows]]
 
 
 def run(bench_dir: Path = DEFAULT_BENCH_DIR, head: StanceHead | None = None, limit: int | None = None) -> dict:
-    """Score ``head`` (default: the committed one) on ANS dev; returns :func:`scores` plus timing."""
+    """Score ``head`` (default: the committed one) on ANS dev.
+
+    Returns:
+        :func:`scores` of the text-aware head (texts passed to ``predict_proba``) plus
+        ``seconds`` (incl. embedding), ``pairs_per_second`` of ``predict_proba`` alone, and
+        ``vectors_only``: :func:`scores` of the fallback used when no texts are given.
+    """
     head = head if head is not None else get_head()
     if head is None:
         raise RuntimeError("no stance head; run `python -m claims.train_stance`")
     rows = read_rows(Path(bench_dir) / "ans" / "stance_dev.csv", limit)
+    gold = [r[2] for r in rows]
     start = time.perf_counter()
-    probs = predict_rows(head, rows)
-    result = scores([r[2] for r in rows], [CLASSES[k] for k in probs.argmax(1)])
-    result["seconds"] = time.perf_counter() - start
+    u, v = embed_rows(head, rows)
+    t_pred = time.perf_counter()
+    probs = head.predict_proba(u, v, [r[0] for r in rows], [r[1] for r in rows])
+    t_end = time.perf_counter()
+    result = scores(gold, [CLASSES[k] for k in probs.argmax(1)])
+    result["seconds"] = t_end - start
+    result["pairs_per_second"] = len(rows) / max(t_end - t_pred, 1e-9)
     result["model"] = head.model_name
+    result["vectors_only"] = scores(gold, [CLASSES[k] for k in head.predict_proba(u, v).argmax(1)])
     return result
 
 
@@ -87,11 +99,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     res = run(args.bench_dir, head, args.limit)
     per = "  ".join(f"{k} {v:.3f}" for k, v in res["f1"].items())
-    print(f"stance head for {res['model']} on ANS dev ({res['n']} pairs, {res['seconds']:.1f} s incl. embedding)")
+    print(
+        f"stance head for {res['model']} on ANS dev, with texts ({res['n']} pairs, {res['seconds']:.1f} s incl. "
+        f"embedding; predict_proba {res['pairs_per_second']:.0f} pairs/s)"
+    )
     print(f"macro-F1 {res['macro_f1']:.4f}  ({per})")
     print("confusion (rows gold, cols predicted; " + "/".join(CLASSES) + "):")
     for name, row in zip(CLASSES, res["confusion"], strict=True):
         print(f"  {name:9}" + "".join(f"{c:6d}" for c in row))
+    vec = res["vectors_only"]
+    per = "  ".join(f"{k} {v:.3f}" for k, v in vec["f1"].items())
+    print(f"vector-only fallback (no texts): macro-F1 {vec['macro_f1']:.4f}  ({per})")
     return 0
 
 

@@ -18,6 +18,18 @@ its capacity on, and gets unstable from, the 2% "other" class):
 ``P = ((1 - p_other) * q_agree, (1 - p_other) * (1 - q_agree), p_other)``. Every feature
 is symmetric in (u, v), so ``predict_proba(u, v) == predict_proba(v, u)`` exactly.
 
+When the two texts are given as well, cheap pure-Python pair features of the texts
+(:func:`text_features`: token/stem overlap, negation mismatch, number mismatch, antonym
+substitution, length ratio) refine both stages, because ANS contradictions are mostly a
+headline with one word negated, swapped for its antonym or a number changed, which a
+sentence vector blurs:
+
+1'. ``p_other``: logistic regression on the cosines plus the overlap features.
+2'. ``q_agree``: logistic regression (a stacker) on the MLP ensemble's logit plus all text
+    features, fitted on out-of-fold MLP logits.
+
+Without texts the vector-only stages 1 and 2 are used, so older callers keep working.
+
 Stored vectors of ``builtin:use+e5`` are the concatenation ``[sqrt(w) * use, sqrt(1 - w)
 * e5]``; the head splits them at the recorded boundaries and re-normalises each part, so
 it does not depend on the mixing weight ``w`` the service happens to use.
@@ -28,13 +40,28 @@ This module must not import Django (it is used by the benchmark and by tasks ali
 from __future__ import annotations
 
 import json
+import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["CLASSES", "DEFAULT_PATH", "StanceHead", "get_head", "load_head", "pair_features", "stance"]
+from claims.quantities import find_quantities, is_number_token
+from claims.textnorm import normalize
+
+__all__ = [
+    "CLASSES",
+    "DEFAULT_PATH",
+    "TEXT_FEATURES",
+    "StanceHead",
+    "get_head",
+    "load_head",
+    "pair_features",
+    "stance",
+    "text_features",
+]
 
 CLASSES: tuple[str, str, str] = ("agree", "disagree", "other")
 """Class order of every probability row."""
@@ -76,6 +103,162 @@ def pair_features(u: np.ndarray, v: np.ndarray, bounds: tuple[int, ...]) -> tupl
     return np.concatenate([*feats, cos], axis=1), cos
 
 
+TEXT_FEATURES: tuple[str, ...] = (
+    "jaccard_tokens",
+    "jaccard_stems",
+    "diff_frac_min",
+    "diff_frac_max",
+    "length_ratio",
+    "negation_count_diff",
+    "negation_mismatch",
+    "negation_any",
+    "numbers_mismatch",
+    "numbers_one_side",
+    "numbers_shared",
+    "antonym_swap",
+    "diff_count_min",
+    "diff_count_max",
+)
+"""Names of the :func:`text_features` columns, in order."""
+
+OVERLAP_FEATURES: tuple[int, ...] = (0, 1, 2, 3, 12, 13)
+"""Columns of :data:`TEXT_FEATURES` the text-aware "other" regression uses: unrelated pairs
+share few words, and 63 training examples cannot support more features (grouped CV)."""
+
+_TOKEN_RE = re.compile(r"\w+")
+# Arabic clitics glued to the word (conjunction, preposition, article); stripping them lets
+# "والعقوبات" match "العقوبات". Longest first; a stem keeps at least 3 letters.
+_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
+
+# Negation and refusal words (Arabic and English), compared after textnorm.normalize. A
+# negation present in one headline only is the commonest ANS contradiction.
+_NEGATION_WORDS = """
+    لم لن ليس ليست ليسوا لا غير نفى ينفي تنفي نفت نفي عدم رفض يرفض ترفض رفضت يرفضون دون بدون
+    فشل يفشل تفشل فشلت تجاهل يتجاهل تتجاهل ينكر تنكر انكر يكذب تكذب تكذيب ممنوع يمنع تمنع منع الغاء
+    not no never none nobody neither nor cannot without denied denies deny refuse refused refuses
+    reject rejects rejected fail fails failed
+"""
+_NEGATIONS = frozenset(normalize(w) for w in _NEGATION_WORDS.split())
+
+# Antonym pairs: a word of one headline replaced by its opposite in the other.
+_ANTONYM_PAIRS = """
+    ارتفاع/انخفاض ارتفاع/تراجع ارتفاع/هبوط صعود/هبوط صعود/تراجع صعود/انخفاض يرتفع/ينخفض ترتفع/تنخفض
+    يرتفع/يتراجع ترتفع/تتراجع ارتفع/انخفض ارتفعت/انخفضت ارتفع/تراجع ارتفعت/تراجعت زيادة/انخفاض زيادة/نقص
+    زيادة/تراجع أعلى/أدنى أكثر/أقل فوز/خسارة فوز/هزيمة يفوز/يخسر تفوز/تخسر قبول/رفض يقبل/يرفض تقبل/ترفض
+    فتح/إغلاق يفتح/يغلق تفتح/تغلق نجاح/فشل ينجح/يفشل تنجح/تفشل رفع/خفض يرفع/يخفض ترفع/تخفض مكاسب/خسائر
+    أرباح/خسائر تدعم/تعارض يدعم/يعارض دعم/معارضة سلام/حرب هدوء/توتر هدوء/اشتباكات بدء/انتهاء إعدام/براءة
+    إدانة/براءة أول/آخر كبير/صغير قوي/ضعيف حليف/عدو يؤيد/يعارض تؤيد/تعارض اتفاق/خلاف يتفق/يختلف
+    استمرار/توقف يستمر/يتوقف تستمر/تتوقف اعتقال/الإفراج اعتقال/إطلاق يزيد/ينقص تزيد/تنقص غني/فقير
+    شمال/جنوب شرق/غرب يسمح/يمنع تسمح/تمنع السماح/منع انتصار/هزيمة تقدم/تراجع مرتفع/منخفض مرتفعة/منخفضة
+    قياسي/أدنى أزمة/انفراج حرب/هدنة
+    rise/fall up/down increase/decrease win/lose accept/reject open/close higher/lower more/less
+    gain/loss support/oppose
+"""
+_ANTONYMS = tuple(tuple(normalize(x) for x in pair.split("/")) for pair in _ANTONYM_PAIRS.split())
+
+
+def _stem(token: str) -> str:
+    """Strip one leading clitic (see ``_PREFIXES``) if a 3-letter stem remains."""
+    for prefix in _PREFIXES:
+        if token.startswith(prefix) and len(token) - len(prefix) >= 3:
+            return token[len(prefix) :]
+    return token
+
+
+_ANTONYM_STEMS = frozenset(frozenset((_stem(a), _stem(b))) for a, b in _ANTONYMS)
+
+
+@dataclass(frozen=True)
+class _TextInfo:
+    """Per-text pieces of :func:`text_features`, computed once per distinct text."""
+
+    tokens: frozenset[str]
+    stems: frozenset[str]
+    n_tokens: int
+    n_negations: int
+    numbers: frozenset[float]
+
+
+def _text_info(text: str) -> _TextInfo:
+    """Tokenise ``text`` (after Arabic normalisation) and extract negations and numbers."""
+    tokens = _TOKEN_RE.findall(normalize(text).lower())
+    stems = [_stem(t) for t in tokens]
+    numbers: set[float] = set()
+    # find_quantities is most of the cost; skip it when no token can start a number.
+    if any(is_number_token(t) or t[0].isdigit() for t in tokens):
+        for q in find_quantities(text):
+            value = next((x for x in (q.value, q.low, q.high) if x is not None), None)
+            if value is not None:
+                numbers.add(round(float(value), 6))
+    return _TextInfo(
+        tokens=frozenset(tokens),
+        stems=frozenset(stems),
+        n_tokens=len(tokens),
+        n_negations=sum(t in _NEGATIONS or s in _NEGATIONS for t, s in zip(tokens, stems, strict=True)),
+        numbers=frozenset(numbers),
+    )
+
+
+def _pair_text_features(a: _TextInfo, b: _TextInfo) -> list[float]:
+    """The :data:`TEXT_FEATURES` row of one pair; every entry is symmetric in (a, b)."""
+    only_a, only_b = a.stems - b.stems, b.stems - a.stems
+    frac_a, frac_b = len(only_a) / max(1, len(a.stems)), len(only_b) / max(1, len(b.stems))
+    antonym = any(frozenset((x, y)) in _ANTONYM_STEMS for x in only_a for y in only_b)
+    return [
+        len(a.tokens & b.tokens) / max(1, len(a.tokens | b.tokens)),
+        len(a.stems & b.stems) / max(1, len(a.stems | b.stems)),
+        min(frac_a, frac_b),
+        max(frac_a, frac_b),
+        min(a.n_tokens, b.n_tokens) / max(1, a.n_tokens, b.n_tokens),
+        float(abs(a.n_negations - b.n_negations)),
+        float((a.n_negations > 0) != (b.n_negations > 0)),
+        float(a.n_negations + b.n_negations > 0),
+        float(bool(a.numbers) and bool(b.numbers) and a.numbers != b.numbers),
+        float(bool(a.numbers) != bool(b.numbers)),
+        float(bool(a.numbers & b.numbers)),
+        float(antonym),
+        # Scaled to O(1) so one regularisation strength suits every column.
+        min(len(only_a), len(only_b)) / 5.0,
+        max(len(only_a), len(only_b)) / 5.0,
+    ]
+
+
+def text_features(texts_u: Sequence[str], texts_v: Sequence[str]) -> np.ndarray:
+    """Symmetric pure-Python pair features of two lists of texts (see :data:`TEXT_FEATURES`).
+
+    Args:
+        texts_u, texts_v: equally long lists; pair i is ``(texts_u[i], texts_v[i])``.
+
+    Returns:
+        (n, len(TEXT_FEATURES)) float64 array.
+    """
+    if len(texts_u) != len(texts_v):
+        raise ValueError(f"{len(texts_u)} texts on one side, {len(texts_v)} on the other")
+    # Callers compare one claim with many, so analyse each distinct text once.
+    cache: dict[str, _TextInfo] = {}
+
+    def info(text: str) -> _TextInfo:
+        if text not in cache:
+            cache[text] = _text_info(text)
+        return cache[text]
+
+    rows = [_pair_text_features(info(a), info(b)) for a, b in zip(texts_u, texts_v, strict=True)]
+    return np.array(rows, dtype=np.float64).reshape(len(rows), len(TEXT_FEATURES))
+
+
+def _as_texts(texts: str | Sequence[str], n: int) -> list[str]:
+    """A single text or a list of texts as a list of ``n`` texts."""
+    out = [texts] if isinstance(texts, str) else list(texts)
+    if len(out) != n:
+        raise ValueError(f"got {len(out)} texts for {n} vector pairs")
+    return out
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic function, float64."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
+
+
 def _gelu(x: np.ndarray) -> np.ndarray:
     """GELU, tanh approximation (the head is trained with exactly this form)."""
     return 0.5 * x * (1.0 + np.tanh(0.7978845608028654 * (x + 0.044715 * x**3)))
@@ -92,6 +275,10 @@ class StanceHead:
         w1, b1, w2, b2: the MLP ensemble, stacked over seeds: ``w1`` (k, F, H) with the
             feature standardisation folded in, ``b1`` (k, H), ``w2`` (k, H), ``b2`` (k,);
             each member outputs the logit of "agree" versus "disagree".
+        other_text_coef, other_text_intercept: text-aware "other" regression on
+            ``[cosines, text_features[:, OVERLAP_FEATURES]]``.
+        agree_coef, agree_intercept: text-aware stacker of "agree" on
+            ``[logit(q_agree of the MLPs), text_features]``.
         metadata: training date, data, figures, ... (JSON from the npz).
     """
 
@@ -103,6 +290,10 @@ class StanceHead:
     b1: np.ndarray
     w2: np.ndarray
     b2: np.ndarray
+    other_text_coef: np.ndarray
+    other_text_intercept: float
+    agree_coef: np.ndarray
+    agree_intercept: float
     metadata: dict
 
     @property
@@ -110,15 +301,34 @@ class StanceHead:
         """Size of the stored vectors the head takes."""
         return self.bounds[-1]
 
-    def predict_proba(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    def mlp_logit(self, feats: np.ndarray) -> np.ndarray:
+        """Logit of the ensemble's mean "agree" probability for :func:`pair_features` rows."""
+        # (n, F) x (k, F, H) -> (k, n, H); float32 is plenty and twice as fast.
+        hidden = _gelu(np.einsum("nf,kfh->knh", feats, self.w1, optimize=True) + self.b1[:, None, :])
+        logits = np.einsum("knh,kh->kn", hidden, self.w2) + self.b2[:, None]
+        q = np.clip(_sigmoid(logits).mean(axis=0), 1e-9, 1.0 - 1e-9)
+        return np.log(q / (1.0 - q))
+
+    def predict_proba(
+        self,
+        u: np.ndarray,
+        v: np.ndarray,
+        text_u: str | Sequence[str] | None = None,
+        text_v: str | Sequence[str] | None = None,
+    ) -> np.ndarray:
         """Probabilities of (agree, disagree, other) for each pair (u[i], v[i]).
 
         Args:
             u, v: stored vectors, shape (n, d) or (d,), ``d == self.dimension``.
+            text_u, text_v: the claims' texts (one string for n = 1, or n strings). With
+                both, the text-aware stages are used (better: ANS dev macro-F1 in the
+                metadata); if either is ``None`` (e.g. a caller that lost one claim's text),
+                the vector-only ones.
 
         Returns:
             (n, 3) float64 array in :data:`CLASSES` order, rows summing to 1 (a 1-D
-            input gives n = 1). Symmetric: swapping u and v gives the same result.
+            input gives n = 1). Symmetric: swapping (u, text_u) and (v, text_v) gives
+            the same result.
         """
         u2 = np.atleast_2d(np.asarray(u, dtype=np.float32))
         v2 = np.atleast_2d(np.asarray(v, dtype=np.float32))
@@ -128,11 +338,16 @@ class StanceHead:
                 f"got {u2.shape} and {v2.shape}"
             )
         feats, cos = pair_features(u2, v2, self.bounds)
-        p_other = 1.0 / (1.0 + np.exp(-(cos.astype(np.float64) @ self.other_coef + self.other_intercept)))
-        # (n, F) x (k, F, H) -> (k, n, H); float32 is plenty and twice as fast.
-        hidden = _gelu(np.einsum("nf,kfh->knh", feats, self.w1, optimize=True) + self.b1[:, None, :])
-        logits = np.einsum("knh,kh->kn", hidden, self.w2) + self.b2[:, None]
-        q_agree = (1.0 / (1.0 + np.exp(-logits.astype(np.float64)))).mean(axis=0)
+        logit = self.mlp_logit(feats)
+        cos64 = cos.astype(np.float64)
+        if text_u is None or text_v is None:
+            p_other = _sigmoid(cos64 @ self.other_coef + self.other_intercept)
+            q_agree = _sigmoid(logit)
+        else:
+            tf = text_features(_as_texts(text_u, len(u2)), _as_texts(text_v, len(u2)))
+            other_x = np.concatenate([cos64, tf[:, OVERLAP_FEATURES]], axis=1)
+            p_other = _sigmoid(other_x @ self.other_text_coef + self.other_text_intercept)
+            q_agree = _sigmoid(np.concatenate([logit[:, None], tf], axis=1) @ self.agree_coef + self.agree_intercept)
         probs = np.stack([(1.0 - p_other) * q_agree, (1.0 - p_other) * (1.0 - q_agree), p_other], axis=1)
         return probs / probs.sum(axis=1, keepdims=True)
 
@@ -151,6 +366,11 @@ def save_head(head: StanceHead, path: Path) -> None:
         b1=head.b1.astype(np.float32),
         w2=head.w2.astype(np.float32),
         b2=head.b2.astype(np.float32),
+        other_text_coef=head.other_text_coef.astype(np.float64),
+        other_text_intercept=np.array(head.other_text_intercept, dtype=np.float64),
+        agree_coef=head.agree_coef.astype(np.float64),
+        agree_intercept=np.array(head.agree_intercept, dtype=np.float64),
+        text_features=np.array(TEXT_FEATURES),
         metadata=np.array(json.dumps(head.metadata, ensure_ascii=False)),
     )
 
@@ -169,6 +389,9 @@ def load_head(path: Path | None = None) -> StanceHead | None:
         classes = tuple(str(c) for c in z["classes"])
         if classes != CLASSES:
             raise ValueError(f"{path}: head classes {classes} differ from {CLASSES}")
+        names = tuple(str(c) for c in z["text_features"]) if "text_features" in z else ()
+        if names != TEXT_FEATURES:
+            raise ValueError(f"{path}: text features {names} differ from {TEXT_FEATURES}; retrain the head")
         return StanceHead(
             model_name=str(z["model_name"]),
             bounds=tuple(int(b) for b in z["bounds"]),
@@ -179,6 +402,10 @@ def load_head(path: Path | None = None) -> StanceHead | None:
             b1=z["b1"].astype(np.float32),
             w2=z["w2"].astype(np.float32),
             b2=z["b2"].astype(np.float32),
+            other_text_coef=z["other_text_coef"].astype(np.float64),
+            other_text_intercept=float(z["other_text_intercept"]),
+            agree_coef=z["agree_coef"].astype(np.float64),
+            agree_intercept=float(z["agree_intercept"]),
             metadata=json.loads(str(z["metadata"])),
         )
 
@@ -199,8 +426,8 @@ def get_head() -> StanceHead | None:
     return _head
 
 
-def stance(u: np.ndarray, v: np.ndarray) -> tuple[str, float]:
-    """Most likely stance of one pair of stored vectors and its probability.
+def stance(u: np.ndarray, v: np.ndarray, text_u: str | None = None, text_v: str | None = None) -> tuple[str, float]:
+    """Most likely stance of one pair of stored vectors (and texts, if given) and its probability.
 
     Raises:
         RuntimeError: if no head has been trained (``python -m claims.train_stance``).
@@ -208,6 +435,6 @@ def stance(u: np.ndarray, v: np.ndarray) -> tuple[str, float]:
     head = get_head()
     if head is None:
         raise RuntimeError(f"no stance head at {DEFAULT_PATH}; run `python -m claims.train_stance`")
-    probs = head.predict_proba(u, v)[0]
+    probs = head.predict_proba(u, v, text_u, text_v)[0]
     best = int(np.argmax(probs))
     return CLASSES[best], float(probs[best])

@@ -7,9 +7,12 @@ Run from the repository root::
 Steps: embed every ANS train/dev headline with the service's embedding model (the same
 vectors the service stores), pick the number of MLP epochs by 5-fold cross-validation on
 *train* (folds grouped by s1, so one headline's pairs never straddle train and test),
-print the CV figures, fit on all of train, print the dev figures once (dev is never used
-for any choice), and write ``claims/data/stance_head.npz``. See claims/stance.py for the
-model. Takes a few minutes on 2 CPU cores, most of it embedding with use+e5.
+print the CV figures; then, on the same folds and the MLPs' out-of-fold logits, choose the
+regularisation of the text-aware stages (the "other" regression with overlap features and
+the agree stacker on [MLP logit, text features]); fit everything on all of train (the
+stacker on the out-of-fold logits), print the dev figures once (dev is never used for any
+choice), and write ``claims/data/stance_head.npz``. See claims/stance.py for the model.
+Takes about 5 minutes on 2 CPU cores, half of it embedding with use+e5.
 
 Imports torch and scikit-learn (training only); the saved head needs numpy alone.
 """
@@ -29,7 +32,16 @@ from pathlib import Path
 import numpy as np
 
 from claims import embedding
-from claims.stance import CLASSES, DEFAULT_PATH, StanceHead, pair_features, save_head
+from claims.stance import (
+    CLASSES,
+    DEFAULT_PATH,
+    OVERLAP_FEATURES,
+    TEXT_FEATURES,
+    StanceHead,
+    pair_features,
+    save_head,
+    text_features,
+)
 
 DEFAULT_BENCH_DIR = embedding.REPO_ROOT.parent / "shared" / "bench"
 """The shared benchmark data beside the repository (``<repo>/../shared/bench``)."""
@@ -50,8 +62,15 @@ DROPOUT = 0.3
 LR = 1e-3
 WEIGHT_DECAY = 1e-2
 BATCH = 64
-EPOCH_GRID = (5, 10, 15, 20, 30)
-"""Candidate MLP epoch counts; the CV picks one (a cheap form of early stopping)."""
+EPOCH_GRID = (5, 10, 15)
+"""Candidate MLP epoch counts; the CV picks one (a cheap form of early stopping). 20 and 30
+never won in CV (10 did) and cost most of the training time."""
+AGREE_C_GRID = (0.1, 0.3, 1.0, 3.0)
+"""Inverse L2 strengths tried for the text-aware agree stacker (CV picks one)."""
+AGREE_BALANCED_GRID = (False, True)
+"""Whether the stacker balances agree/disagree weights (CV picks)."""
+OTHER_TEXT_C_GRID = (1.0, 10.0)
+"""Inverse L2 strengths tried for the text-aware "other" regression (CV picks one)."""
 
 
 @dataclass
@@ -109,6 +128,42 @@ def fit_other(cos: np.ndarray, is_other: np.ndarray) -> tuple[np.ndarray, float]
     return lr.coef_[0] * COS_SCALE, float(lr.intercept_[0])
 
 
+def fit_other_text(cos: np.ndarray, tf: np.ndarray, is_other: np.ndarray, c: float) -> tuple[np.ndarray, float]:
+    """Text-aware "other" regression on ``[cosines, overlap text features]`` (raw-scale coef)."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.concatenate([cos * COS_SCALE, tf[:, OVERLAP_FEATURES]], axis=1)
+    lr = LogisticRegression(C=c, class_weight={False: 1.0, True: OTHER_POS_WEIGHT}, max_iter=2000)
+    lr.fit(x, is_other)
+    scale = np.concatenate([np.full(cos.shape[1], COS_SCALE), np.ones(len(OVERLAP_FEATURES))])
+    return lr.coef_[0] * scale, float(lr.intercept_[0])
+
+
+def fit_agree_stacker(
+    logit: np.ndarray, tf: np.ndarray, agree: np.ndarray, c: float, balanced: bool
+) -> tuple[np.ndarray, float]:
+    """Logistic regression of agree on ``[MLP logit, text features]``.
+
+    Must be fitted on *out-of-fold* MLP logits: in-sample ones are over-confident and would
+    drown the text features.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=c, class_weight="balanced" if balanced else None, max_iter=2000)
+    lr.fit(np.concatenate([logit[:, None], tf], axis=1), agree)
+    return lr.coef_[0].astype(np.float64), float(lr.intercept_[0])
+
+
+def combine(p_other: np.ndarray, q_agree: np.ndarray) -> np.ndarray:
+    """(n, 3) probabilities from the two stages (as in StanceHead.predict_proba)."""
+    return np.stack([(1.0 - p_other) * q_agree, (1.0 - p_other) * (1.0 - q_agree), p_other], axis=1)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic function."""
+    return 1.0 / (1.0 + np.exp(-x))
+
+
 def fit_mlps(
     x: np.ndarray, agree: np.ndarray, seeds: Sequence[int], epochs: Sequence[int], hidden: int = HIDDEN
 ) -> dict[int, list[tuple[np.ndarray, ...]]]:
@@ -162,9 +217,25 @@ def fit_mlps(
 
 
 def make_head(
-    model: str, bounds: tuple[int, ...], other: tuple[np.ndarray, float], mlps: list[tuple[np.ndarray, ...]], meta: dict
+    model: str,
+    bounds: tuple[int, ...],
+    other: tuple[np.ndarray, float],
+    mlps: list[tuple[np.ndarray, ...]],
+    meta: dict,
+    other_text: tuple[np.ndarray, float] | None = None,
+    agree: tuple[np.ndarray, float] | None = None,
 ) -> StanceHead:
-    """Assemble a :class:`StanceHead` from fitted parts."""
+    """Assemble a :class:`StanceHead` from fitted parts.
+
+    Without ``other_text``/``agree`` (during CV of the MLPs) the text-aware stages are
+    placeholders that reproduce the vector-only ones' inputs with zero text weights.
+    """
+    k = len(bounds)
+    if other_text is None:
+        other_text = (np.concatenate([other[0], np.zeros(len(OVERLAP_FEATURES))]), other[1])
+    if agree is None:
+        agree = (np.concatenate([[1.0], np.zeros(len(TEXT_FEATURES))]), 0.0)
+    assert len(other_text[0]) == k + len(OVERLAP_FEATURES) and len(agree[0]) == 1 + len(TEXT_FEATURES)
     return StanceHead(
         model_name=model,
         bounds=bounds,
@@ -174,6 +245,10 @@ def make_head(
         b1=np.stack([m[1] for m in mlps]).astype(np.float32),
         w2=np.stack([m[2] for m in mlps]).astype(np.float32),
         b2=np.array([float(m[3]) for m in mlps], dtype=np.float32),
+        other_text_coef=np.asarray(other_text[0], dtype=np.float64),
+        other_text_intercept=float(other_text[1]),
+        agree_coef=np.asarray(agree[0], dtype=np.float64),
+        agree_intercept=float(agree[1]),
         metadata=meta,
     )
 
@@ -231,6 +306,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     seeds = list(range(args.seeds))
     use_derived = not args.no_derived
 
+    def texts_of(rows: np.ndarray) -> list[str]:
+        return [texts[i] for i in rows]
+
     def features(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return pair_features(vectors[a], vectors[b], bounds)
 
@@ -247,27 +325,68 @@ def main(argv: Sequence[str] | None = None) -> int:
                 agree = np.concatenate([agree, np.zeros(len(da), dtype=bool)])
         return other, fit_mlps(x, agree, seeds, epochs, args.hidden)
 
+    # Text features of every train pair (pure Python, a second or two).
+    tf_train = text_features(texts_of(train.a), texts_of(train.b))
+
     # --- cross-validation on train: choose the epoch count, report the CV figures ---
     t1 = time.perf_counter()
-    folds = StratifiedGroupKFold(n_splits=args.folds, shuffle=True, random_state=0)
-    cv_probs = {e: np.zeros((len(train.y), 3)) for e in EPOCH_GRID}
-    for fold, (tr, te) in enumerate(folds.split(train.a, train.y, train.groups), 1):
+    folds = list(
+        StratifiedGroupKFold(n_splits=args.folds, shuffle=True, random_state=0).split(train.a, train.y, train.groups)
+    )
+    cv_logit = {e: np.zeros(len(train.y)) for e in EPOCH_GRID}
+    cv_cos = np.zeros((len(train.y), len(bounds)))
+    cv_other = np.zeros(len(train.y))
+    for fold, (tr, te) in enumerate(folds, 1):
         other, snaps = fit(tr, EPOCH_GRID)
+        feats, cos = features(train.a[te], train.b[te])
+        cv_cos[te] = cos
+        cv_other[te] = sigmoid(cos @ other[0] + other[1])
         for epoch, mlps in snaps.items():
-            head = make_head(args.model, bounds, other, mlps, {})
-            cv_probs[epoch][te] = head.predict_proba(vectors[train.a[te]], vectors[train.b[te]])
+            cv_logit[epoch][te] = make_head(args.model, bounds, other, mlps, {}).mlp_logit(feats)
         print(f"  fold {fold}/{args.folds} done", flush=True)
-    cv_reports = {e: report(train.y, p.argmax(1)) for e, p in cv_probs.items()}
+    cv_reports = {e: report(train.y, combine(cv_other, sigmoid(lg)).argmax(1)) for e, lg in cv_logit.items()}
     print("train CV macro-F1 by epochs: " + "  ".join(f"{e}: {r['macro_f1']:.4f}" for e, r in cv_reports.items()))
     best_epochs = max(EPOCH_GRID, key=lambda e: cv_reports[e]["macro_f1"])
-    print_report(f"train {args.folds}-fold grouped CV at {best_epochs} epochs", cv_reports[best_epochs])
+    print_report(f"train {args.folds}-fold grouped CV at {best_epochs} epochs, vectors only", cv_reports[best_epochs])
+
+    # --- text-aware stages: CV on the same folds over the out-of-fold MLP logits ---
+    oof_logit = cv_logit[best_epochs]
+    rel_all = train.y != OTHER
+    text_reports: dict[tuple[float, bool, float], dict] = {}
+    for c_other in OTHER_TEXT_C_GRID:
+        p_other = np.zeros(len(train.y))
+        for tr, te in folds:
+            coef, icpt = fit_other_text(cv_cos[tr], tf_train[tr], train.y[tr] == OTHER, c_other)
+            p_other[te] = sigmoid(np.concatenate([cv_cos[te], tf_train[te][:, OVERLAP_FEATURES]], 1) @ coef + icpt)
+        for c_agree in AGREE_C_GRID:
+            for balanced in AGREE_BALANCED_GRID:
+                q = np.zeros(len(train.y))
+                for tr, te in folds:
+                    tr = tr[rel_all[tr]]
+                    coef, icpt = fit_agree_stacker(oof_logit[tr], tf_train[tr], train.y[tr] == AGREE, c_agree, balanced)
+                    q[te] = sigmoid(np.concatenate([oof_logit[te][:, None], tf_train[te]], 1) @ coef + icpt)
+                text_reports[(c_other, balanced, c_agree)] = report(train.y, combine(p_other, q).argmax(1))
+    best_text = max(text_reports, key=lambda key: text_reports[key]["macro_f1"])
+    c_other, balanced, c_agree = best_text
+    print(
+        "train CV macro-F1 with texts (other C, balanced, agree C): "
+        + "  ".join(f"{k}: {r['macro_f1']:.4f}" for k, r in text_reports.items())
+    )
+    print_report(f"train CV with texts at {best_text}", text_reports[best_text])
 
     # --- final fit on all of train; dev is looked at once, here ---
     other, snaps = fit(np.arange(len(train.y)), (best_epochs,))
+    _, all_cos = features(train.a, train.b)
+    other_text = fit_other_text(all_cos, tf_train, train.y == OTHER, c_other)
+    agree_stack = fit_agree_stacker(oof_logit[rel_all], tf_train[rel_all], train.y[rel_all] == AGREE, c_agree, balanced)
     t_train = time.perf_counter() - t1
-    head = make_head(args.model, bounds, other, snaps[best_epochs], {})
-    dev_rep = report(dev.y, head.predict_proba(vectors[dev.a], vectors[dev.b]).argmax(1))
-    print_report("ANS dev", dev_rep)
+    head = make_head(args.model, bounds, other, snaps[best_epochs], {}, other_text, agree_stack)
+    dev_vec_rep = report(dev.y, head.predict_proba(vectors[dev.a], vectors[dev.b]).argmax(1))
+    print_report("ANS dev, vectors only", dev_vec_rep)
+    dev_rep = report(
+        dev.y, head.predict_proba(vectors[dev.a], vectors[dev.b], texts_of(dev.a), texts_of(dev.b)).argmax(1)
+    )
+    print_report("ANS dev, with texts", dev_rep)
 
     meta = {
         "embedding_model": args.model,
@@ -278,15 +397,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "model": (
             f"other: logistic regression on per-part cosines (C={OTHER_C}, other weight {OTHER_POS_WEIGHT}); "
             f"agree vs disagree: mean of {len(seeds)} MLPs [u+v,|u-v|,u*v]+cosines -> {args.hidden} GELU -> 1, "
-            f"{best_epochs} epochs, derived pairs {use_derived}"
+            f"{best_epochs} epochs, derived pairs {use_derived}; with texts: other LR on cosines + "
+            f"overlap features (C={c_other}), agree stacker LR on [MLP logit, {len(TEXT_FEATURES)} text "
+            f"features] (C={c_agree}, balanced={balanced}) fitted on out-of-fold logits"
         ),
-        "train_cv": cv_reports[best_epochs],
+        "text_features": list(TEXT_FEATURES),
+        "train_cv": text_reports[best_text],
+        "train_cv_vectors_only": cv_reports[best_epochs],
         "dev": dev_rep,
+        "dev_vectors_only": dev_vec_rep,
         "seconds": {"embed": round(t_embed, 1), "train": round(t_train, 1)},
         "command": "python -m claims.train_stance"
         + (f" --model {args.model}" if args.model != embedding.BUILTIN_USE_E5 else ""),
     }
-    head = make_head(args.model, bounds, other, snaps[best_epochs], meta)
+    head = make_head(args.model, bounds, other, snaps[best_epochs], meta, other_text, agree_stack)
     save_head(head, args.out)
     size = args.out.stat().st_size
     print(
