@@ -157,15 +157,14 @@ def _ingest_all(inputs: Iterable[SourceInput | ReadError], kind: str, on_item: O
         result = None
         if isinstance(item, ReadError):
             report.errors.append(item)
-        elif kind == SourceKind.CLAIM:
-            result = ingest_source(item, kind, enqueue=False)
-            if result.created or result.source.status == SourceStatus.FAILED:
+        else:
+            batched = kind == SourceKind.CLAIM
+            result = ingest_source(item, kind, enqueue=not batched)
+            (report.created if result.created else report.existing).append(result.source)
+            if batched and (result.created or result.source.status == SourceStatus.FAILED):
                 batch.append(result.source.pk)
                 if len(batch) >= IMPORT_BATCH:
                     flush()
-        else:
-            result = ingest_source(item, kind)
-            (report.created if result.created else report.existing).append(result.source)
         if on_item:
             on_item(item, result)
     flush()

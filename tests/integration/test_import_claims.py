@@ -51,9 +51,11 @@ def test_an_imported_claim_joins_the_cluster_of_the_same_claim_in_the_seeds(
 def test_reimporting_the_same_lines_creates_nothing(db, tmp_path, django_capture_on_commit_callbacks):
     path = write_jsonl(tmp_path / "claims.jsonl", [{"text": "Telegram blocked 78 channels.", "publisher": "A"}])
     with django_capture_on_commit_callbacks(execute=True):
-        run("import_claims", str(path))
-        out, _, _ = run("import_claims", str(path))
-    assert Source.objects.count() == 1 and "0 new" in out
+        first, _, _ = run("import_claims", str(path))
+        again, _, _ = run("import_claims", str(path))
+    assert "imported 1 new claim(s), 0 already stored" in first
+    assert "imported 0 new claim(s), 1 already stored" in again
+    assert Source.objects.count() == 1 and Claim.objects.count() == 1
 
 
 def test_bad_lines_are_reported_by_number_and_the_rest_go_in(db, tmp_path, django_capture_on_commit_callbacks):
