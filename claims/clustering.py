@@ -51,18 +51,6 @@ def qualifying_clusters(
     ]
 
 
-def choose_cluster(
-    claim: ClaimSlots,
-    candidates: Iterable[Candidate],
-    members_of: Callable[[int], Sequence[ClaimSlots]],
-    threshold: float,
-    allowed: Callable[[int], bool] | None = None,
-) -> int | None:
-    """The cluster a claim should join, or None to start a new one."""
-    keys = qualifying_clusters(claim, candidates, members_of, threshold, allowed)
-    return keys[0] if keys else None
-
-
 def can_merge(a: Sequence[ClaimSlots], b: Sequence[ClaimSlots], cannot: Callable[[int, int], bool]) -> bool:
     """Two clusters a claim bridges may become one if every cross pair is slot-compatible and
     no editor said any cross pair is not the same claim."""

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from claims.choices import LinkKind, Verdict
 from claims.models import Claim, ClaimLink, Cluster
-from claims.services import _lock_clusters, refresh_clusters
+from claims.services import lock_clusters, refresh_clusters
 
 
 def _link(a: int, b: int, kind: str, user: AbstractBaseUser | None) -> None:
@@ -39,7 +39,7 @@ def mark_same(claim_ids: Sequence[int], user: AbstractBaseUser | None = None) ->
     if len(ids) < 2:
         raise ValidationError("Choose at least two claims that are the same claim.")
     with transaction.atomic():
-        _lock_clusters()
+        lock_clusters()
         claims = list(Claim.objects.select_for_update().filter(pk__in=ids).order_by("id"))
         if len(claims) != len(ids):
             raise ValidationError("Some of the claims no longer exist.")
@@ -84,7 +84,7 @@ def split_claims(claim_ids: Sequence[int], user: AbstractBaseUser | None = None)
     if not ids:
         raise ValidationError("Choose the claims to split off.")
     with transaction.atomic():
-        _lock_clusters()
+        lock_clusters()
         claims = list(Claim.objects.select_for_update().filter(pk__in=ids).order_by("id"))
         old = {c.cluster_id for c in claims if c.cluster_id}
         remaining = list(Claim.objects.filter(cluster_id__in=old).exclude(pk__in=ids).values_list("pk", flat=True))
@@ -110,7 +110,7 @@ def mark_different(claim_ids: Sequence[int], user: AbstractBaseUser | None = Non
         raise ValidationError("Choose at least two claims that are not the same claim.")
     moved_to: set[int] = set()
     with transaction.atomic():
-        _lock_clusters()
+        lock_clusters()
         claims = list(Claim.objects.select_for_update().filter(pk__in=ids).order_by("id"))
         for a, b in combinations([c.pk for c in claims], 2):
             _link(a, b, LinkKind.DIFFERENT, _user(user))

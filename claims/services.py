@@ -400,7 +400,8 @@ def nearest_clustered(vector: np.ndarray, model_name: str, limit: int = KNN_CAND
         return [(row[0], row[1], float(row[2])) for row in cursor.fetchall()]
 
 
-def _lock_clusters() -> None:
+def lock_clusters() -> None:
+    """Take the transaction-scoped lock under which clusters are assigned, merged or split."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_LOCK])
 
@@ -414,7 +415,7 @@ def assign_claims(claims: Iterable[Claim]) -> set[int]:
     claims = list(claims)
     if not claims:
         return set()
-    _lock_clusters()
+    lock_clusters()
     touched: set[int] = set()
     members_cache: dict[int, list[ClaimSlots]] = {}
     # Clusters editors have locked or judged are never joined or merged automatically.

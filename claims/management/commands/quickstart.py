@@ -9,11 +9,12 @@ import secrets
 import time
 
 from django.core.management.base import BaseCommand
+from django.db.models import Count
 
 from claims import services
 from claims.choices import ClusterStatus
 from claims.management.commands._progress import ProgressLine
-from claims.models import Claim, Cluster
+from claims.models import Cluster
 from sources.models import Source
 from sources.readers import ReadError
 
@@ -67,9 +68,10 @@ class Command(BaseCommand):
                 )
             out.write("")
         out.write(f"{'source':>6} {'lang':5} {'status':10} {'claims':>6} title")
-        for source in Source.objects.order_by("id"):
-            count = Claim.objects.filter(source=source).count()
-            out.write(f"{source.pk:>6} {source.language:5} {source.status:10} {count:>6} {str(source)[:70]}")
+        for source in Source.objects.annotate(claim_total=Count("claims")).defer("text").order_by("id"):
+            out.write(
+                f"{source.pk:>6} {source.language:5} {source.status:10} {source.claim_total:>6} {str(source)[:70]}"
+            )
 
     def _print_login(self) -> None:
         from django.contrib.auth import get_user_model
