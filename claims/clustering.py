@@ -9,41 +9,43 @@ always gives the same clusters. Pure numpy; no Django.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from claims.matching import SLOT_BONUS, ClaimSlots, match_score, slots_compatible
+from claims.matching import ClaimSlots, match_score, slots_compatible
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A clustered claim near the new one: its cluster and cosine similarity."""
+    """A clustered claim near the new one: its cluster and its pair score with the new claim."""
 
     cluster_key: int
-    similarity: float
+    score: float
     slots: ClaimSlots
 
 
 def qualifying_clusters(
     claim: ClaimSlots,
-    candidates: Iterable[Candidate],
+    scores_by_cluster: Mapping[int, Sequence[float]],
     members_of: Callable[[int], Sequence[ClaimSlots]],
     threshold: float,
     allowed: Callable[[int], bool] | None = None,
 ) -> list[int]:
     """Every cluster the claim may join, best first (ties to the lower key).
 
-    `candidates` are nearby clustered claims (any order), scored by `match_score`;
-    `members_of(key)` gives a cluster's members for the slot check; `allowed(key)` says whether
-    editors' decisions let the claim join that cluster at all.
+    `scores_by_cluster[key]` holds the claim's pair score with each member of that cluster; a
+    cluster qualifies when the mean reaches the threshold (average link: one close member is not
+    enough when the rest are unrelated), every member's slots are compatible with the claim's,
+    and `allowed(key)` (editors' decisions) lets it in.
     """
-    best: dict[int, float] = {}
-    for cand in candidates:
-        score = match_score(claim, cand.slots, cand.similarity)
-        if score >= threshold and score > best.get(cand.cluster_key, -2.0):
-            best[cand.cluster_key] = score
+    best = {
+        key: sum(values) / len(values)
+        for key, values in scores_by_cluster.items()
+        if values and sum(values) / len(values) >= threshold
+    }
     return [
         key
         for key, _ in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -52,9 +54,66 @@ def qualifying_clusters(
 
 
 def can_merge(a: Sequence[ClaimSlots], b: Sequence[ClaimSlots], cannot: Callable[[int, int], bool]) -> bool:
-    """Two clusters a claim bridges may become one if every cross pair is slot-compatible and
-    no editor said any cross pair is not the same claim."""
+    """Two clusters may become one if every cross pair is slot-compatible and no editor said any
+    cross pair is not the same claim."""
     return all(slots_compatible(x, y) and not cannot(x.id, y.id) for x in a for y in b)
+
+
+def average_link(
+    groups: Sequence[Sequence[int]],
+    scores: Mapping[tuple[int, int], float],
+    threshold: float,
+    allowed: Callable[[list[int], list[int]], bool] | None = None,
+    closed: Iterable[int] = (),
+) -> list[list[int]]:
+    """Agglomerate groups while the best mean pair score between two groups reaches the threshold.
+
+    `scores` holds pair scores of items (a sparse graph: an absent pair counts as 0), `groups`
+    the starting groups (single items, or editors' must-linked components), `closed` the indices
+    of groups that never merge (editors' locked clusters), and `allowed(a, b)` vetoes a merge
+    (slots, cannot-links). Average link keeps a chain of pairwise-similar claims from
+    collapsing a whole topic into one cluster, which single link does. Deterministic: ties go to
+    the lower group indices. Returns the groups left, in order of their lowest starting index.
+    """
+    closed = set(closed)
+    members = {g: list(m) for g, m in enumerate(groups)}
+    group_of = {i: g for g, m in members.items() for i in m}
+    sums: dict[int, dict[int, float]] = {g: {} for g in members}
+    for (i, j), score in scores.items():
+        a, b = group_of.get(i), group_of.get(j)
+        if a is not None and b is not None and a != b:
+            sums[a][b] = sums[a].get(b, 0.0) + score
+            sums[b][a] = sums[b].get(a, 0.0) + score
+    heap: list[tuple[float, int, int, int, int]] = []
+
+    def push(a: int, b: int) -> None:
+        if a in closed or b in closed:
+            return
+        mean = sums[a][b] / (len(members[a]) * len(members[b]))
+        if mean >= threshold:
+            lo, hi = min(a, b), max(a, b)
+            heapq.heappush(heap, (-mean, lo, hi, len(members[lo]), len(members[hi])))
+
+    for a in sums:
+        for b in sums[a]:
+            if a < b:
+                push(a, b)
+    while heap:
+        _, a, b, size_a, size_b = heapq.heappop(heap)
+        # Entries go stale when either side has since grown or merged away.
+        if a not in members or b not in members or (len(members[a]), len(members[b])) != (size_a, size_b):
+            continue
+        if allowed is not None and not allowed(members[a], members[b]):
+            continue
+        members[a].extend(members.pop(b))
+        for c, total in sums.pop(b).items():
+            del sums[c][b]
+            if c != a:
+                sums[a][c] = sums[a].get(c, 0.0) + total
+                sums[c][a] = sums[a][c]
+        for c in list(sums[a]):
+            push(a, c)
+    return sorted(members.values(), key=min)
 
 
 @dataclass(frozen=True)
@@ -104,105 +163,136 @@ def _components(n: int, pairs: Iterable[tuple[int, int]]) -> list[int]:
     return [find(i) for i in range(n)]
 
 
+PairScorer = Callable[[int, int, float], float]
+"""Score of the pair (i, j) of input indices, given their cosine; higher is more alike."""
+
+
+def candidate_pairs(
+    vectors: np.ndarray, neighbours: int, floor: float, chunk: int = 1024
+) -> dict[tuple[int, int], float]:
+    """(i, j) -> cosine for each claim's `neighbours` nearest others at or above `floor`, i < j."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = vectors / np.where(norms == 0, 1.0, norms)
+    n = len(vectors)
+    pairs: dict[tuple[int, int], float] = {}
+    for start in range(0, n, chunk):
+        sims = vectors[start : start + chunk] @ vectors.T
+        for row, i in enumerate(range(start, min(n, start + chunk))):
+            sims[row, i] = -np.inf
+            k = min(neighbours, n - 1)
+            if k <= 0:
+                continue
+            nearest = np.argpartition(-sims[row], k - 1)[:k]
+            for j in nearest:
+                cosine = float(sims[row, j])
+                if cosine >= floor:
+                    pairs[(min(i, int(j)), max(i, int(j)))] = cosine
+    return pairs
+
+
 def cluster_all(
     slots: Sequence[ClaimSlots],
     vectors: np.ndarray,
     threshold: float,
     progress: Callable[[int, int], None] | None = None,
     constraints: Constraints | None = None,
+    scorer: PairScorer | None = None,
+    neighbours: int = 20,
+    floor: float = 0.3,
 ) -> Clustering:
     """Cluster every claim from scratch, obeying editors' constraints.
 
-    Claims are visited in input order (the caller sorts them: oldest source first), each one
-    joining an earlier cluster or starting the next label; a claim's must-linked partners go
-    wherever it goes. Locked clusters are laid down first and closed to automatic joins.
+    Each claim's `neighbours` nearest claims (cosine >= `floor`) are scored with `scorer`
+    (default: cosine raised when the slots name one figure, `matching.match_score`), then groups
+    are agglomerated by average link (`average_link`) while the mean score reaches `threshold`
+    and every cross pair is slot-compatible and not cannot-linked. Must-linked claims start in
+    one group; locked clusters start closed, keeping exactly their members. Labels follow the
+    input order of each cluster's first claim, so the same data always gives the same labels.
     """
     constraints = constraints or Constraints()
     n = len(slots)
-    labels = [-1] * n
     if n == 0:
-        return Clustering(labels, {})
+        return Clustering([], {})
     index_of = {s.id: i for i, s in enumerate(slots)}
     pairs = [(index_of[a], index_of[b]) for a, b in constraints.must_link if a in index_of and b in index_of]
     component = _components(n, pairs)
-    component_members: dict[int, list[int]] = {}
-    for i, root in enumerate(component):
-        component_members.setdefault(root, []).append(i)
     cannot: dict[int, set[int]] = {}
     for a, b in constraints.cannot_link:
         if a in index_of and b in index_of:
             cannot.setdefault(index_of[a], set()).add(index_of[b])
             cannot.setdefault(index_of[b], set()).add(index_of[a])
 
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    vectors = vectors / np.where(norms == 0, 1.0, norms)
-    members: list[list[int]] = []
-    closed: set[int] = set()
-    locked_labels: dict[int, int] = {}
-
-    placed: list[int] = []  # indices with a label, in the order they got it
-
-    def place(i: int, label: int) -> None:
-        for j in component_members[component[i]]:
-            if labels[j] == -1:
-                labels[j] = label
-                members[label].append(j)
-                placed.append(j)
-
+    # Starting groups: each locked cluster (closed, with whatever is must-linked to it), then
+    # each must-link component.
+    groups: list[list[int]] = []
+    group_of_root: dict[int, int] = {}
+    locked_of_group: dict[int, int] = {}
     for cluster_id in sorted(set(constraints.locked.values())):
-        label = len(members)
-        members.append([])
-        closed.add(label)
-        locked_labels[label] = cluster_id
-        for claim_id, locked_id in constraints.locked.items():
-            if locked_id == cluster_id and claim_id in index_of:
-                place(index_of[claim_id], label)
-
+        roots = {
+            component[index_of[claim_id]]
+            for claim_id, locked_id in constraints.locked.items()
+            if locked_id == cluster_id and claim_id in index_of
+        }
+        roots -= set(group_of_root)
+        if roots:
+            locked_of_group[len(groups)] = cluster_id
+            for root in roots:
+                group_of_root[root] = len(groups)
+            groups.append([])
     for i in range(n):
-        if labels[i] == -1:
-            group = component_members[component[i]]
-            forbidden = set().union(*(cannot.get(j, set()) for j in group))
+        root = component[i]
+        if root not in group_of_root:
+            group_of_root[root] = len(groups)
+            groups.append([])
+        groups[group_of_root[root]].append(i)
 
-            def allowed(label: int, forbidden: set[int] = forbidden) -> bool:
-                return label not in closed and not any(m in forbidden for m in members[label])
-
-            chosen = None
-            if placed:
-                sims = vectors[placed] @ vectors[i]
-                candidates = (
-                    Candidate(labels[placed[k]], float(sims[k]), slots[placed[k]])
-                    for k in np.flatnonzero(sims >= threshold - SLOT_BONUS)
-                )
-                keys = qualifying_clusters(
-                    slots[i], candidates, lambda key: [slots[m] for m in members[key]], threshold, allowed
-                )
-                if keys:
-                    chosen = keys[0]
-                    # A claim that belongs with several clusters bridges them: single link.
-                    for other in keys[1:]:
-                        if can_merge(
-                            [slots[m] for m in members[chosen]],
-                            [slots[m] for m in members[other]],
-                            lambda x, y: index_of[y] in cannot.get(index_of[x], ()),
-                        ):
-                            for m in members[other]:
-                                labels[m] = chosen
-                            members[chosen].extend(members[other])
-                            members[other] = []
-            if chosen is None:
-                chosen = len(members)
-                members.append([])
-            place(i, chosen)
+    score = scorer or (lambda i, j, cosine: match_score(slots[i], slots[j], cosine))
+    scores: dict[tuple[int, int], float] = {}
+    candidates = candidate_pairs(vectors, neighbours, floor)
+    by_row: dict[int, list[tuple[int, int, float]]] = {}
+    for (i, j), cosine in candidates.items():
+        by_row.setdefault(i, []).append((i, j, cosine))
+    for i in range(n):
+        for a, b, cosine in by_row.get(i, ()):
+            value = score(a, b, cosine)
+            if value > 0:
+                scores[(a, b)] = value
         if progress:
             progress(i + 1, n)
-    # Labels left empty (merged away, or a locked cluster whose claims are gone) are dropped.
-    used = sorted(set(labels))
-    renumber = {old: new for new, old in enumerate(used)}
-    return Clustering(
-        [renumber[label] for label in labels],
-        {renumber[label]: cid for label, cid in locked_labels.items() if label in renumber},
-    )
+
+    # Agglomerate starting groups as single nodes: editors said a must-linked group is one
+    # claim, so its score with another node is its closest member's (averaging over its members
+    # would let one dissimilar, editor-added claim pull the group away from its own cluster).
+    start_group = {i: g for g, members in enumerate(groups) for i in members if members}
+    node_scores: dict[tuple[int, int], float] = {}
+    for (i, j), value in scores.items():
+        a, b = start_group[i], start_group[j]
+        if a != b:
+            key = (min(a, b), max(a, b))
+            node_scores[key] = max(value, node_scores.get(key, 0.0))
+
+    def allowed(a: list[int], b: list[int]) -> bool:
+        xs = [i for g in a for i in groups[g]]
+        ys = [j for g in b for j in groups[g]]
+        return all(y not in cannot.get(x, ()) for x in xs for y in ys) and can_merge(
+            [slots[x] for x in xs], [slots[y] for y in ys], lambda x, y: False
+        )
+
+    merged = average_link([[g] for g in range(len(groups))], node_scores, threshold, allowed, closed=locked_of_group)
+    labels = [-1] * n
+    locked_labels: dict[int, int] = {}
+    label = 0
+    for nodes in sorted(merged, key=lambda ns: min((i for g in ns for i in groups[g]), default=n)):
+        items = [i for g in nodes for i in groups[g]]
+        if not items:
+            continue  # a locked cluster none of whose claims are here
+        for i in items:
+            labels[i] = label
+        if nodes[0] in locked_of_group:
+            locked_labels[label] = locked_of_group[nodes[0]]
+        label += 1
+    return Clustering(labels, locked_labels)
 
 
 def stable_ids(new_groups: Sequence[Sequence[int]], old_cluster_of: dict[int, int | None]) -> list[int | None]:

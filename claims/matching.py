@@ -201,7 +201,7 @@ def conflict_reason(
         numbers_agree = bool(ia and ib)
     near_paraphrase = similarity is not None and similarity >= paraphrase
     if a.polarity != b.polarity and near_paraphrase:
-        return f"polarity: one claim is {a.polarity}, the other {b.polarity} (similarity {similarity:.2f})"
+        return f"polarity: one claim is {a.polarity}, the other {b.polarity} (match score {similarity:.2f})"
     # When the figures agree, wording differences are not evidence of disagreement.
     if stance is not None and not numbers_agree and near_paraphrase:
         judged = stance(a.id, b.id)

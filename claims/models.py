@@ -76,6 +76,10 @@ class Claim(models.Model):
     # index per dimension in use.
     embedding = VectorField(null=True, blank=True)
     embedding_model = models.CharField(max_length=300, blank=True)
+    # Per encoder part, the cosines of the claim's nearest claims from other sources: their mean
+    # says how crowded its topic is, and matching discounts similarity by it (claims.pairscore,
+    # CSLS). Set when the claim is assigned, updated as neighbours arrive, rebuilt by recluster.
+    nearest_cosines = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

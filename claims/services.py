@@ -24,12 +24,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from claims import embedding as embedding_lib
+from claims import pairscore
 from claims.choices import ClusterStatus, Language, LinkKind, SourceKind, SourceStatus
-from claims.clustering import Candidate, Constraints, can_merge, cluster_all, qualifying_clusters, stable_ids
+from claims.clustering import Constraints, cluster_all, qualifying_clusters, stable_ids
 from claims.entities import PLACES, entity_key, mentioned_entities
 from claims.extraction import ExtractedClaim, extract_claims
 from claims.independence import SourceFacts, voice_of, votes
-from claims.matching import ClaimSlots, StanceFn, cluster_status, profile_for, timeline
+from claims.matching import ClaimSlots, StanceFn, cluster_status, match_score, profile_for, same_figure, timeline
 from claims.models import Claim, ClaimLink, Cluster
 from sources.models import Source
 from sources.readers import ReadError, SourceInput, read_claims_jsonl, read_inputs
@@ -42,6 +43,8 @@ Progress = Callable[[int, int], None]
 # workers cannot both open a cluster for the same fact, and a rebuild never races them.
 CLUSTER_LOCK = 0x66C1_0001
 KNN_CANDIDATES = 40
+# Pairs below this cosine are not scored (their pair probability is negligible); as in a rebuild.
+CANDIDATE_FLOOR = 0.3
 
 
 # --- Ingest ----------------------------------------------------------------------------------
@@ -406,68 +409,161 @@ def lock_clusters() -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_LOCK])
 
 
-def assign_claims(claims: Iterable[Claim]) -> set[int]:
-    """Put each new claim in its nearest compatible cluster or a new one; refresh their statuses.
+@dataclass
+class _Matcher:
+    """How pairs are scored under the configured embedding model: its trained pair model
+    (claims.pairscore) when there is one, else cosine raised by matching slots."""
 
-    Must run inside a transaction (it takes the transaction-scoped cluster lock). Locked
-    clusters take no newcomers.
+    pair_model: pairscore.PairModel | None
+    threshold: float
+
+
+def _matcher() -> _Matcher:
+    return _Matcher(pairscore.model_for(settings.FACTCHECK_EMBEDDING_MODEL), settings.FACTCHECK_CLUSTER_THRESHOLD)
+
+
+def _neighbour_cosines_of(claim: Claim, pair_model: pairscore.PairModel) -> list[list[float]]:
+    """A claim's nearest-cosine lists (per part) from its nearest clustered claims of other sources."""
+    vector = np.asarray(claim.embedding, dtype=np.float32)
+    near = [row[0] for row in nearest_clustered(vector, claim.embedding_model, limit=KNN_CANDIDATES)]
+    others = list(Claim.objects.filter(pk__in=near).exclude(source_id=claim.source_id))
+    return _nearest_from(vector, others, pair_model)
+
+
+def _nearest_from(vector: np.ndarray, others: Sequence[Claim], pair_model: pairscore.PairModel) -> list[list[float]]:
+    own = pairscore.split_parts(vector, pair_model.bounds)
+    if not others:
+        return [[] for _ in own]
+    theirs = pairscore.split_parts(
+        np.stack([np.asarray(c.embedding, dtype=np.float32) for c in others]), pair_model.bounds
+    )
+    return pairscore.nearest_from([p[0] for p in own], theirs, pair_model.density_k)
+
+
+def _note_newcomer(claim: Claim, neighbours: Sequence[Claim], pair_model: pairscore.PairModel) -> None:
+    """Record a new claim in its other-source neighbours' nearest-cosine lists (and theirs in its),
+    so densities stay current between rebuilds."""
+    vector = np.asarray(claim.embedding, dtype=np.float32)
+    claim.nearest_cosines = _nearest_from(vector, neighbours, pair_model)
+    Claim.objects.filter(pk=claim.pk).update(nearest_cosines=claim.nearest_cosines)
+    if not neighbours:
+        return
+    own = pairscore.split_parts(vector, pair_model.bounds)
+    theirs = pairscore.split_parts(
+        np.stack([np.asarray(c.embedding, dtype=np.float32) for c in neighbours]), pair_model.bounds
+    )
+    for k, neighbour in enumerate(neighbours):
+        cosines = [float(t[k] @ o[0]) for t, o in zip(theirs, own, strict=True)]
+        neighbour.nearest_cosines = pairscore.insert_cosine(neighbour.nearest_cosines, cosines, pair_model.density_k)
+    Claim.objects.bulk_update(list(neighbours), ["nearest_cosines"])
+
+
+def assign_claims(claims: Iterable[Claim]) -> set[int]:
+    """Cluster new claims: each joins the compatible cluster it matches best on average (or a new
+    one), then the neighbourhood (the clusters joined and every candidate cluster seen) is
+    re-clustered by the rebuild's rule, keeping ids by overlap; statuses of the clusters touched
+    are refreshed.
+
+    Candidate clusters are those of the claim's nearest clustered claims (HNSW kNN). Re-clustering
+    the neighbourhood lets newcomers bring clusters together as a full rebuild would, so ingesting
+    and rebuilding agree except where a neighbourhood's edge cuts a chain. Must run inside a
+    transaction (it takes the transaction-scoped cluster lock). Locked clusters take no
+    newcomers and are left out of the neighbourhood.
     """
     claims = list(claims)
     if not claims:
         return set()
     lock_clusters()
     touched: set[int] = set()
-    members_cache: dict[int, list[ClaimSlots]] = {}
-    # Clusters editors have locked or judged are never joined or merged automatically.
-    held = set(Cluster.objects.filter(Q(locked=True) | ~Q(verdict="")).values_list("pk", flat=True))
+    seen: set[int] = set()
+    members_cache: dict[int, list[Claim]] = {}
     locked = set(Cluster.objects.filter(locked=True).values_list("pk", flat=True))
+    matcher = _matcher()
 
-    def members_of(cluster_id: int) -> list[ClaimSlots]:
+    def members_of(cluster_id: int) -> list[Claim]:
         if cluster_id not in members_cache:
-            members_cache[cluster_id] = [
-                slots_of(c) for c in Claim.objects.filter(cluster_id=cluster_id).order_by("id")
-            ]
+            members_cache[cluster_id] = list(Claim.objects.filter(cluster_id=cluster_id).order_by("id"))
         return members_cache[cluster_id]
 
-    threshold = settings.FACTCHECK_CLUSTER_THRESHOLD
     for claim in claims:
         vector = np.asarray(claim.embedding, dtype=np.float32)
         near = nearest_clustered(vector, claim.embedding_model)
-        slots_by_id = {c.pk: slots_of(c) for c in Claim.objects.filter(pk__in=[row[0] for row in near])}
-        candidates = [Candidate(cluster_id, sim, slots_by_id[cid]) for cid, cluster_id, sim in near]
+        cluster_ids = sorted({cluster_id for _, cluster_id, _ in near if cluster_id not in locked})
+        seen.update(cluster_ids)
+        missing = [key for key in cluster_ids if key not in members_cache]
+        for key in missing:
+            members_cache[key] = []
+        for member in Claim.objects.filter(cluster_id__in=missing).order_by("id"):
+            members_cache[member.cluster_id].append(member)
         own = slots_of(claim)
-        keys = qualifying_clusters(own, candidates, members_of, threshold, allowed=lambda key: key not in locked)
-        if keys:
-            cluster_id = keys[0]
-            for other in keys[1:]:
-                if _merge_bridged(cluster_id, other, held, members_of):
-                    touched.add(other)
-        else:
-            cluster_id = Cluster.objects.create(label=claim.text[:300]).pk
+        if matcher.pair_model is not None:
+            # The nearest claims of other sources are among the kNN rows just read.
+            near_ids = {row[0] for row in near}
+            neighbours = [
+                m
+                for key in cluster_ids
+                for m in members_cache[key]
+                if m.pk in near_ids and m.source_id != claim.source_id
+            ]
+            _note_newcomer(claim, neighbours, matcher.pair_model)
+        scores = _scores_by_cluster(claim, own, {key: members_of(key) for key in cluster_ids}, matcher)
+        keys = qualifying_clusters(own, scores, lambda key: [slots_of(m) for m in members_of(key)], matcher.threshold)
+        cluster_id = keys[0] if keys else Cluster.objects.create(label=claim.text[:300]).pk
         Claim.objects.filter(pk=claim.pk).update(cluster_id=cluster_id)
         claim.cluster_id = cluster_id
-        members_of(cluster_id).append(own)
+        members_of(cluster_id).append(claim)
         touched.add(cluster_id)
+    # Re-cluster the neighbourhood by the rebuild's rule: newcomers can bring clusters together
+    # (or show that a cluster's claims belong apart), as a full rebuild would.
+    around = sorted(touched | seen)
+    old_ids = set(around)
+    neighbourhood = list(
+        Claim.objects.filter(
+            cluster_id__in=around, embedding__isnull=False, embedding_model=settings.FACTCHECK_EMBEDDING_MODEL
+        )
+        .select_related("source")
+        .order_by(*REBUILD_ORDER)
+    )
+    if neighbourhood:
+        final_ids, _ = _rebuild(neighbourhood, local=True)
+        touched |= set(final_ids) | (old_ids - set(final_ids))
     refresh_clusters(touched)
     return touched
 
 
-def _merge_bridged(target: int, other: int, held: set[int], members_of: Callable[[int], list[ClaimSlots]]) -> bool:
-    """Merge cluster `other` into `target` after a new claim linked both, when allowed."""
-    if target in held or other in held:
-        return False
-    a, b = members_of(target), members_of(other)
-    ids_a, ids_b = [m.id for m in a], [m.id for m in b]
-    different = ClaimLink.objects.filter(
-        Q(claim_a_id__in=ids_a, claim_b_id__in=ids_b) | Q(claim_a_id__in=ids_b, claim_b_id__in=ids_a),
-        kind=LinkKind.DIFFERENT,
-    ).exists()
-    if different or not can_merge(a, b, lambda x, y: False):
-        return False
-    Claim.objects.filter(cluster_id=other).update(cluster_id=target)
-    a.extend(b)
-    b.clear()
-    return True
+def _scores_by_cluster(
+    claim: Claim, own: ClaimSlots, clusters: dict[int, list[Claim]], matcher: _Matcher
+) -> dict[int, list[float]]:
+    """The pair score of `claim` with each member of each candidate cluster (one scorer for all)."""
+    keys = [key for key, members in clusters.items() if members]
+    members = [m for key in keys for m in clusters[key]]
+    if not members:
+        return {}
+    everyone = [claim, *members]
+    vectors = np.stack([np.asarray(c.embedding, dtype=np.float32) for c in everyone])
+    member_slots = [slots_of(m) for m in members]
+    if matcher.pair_model is None:
+        unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        flat = [match_score(own, s, float(unit[0] @ unit[k + 1])) for k, s in enumerate(member_slots)]
+    else:
+        for m in members:
+            if m.nearest_cosines is None:
+                m.nearest_cosines = _neighbour_cosines_of(m, matcher.pair_model)
+        scorer = pairscore.ClaimScorer(
+            matcher.pair_model,
+            vectors,
+            [c.match_text or c.text for c in everyone],
+            [c.language for c in everyone],
+            [c.source_id for c in everyone],
+            [c.nearest_cosines for c in everyone],
+        )
+        flat = [scorer.score(0, k + 1, same_figure(own, s)) for k, s in enumerate(member_slots)]
+    out: dict[int, list[float]] = {}
+    position = 0
+    for key in keys:
+        out[key] = flat[position : position + len(clusters[key])]
+        position += len(clusters[key])
+    return out
 
 
 def _stance_fn(vectors: dict[int, np.ndarray], texts: dict[int, str]) -> StanceFn | None:
@@ -496,6 +592,50 @@ def _stance_fn(vectors: dict[int, np.ndarray], texts: dict[int, str]) -> StanceF
     return judge
 
 
+def _pair_similarity(
+    members: Sequence[Claim], slots: Sequence[ClaimSlots], matcher: _Matcher
+) -> tuple[Callable[[int, int], float], float]:
+    """How alike two members of a cluster are, and the level from which opposite polarity or a
+    "disagree" stance counts as a contradiction.
+
+    With a pair model: the probability that the two state the same fact, from the level at
+    which they would be clustered together (opposite statements of one fact are what it learned
+    to call the same claim; loosely related clauses of one story are not). Without one: cosine,
+    from the model profile's paraphrase level.
+    """
+    with_vectors = [c for c in members if c.embedding is not None]
+    position = {c.pk: k for k, c in enumerate(with_vectors)}
+    if not with_vectors:
+        return (lambda a, b: 0.0), 1.0
+    vectors = np.stack([np.asarray(c.embedding, dtype=np.float32) for c in with_vectors])
+    if matcher.pair_model is None:
+        unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+        def cosine(a: int, b: int) -> float:
+            return float(unit[position[a]] @ unit[position[b]]) if a in position and b in position else 0.0
+
+        return cosine, profile_for(settings.FACTCHECK_EMBEDDING_MODEL).paraphrase
+    for c in with_vectors:
+        if c.nearest_cosines is None:
+            c.nearest_cosines = _neighbour_cosines_of(c, matcher.pair_model)
+    scorer = pairscore.ClaimScorer(
+        matcher.pair_model,
+        vectors,
+        [c.match_text or c.text for c in with_vectors],
+        [c.language for c in with_vectors],
+        [c.source_id for c in with_vectors],
+        [c.nearest_cosines for c in with_vectors],
+    )
+    slot_of = {s.id: s for s in slots}
+
+    def probability(a: int, b: int) -> float:
+        if a not in position or b not in position:
+            return 0.0
+        return scorer.score(position[a], position[b], same_figure(slot_of[a], slot_of[b]))
+
+    return probability, matcher.threshold
+
+
 def refresh_clusters(cluster_ids: Iterable[int]) -> None:
     """Recompute each cluster's status, reason, conflicts, independence, timeline, counts, label."""
     ids = sorted(set(cluster_ids) - {None})
@@ -512,16 +652,14 @@ def refresh_clusters(cluster_ids: Iterable[int]) -> None:
         for s in Source.objects.filter(pk__in=source_ids).values("id", "publisher", "text")
     }
     changed = []
+    matcher = _matcher()
     for pk, members in by_cluster.items():
         cluster = clusters.get(pk)
         if cluster is None:
             continue
         vectors = {c.pk: np.asarray(c.embedding, dtype=np.float32) for c in members if c.embedding is not None}
-
-        def similarity(a: int, b: int, vectors: dict = vectors) -> float:
-            return float(vectors[a] @ vectors[b]) if a in vectors and b in vectors else 0.0
-
         slots = [slots_of(c) for c in members]
+        similarity, same_claim_level = _pair_similarity(members, slots, matcher)
         vote_list = votes([facts[s] for s in sorted({c.source_id for c in members})])
         result = cluster_status(
             slots,
@@ -529,7 +667,7 @@ def refresh_clusters(cluster_ids: Iterable[int]) -> None:
             voice_of(vote_list),
             _stance_fn(vectors, {c.pk: c.text for c in members}),
             settings.FACTCHECK_SAME_MOMENT_DAYS,
-            profile_for(settings.FACTCHECK_EMBEDDING_MODEL).paraphrase,
+            same_claim_level,
         )
         cluster.status = result.status
         cluster.status_reason = result.reason
@@ -595,42 +733,82 @@ def recluster(progress: Progress | None = None) -> ReclusterReport:
         claims = list(
             Claim.objects.filter(embedding__isnull=False, embedding_model=model_name)
             .select_related("source")
-            .order_by(F("source__published_at").asc(nulls_last=True), "source_id", "start", "id")
+            .order_by(*REBUILD_ORDER)
         )
         report.claims = len(claims)
         if not claims:
             Cluster.objects.filter(claims__isnull=True).delete()
             return report
-        vectors = np.stack([np.asarray(c.embedding, dtype=np.float32) for c in claims])
-        slots = [slots_of(c) for c in claims]
-        result = cluster_all(
-            slots, vectors, settings.FACTCHECK_CLUSTER_THRESHOLD, progress, editor_constraints([c.pk for c in claims])
-        )
-        groups = [[claims[i] for i in group] for group in result.groups()]
-        old_cluster_of = {c.pk: c.cluster_id for c in claims if c.cluster_id not in result.locked_labels.values()}
-        free = [label for label in range(len(groups)) if label not in result.locked_labels]
-        kept = dict(
-            zip(free, stable_ids([[c.pk for c in groups[label]] for label in free], old_cluster_of), strict=True)
-        )
-        kept.update(result.locked_labels)
-        existing = set(Cluster.objects.filter(pk__in=[k for k in kept.values() if k]).values_list("pk", flat=True))
-        final_ids = []
-        for label, group in enumerate(groups):
-            cluster_id = kept.get(label)
-            if cluster_id is None or cluster_id not in existing:
-                cluster_id = Cluster.objects.create(label=group[0].text[:300]).pk
-            else:
-                report.kept_ids += 1
-            final_ids.append(cluster_id)
-            for claim in group:
-                claim.cluster_id = cluster_id
-        Claim.objects.bulk_update(claims, ["cluster_id"], batch_size=1000)
+        final_ids, report.kept_ids = _rebuild(claims, progress)
         # Clusters left without claims go, except clusters whose claims use another model.
         Cluster.objects.exclude(pk__in=final_ids).filter(claims__isnull=True).delete()
         refresh_clusters(final_ids)
         report.clusters = len(final_ids)
         report.by_status = cluster_counts()
     return report
+
+
+def _rebuild(claims: list[Claim], progress: Progress | None = None, *, local: bool = False) -> tuple[list[int], int]:
+    """Re-cluster these claims from scratch (`cluster_all`, editors' constraints) and save the
+    result, keeping old cluster ids by overlap; returns the cluster ids used and how many were kept.
+
+    `local`: the claims are a neighbourhood of the corpus, so their stored nearest cosines (which
+    see the whole corpus) are used as they are rather than recomputed among these claims alone.
+    """
+    vectors = np.stack([np.asarray(c.embedding, dtype=np.float32) for c in claims])
+    slots = [slots_of(c) for c in claims]
+    matcher = _matcher()
+    scorer = None
+    if matcher.pair_model is not None:
+        if local:
+            for c in claims:
+                if c.nearest_cosines is None:
+                    c.nearest_cosines = _neighbour_cosines_of(c, matcher.pair_model)
+        claim_scorer = pairscore.ClaimScorer(
+            matcher.pair_model,
+            vectors,
+            [c.match_text or c.text for c in claims],
+            [c.language for c in claims],
+            [c.source_id for c in claims],
+            [c.nearest_cosines for c in claims] if local else None,
+        )
+        for claim, top in zip(claims, claim_scorer.neighbour_cosines, strict=True):
+            claim.nearest_cosines = top
+
+        def scorer(i: int, j: int, cosine: float) -> float:
+            return claim_scorer.score(i, j, same_figure(slots[i], slots[j]))
+
+    result = cluster_all(
+        slots,
+        vectors,
+        matcher.threshold,
+        progress,
+        editor_constraints([c.pk for c in claims]),
+        scorer,
+        floor=CANDIDATE_FLOOR,
+    )
+    groups = [[claims[i] for i in group] for group in result.groups()]
+    old_cluster_of = {c.pk: c.cluster_id for c in claims if c.cluster_id not in result.locked_labels.values()}
+    free = [label for label in range(len(groups)) if label not in result.locked_labels]
+    kept = dict(zip(free, stable_ids([[c.pk for c in groups[label]] for label in free], old_cluster_of), strict=True))
+    kept.update(result.locked_labels)
+    existing = set(Cluster.objects.filter(pk__in=[k for k in kept.values() if k]).values_list("pk", flat=True))
+    final_ids = []
+    kept_count = 0
+    for label, group in enumerate(groups):
+        cluster_id = kept.get(label)
+        if cluster_id is None or cluster_id not in existing:
+            cluster_id = Cluster.objects.create(label=group[0].text[:300]).pk
+        else:
+            kept_count += 1
+        final_ids.append(cluster_id)
+        for claim in group:
+            claim.cluster_id = cluster_id
+    Claim.objects.bulk_update(claims, ["cluster_id", "nearest_cosines"], batch_size=1000)
+    return final_ids, kept_count
+
+
+REBUILD_ORDER = (F("source__published_at").asc(nulls_last=True), "source_id", "start", "id")
 
 
 def cluster_counts() -> dict[str, int]:

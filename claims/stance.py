@@ -24,9 +24,13 @@ substitution, length ratio) refine both stages, because ANS contradictions are m
 headline with one word negated, swapped for its antonym or a number changed, which a
 sentence vector blurs:
 
-1'. ``p_other``: logistic regression on the cosines plus the overlap features.
-2'. ``q_agree``: logistic regression (a stacker) on the MLP ensemble's logit plus all text
-    features, fitted on out-of-fold MLP logits.
+1'. ``p_other``: logistic regression on the cosines, their squares and the overlap
+    features (:func:`other_text_features`).
+2'. ``q_agree``: a small gradient-boosted tree ensemble (the stacker, evaluated here in
+    numpy) on the MLP ensemble's logit, all text features and the cosines
+    (:func:`agree_text_features`), fitted on out-of-fold MLP logits. It is monotone:
+    increasing in the MLP logit, decreasing in the negation, number and antonym mismatch
+    features.
 
 Without texts the vector-only stages 1 and 2 are used, so older callers keep working.
 
@@ -56,8 +60,10 @@ __all__ = [
     "DEFAULT_PATH",
     "TEXT_FEATURES",
     "StanceHead",
+    "agree_text_features",
     "get_head",
     "load_head",
+    "other_text_features",
     "pair_features",
     "stance",
     "text_features",
@@ -124,6 +130,45 @@ TEXT_FEATURES: tuple[str, ...] = (
 OVERLAP_FEATURES: tuple[int, ...] = (0, 1, 2, 3, 12, 13)
 """Columns of :data:`TEXT_FEATURES` the text-aware "other" regression uses: unrelated pairs
 share few words, and 63 training examples cannot support more features (grouped CV)."""
+
+COS_SCALE = 10.0
+"""Cosines differ in the 2nd decimal; the regressions see them times this (so one L2
+strength suits cosines and text features alike)."""
+
+AGREE_MONOTONE: dict[str, int] = {
+    "negation_count_diff": -1,
+    "negation_mismatch": -1,
+    "numbers_mismatch": -1,
+    "antonym_swap": -1,
+}
+"""Monotonicity of the agree stacker in these :data:`TEXT_FEATURES` (-1: a mismatch can only
+lower ``q_agree``); it is always increasing in the MLP logit."""
+
+
+def other_text_features(cos: np.ndarray, tf: np.ndarray) -> np.ndarray:
+    """Inputs of the text-aware "other" regression: ``[s * cos, overlap features, (s * cos)**2]``.
+
+    Args:
+        cos: (n, k) per-part cosines (:func:`pair_features`).
+        tf: (n, len(TEXT_FEATURES)) :func:`text_features` rows.
+    """
+    c = np.asarray(cos, dtype=np.float64) * COS_SCALE
+    return np.concatenate([c, tf[:, OVERLAP_FEATURES], c**2], axis=1)
+
+
+def agree_text_features(logit: np.ndarray, tf: np.ndarray, cos: np.ndarray) -> np.ndarray:
+    """Inputs of the agree stacker: ``[MLP logit, text features, cosines]``."""
+    return np.concatenate([np.asarray(logit, dtype=np.float64)[:, None], tf, np.asarray(cos, np.float64)], axis=1)
+
+
+def agree_monotone(k: int) -> np.ndarray:
+    """Monotonic constraints (+1/-1/0) of the :func:`agree_text_features` columns for k parts."""
+    cst = np.zeros(1 + len(TEXT_FEATURES) + k, dtype=np.int64)
+    cst[0] = 1
+    for name, sign in AGREE_MONOTONE.items():
+        cst[1 + TEXT_FEATURES.index(name)] = sign
+    return cst
+
 
 _TOKEN_RE = re.compile(r"\w+")
 # Arabic clitics glued to the word (conjunction, preposition, article); stripping them lets
@@ -259,6 +304,29 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
 
 
+def _tree_sum(
+    x: np.ndarray, feature: np.ndarray, threshold: np.ndarray, children: np.ndarray, value: np.ndarray
+) -> np.ndarray:
+    """Sum over trees of the leaf value each row of ``x`` reaches.
+
+    Trees are stored as padded (t, m) node arrays: node 0 is the root; an inner node sends a
+    row to ``children[..., 0]`` if ``x[feature] <= threshold`` (else ``children[..., 1]``);
+    a leaf has ``feature == -1`` and its ``value``.
+    """
+    n = len(x)
+    t = np.arange(len(feature))[:, None]
+    node = np.zeros((len(feature), n), dtype=np.int64)
+    rows = np.arange(n)[None, :]
+    for _ in range(feature.shape[1]):  # depth < number of nodes
+        f = feature[t, node]
+        inner = f >= 0
+        if not inner.any():
+            break
+        go_right = x[rows, np.maximum(f, 0)] > threshold[t, node]
+        node = np.where(inner, children[t, node, go_right.astype(np.int64)], node)
+    return value[t, node].sum(axis=0)
+
+
 def _gelu(x: np.ndarray) -> np.ndarray:
     """GELU, tanh approximation (the head is trained with exactly this form)."""
     return 0.5 * x * (1.0 + np.tanh(0.7978845608028654 * (x + 0.044715 * x**3)))
@@ -276,9 +344,10 @@ class StanceHead:
             feature standardisation folded in, ``b1`` (k, H), ``w2`` (k, H), ``b2`` (k,);
             each member outputs the logit of "agree" versus "disagree".
         other_text_coef, other_text_intercept: text-aware "other" regression on
-            ``[cosines, text_features[:, OVERLAP_FEATURES]]``.
-        agree_coef, agree_intercept: text-aware stacker of "agree" on
-            ``[logit(q_agree of the MLPs), text_features]``.
+            :func:`other_text_features`.
+        tree_feature, tree_threshold, tree_children, tree_value, tree_baseline: the
+            text-aware agree stacker, boosted trees on :func:`agree_text_features` (see
+            :func:`_tree_sum`); its logit is ``tree_baseline + sum of leaf values``.
         metadata: training date, data, figures, ... (JSON from the npz).
     """
 
@@ -292,8 +361,11 @@ class StanceHead:
     b2: np.ndarray
     other_text_coef: np.ndarray
     other_text_intercept: float
-    agree_coef: np.ndarray
-    agree_intercept: float
+    tree_feature: np.ndarray
+    tree_threshold: np.ndarray
+    tree_children: np.ndarray
+    tree_value: np.ndarray
+    tree_baseline: float
     metadata: dict
 
     @property
@@ -308,6 +380,11 @@ class StanceHead:
         logits = np.einsum("knh,kh->kn", hidden, self.w2) + self.b2[:, None]
         q = np.clip(_sigmoid(logits).mean(axis=0), 1e-9, 1.0 - 1e-9)
         return np.log(q / (1.0 - q))
+
+    def agree_logit(self, x: np.ndarray) -> np.ndarray:
+        """Logit of the agree stacker for :func:`agree_text_features` rows."""
+        raw = _tree_sum(x, self.tree_feature, self.tree_threshold, self.tree_children, self.tree_value)
+        return self.tree_baseline + raw
 
     def predict_proba(
         self,
@@ -345,9 +422,8 @@ class StanceHead:
             q_agree = _sigmoid(logit)
         else:
             tf = text_features(_as_texts(text_u, len(u2)), _as_texts(text_v, len(u2)))
-            other_x = np.concatenate([cos64, tf[:, OVERLAP_FEATURES]], axis=1)
-            p_other = _sigmoid(other_x @ self.other_text_coef + self.other_text_intercept)
-            q_agree = _sigmoid(np.concatenate([logit[:, None], tf], axis=1) @ self.agree_coef + self.agree_intercept)
+            p_other = _sigmoid(other_text_features(cos64, tf) @ self.other_text_coef + self.other_text_intercept)
+            q_agree = _sigmoid(self.agree_logit(agree_text_features(logit, tf, cos64)))
         probs = np.stack([(1.0 - p_other) * q_agree, (1.0 - p_other) * (1.0 - q_agree), p_other], axis=1)
         return probs / probs.sum(axis=1, keepdims=True)
 
@@ -368,8 +444,11 @@ def save_head(head: StanceHead, path: Path) -> None:
         b2=head.b2.astype(np.float32),
         other_text_coef=head.other_text_coef.astype(np.float64),
         other_text_intercept=np.array(head.other_text_intercept, dtype=np.float64),
-        agree_coef=head.agree_coef.astype(np.float64),
-        agree_intercept=np.array(head.agree_intercept, dtype=np.float64),
+        tree_feature=head.tree_feature.astype(np.int16),
+        tree_threshold=head.tree_threshold.astype(np.float64),
+        tree_children=head.tree_children.astype(np.int16),
+        tree_value=head.tree_value.astype(np.float64),
+        tree_baseline=np.array(head.tree_baseline, dtype=np.float64),
         text_features=np.array(TEXT_FEATURES),
         metadata=np.array(json.dumps(head.metadata, ensure_ascii=False)),
     )
@@ -392,6 +471,8 @@ def load_head(path: Path | None = None) -> StanceHead | None:
         names = tuple(str(c) for c in z["text_features"]) if "text_features" in z else ()
         if names != TEXT_FEATURES:
             raise ValueError(f"{path}: text features {names} differ from {TEXT_FEATURES}; retrain the head")
+        if "tree_feature" not in z:
+            raise ValueError(f"{path}: head from an older claims.stance (no agree trees); retrain the head")
         return StanceHead(
             model_name=str(z["model_name"]),
             bounds=tuple(int(b) for b in z["bounds"]),
@@ -404,8 +485,11 @@ def load_head(path: Path | None = None) -> StanceHead | None:
             b2=z["b2"].astype(np.float32),
             other_text_coef=z["other_text_coef"].astype(np.float64),
             other_text_intercept=float(z["other_text_intercept"]),
-            agree_coef=z["agree_coef"].astype(np.float64),
-            agree_intercept=float(z["agree_intercept"]),
+            tree_feature=z["tree_feature"].astype(np.int64),
+            tree_threshold=z["tree_threshold"].astype(np.float64),
+            tree_children=z["tree_children"].astype(np.int64),
+            tree_value=z["tree_value"].astype(np.float64),
+            tree_baseline=float(z["tree_baseline"]),
             metadata=json.loads(str(z["metadata"])),
         )
 

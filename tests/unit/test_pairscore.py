@@ -1,0 +1,98 @@
+"""The pair model: evidence of two claims stating one fact, and the committed model file."""
+
+import numpy as np
+import pytest
+
+from claims import pairscore
+from claims.ans import bcubed, read_split
+from claims.pairscore import ClaimScorer, Logistic, PairModel
+
+
+def toy_model(**overrides) -> PairModel:
+    fields = {
+        "model_name": "toy",
+        "bounds": (2, 4),
+        "same_language": Logistic(
+            ("cos", "csls", "stem_jaccard", "stem_overlap", "char4_jaccard"), (2, 2, 1, 1, 1, 1, 3), -6
+        ),
+        "cross_language": Logistic(("cos", "csls"), (2, 2, 1, 1), -5),
+        "threshold": 0.5,
+        "density_k": 2,
+        "same_figure_logit": 2.0,
+    }
+    fields.update(overrides)
+    return PairModel(**fields)
+
+
+def unit(*xs):
+    v = np.array(xs, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_the_pair_probability_is_symmetric_and_rises_with_shared_words():
+    vectors = np.stack([np.r_[unit(1, 0.1), unit(1, 0.2)], np.r_[unit(1, 0.2), unit(1, 0.1)]])
+    scorer = ClaimScorer(toy_model(), vectors, ["النفط يرتفع اليوم", "النفط يرتفع اليوم"], ["ar", "ar"], [1, 2])
+    other = ClaimScorer(toy_model(), vectors, ["النفط يرتفع اليوم", "الذهب يهبط بقوة"], ["ar", "ar"], [1, 2])
+    assert scorer.score(0, 1) == pytest.approx(scorer.score(1, 0))
+    assert scorer.score(0, 1) > other.score(0, 1)
+
+
+def test_words_are_ignored_between_languages():
+    vectors = np.stack([np.r_[unit(1, 0), unit(1, 0)], np.r_[unit(1, 0.1), unit(1, 0.1)]])
+    shared = ClaimScorer(toy_model(), vectors, ["Telegram 2013", "Telegram 2013"], ["en", "ar"], [1, 2])
+    different = ClaimScorer(toy_model(), vectors, ["Telegram 2013", "تلغرام"], ["en", "ar"], [1, 2])
+    assert shared.score(0, 1) == pytest.approx(different.score(0, 1))
+
+
+def test_one_figure_of_one_subject_raises_the_probability():
+    vectors = np.stack([np.r_[unit(1, 0), unit(1, 0)], np.r_[unit(1, 1), unit(1, 1)]])
+    scorer = ClaimScorer(toy_model(), vectors, ["a", "b"], ["en", "en"], [1, 2])
+    assert scorer.score(0, 1, same_figure=True) > scorer.score(0, 1)
+
+
+def test_a_crowded_neighbourhood_lowers_the_probability():
+    model = toy_model()
+    lone = model.probability([0.8, 0.8], [0.2, 0.2], [0.2, 0.2], None, None, same_language=False)
+    crowded = model.probability([0.8, 0.8], [0.8, 0.8], [0.8, 0.8], None, None, same_language=False)
+    assert lone > crowded
+
+
+def test_density_skips_claims_of_the_same_source():
+    parts = [np.stack([unit(1, 0), unit(1, 0), unit(0, 1)])]
+    # Claims 0 and 1 are identical but one source: each one's only other-source neighbour is
+    # claim 2, at cosine 0. Counting the same source would give 1.
+    dens = pairscore.densities(parts, [7, 7, 8], k=1)
+    assert dens[0, 0] == pytest.approx(0.0, abs=1e-6) and dens[1, 0] == pytest.approx(0.0, abs=1e-6)
+    assert pairscore.densities(parts, [7, 8, 9], k=1)[0, 0] == pytest.approx(1.0)
+
+
+def test_a_model_survives_a_round_trip_and_unknown_features_are_refused():
+    model = toy_model()
+    assert PairModel.from_dict(model.to_dict()) == model
+    data = model.to_dict()
+    data["same_language"]["features"] = ["cos", "magic"]
+    with pytest.raises(ValueError, match="magic"):
+        PairModel.from_dict(data)
+
+
+def test_the_committed_model_is_for_the_default_embedding_model_with_its_evidence():
+    model = pairscore.load_model()
+    assert model is not None and model.model_name == "builtin:use+e5"
+    assert model.bounds == (512, 896)
+    assert 0 < model.threshold < 1 and "threshold" in model.chosen_by
+
+
+def test_a_headline_in_two_ans_rows_joins_their_groups(tmp_path):
+    path = tmp_path / "ans.csv"
+    path.write_text("s1,s2,stance\nA,B,agree\nB,C,disagree\nD,E,other\nD,F,agree\n", encoding="utf-8")
+    split = read_split(path)
+    group = dict(zip(split.headlines, split.group, strict=True))
+    assert group["A"] == group["B"] == group["C"]
+    assert group["D"] == group["F"] != group["E"]
+    assert group["A"] in split.disagree_groups and group["D"] not in split.disagree_groups
+
+
+def test_bcubed_is_perfect_only_for_the_gold_partition():
+    assert bcubed([0, 0, 1], [5, 5, 6]) == (1.0, 1.0, 1.0)
+    precision, recall, _ = bcubed([0, 0, 0], [5, 5, 6])
+    assert recall == 1.0 and precision < 1.0
