@@ -1,9 +1,10 @@
-"""Greedy, deterministic clustering of claims: the same rule for one new claim and for a rebuild.
+"""Deterministic clustering of claims by average link over pair scores, obeying slots and editors.
 
-A claim joins the cluster holding its most similar compatible claim when that similarity
-reaches the threshold (single link on similarity) and its slots are compatible with every member
-(complete link on slots, so a chain cannot carry WhatsApp's figure into Telegram's cluster).
-Otherwise it starts a cluster. Rebuilding visits claims in a fixed order, so the same data
+Groups merge while the mean pair score between them reaches the threshold (average link on
+scores: one close member is not enough when the rest are unrelated, so a topic does not chain
+into one cluster) and every cross pair's slots are compatible (complete link on slots, so no
+chain can carry WhatsApp's figure into Telegram's cluster). A new claim joins the cluster it
+matches best on average (`qualifying_clusters`). Ties break by input order, so the same data
 always gives the same clusters. Pure numpy; no Django.
 """
 

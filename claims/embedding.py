@@ -35,6 +35,7 @@ import shutil
 import tempfile
 import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -559,11 +560,36 @@ def embed(texts: list[str], name: str = BUILTIN_USE, batch_size: int = 64) -> np
     texts = list(texts)
     if not texts:
         return np.zeros((0, dimension(name)), dtype=np.float32)
-    vectors = get_model(name).encode(
-        texts,
-        batch_size=batch_size,
-        normalize_embeddings=True,
-        convert_to_numpy=True,
-        show_progress_bar=False,
-    )
-    return np.ascontiguousarray(vectors, dtype=np.float32)
+    # Re-processing a source, or the same quote in many articles, embeds the same text again;
+    # the model is deterministic, so recent vectors are reused (bounded: EMBED_CACHE_SIZE).
+    with _cache_lock:
+        known = {t: _cache[(name, t)] for t in texts if (name, t) in _cache}
+    todo = list(dict.fromkeys(t for t in texts if t not in known))
+    if todo:
+        vectors = get_model(name).encode(
+            todo,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        with _cache_lock:
+            for text, vector in zip(todo, vectors, strict=True):
+                known[text] = vector
+                _cache[(name, text)] = vector
+                _cache.move_to_end((name, text))
+            while len(_cache) > EMBED_CACHE_SIZE:
+                _cache.popitem(last=False)
+    return np.ascontiguousarray(np.stack([known[t] for t in texts]), dtype=np.float32)
+
+
+EMBED_CACHE_SIZE = 8192  # ~30 MB of 896-d float32 vectors
+_cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget the recent vectors (benchmarks time the model itself)."""
+    with _cache_lock:
+        _cache.clear()

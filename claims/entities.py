@@ -22,6 +22,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "facebook": ("فيسبوك", "فيس بوك", "facebook"),
     "instagram": ("إنستجرام", "انستجرام", "انستغرام", "إنستغرام", "instagram"),
     "signal": ("سيجنال", "signal"),
+    "vk": ("vk", "vkontakte", "فكونتاكتي", "فكونتاكت"),
     "kremlin": ("الكرملين", "كرملين", "kremlin"),
     "russia": ("روسيا", "russia", "russian", "russians", "موسكو", "moscow", "الروسيه", "روسي", "الروسي"),
     "usa": ("الولايات المتحده", "امريكا", "الامريكيه", "united states", "us", "u.s.", "america", "american"),

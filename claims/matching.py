@@ -69,6 +69,10 @@ TIMELESS_KINDS = frozenset({"year", "date"})
 # A stance-model "disagree" at or above this probability is a contradiction (between
 # near-paraphrases only: the head learned from ANS pairs, a headline and its rewording).
 STANCE_CONFLICT_MIN_PROBABILITY = 0.5
+# Two claims whose figures agree ("at least 100 million users" and "cutting off more than 100
+# million users is a step back") are mostly restating the figure in other words, where the
+# stance head (trained on headline rewrites) misreads framing as denial; so it must be surer.
+STANCE_CONFLICT_MIN_PROBABILITY_SAME_FIGURES = 0.9
 
 SINGLE_SOURCE = "single_source"
 AGREEMENT = "agreement"
@@ -202,10 +206,10 @@ def conflict_reason(
     near_paraphrase = similarity is not None and similarity >= paraphrase
     if a.polarity != b.polarity and near_paraphrase:
         return f"polarity: one claim is {a.polarity}, the other {b.polarity} (match score {similarity:.2f})"
-    # When the figures agree, wording differences are not evidence of disagreement.
-    if stance is not None and not numbers_agree and near_paraphrase:
+    if stance is not None and near_paraphrase:
         judged = stance(a.id, b.id)
-        if judged and judged[0] == "disagree" and judged[1] >= STANCE_CONFLICT_MIN_PROBABILITY:
+        needed = STANCE_CONFLICT_MIN_PROBABILITY_SAME_FIGURES if numbers_agree else STANCE_CONFLICT_MIN_PROBABILITY
+        if judged and judged[0] == "disagree" and judged[1] >= needed:
             return f"stance: the stance model reads these claims as contradicting (p={judged[1]:.2f})"
     return None
 

@@ -162,6 +162,11 @@ class PairModel:
     # Added to the logit when both claims give one figure of one subject and unit
     # (matching.same_figure): slots are evidence the words and vectors do not see.
     same_figure_logit: float = 2.0
+    # Added to the logit when either claim is a clause extracted from an article rather than a
+    # standalone statement (an imported claim, a headline). The model learned on ANS headlines,
+    # nearly all of which have a partner; most clauses of an article have none, and they share
+    # their story's words and topic, so the same evidence is weaker. A prior shift, set on the seeds.
+    clause_logit: float = 0.0
     chosen_by: dict = field(default_factory=dict)
 
     def feature_row(
@@ -193,8 +198,10 @@ class PairModel:
         evidence_b: TextEvidence | None,
         same_language: bool,
         same_figure: bool = False,
+        clause: bool = False,
     ) -> float:
-        """P(same claim) for one pair, from its per-part cosines, densities and text evidence."""
+        """P(same claim) for one pair, from its per-part cosines, densities and text evidence;
+        `clause`: at least one of the two is a clause of an article (see `clause_logit`)."""
         csls = [2 * c - ra - rb for c, ra, rb in zip(cosines, density_a, density_b, strict=True)]
         if same_language and evidence_a is not None and evidence_b is not None:
             logistic = self.same_language
@@ -204,6 +211,8 @@ class PairModel:
         z = logistic.logit(self.feature_row(logistic, cosines, csls, words))
         if same_figure:
             z += self.same_figure_logit
+        if clause:
+            z += self.clause_logit
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
     def to_dict(self) -> dict:
@@ -218,6 +227,7 @@ class PairModel:
             "threshold": self.threshold,
             "density_k": self.density_k,
             "same_figure_logit": self.same_figure_logit,
+            "clause_logit": self.clause_logit,
             "chosen_by": self.chosen_by,
         }
 
@@ -238,6 +248,7 @@ class PairModel:
             threshold=float(data["threshold"]),
             density_k=int(data.get("density_k", DENSITY_K)),
             same_figure_logit=float(data.get("same_figure_logit", 2.0)),
+            clause_logit=float(data.get("clause_logit", 0.0)),
             chosen_by=dict(data.get("chosen_by", {})),
         )
 
@@ -287,6 +298,7 @@ class ClaimScorer:
         languages: Sequence[str],
         source_ids: Sequence[int],
         neighbour_cosines: Sequence[Sequence[Sequence[float]] | None] | None = None,
+        standalone: Sequence[bool] | None = None,
     ) -> None:
         self.model = model
         self.parts = split_parts(vectors, model.bounds)
@@ -299,6 +311,8 @@ class ClaimScorer:
         )
         self.evidence = [text_evidence(t or "") for t in texts]
         self.languages = list(languages)
+        # Whether each claim is a standalone statement (imported) rather than an article clause.
+        self.standalone = list(standalone) if standalone is not None else [False] * len(texts)
 
     def score(self, i: int, j: int, same_figure: bool = False) -> float:
         cosines = [float(p[i] @ p[j]) for p in self.parts]
@@ -311,6 +325,7 @@ class ClaimScorer:
             self.evidence[j],
             same_language,
             same_figure,
+            clause=not (self.standalone[i] and self.standalone[j]),
         )
 
 

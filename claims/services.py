@@ -422,6 +422,11 @@ def _matcher() -> _Matcher:
     return _Matcher(pairscore.model_for(settings.FACTCHECK_EMBEDDING_MODEL), settings.FACTCHECK_CLUSTER_THRESHOLD)
 
 
+def _standalone(claim: Claim) -> bool:
+    """Whether a claim is a standalone statement (an imported claim) rather than an article clause."""
+    return claim.source.kind == SourceKind.CLAIM
+
+
 def _neighbour_cosines_of(claim: Claim, pair_model: pairscore.PairModel) -> list[list[float]]:
     """A claim's nearest-cosine lists (per part) from its nearest clustered claims of other sources."""
     vector = np.asarray(claim.embedding, dtype=np.float32)
@@ -482,7 +487,9 @@ def assign_claims(claims: Iterable[Claim]) -> set[int]:
 
     def members_of(cluster_id: int) -> list[Claim]:
         if cluster_id not in members_cache:
-            members_cache[cluster_id] = list(Claim.objects.filter(cluster_id=cluster_id).order_by("id"))
+            members_cache[cluster_id] = list(
+                Claim.objects.filter(cluster_id=cluster_id).select_related("source").order_by("id")
+            )
         return members_cache[cluster_id]
 
     for claim in claims:
@@ -493,7 +500,7 @@ def assign_claims(claims: Iterable[Claim]) -> set[int]:
         missing = [key for key in cluster_ids if key not in members_cache]
         for key in missing:
             members_cache[key] = []
-        for member in Claim.objects.filter(cluster_id__in=missing).order_by("id"):
+        for member in Claim.objects.filter(cluster_id__in=missing).select_related("source").order_by("id"):
             members_cache[member.cluster_id].append(member)
         own = slots_of(claim)
         if matcher.pair_model is not None:
@@ -525,8 +532,10 @@ def assign_claims(claims: Iterable[Claim]) -> set[int]:
         .order_by(*REBUILD_ORDER)
     )
     if neighbourhood:
-        final_ids, _ = _rebuild(neighbourhood, local=True)
-        touched |= set(final_ids) | (old_ids - set(final_ids))
+        final_ids, _, changed = _rebuild(neighbourhood, local=True)
+        # Only clusters whose membership changed need their status recomputed, plus the ones the
+        # newcomers joined, and any old cluster left empty (refresh deletes it).
+        touched = (touched & set(final_ids)) | changed | (old_ids - set(final_ids))
     refresh_clusters(touched)
     return touched
 
@@ -556,6 +565,7 @@ def _scores_by_cluster(
             [c.language for c in everyone],
             [c.source_id for c in everyone],
             [c.nearest_cosines for c in everyone],
+            [_standalone(c) for c in everyone],
         )
         flat = [scorer.score(0, k + 1, same_figure(own, s)) for k, s in enumerate(member_slots)]
     out: dict[int, list[float]] = {}
@@ -582,12 +592,26 @@ def _stance_fn(vectors: dict[int, np.ndarray], texts: dict[int, str]) -> StanceF
     if head is None or head.model_name != settings.FACTCHECK_EMBEDDING_MODEL:
         return None
 
+    judged: dict[tuple[int, int], tuple[str, float]] = {}
+
     def judge(a: int, b: int) -> tuple[str, float] | None:
         if a not in vectors or b not in vectors:
             return None
-        probabilities = head.predict_proba(vectors[a], vectors[b], texts.get(a), texts.get(b))[0]
-        best = int(np.argmax(probabilities))
-        return stance_lib.CLASSES[best], float(probabilities[best])
+        if not judged:
+            # The head is far cheaper on a batch than pair by pair: judge every pair at once.
+            ids = sorted(vectors)
+            pairs = [(x, y) for k, x in enumerate(ids) for y in ids[k + 1 :]]
+            if pairs:
+                probabilities = head.predict_proba(
+                    np.stack([vectors[x] for x, _ in pairs]),
+                    np.stack([vectors[y] for _, y in pairs]),
+                    [texts.get(x) or "" for x, _ in pairs],
+                    [texts.get(y) or "" for _, y in pairs],
+                )
+                for pair, row in zip(pairs, probabilities, strict=True):
+                    best = int(np.argmax(row))
+                    judged[pair] = (stance_lib.CLASSES[best], float(row[best]))
+        return judged.get((min(a, b), max(a, b)))
 
     return judge
 
@@ -625,6 +649,7 @@ def _pair_similarity(
         [c.language for c in with_vectors],
         [c.source_id for c in with_vectors],
         [c.nearest_cosines for c in with_vectors],
+        [_standalone(c) for c in with_vectors],
     )
     slot_of = {s.id: s for s in slots}
 
@@ -642,7 +667,7 @@ def refresh_clusters(cluster_ids: Iterable[int]) -> None:
     if not ids:
         return
     by_cluster: dict[int, list[Claim]] = defaultdict(list)
-    for claim in Claim.objects.filter(cluster_id__in=ids).order_by("id"):
+    for claim in Claim.objects.filter(cluster_id__in=ids).select_related("source").order_by("id"):
         by_cluster[claim.cluster_id].append(claim)
     clusters = {c.pk: c for c in Cluster.objects.filter(pk__in=ids)}
     Cluster.objects.filter(pk__in=[pk for pk in ids if pk in clusters and not by_cluster.get(pk)]).delete()
@@ -739,7 +764,7 @@ def recluster(progress: Progress | None = None) -> ReclusterReport:
         if not claims:
             Cluster.objects.filter(claims__isnull=True).delete()
             return report
-        final_ids, report.kept_ids = _rebuild(claims, progress)
+        final_ids, report.kept_ids, _ = _rebuild(claims, progress)
         # Clusters left without claims go, except clusters whose claims use another model.
         Cluster.objects.exclude(pk__in=final_ids).filter(claims__isnull=True).delete()
         refresh_clusters(final_ids)
@@ -748,15 +773,19 @@ def recluster(progress: Progress | None = None) -> ReclusterReport:
     return report
 
 
-def _rebuild(claims: list[Claim], progress: Progress | None = None, *, local: bool = False) -> tuple[list[int], int]:
+def _rebuild(
+    claims: list[Claim], progress: Progress | None = None, *, local: bool = False
+) -> tuple[list[int], int, set[int]]:
     """Re-cluster these claims from scratch (`cluster_all`, editors' constraints) and save the
-    result, keeping old cluster ids by overlap; returns the cluster ids used and how many were kept.
+    result, keeping old cluster ids by overlap; returns the cluster ids used, how many were kept,
+    and the ids of clusters whose membership changed (old and new).
 
     `local`: the claims are a neighbourhood of the corpus, so their stored nearest cosines (which
     see the whole corpus) are used as they are rather than recomputed among these claims alone.
     """
     vectors = np.stack([np.asarray(c.embedding, dtype=np.float32) for c in claims])
     slots = [slots_of(c) for c in claims]
+    before = [(c.cluster_id, c.nearest_cosines) for c in claims]
     matcher = _matcher()
     scorer = None
     if matcher.pair_model is not None:
@@ -771,6 +800,7 @@ def _rebuild(claims: list[Claim], progress: Progress | None = None, *, local: bo
             [c.language for c in claims],
             [c.source_id for c in claims],
             [c.nearest_cosines for c in claims] if local else None,
+            [_standalone(c) for c in claims],
         )
         for claim, top in zip(claims, claim_scorer.neighbour_cosines, strict=True):
             claim.nearest_cosines = top
@@ -804,8 +834,15 @@ def _rebuild(claims: list[Claim], progress: Progress | None = None, *, local: bo
         final_ids.append(cluster_id)
         for claim in group:
             claim.cluster_id = cluster_id
-    Claim.objects.bulk_update(claims, ["cluster_id", "nearest_cosines"], batch_size=1000)
-    return final_ids, kept_count
+    changed: set[int] = set()
+    dirty = []
+    for claim, (old_cluster, old_top) in zip(claims, before, strict=True):
+        if claim.cluster_id != old_cluster:
+            changed.update(x for x in (claim.cluster_id, old_cluster) if x)
+        if (claim.cluster_id, claim.nearest_cosines) != (old_cluster, old_top):
+            dirty.append(claim)
+    Claim.objects.bulk_update(dirty, ["cluster_id", "nearest_cosines"], batch_size=1000)
+    return final_ids, kept_count, changed
 
 
 REBUILD_ORDER = (F("source__published_at").asc(nulls_last=True), "source_id", "start", "id")

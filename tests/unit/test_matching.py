@@ -151,10 +151,11 @@ def test_the_stance_model_is_not_asked_about_merely_related_claims():
     assert result.status == AGREEMENT
 
 
-def test_the_stance_model_is_not_asked_when_the_figures_agree():
+def test_the_stance_model_must_be_surer_when_the_figures_agree():
     members = [claim(1, 1, quantity=q(1e8, "more_than")), claim(2, 2, quantity=q(1e8, "at_least"))]
-    verdict = cluster_status(members, similarity=lambda a, b: 0.95, stance=lambda a, b: ("disagree", 0.99))
-    assert verdict.status == AGREEMENT
+    unsure = cluster_status(members, similarity=lambda a, b: 0.95, stance=lambda a, b: ("disagree", 0.8))
+    sure = cluster_status(members, similarity=lambda a, b: 0.95, stance=lambda a, b: ("disagree", 0.95))
+    assert unsure.status == AGREEMENT and sure.status == CONTRADICTION
 
 
 def test_two_different_years_are_not_the_same_figure_though_close_as_numbers():

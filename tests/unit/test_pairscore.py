@@ -96,3 +96,13 @@ def test_bcubed_is_perfect_only_for_the_gold_partition():
     assert bcubed([0, 0, 1], [5, 5, 6]) == (1.0, 1.0, 1.0)
     precision, recall, _ = bcubed([0, 0, 0], [5, 5, 6])
     assert recall == 1.0 and precision < 1.0
+
+
+def test_a_pair_involving_an_article_clause_needs_more_evidence_than_two_statements():
+    model = toy_model(clause_logit=-2.0)
+    vectors = np.stack([np.r_[unit(1, 0.1), unit(1, 0.2)], np.r_[unit(1, 0.2), unit(1, 0.1)]])
+    args = (model, vectors, ["a b c", "a b d"], ["en", "en"], [1, 2])
+    statements = ClaimScorer(*args, standalone=[True, True]).score(0, 1)
+    mixed = ClaimScorer(*args, standalone=[True, False]).score(0, 1)
+    clauses = ClaimScorer(*args).score(0, 1)
+    assert statements > mixed == pytest.approx(clauses)
