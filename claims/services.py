@@ -212,6 +212,7 @@ def slots_of(claim: Claim) -> ClaimSlots:
         language=claim.language,
         text=claim.text,
         as_of=claim.as_of,
+        standalone=_standalone(claim),
     )
 
 

@@ -1,6 +1,7 @@
 """Slots, intervals and statuses: the judgement calls, tested without a database."""
 
 import math
+from dataclasses import replace
 
 from claims.matching import (
     AGREEMENT,
@@ -151,8 +152,19 @@ def test_the_stance_model_is_not_asked_about_merely_related_claims():
     assert result.status == AGREEMENT
 
 
+def test_the_stance_model_must_be_surer_about_article_clauses_than_about_statements():
+    clauses = [claim(1, 1), claim(2, 2)]
+    statements = [replace(c, standalone=True) for c in clauses]
+    judge = lambda a, b: ("disagree", 0.8)  # noqa: E731
+    assert cluster_status(clauses, similarity=lambda a, b: 0.95, stance=judge).status == AGREEMENT
+    assert cluster_status(statements, similarity=lambda a, b: 0.95, stance=judge).status == CONTRADICTION
+
+
 def test_the_stance_model_must_be_surer_when_the_figures_agree():
-    members = [claim(1, 1, quantity=q(1e8, "more_than")), claim(2, 2, quantity=q(1e8, "at_least"))]
+    members = [
+        replace(claim(1, 1, quantity=q(1e8, "more_than")), standalone=True),
+        replace(claim(2, 2, quantity=q(1e8, "at_least")), standalone=True),
+    ]
     unsure = cluster_status(members, similarity=lambda a, b: 0.95, stance=lambda a, b: ("disagree", 0.8))
     sure = cluster_status(members, similarity=lambda a, b: 0.95, stance=lambda a, b: ("disagree", 0.95))
     assert unsure.status == AGREEMENT and sure.status == CONTRADICTION
