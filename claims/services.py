@@ -423,6 +423,27 @@ def _matcher() -> _Matcher:
     return _Matcher(pairscore.model_for(settings.FACTCHECK_EMBEDDING_MODEL), settings.FACTCHECK_CLUSTER_THRESHOLD)
 
 
+def _claim_scorer(
+    claims: Sequence[Claim], vectors: np.ndarray, pair_model: pairscore.PairModel, *, stored_neighbours: bool = True
+) -> pairscore.ClaimScorer:
+    """Pair probabilities among these claims. With `stored_neighbours`, each claim's density
+    comes from its stored nearest cosines (which see the whole corpus; computed now where
+    missing); otherwise from these claims alone (a full rebuild)."""
+    if stored_neighbours:
+        for c in claims:
+            if c.nearest_cosines is None:
+                c.nearest_cosines = _neighbour_cosines_of(c, pair_model)
+    return pairscore.ClaimScorer(
+        pair_model,
+        vectors,
+        [c.match_text or c.text for c in claims],
+        [c.language for c in claims],
+        [c.source_id for c in claims],
+        [c.nearest_cosines for c in claims] if stored_neighbours else None,
+        [_standalone(c) for c in claims],
+    )
+
+
 def _standalone(claim: Claim) -> bool:
     """Whether a claim is a standalone statement (an imported claim) rather than an article clause."""
     return claim.source.kind == SourceKind.CLAIM
@@ -556,18 +577,7 @@ def _scores_by_cluster(
         unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         flat = [match_score(own, s, float(unit[0] @ unit[k + 1])) for k, s in enumerate(member_slots)]
     else:
-        for m in members:
-            if m.nearest_cosines is None:
-                m.nearest_cosines = _neighbour_cosines_of(m, matcher.pair_model)
-        scorer = pairscore.ClaimScorer(
-            matcher.pair_model,
-            vectors,
-            [c.match_text or c.text for c in everyone],
-            [c.language for c in everyone],
-            [c.source_id for c in everyone],
-            [c.nearest_cosines for c in everyone],
-            [_standalone(c) for c in everyone],
-        )
+        scorer = _claim_scorer(everyone, vectors, matcher.pair_model)
         flat = [scorer.score(0, k + 1, same_figure(own, s)) for k, s in enumerate(member_slots)]
     out: dict[int, list[float]] = {}
     position = 0
@@ -640,18 +650,7 @@ def _pair_similarity(
             return float(unit[position[a]] @ unit[position[b]]) if a in position and b in position else 0.0
 
         return cosine, profile_for(settings.FACTCHECK_EMBEDDING_MODEL).paraphrase
-    for c in with_vectors:
-        if c.nearest_cosines is None:
-            c.nearest_cosines = _neighbour_cosines_of(c, matcher.pair_model)
-    scorer = pairscore.ClaimScorer(
-        matcher.pair_model,
-        vectors,
-        [c.match_text or c.text for c in with_vectors],
-        [c.language for c in with_vectors],
-        [c.source_id for c in with_vectors],
-        [c.nearest_cosines for c in with_vectors],
-        [_standalone(c) for c in with_vectors],
-    )
+    scorer = _claim_scorer(with_vectors, vectors, matcher.pair_model)
     slot_of = {s.id: s for s in slots}
 
     def probability(a: int, b: int) -> float:
@@ -790,19 +789,7 @@ def _rebuild(
     matcher = _matcher()
     scorer = None
     if matcher.pair_model is not None:
-        if local:
-            for c in claims:
-                if c.nearest_cosines is None:
-                    c.nearest_cosines = _neighbour_cosines_of(c, matcher.pair_model)
-        claim_scorer = pairscore.ClaimScorer(
-            matcher.pair_model,
-            vectors,
-            [c.match_text or c.text for c in claims],
-            [c.language for c in claims],
-            [c.source_id for c in claims],
-            [c.nearest_cosines for c in claims] if local else None,
-            [_standalone(c) for c in claims],
-        )
+        claim_scorer = _claim_scorer(claims, vectors, matcher.pair_model, stored_neighbours=local)
         for claim, top in zip(claims, claim_scorer.neighbour_cosines, strict=True):
             claim.nearest_cosines = top
 
