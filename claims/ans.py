@@ -65,9 +65,3 @@ def bcubed(labels: Sequence[int], gold: Sequence[int]) -> tuple[float, float, fl
     n = len(labels)
     precision, recall = precision / n, recall / n
     return precision, recall, 2 * precision * recall / (precision + recall)
-
-
-def bcubed_by_item(predicted: dict, gold: dict) -> tuple[float, float, float]:
-    """B-cubed precision, recall and F1 of two item -> label maps over the same items."""
-    items = list(predicted)
-    return bcubed([predicted[i] for i in items], [gold[i] for i in items])

@@ -18,14 +18,11 @@ import numpy as np
 
 from claims.matching import ClaimSlots, match_score, slots_compatible
 
-
-@dataclass(frozen=True)
-class Candidate:
-    """A clustered claim near the new one: its cluster and its pair score with the new claim."""
-
-    cluster_key: int
-    score: float
-    slots: ClaimSlots
+# Each claim's pair scores are computed with its nearest claims only: this many, at or above this
+# cosine (below it the pair model's probability is negligible). A rebuild, the neighbourhood
+# rebuild after ingestion and the threshold search in claims.train_matching all use these.
+CANDIDATE_NEIGHBOURS = 20
+CANDIDATE_FLOOR = 0.3
 
 
 def qualifying_clusters(
@@ -199,8 +196,8 @@ def cluster_all(
     progress: Callable[[int, int], None] | None = None,
     constraints: Constraints | None = None,
     scorer: PairScorer | None = None,
-    neighbours: int = 20,
-    floor: float = 0.3,
+    neighbours: int = CANDIDATE_NEIGHBOURS,
+    floor: float = CANDIDATE_FLOOR,
 ) -> Clustering:
     """Cluster every claim from scratch, obeying editors' constraints.
 

@@ -43,6 +43,7 @@ _TOKEN_RE = re.compile(r"\w+")
 # "والعقوبات" match "العقوبات". Longest first; a stem keeps at least 3 letters.
 _PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
 
+# The regressions' inputs, in order (see `pair_row`); "cos" and "csls" take one value per encoder part.
 SAME_LANGUAGE_FEATURES = ("cos", "csls", "stem_jaccard", "stem_overlap", "char4_jaccard")
 CROSS_LANGUAGE_FEATURES = ("cos", "csls")
 
@@ -78,6 +79,18 @@ def word_features(a: TextEvidence, b: TextEvidence) -> tuple[float, float, float
         shared / max(1, min(len(a.stems), len(b.stems))),
         len(a.char4 & b.char4) / max(1, len(a.char4 | b.char4)),
     )
+
+
+def pair_row(
+    cosines: Sequence[float],
+    density_a: Sequence[float],
+    density_b: Sequence[float],
+    words: tuple[float, float, float] | None = None,
+) -> list[float]:
+    """One pair's regression inputs: per-part cosines, per-part CSLS (`2 cos - r_a - r_b`), then
+    the word features when both claims are in one language. Training and scoring both use it."""
+    csls = [2 * c - ra - rb for c, ra, rb in zip(cosines, density_a, density_b, strict=True)]
+    return [*cosines, *csls, *(words or ())]
 
 
 def split_parts(vectors: np.ndarray, bounds: Sequence[int]) -> list[np.ndarray]:
@@ -169,26 +182,6 @@ class PairModel:
     clause_logit: float = 0.0
     chosen_by: dict = field(default_factory=dict)
 
-    def feature_row(
-        self,
-        logistic: Logistic,
-        cosines: Sequence[float],
-        csls: Sequence[float],
-        words: tuple[float, float, float] | None,
-    ) -> list[float]:
-        row: list[float] = []
-        for name in logistic.features:
-            if name == "cos":
-                row.extend(cosines)
-            elif name == "csls":
-                row.extend(csls)
-            elif name == "cos_product":
-                row.append(math.prod(cosines))
-            else:
-                index = ("stem_jaccard", "stem_overlap", "char4_jaccard").index(name)
-                row.append(words[index] if words else 0.0)
-        return row
-
     def probability(
         self,
         cosines: Sequence[float],
@@ -202,13 +195,12 @@ class PairModel:
     ) -> float:
         """P(same claim) for one pair, from its per-part cosines, densities and text evidence;
         `clause`: at least one of the two is a clause of an article (see `clause_logit`)."""
-        csls = [2 * c - ra - rb for c, ra, rb in zip(cosines, density_a, density_b, strict=True)]
         if same_language and evidence_a is not None and evidence_b is not None:
             logistic = self.same_language
             words = word_features(evidence_a, evidence_b)
         else:
             logistic, words = self.cross_language, None
-        z = logistic.logit(self.feature_row(logistic, cosines, csls, words))
+        z = logistic.logit(pair_row(cosines, density_a, density_b, words))
         if same_figure:
             z += self.same_figure_logit
         if clause:
@@ -235,9 +227,11 @@ class PairModel:
     def from_dict(cls, data: dict) -> PairModel:
         def lg(x: dict) -> Logistic:
             features = tuple(x["features"])
-            unknown = set(features) - {"cos", "csls", "cos_product", "stem_jaccard", "stem_overlap", "char4_jaccard"}
+            unknown = set(features) - set(SAME_LANGUAGE_FEATURES)
             if unknown:
                 raise ValueError(f"unknown pair features: {sorted(unknown)}")
+            if features not in (SAME_LANGUAGE_FEATURES, CROSS_LANGUAGE_FEATURES):
+                raise ValueError(f"pair features {features} are not laid out as {SAME_LANGUAGE_FEATURES} or a prefix")
             return Logistic(features, tuple(float(c) for c in x["coef"]), float(x["intercept"]))
 
         return cls(
@@ -280,11 +274,12 @@ def nearest_from(
     vector_parts: Sequence[np.ndarray], neighbour_parts: Sequence[np.ndarray], k: int
 ) -> list[list[float]]:
     """One claim's nearest-cosine lists from the parts of its candidate neighbours (other sources)."""
-    out = []
-    for own, others in zip(vector_parts, neighbour_parts, strict=True):
-        sims = np.sort(others @ own.reshape(-1))[::-1][:k] if len(others) else []
-        out.append([round(float(x), 5) for x in sims])
-    return out
+    return top_k([others @ own.reshape(-1) for own, others in zip(vector_parts, neighbour_parts, strict=True)], k)
+
+
+def top_k(cosines_per_part: Sequence[np.ndarray], k: int) -> list[list[float]]:
+    """The k highest of each part's cosines, highest first (the stored form of nearest cosines)."""
+    return [[round(float(x), 5) for x in np.sort(np.asarray(c))[::-1][:k]] for c in cosines_per_part]
 
 
 class ClaimScorer:

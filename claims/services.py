@@ -43,8 +43,6 @@ Progress = Callable[[int, int], None]
 # workers cannot both open a cluster for the same fact, and a rebuild never races them.
 CLUSTER_LOCK = 0x66C1_0001
 KNN_CANDIDATES = 40
-# Pairs below this cosine are not scored (their pair probability is negligible); as in a rebuild.
-CANDIDATE_FLOOR = 0.3
 
 
 # --- Ingest ----------------------------------------------------------------------------------
@@ -470,19 +468,22 @@ def _nearest_from(vector: np.ndarray, others: Sequence[Claim], pair_model: pairs
 def _note_newcomer(claim: Claim, neighbours: Sequence[Claim], pair_model: pairscore.PairModel) -> None:
     """Record a new claim in its other-source neighbours' nearest-cosine lists (and theirs in its),
     so densities stay current between rebuilds."""
-    vector = np.asarray(claim.embedding, dtype=np.float32)
-    claim.nearest_cosines = _nearest_from(vector, neighbours, pair_model)
+    own = pairscore.split_parts(np.asarray(claim.embedding, dtype=np.float32), pair_model.bounds)
+    if neighbours:
+        theirs = pairscore.split_parts(
+            np.stack([np.asarray(c.embedding, dtype=np.float32) for c in neighbours]), pair_model.bounds
+        )
+        cosines = [t @ o[0] for t, o in zip(theirs, own, strict=True)]  # per part, one per neighbour
+    else:
+        cosines = [np.zeros(0, dtype=np.float32) for _ in own]
+    claim.nearest_cosines = pairscore.top_k(cosines, pair_model.density_k)
     Claim.objects.filter(pk=claim.pk).update(nearest_cosines=claim.nearest_cosines)
-    if not neighbours:
-        return
-    own = pairscore.split_parts(vector, pair_model.bounds)
-    theirs = pairscore.split_parts(
-        np.stack([np.asarray(c.embedding, dtype=np.float32) for c in neighbours]), pair_model.bounds
-    )
     for k, neighbour in enumerate(neighbours):
-        cosines = [float(t[k] @ o[0]) for t, o in zip(theirs, own, strict=True)]
-        neighbour.nearest_cosines = pairscore.insert_cosine(neighbour.nearest_cosines, cosines, pair_model.density_k)
-    Claim.objects.bulk_update(list(neighbours), ["nearest_cosines"])
+        neighbour.nearest_cosines = pairscore.insert_cosine(
+            neighbour.nearest_cosines, [float(part[k]) for part in cosines], pair_model.density_k
+        )
+    if neighbours:
+        Claim.objects.bulk_update(list(neighbours), ["nearest_cosines"])
 
 
 def assign_claims(claims: Iterable[Claim]) -> set[int]:
@@ -503,44 +504,44 @@ def assign_claims(claims: Iterable[Claim]) -> set[int]:
     lock_clusters()
     touched: set[int] = set()
     seen: set[int] = set()
-    members_cache: dict[int, list[Claim]] = {}
+    members: dict[int, list[Claim]] = {}
+    slots_by_id: dict[int, ClaimSlots] = {}
     locked = set(Cluster.objects.filter(locked=True).values_list("pk", flat=True))
     matcher = _matcher()
 
-    def members_of(cluster_id: int) -> list[Claim]:
-        if cluster_id not in members_cache:
-            members_cache[cluster_id] = list(
-                Claim.objects.filter(cluster_id=cluster_id).select_related("source").order_by("id")
-            )
-        return members_cache[cluster_id]
+    def slots(claim: Claim) -> ClaimSlots:
+        if claim.pk not in slots_by_id:
+            slots_by_id[claim.pk] = slots_of(claim)
+        return slots_by_id[claim.pk]
 
     for claim in claims:
         vector = np.asarray(claim.embedding, dtype=np.float32)
         near = nearest_clustered(vector, claim.embedding_model)
         cluster_ids = sorted({cluster_id for _, cluster_id, _ in near if cluster_id not in locked})
         seen.update(cluster_ids)
-        missing = [key for key in cluster_ids if key not in members_cache]
+        missing = [key for key in cluster_ids if key not in members]
         for key in missing:
-            members_cache[key] = []
+            members[key] = []
         for member in Claim.objects.filter(cluster_id__in=missing).select_related("source").order_by("id"):
-            members_cache[member.cluster_id].append(member)
-        own = slots_of(claim)
+            members[member.cluster_id].append(member)
+        own = slots(claim)
         if matcher.pair_model is not None:
             # The nearest claims of other sources are among the kNN rows just read.
             near_ids = {row[0] for row in near}
             neighbours = [
-                m
-                for key in cluster_ids
-                for m in members_cache[key]
-                if m.pk in near_ids and m.source_id != claim.source_id
+                m for key in cluster_ids for m in members[key] if m.pk in near_ids and m.source_id != claim.source_id
             ]
             _note_newcomer(claim, neighbours, matcher.pair_model)
-        scores = _scores_by_cluster(claim, own, {key: members_of(key) for key in cluster_ids}, matcher)
-        keys = qualifying_clusters(own, scores, lambda key: [slots_of(m) for m in members_of(key)], matcher.threshold)
-        cluster_id = keys[0] if keys else Cluster.objects.create(label=claim.text[:300]).pk
+        scores = _scores_by_cluster(claim, own, {key: members[key] for key in cluster_ids}, matcher, slots)
+        keys = qualifying_clusters(own, scores, lambda key: [slots(m) for m in members[key]], matcher.threshold)
+        if keys:
+            cluster_id = keys[0]
+        else:
+            cluster_id = Cluster.objects.create(label=claim.text[:300]).pk
+            members[cluster_id] = []
         Claim.objects.filter(pk=claim.pk).update(cluster_id=cluster_id)
         claim.cluster_id = cluster_id
-        members_of(cluster_id).append(claim)
+        members[cluster_id].append(claim)
         touched.add(cluster_id)
     # Re-cluster the neighbourhood by the rebuild's rule: newcomers can bring clusters together
     # (or show that a cluster's claims belong apart), as a full rebuild would.
@@ -563,7 +564,11 @@ def assign_claims(claims: Iterable[Claim]) -> set[int]:
 
 
 def _scores_by_cluster(
-    claim: Claim, own: ClaimSlots, clusters: dict[int, list[Claim]], matcher: _Matcher
+    claim: Claim,
+    own: ClaimSlots,
+    clusters: dict[int, list[Claim]],
+    matcher: _Matcher,
+    slots: Callable[[Claim], ClaimSlots] = slots_of,
 ) -> dict[int, list[float]]:
     """The pair score of `claim` with each member of each candidate cluster (one scorer for all)."""
     keys = [key for key, members in clusters.items() if members]
@@ -572,7 +577,7 @@ def _scores_by_cluster(
         return {}
     everyone = [claim, *members]
     vectors = np.stack([np.asarray(c.embedding, dtype=np.float32) for c in everyone])
-    member_slots = [slots_of(m) for m in members]
+    member_slots = [slots(m) for m in members]
     if matcher.pair_model is None:
         unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         flat = [match_score(own, s, float(unit[0] @ unit[k + 1])) for k, s in enumerate(member_slots)]
@@ -803,7 +808,6 @@ def _rebuild(
         progress,
         editor_constraints([c.pk for c in claims]),
         scorer,
-        floor=CANDIDATE_FLOOR,
     )
     groups = [[claims[i] for i in group] for group in result.groups()]
     old_cluster_of = {c.pk: c.cluster_id for c in claims if c.cluster_id not in result.locked_labels.values()}

@@ -28,7 +28,7 @@ import numpy as np
 
 from claims import embedding, pairscore
 from claims.ans import Split, bcubed, read_split
-from claims.clustering import average_link
+from claims.clustering import CANDIDATE_FLOOR, CANDIDATE_NEIGHBOURS, average_link, candidate_pairs
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_BENCH_DIR = REPO.parent / "shared" / "bench"
@@ -43,8 +43,6 @@ THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 # there: a prior shift, since most clauses of an article have no partner, while nearly every
 # ANS headline has one.
 CLAUSE_THRESHOLD = 0.6
-CANDIDATE_NEIGHBOURS = 20
-CANDIDATE_FLOOR = 0.3
 
 
 class Features:
@@ -59,12 +57,8 @@ class Features:
     def rows(self, pairs: Sequence[tuple[int, int]], same_language: bool) -> np.ndarray:
         out = []
         for i, j in pairs:
-            cos = [float(p[i] @ p[j]) for p in self.parts]
-            csls = [2 * c - a - b for c, a, b in zip(cos, self.dens[i], self.dens[j], strict=True)]
-            row = cos + csls
-            if same_language:
-                row += list(pairscore.word_features(self.evidence[i], self.evidence[j]))
-            out.append(row)
+            words = pairscore.word_features(self.evidence[i], self.evidence[j]) if same_language else None
+            out.append(pairscore.pair_row([float(p[i] @ p[j]) for p in self.parts], self.dens[i], self.dens[j], words))
         return np.array(out, dtype=np.float64)
 
 
@@ -92,8 +86,6 @@ def fit(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> pairscore.Logisti
 
 def cluster(features: Features, logistic: pairscore.Logistic, items: Sequence[int], threshold: float) -> list[int]:
     """Average-link clustering of `items` (one language), as the service does it."""
-    from claims.clustering import candidate_pairs
-
     position = {item: k for k, item in enumerate(items)}
     candidates = candidate_pairs(features.whole[list(items)], CANDIDATE_NEIGHBOURS, CANDIDATE_FLOOR)
     pairs = [(items[a], items[b]) for a, b in candidates]
