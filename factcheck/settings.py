@@ -178,6 +178,9 @@ FACTCHECK_CLUSTER_THRESHOLD = env_float(
 # Clauses extraction scores below this (pledges, conditionals, commentary) are not stored as claims;
 # 0.3 is where the seed gold's precision/recall trade-off was measured (claims.bench_extraction).
 FACTCHECK_MIN_CHECKWORTHINESS = env_float("FACTCHECK_MIN_CHECKWORTHINESS", 0.3, minimum=0.0, maximum=1.0)
+# Whether the stance judgement reads each pair of claims together with the cross-encoder
+# (claims/data/stance_ce.npz, ~10 ms a pair on 2 cores) on top of the vector-and-text head.
+FACTCHECK_STANCE_CROSS_ENCODER = env_bool("FACTCHECK_STANCE_CROSS_ENCODER", True)
 # Quantity claims further apart in time than this describe different moments (a timeline).
 FACTCHECK_SAME_MOMENT_DAYS = env_int("FACTCHECK_SAME_MOMENT_DAYS", 31, minimum=0)
 FACTCHECK_FETCH_TIMEOUT = env_float("FACTCHECK_FETCH_TIMEOUT", 20.0, minimum=0.1)

@@ -96,3 +96,47 @@ def test_an_import_embeds_its_claims_in_batches_not_one_call_per_line(
     assert calls == [30]
     assert Claim.objects.count() == 30 and not Claim.objects.filter(cluster=None).exists()
     assert set(Source.objects.values_list("status", flat=True)) == {"processed"}
+
+
+def test_a_claim_and_its_contradiction_from_two_publishers_form_a_contradiction_with_the_stance_reason(
+    db, tmp_path, django_capture_on_commit_callbacks
+):
+    """No figure, no negation word: only reading the two texts together tells approve from reject."""
+    path = write_jsonl(tmp_path / "claims.jsonl", [
+        {"text": "البرلمان يوافق على قانون الانتخابات الجديد", "publisher": "وكالة أ", "language": "ar"},
+        {"text": "البرلمان يرفض قانون الانتخابات الجديد", "publisher": "صحيفة ب", "language": "ar"},
+    ])  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        _out, err, failed = run("import_claims", str(path))
+    assert failed is None, err
+    first, second = Claim.objects.order_by("id")
+    assert first.cluster_id == second.cluster_id
+    cluster = first.cluster
+    assert cluster.status == "contradiction", cluster.status_reason
+    assert "stance" in cluster.status_reason
+
+
+def test_a_claim_and_its_paraphrase_from_two_publishers_agree(db, tmp_path, django_capture_on_commit_callbacks):
+    path = write_jsonl(tmp_path / "claims.jsonl", [
+        {"text": "البرلمان يوافق على قانون الانتخابات الجديد", "publisher": "وكالة أ", "language": "ar"},
+        {"text": "البرلمان يقر قانون الانتخابات الجديد", "publisher": "صحيفة ب", "language": "ar"},
+    ])  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        _out, err, failed = run("import_claims", str(path))
+    assert failed is None, err
+    first, second = Claim.objects.order_by("id")
+    assert first.cluster_id == second.cluster_id
+    assert first.cluster.status == "agreement", first.cluster.status_reason
+
+
+def test_the_cross_encoder_can_be_switched_off_by_setting(settings):
+    from claims import services, stance
+
+    head = stance.get_head()
+    assert head is not None and head.cross_coef is not None
+    texts_a, texts_b = ["البرلمان يوافق على القانون"], ["البرلمان يرفض القانون"]
+    settings.FACTCHECK_STANCE_CROSS_ENCODER = True
+    logits = services._cross_logits(head, texts_a, texts_b)
+    assert logits is not None and logits.shape == (1,)
+    settings.FACTCHECK_STANCE_CROSS_ENCODER = False
+    assert services._cross_logits(head, texts_a, texts_b) is None

@@ -1,6 +1,6 @@
 """The subject of a claim compares equal across Arabic and Latin spellings."""
 
-from claims.entities import entity_key, mentioned_entities, skeleton
+from claims.entities import entity_key, is_name, mentioned_entities, skeleton
 
 
 def test_arabic_and_english_spellings_of_whatsapp_share_a_key():
@@ -27,3 +27,8 @@ def test_unknown_names_match_across_scripts_by_consonant_skeleton():
 
 def test_nothing_is_no_subject():
     assert entity_key("") is None and entity_key(None) is None
+
+
+def test_a_known_name_is_a_name_with_or_without_clitics_and_a_verb_is_not():
+    assert is_name("وفيسبوك") and is_name("لموسكو") and is_name("WhatsApp")
+    assert not is_name("حذفت") and not is_name("app")

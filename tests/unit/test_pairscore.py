@@ -106,3 +106,51 @@ def test_a_pair_involving_an_article_clause_needs_more_evidence_than_two_stateme
     mixed = ClaimScorer(*args, standalone=[True, False]).score(0, 1)
     clauses = ClaimScorer(*args).score(0, 1)
     assert statements > mixed == pytest.approx(clauses)
+
+
+def shares(a: str, b: str) -> bool:
+    return pairscore.shares_content(pairscore.text_evidence(a), pairscore.text_evidence(b))
+
+
+def test_names_function_words_and_generic_nouns_are_not_shared_content():
+    assert not shares("Russia blocked WhatsApp last year", "WhatsApp says it has 100 million users in Russia")
+    assert not shares("حظرت السلطات الروسية تطبيق واتساب في موسكو", "وينتقد مستخدمو واتساب في موسكو الشركة")
+    assert not shares("قال إن الشركة كانت في روسيا", "وقال إنها كانت في روسيا")
+    assert not shares("حظرت روسيا التطبيق", "أطلقت الشركة التطبيق في روسيا")
+
+
+def test_a_shared_verb_object_or_figure_is_shared_content():
+    assert shares("Russia blocked WhatsApp last year", "Moscow blocked the app in December")
+    assert shares("حظرت السلطات الروسية تطبيق واتساب", "وحظرت روسيا أيضا تطبيق تيليجرام")
+    assert shares("WhatsApp has 100 million users", "Telegram: 100 million")
+
+
+def test_clauses_in_one_language_sharing_only_names_are_held_to_more_evidence():
+    vectors = np.stack([np.r_[unit(1, 0.1), unit(1, 0.2)], np.r_[unit(1, 0.2), unit(1, 0.1)]])
+    names_only = ["Moscow ordered Max installed", "after Moscow launched its war"]
+    one_verb = ["Moscow ordered Max installed", "Russia ordered the app installed"]
+    plain, strict = toy_model(clause_logit=-2.0), toy_model(clause_logit=-2.0, no_content_logit=-1.5)
+
+    def score(model, texts, languages=("en", "en"), standalone=None):
+        return ClaimScorer(model, vectors, texts, list(languages), [1, 2], standalone=standalone).score(0, 1)
+
+    assert score(strict, names_only) < score(plain, names_only)
+    assert score(strict, one_verb) == pytest.approx(score(plain, one_verb))
+    # Two standalone statements, and pairs across languages (no word evidence), are left alone.
+    assert score(strict, names_only, standalone=[True, True]) == pytest.approx(
+        score(plain, names_only, standalone=[True, True])
+    )
+    assert score(strict, names_only, ("en", "ar")) == pytest.approx(score(plain, names_only, ("en", "ar")))
+
+
+def test_the_names_only_offset_survives_a_round_trip_and_older_files_load_without_it():
+    model = toy_model(no_content_logit=-1.5)
+    assert PairModel.from_dict(model.to_dict()) == model
+    data = model.to_dict()
+    del data["no_content_logit"]
+    assert PairModel.from_dict(data).no_content_logit == 0.0
+
+
+def test_the_committed_model_holds_name_only_clause_pairs_to_more_than_other_clause_pairs():
+    model = pairscore.load_model()
+    assert model.no_content_logit < 0 and "no_content_logit" in model.chosen_by

