@@ -69,12 +69,14 @@ TIMELESS_KINDS = frozenset({"year", "date"})
 # A stance-model "disagree" at or above this probability is a contradiction (between
 # near-paraphrases only: the head learned from ANS pairs, a headline and its rewording).
 STANCE_CONFLICT_MIN_PROBABILITY = 0.5
-# The stance head learned on headline rewrites. It must be surer (a) when the two claims' figures
-# agree ("at least 100 million users" and "cutting off more than 100 million users is a step
-# back" restate the figure; the head misreads the framing as denial, p=0.79 on the seeds) and
-# (b) when either claim is a clause of an article rather than a standalone statement: clauses
-# are fragments of their story, out of the head's domain (seeds: "Moscow ordered Max
-# pre-installed" vs "after Moscow launched its war", p=0.80).
+# The stance model learned on headline rewrites. It must be surer when either claim is a clause
+# of an article rather than a standalone statement: clauses are fragments of their story, out of
+# its domain. Both false contradictions the seeds showed were clause pairs: "at least 100
+# million users" vs "cutting off more than 100 million users is a step back" (the framing read
+# as denial, p=0.79) and "Moscow ordered Max pre-installed" vs "after Moscow launched its war"
+# (p=0.80). Two standalone statements whose figures agree get no such bar: "Israel backs away
+# from the plan to deport tens of thousands" contradicts "Israel approves the plan to deport
+# tens of thousands" whatever the figure.
 STANCE_CONFLICT_MIN_PROBABILITY_SURE = 0.9
 
 SINGLE_SOURCE = "single_source"
@@ -194,7 +196,6 @@ def conflict_reason(
     Numbers conflict when their intervals are disjoint at the same moment. Otherwise opposite
     polarity between near-paraphrases (`similarity`), or the stance model's "disagree", does.
     """
-    numbers_agree = False
     if a.quantity and b.quantity and slots_compatible(a, b):
         ia, ib = interval(a.quantity), interval(b.quantity)
         if ia and ib and not ia.overlaps(ib):
@@ -206,14 +207,13 @@ def conflict_reason(
                 f"quantity: {a.quantity.get('raw', '')!r} admits {ia} and "
                 f"{b.quantity.get('raw', '')!r} admits {ib} ({unit}{when}); the intervals do not overlap"
             )
-        numbers_agree = bool(ia and ib)
     near_paraphrase = similarity is not None and similarity >= paraphrase
     if a.polarity != b.polarity and near_paraphrase:
         return f"polarity: one claim is {a.polarity}, the other {b.polarity} (match score {similarity:.2f})"
     if stance is not None and near_paraphrase:
         judged = stance(a.id, b.id)
-        sure = numbers_agree or not (a.standalone and b.standalone)
-        needed = STANCE_CONFLICT_MIN_PROBABILITY_SURE if sure else STANCE_CONFLICT_MIN_PROBABILITY
+        clauses = not (a.standalone and b.standalone)
+        needed = STANCE_CONFLICT_MIN_PROBABILITY_SURE if clauses else STANCE_CONFLICT_MIN_PROBABILITY
         if judged and judged[0] == "disagree" and judged[1] >= needed:
             return f"stance: the stance model reads these claims as contradicting (p={judged[1]:.2f})"
     return None

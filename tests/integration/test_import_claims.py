@@ -98,35 +98,42 @@ def test_an_import_embeds_its_claims_in_batches_not_one_call_per_line(
     assert set(Source.objects.values_list("status", flat=True)) == {"processed"}
 
 
+def import_from_two_publishers(tmp_path, first: str, second: str, capture):
+    """Import two Arabic claims from two publishers; return their one cluster."""
+    path = write_jsonl(tmp_path / "claims.jsonl", [
+        {"text": first, "publisher": "وكالة أ", "language": "ar"},
+        {"text": second, "publisher": "صحيفة ب", "language": "ar"},
+    ])  # fmt: skip
+    with capture(execute=True):
+        _out, err, failed = run("import_claims", str(path))
+    assert failed is None, err
+    one, two = Claim.objects.order_by("id")
+    assert one.cluster_id == two.cluster_id
+    return one.cluster
+
+
 def test_a_claim_and_its_contradiction_from_two_publishers_form_a_contradiction_with_the_stance_reason(
     db, tmp_path, django_capture_on_commit_callbacks
 ):
     """No figure, no negation word: only reading the two texts together tells approve from reject."""
-    path = write_jsonl(tmp_path / "claims.jsonl", [
-        {"text": "البرلمان يوافق على قانون الانتخابات الجديد", "publisher": "وكالة أ", "language": "ar"},
-        {"text": "البرلمان يرفض قانون الانتخابات الجديد", "publisher": "صحيفة ب", "language": "ar"},
-    ])  # fmt: skip
-    with django_capture_on_commit_callbacks(execute=True):
-        _out, err, failed = run("import_claims", str(path))
-    assert failed is None, err
-    first, second = Claim.objects.order_by("id")
-    assert first.cluster_id == second.cluster_id
-    cluster = first.cluster
+    cluster = import_from_two_publishers(
+        tmp_path,
+        "البرلمان يوافق على قانون الانتخابات الجديد",
+        "البرلمان يرفض قانون الانتخابات الجديد",
+        django_capture_on_commit_callbacks,
+    )
     assert cluster.status == "contradiction", cluster.status_reason
     assert "stance" in cluster.status_reason
 
 
 def test_a_claim_and_its_paraphrase_from_two_publishers_agree(db, tmp_path, django_capture_on_commit_callbacks):
-    path = write_jsonl(tmp_path / "claims.jsonl", [
-        {"text": "البرلمان يوافق على قانون الانتخابات الجديد", "publisher": "وكالة أ", "language": "ar"},
-        {"text": "البرلمان يقر قانون الانتخابات الجديد", "publisher": "صحيفة ب", "language": "ar"},
-    ])  # fmt: skip
-    with django_capture_on_commit_callbacks(execute=True):
-        _out, err, failed = run("import_claims", str(path))
-    assert failed is None, err
-    first, second = Claim.objects.order_by("id")
-    assert first.cluster_id == second.cluster_id
-    assert first.cluster.status == "agreement", first.cluster.status_reason
+    cluster = import_from_two_publishers(
+        tmp_path,
+        "البرلمان يوافق على قانون الانتخابات الجديد",
+        "البرلمان يقر قانون الانتخابات الجديد",
+        django_capture_on_commit_callbacks,
+    )
+    assert cluster.status == "agreement", cluster.status_reason
 
 
 def test_the_cross_encoder_can_be_switched_off_by_setting(settings):
@@ -140,3 +147,23 @@ def test_the_cross_encoder_can_be_switched_off_by_setting(settings):
     assert logits is not None and logits.shape == (1,)
     settings.FACTCHECK_STANCE_CROSS_ENCODER = False
     assert services._cross_logits(head, texts_a, texts_b) is None
+
+
+def test_backing_away_from_a_plan_contradicts_approving_it_only_when_the_cross_encoder_reads_both(
+    db, tmp_path, django_capture_on_commit_callbacks, settings
+):
+    """The head alone, on sentence vectors and word features, reads these as agreeing."""
+    texts = (
+        "إسرائيل تتراجع عن خطة ترحيل عشرات الآلاف من المهاجرين",
+        "إسرائيل تقر خطة ترحيل عشرات الآلاف من المهاجرين",
+    )
+    cluster = import_from_two_publishers(tmp_path, *texts, django_capture_on_commit_callbacks)
+    assert cluster.status == "contradiction", cluster.status_reason
+    assert "stance" in cluster.status_reason
+
+    from claims.services import refresh_clusters
+
+    settings.FACTCHECK_STANCE_CROSS_ENCODER = False
+    refresh_clusters([cluster.pk])
+    cluster.refresh_from_db()
+    assert cluster.status == "agreement", cluster.status_reason
