@@ -92,7 +92,9 @@ def text_evidence(text: str) -> TextEvidence:
     cased = normalize(text)
     norm = cased.lower()
     stems = frozenset(_stem(t) for t in _TOKEN_RE.findall(norm))
-    names = frozenset(_stem(t.lower()) for t in _TOKEN_RE.findall(cased) if t[:1].isupper() or is_name(t))
+    tokens = _TOKEN_RE.findall(cased)
+    # A capital marks a name except at the start, where English capitalises any word ("Critics ...").
+    names = frozenset(_stem(t.lower()) for k, t in enumerate(tokens) if is_name(t) or (k > 0 and t[:1].isupper()))
     squeezed = "".join(norm.split())
     return TextEvidence(stems, frozenset(squeezed[i : i + 4] for i in range(max(1, len(squeezed) - 3))), names)
 
