@@ -33,3 +33,10 @@ def test_web_worker_and_beat_share_the_database_and_the_broker():
 def test_no_secret_is_written_in_the_compose_file():
     env = compose()["services"]["web"]["environment"]
     assert env["DJANGO_SECRET_KEY"].startswith("${")
+
+
+def test_the_image_is_built_without_the_local_venv_database_or_caches():
+    ignored = {line.strip() for line in (REPO / ".dockerignore").read_text().splitlines()}
+    assert {".venv/", "var/", ".git/"} <= ignored
+    # ...but with the committed model files the service needs.
+    assert not any(p in ignored for p in ("claims/data/", "*.npz", "*.json"))
