@@ -17,7 +17,6 @@ about 25 minutes on 2 cores; afterwards rerun ``python -m claims.train_stance``.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import hashlib
 import math
@@ -29,9 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from claims import crossencoder
+from claims.bench_stance import DEFAULT_BENCH_DIR, read_rows
 from claims.crossencoder import CrossEncoder
 
-DEFAULT_BENCH_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "bench"
 HOLDOUT = 0.2
 """Share of train headlines held out in fit 1."""
 HOLDOUT_SEED = 1
@@ -41,12 +40,6 @@ BATCH = 16
 WARMUP = 0.1
 """Share of steps with a linearly rising learning rate (then linear decay to zero)."""
 WEIGHT_DECAY = 0.01
-
-
-def read_pairs(path: Path) -> list[tuple[str, str, str]]:
-    """``(s1, s2, stance)`` rows of one ANS split."""
-    with open(path, encoding="utf-8", newline="") as f:
-        return [(r["s1"], r["s2"], r["stance"]) for r in csv.DictReader(f)]
 
 
 def holdout_rows(rows: Sequence[tuple[str, str, str]], share: float = HOLDOUT, seed: int = HOLDOUT_SEED) -> np.ndarray:
@@ -129,8 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     torch.set_num_threads(2)
     train_path = args.bench_dir / "ans" / "stance_train.csv"
-    train = read_pairs(train_path)
-    dev = read_pairs(args.bench_dir / "ans" / "stance_dev.csv")
+    train = read_rows(train_path)
+    dev = read_rows(args.bench_dir / "ans" / "stance_dev.csv")
     held = holdout_rows(train)
     held_set = set(held.tolist())
     t0 = time.perf_counter()

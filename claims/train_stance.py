@@ -31,7 +31,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -50,6 +50,9 @@ from claims.stance import (
     save_head,
     text_features,
 )
+
+if TYPE_CHECKING:
+    from claims.crossencoder import CrossEncoder
 
 DEFAULT_BENCH_DIR = embedding.REPO_ROOT.parent / "shared" / "bench"
 """The shared benchmark data beside the repository (``<repo>/../shared/bench``)."""
@@ -199,7 +202,7 @@ def fit_agree_trees(logit: np.ndarray, tf: np.ndarray, cos: np.ndarray, agree: n
     return trees
 
 
-def held_out_cross_logits(train_csv: Path) -> tuple[np.ndarray, np.ndarray, Any] | None:
+def held_out_cross_logits(train_csv: Path) -> tuple[np.ndarray, np.ndarray, CrossEncoder] | None:
     """The cross-encoder's held-out train rows and logits, and the cross-encoder itself.
 
     ``None`` if no cross-encoder is trained. Refuses one trained on another train file,

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from claims import crossencoder, stance, train_crossencoder
+from claims import bench_stance, crossencoder, stance, train_crossencoder
 
 BENCH = Path(__file__).resolve().parents[2].parent / "shared" / "bench"
 DEV = BENCH / "ans" / "stance_dev.csv"
@@ -128,7 +128,7 @@ def test_the_committed_model_records_how_it_was_made(trained: crossencoder.Cross
     assert len(meta["heldout_rows"]) == len(meta["heldout_logits"]) > 100
     # Held out by headline: no s1 of the held-out rows is among the rows it was fitted on.
     if DEV.is_file():
-        rows = train_crossencoder.read_pairs(BENCH / "ans" / "stance_train.csv")
+        rows = bench_stance.read_rows(BENCH / "ans" / "stance_train.csv")
         held = set(meta["heldout_rows"])
         assert held == set(train_crossencoder.holdout_rows(rows).tolist())
         assert not {rows[i][0] for i in held} & {r[0] for i, r in enumerate(rows) if i not in held}
@@ -172,8 +172,6 @@ def test_pairs_scored_recently_are_answered_from_the_cache_in_either_order(
 @pytest.mark.skipif(not DEV.is_file(), reason=f"no ANS benchmark at {DEV}")
 def test_on_200_dev_pairs_the_cross_encoder_makes_the_head_better_not_worse(trained: crossencoder.CrossEncoder) -> None:
     """Measured when trained: macro-F1 0.770 with the cross-encoder, 0.751 without (whole dev: 0.798, 0.769)."""
-    from claims import bench_stance
-
     head = stance.get_head()
     assert head is not None and head.cross_coef is not None
     rows = bench_stance.read_rows(DEV, 200)
