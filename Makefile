@@ -32,7 +32,7 @@ lint: setup
 	$(PY) manage.py makemigrations --check --dry-run
 
 bench: setup
-	$(PY) -m claims.bench_embedding
+	$(PY) -m evaluation.bench_embedding
 
 clean-db:
 	rm -rf var/pgdata

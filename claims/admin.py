@@ -1,12 +1,14 @@
-"""Editors' views of clusters and claims. Every action calls claims.editorial or claims.services."""
+"""Editors' views of clusters and claims. Every action calls claims.services.editorial or claims.services."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.html import format_html, format_html_join
 
-from claims import editorial, services
+from claims import services
 from claims.models import Claim, ClaimLink, Cluster
+from claims.selectors import claims_with_source
+from claims.services import editorial
 
 
 def format_quantity(quantity: dict | None) -> str:
@@ -44,7 +46,7 @@ class ClaimInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("source").defer("embedding", "source__text")
+        return claims_with_source(super().get_queryset(request))
 
     @admin.display(description="span")
     def span(self, claim: Claim) -> str:

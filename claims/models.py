@@ -64,7 +64,7 @@ class Claim(models.Model):
     claimant = models.CharField(max_length=300, blank=True)
     subject = models.CharField(max_length=300, blank=True)
     polarity = models.CharField(max_length=8, choices=Polarity.choices, default=Polarity.POSITIVE)
-    # {value, low, high, qualifier, unit, raw, kind} or null; see claims.quantities.Quantity.
+    # {value, low, high, qualifier, unit, raw, kind} or null; see newsclaims.text.quantities.Quantity.
     quantity = models.JSONField(null=True, blank=True)
     # The moment the claim describes: from the text when it says, else the source's publication.
     as_of = models.DateField(null=True, blank=True)
@@ -77,7 +77,7 @@ class Claim(models.Model):
     embedding = VectorField(null=True, blank=True)
     embedding_model = models.CharField(max_length=300, blank=True)
     # Per encoder part, the cosines of the claim's nearest claims from other sources: their mean
-    # says how crowded its topic is, and matching discounts similarity by it (claims.pairscore,
+    # says how crowded its topic is, and matching discounts similarity by it (newsclaims.matching.pairscore,
     # CSLS). Set when the claim is assigned, updated as neighbours arrive, rebuilt by recluster.
     nearest_cosines = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -11,8 +11,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from claims.pairscore import default_threshold
 from factcheck.env import ConfigError, env_bool, env_float, env_int, env_list, env_str
+from newsclaims.matching.pairscore import default_threshold
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("FACTCHECK_VAR_DIR", str(BASE_DIR / "var")))
@@ -169,17 +169,17 @@ CELERY_BEAT_SCHEDULE = {
 FACTCHECK_EMBEDDING_MODEL = env_str("FACTCHECK_EMBEDDING_MODEL", "builtin:use+e5")
 FACTCHECK_MODEL_DIR = Path(env_str("FACTCHECK_MODEL_DIR", str(VAR_DIR / "models")))
 # What a claim needs, on average over a cluster's members, to join it. With a trained pair model
-# for the embedding model (claims/data/match_model.json) this is a probability that two claims
+# for the embedding model (newsclaims/matching/data/match_model.json) this is a probability that two claims
 # state the same fact, and the default is the threshold chosen on ANS train; otherwise it is a
-# cosine (plus slot bonus) and each builtin model has its own default (claims.matching.PROFILES).
+# cosine (plus slot bonus) and each builtin model has its own default (newsclaims.matching.rules.PROFILES).
 FACTCHECK_CLUSTER_THRESHOLD = env_float(
     "FACTCHECK_CLUSTER_THRESHOLD", default_threshold(FACTCHECK_EMBEDDING_MODEL), minimum=-1.0, maximum=1.0
 )
 # Clauses extraction scores below this (pledges, conditionals, commentary) are not stored as claims;
-# 0.3 is where the seed gold's precision/recall trade-off was measured (claims.bench_extraction).
+# 0.3 is where the seed gold's precision/recall trade-off was measured (evaluation.bench_extraction).
 FACTCHECK_MIN_CHECKWORTHINESS = env_float("FACTCHECK_MIN_CHECKWORTHINESS", 0.3, minimum=0.0, maximum=1.0)
 # Whether the stance judgement reads each pair of claims together with the cross-encoder
-# (claims/data/stance_ce.npz, ~10 ms a pair on 2 cores) on top of the vector-and-text head.
+# (newsclaims/verdicts/data/stance_ce.npz, ~10 ms a pair on 2 cores) on top of the vector-and-text head.
 FACTCHECK_STANCE_CROSS_ENCODER = env_bool("FACTCHECK_STANCE_CROSS_ENCODER", True)
 # Quantity claims further apart in time than this describe different moments (a timeline).
 FACTCHECK_SAME_MOMENT_DAYS = env_int("FACTCHECK_SAME_MOMENT_DAYS", 31, minimum=0)

@@ -7,6 +7,7 @@ from rest_framework import viewsets
 from claims.api import serializers
 from claims.choices import ClusterStatus
 from claims.models import Claim, Cluster
+from claims.selectors import claims_with_source
 from sources.models import Source
 
 
@@ -31,7 +32,7 @@ class ClaimViewSet(viewsets.ReadOnlyModelViewSet):
     """Check-worthy statements with their exact spans and normalised quantities."""
 
     serializer_class = serializers.ClaimSerializer
-    queryset = Claim.objects.select_related("source").defer("embedding", "source__text").order_by("id")
+    queryset = claims_with_source().order_by("id")
     filterset_class = ClaimFilter
 
 
@@ -52,7 +53,7 @@ class ClusterViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.action == "retrieve":
-            claims = Claim.objects.select_related("source").defer("embedding", "source__text").order_by("id")
+            claims = claims_with_source().order_by("id")
             queryset = queryset.prefetch_related(Prefetch("claims", queryset=claims))
         return queryset
 

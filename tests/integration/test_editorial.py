@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from claims import editorial, services
+from claims import services
 from claims.choices import LinkKind
 from claims.models import Claim, ClaimLink, Cluster
+from claims.services import editorial
 
 pytestmark = pytest.mark.django_db
 

@@ -88,7 +88,7 @@ def test_an_import_embeds_its_claims_in_batches_not_one_call_per_line(
 
     calls = []
     real_embed = services.embed
-    monkeypatch.setattr(services, "embed", lambda texts: calls.append(len(texts)) or real_embed(texts))
+    monkeypatch.setattr(services.ingest, "embed", lambda texts: calls.append(len(texts)) or real_embed(texts))
     rows = [{"text": f"Telegram blocked {n} channels linked to the group.", "publisher": f"P{n}"} for n in range(1, 31)]
     with django_capture_on_commit_callbacks(execute=True):
         _, err, failed = run("import_claims", str(write_jsonl(tmp_path / "many.jsonl", rows)))
@@ -137,7 +137,8 @@ def test_a_claim_and_its_paraphrase_from_two_publishers_agree(db, tmp_path, djan
 
 
 def test_the_cross_encoder_can_be_switched_off_by_setting(settings):
-    from claims import services, stance
+    from claims import services
+    from newsclaims.verdicts import stance
 
     head = stance.get_head()
     assert head is not None and head.cross_coef is not None

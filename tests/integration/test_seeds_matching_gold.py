@@ -8,7 +8,7 @@ miss that starts passing must be dropped from the gold.
 from pathlib import Path
 
 from claims import services
-from claims.gold import score_matching_gold
+from evaluation.gold import score_matching_gold
 
 GOLD = Path(__file__).resolve().parent.parent / "data" / "seeds_matching_gold.json"
 

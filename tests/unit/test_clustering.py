@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from claims.clustering import Constraints, average_link, cluster_all, stable_ids
-from claims.matching import ClaimSlots
+from newsclaims.matching.clustering import Constraints, average_link, cluster_all, stable_ids
+from newsclaims.matching.rules import ClaimSlots
 
 
 def unit(*xs):

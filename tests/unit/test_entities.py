@@ -1,6 +1,6 @@
 """The subject of a claim compares equal across Arabic and Latin spellings."""
 
-from claims.entities import entity_key, is_name, mentioned_entities, skeleton
+from newsclaims.text.entities import entity_key, is_name, mentioned_entities, skeleton
 
 
 def test_arabic_and_english_spellings_of_whatsapp_share_a_key():

@@ -1,4 +1,4 @@
-"""Unit tests for claims.extraction over the seed articles (pure, no Django)."""
+"""Unit tests for newsclaims.text.extraction over the seed articles (pure, no Django)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from claims.extraction import ExtractedClaim, extract_claims, split_sentences
+from newsclaims.text.extraction import ExtractedClaim, extract_claims, split_sentences
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seeds"
 SEEDS = sorted(SEED_DIR.glob("*.txt"))

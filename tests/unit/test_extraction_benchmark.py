@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from claims.bench_extraction import TARGETS, main, run, score_seeds, score_spec_file
+from evaluation.bench_extraction import TARGETS, main, run, score_seeds, score_spec_file
 
 REPO = Path(__file__).resolve().parents[2]
 BENCH = REPO.parent / "shared" / "bench" / "numbers"

@@ -1,6 +1,6 @@
 """A syndicated copy or a second article of one publisher does not confirm itself."""
 
-from claims.independence import SourceFacts, voice_of, votes
+from newsclaims.matching.independence import SourceFacts, voice_of, votes
 
 STORY = "قال متحدث باسم واتساب إن محاولة عزل أكثر من 100 مليون مستخدم عن وسائل اتصال خاصة وآمنة تمثل خطوة إلى الوراء"
 

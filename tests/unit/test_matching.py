@@ -3,7 +3,7 @@
 import math
 from dataclasses import replace
 
-from claims.matching import (
+from newsclaims.matching.rules import (
     AGREEMENT,
     CONTRADICTION,
     SINGLE_SOURCE,
@@ -128,7 +128,7 @@ def test_years_that_are_the_fact_conflict_whatever_the_publication_dates():
 
 
 def test_the_timeline_orders_figures_by_date_and_leaves_undated_ones_last():
-    from claims.matching import timeline
+    from newsclaims.matching.rules import timeline
 
     points = timeline([dated(3, 1, 70e6, 20), ClaimSlots(4, 2, "x", q(60e6)), dated(5, 3, 50e6, 2)])
     assert [p["claim"] for p in points] == [5, 3, 4]
@@ -171,7 +171,7 @@ def test_agreeing_figures_do_not_shield_two_statements_from_the_stance_model():
 
 
 def test_two_different_years_are_not_the_same_figure_though_close_as_numbers():
-    from claims.matching import same_figure
+    from newsclaims.matching.rules import same_figure
 
     year = {"kind": "year", "unit": "year"}
     assert not same_figure(claim(1, 1, "x", q(2013, **year)), claim(2, 2, "x", q(2022, **year)))
@@ -179,7 +179,7 @@ def test_two_different_years_are_not_the_same_figure_though_close_as_numbers():
 
 
 def test_figures_of_one_subject_and_unit_within_half_again_are_the_same_figure():
-    from claims.matching import same_figure
+    from newsclaims.matching.rules import same_figure
 
     assert same_figure(claim(1, 1, quantity=q(100e6, "more_than")), claim(2, 2, quantity=q(120e6)))
     assert not same_figure(claim(1, 1, quantity=q(100e6)), claim(2, 2, quantity=q(20e6)))

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from claims import pairscore
-from claims.ans import bcubed, read_split
-from claims.pairscore import ClaimScorer, Logistic, PairModel
+from evaluation.ans import bcubed, read_split
+from newsclaims.matching import pairscore
+from newsclaims.matching.pairscore import ClaimScorer, Logistic, PairModel
 
 
 def toy_model(**overrides) -> PairModel:

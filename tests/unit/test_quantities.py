@@ -1,4 +1,4 @@
-"""Unit tests for claims.quantities and claims.textnorm (pure, no Django)."""
+"""Unit tests for newsclaims.text.quantities and newsclaims.text.textnorm (pure, no Django)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from claims.quantities import ABOUT_TOLERANCE, QUALIFIERS, Quantity, find_quantities, parse_number
-from claims.textnorm import normalize, normalize_with_map
+from newsclaims.text.quantities import ABOUT_TOLERANCE, QUALIFIERS, Quantity, find_quantities, parse_number
+from newsclaims.text.textnorm import normalize, normalize_with_map
 
 SEEDS = sorted((Path(__file__).resolve().parents[2] / "seeds").glob("*.txt"))
 

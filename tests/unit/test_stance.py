@@ -1,4 +1,4 @@
-"""Tests of claims.stance with the committed head and the real embedding model (no mocks).
+"""Tests of newsclaims.verdicts.stance with the committed head and the real embedding model (no mocks).
 
 Runs without Django (``pytest tests/unit/test_stance.py -p no:django``). Needs the ANS
 benchmark beside the repository; skipped without it.
@@ -16,7 +16,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from claims import bench_stance, embedding, stance
+from evaluation import bench_stance
+from newsclaims.matching import embedding
+from newsclaims.verdicts import stance
 
 BENCH = Path(__file__).resolve().parents[2].parent / "shared" / "bench"
 DEV = BENCH / "ans" / "stance_dev.csv"
@@ -34,7 +36,9 @@ needs_bench = pytest.mark.skipif(not DEV.is_file(), reason=f"no ANS benchmark at
 @pytest.fixture(scope="module")
 def head() -> stance.StanceHead:
     loaded = stance.load_head()
-    assert loaded is not None, "claims/data/stance_head.npz is missing; run python -m claims.train_stance"
+    assert loaded is not None, (
+        "newsclaims/verdicts/data/stance_head.npz is missing; run python -m training.train_stance"
+    )
     return loaded
 
 

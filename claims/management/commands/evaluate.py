@@ -1,6 +1,8 @@
 """python manage.py evaluate {extraction,matching,all}: the quality benchmarks, printed.
 
 `matching` works on a scratch database (created and dropped here), never the service's data.
+The benchmarks live in the `evaluation` package, imported only when this command runs, so the
+service never loads them.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from claims import bench_embedding, bench_extraction, bench_matching, bench_stance
 from claims.models import Claim, Cluster
 from sources.models import Source
 
@@ -24,12 +25,16 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
+        from evaluation import bench_matching
+
         parser.add_argument("what", choices=["extraction", "matching", "all"])
         parser.add_argument("--bench-dir", type=Path, default=bench_matching.DEFAULT_BENCH_DIR)
         parser.add_argument("--seeds-dir", type=Path, default=bench_matching.REPO / "seeds")
         parser.add_argument("--skip-ans", action="store_true", help="Skip ANS-as-clustering (the slow part).")
 
     def handle(self, *args, what: str, bench_dir: Path, seeds_dir: Path, skip_ans: bool = False, **options):
+        from evaluation import bench_extraction
+
         if not bench_dir.is_dir():
             raise CommandError(f"no benchmark data at {bench_dir} (pass --bench-dir)")
         failed = False
@@ -43,6 +48,8 @@ class Command(BaseCommand):
 
     def _matching(self, bench_dir: Path, seeds_dir: Path, skip_ans: bool) -> None:
         from django.conf import settings
+
+        from evaluation import bench_embedding, bench_matching, bench_stance
 
         self.stdout.write(self.style.MIGRATE_HEADING("== matching: " + bench_matching.model_line()))
         self.stdout.write("-- STS-2017 Spearman (targets: ar-ar >= 0.74, ar-en >= 0.74, en-en >= 0.85)")

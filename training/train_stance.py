@@ -1,8 +1,8 @@
-"""Train the stance head (agree / disagree / other) on ANS and save it for claims.stance.
+"""Train the stance head (agree / disagree / other) on ANS and save it for newsclaims.verdicts.stance.
 
 Run from the repository root::
 
-    .venv/bin/python -m claims.train_stance [--model builtin:use+e5] [--bench-dir DIR]
+    .venv/bin/python -m training.train_stance [--model builtin:use+e5] [--bench-dir DIR]
 
 Steps: embed every ANS train/dev headline with the service's embedding model (the same
 vectors the service stores), pick the number of MLP epochs by 5-fold cross-validation on
@@ -13,7 +13,7 @@ and choose the class weight and regularisation of the text-aware "other" regress
 (cosines, their squares, overlap features) by grouped CV repeated over several fold
 splits; fit everything on all of train (the stacker on the out-of-fold logits), print the
 dev figures once (dev is never used for any choice), and write
-``claims/data/stance_head.npz``. See claims/stance.py for the model. Takes about 5
+``newsclaims/verdicts/data/stance_head.npz``. See newsclaims/verdicts/stance.py for the model. Takes about 5
 minutes on 2 CPU cores, half of it embedding with use+e5 (``--cache`` skips that).
 
 Imports torch and scikit-learn (training only); the saved head needs numpy alone.
@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from claims import embedding
-from claims.stance import (
+from newsclaims.matching import embedding
+from newsclaims.verdicts.stance import (
     CLASSES,
     COS_SCALE,
     DEFAULT_PATH,
@@ -52,7 +52,7 @@ from claims.stance import (
 )
 
 if TYPE_CHECKING:
-    from claims.crossencoder import CrossEncoder
+    from newsclaims.verdicts.crossencoder import CrossEncoder
 
 DEFAULT_BENCH_DIR = embedding.REPO_ROOT.parent / "shared" / "bench"
 """The shared benchmark data beside the repository (``<repo>/../shared/bench``)."""
@@ -154,7 +154,7 @@ def fit_other(cos: np.ndarray, is_other: np.ndarray) -> tuple[np.ndarray, float]
 def fit_other_text(
     cos: np.ndarray, tf: np.ndarray, is_other: np.ndarray, weight: float, c: float
 ) -> tuple[np.ndarray, float]:
-    """Text-aware "other" regression on :func:`claims.stance.other_text_features`."""
+    """Text-aware "other" regression on :func:`newsclaims.verdicts.stance.other_text_features`."""
     from sklearn.linear_model import LogisticRegression
 
     lr = LogisticRegression(C=c, class_weight={False: 1.0, True: weight}, max_iter=5000)
@@ -172,10 +172,10 @@ def tree_logit(trees: Trees, x: np.ndarray) -> np.ndarray:
 
 
 def fit_agree_trees(logit: np.ndarray, tf: np.ndarray, cos: np.ndarray, agree: np.ndarray) -> Trees:
-    """Monotone boosted trees of agree on :func:`claims.stance.agree_text_features`.
+    """Monotone boosted trees of agree on :func:`newsclaims.verdicts.stance.agree_text_features`.
 
     Must be fitted on *out-of-fold* MLP logits: in-sample ones are over-confident and would
-    drown the text features. Returns the trees as padded numpy arrays for claims.stance.
+    drown the text features. Returns the trees as padded numpy arrays for newsclaims.verdicts.stance.
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -208,7 +208,7 @@ def held_out_cross_logits(train_csv: Path) -> tuple[np.ndarray, np.ndarray, Cros
     ``None`` if no cross-encoder is trained. Refuses one trained on another train file,
     whose held-out row numbers would point at other pairs.
     """
-    from claims import crossencoder
+    from newsclaims.verdicts import crossencoder
 
     ce = crossencoder.load_cross_encoder()
     if ce is None:
@@ -264,7 +264,7 @@ def fit_mlps(
         net = torch.nn.Sequential(
             torch.nn.Dropout(DROPOUT_IN),
             torch.nn.Linear(x.shape[1], hidden),
-            torch.nn.GELU(approximate="tanh"),  # the form claims.stance computes in numpy
+            torch.nn.GELU(approximate="tanh"),  # the form newsclaims.verdicts.stance computes in numpy
             torch.nn.Dropout(DROPOUT),
             torch.nn.Linear(hidden, 1),
         )
@@ -373,12 +373,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         default=None,
         help="npz of precomputed vectors (keys texts, vectors) of every ANS headline, for fast experiments; "
-        "default: embed with claims.embedding",
+        "default: embed with newsclaims.matching.embedding",
     )
     parser.add_argument(
         "--no-cross-encoder",
         action="store_true",
-        help="train without the cross-encoder even if claims/data/stance_ce.npz exists",
+        help="train without the cross-encoder even if newsclaims/verdicts/data/stance_ce.npz exists",
     )
     args = parser.parse_args(argv)
 
@@ -560,7 +560,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "dev": dev_rep,
         "dev_vectors_only": dev_vec_rep,
         "seconds": {"embed": round(t_embed, 1), "train": round(t_train, 1)},
-        "command": "python -m claims.train_stance"
+        "command": "python -m training.train_stance"
         + (f" --model {args.model}" if args.model != embedding.BUILTIN_USE_E5 else ""),
         **cross_meta,
     }

@@ -17,9 +17,9 @@ the logit: one for every clause pair (most clauses have no partner) and a furthe
 pairs in one language that share no content word beyond names (`shares_content`): clauses of one
 story share its names, so a shared name is not evidence of one fact, a shared verb or object is.
 
-The weights are a logistic regression trained by ``python -m claims.train_matching`` on ANS
+The weights are a logistic regression trained by ``python -m training.train_matching`` on ANS
 train (Arabic news headlines: a headline, its paraphrases and its contradictions are one
-claim; nearest other headlines are the negatives) and stored in ``claims/data/match_model.json``
+claim; nearest other headlines are the negatives) and stored in ``newsclaims/matching/data/match_model.json``
 with the threshold and the figures that chose it. Pure numpy and Python: no Django.
 """
 
@@ -35,8 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from claims.entities import GENERIC_NOUNS, is_name
-from claims.textnorm import normalize
+from newsclaims.text.entities import GENERIC_NOUNS, is_name
+from newsclaims.text.textnorm import normalize
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "match_model.json"
 
@@ -377,7 +377,7 @@ class ClaimScorer:
 
 def default_threshold(model_name: str) -> float:
     """The clustering threshold for an embedding model: its pair model's, else its cosine profile's."""
-    from claims.matching import profile_for
+    from newsclaims.matching.rules import profile_for
 
     model = model_for(model_name)
     return model.threshold if model is not None else profile_for(model_name).threshold

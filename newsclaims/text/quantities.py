@@ -2,7 +2,7 @@
 
 ``find_quantities(text)`` returns :class:`Quantity` objects whose ``start``/``end``
 index the ORIGINAL text (``text[start:end] == raw``).  Matching runs on the
-normalised form from :mod:`claims.textnorm` and is mapped back.
+normalised form from :mod:`newsclaims.text.textnorm` and is mapped back.
 
 Conventions
 -----------
@@ -39,6 +39,10 @@ Conventions
 * ``raw`` covers the hedge (without a leading clitic such as "ل" in
   "لأكثر"), the number, its scale word, a percent/currency marker and the
   counted noun.
+
+Long on purpose (most of it is the Arabic and English vocabulary the parser shares); read it
+by its sections: vocabulary (number words, digits + scale, vague amounts, duals, hedges,
+percent / currency, dates, counted nouns), number parsing, candidate building.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from claims.textnorm import NormalizedText, normalize, normalize_with_map
+from newsclaims.text.textnorm import NormalizedText, normalize, normalize_with_map
 
 __all__ = [
     "ABOUT_TOLERANCE",

@@ -2,12 +2,12 @@
 
 Run from the repository root::
 
-    .venv/bin/python -m claims.bench_embedding [--model NAME] [--bench-dir DIR]
+    .venv/bin/python -m evaluation.bench_embedding [--model NAME] [--bench-dir DIR]
 
 Prints, for tracks ar-ar, ar-en and en-en, the Spearman correlation between the cosine
 of each sentence pair and the gold similarity (the SemEval metric, x100 in papers),
 then load time, encoding speed in sentences/second and the process RSS after loading
-and after encoding. Like claims.embedding, it imports no Django.
+and after encoding. Like newsclaims.matching.embedding, it imports no Django.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from claims import embedding
+from newsclaims.matching import embedding
 
 DEFAULT_BENCH_DIR = embedding.REPO_ROOT.parent / "shared" / "bench"
 """The shared benchmark data that sits beside the repository (``<repo>/../shared/bench``)."""

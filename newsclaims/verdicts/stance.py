@@ -1,8 +1,8 @@
 """Stance between two claims (agree / disagree / other) from their stored embeddings.
 
-The head is trained by ``python -m claims.train_stance`` on the ANS corpus (Arabic news
-headline pairs) and saved to ``claims/data/stance_head.npz``. It runs on the very vectors
-the service stores for each claim (``claims.embedding.embed``), so comparing two stored
+The head is trained by ``python -m training.train_stance`` on the ANS corpus (Arabic news
+headline pairs) and saved to ``newsclaims/verdicts/data/stance_head.npz``. It runs on the very vectors
+the service stores for each claim (``newsclaims.matching.embedding.embed``), so comparing two stored
 claims needs no re-embedding, and it is pure numpy: no torch or sentence-transformers
 import at run time.
 
@@ -32,7 +32,7 @@ sentence vector blurs:
     increasing in the MLP logit, decreasing in the negation, number and antonym mismatch
     features.
 
-3'. With the cross-encoder's logits as well (:mod:`claims.crossencoder`, which reads the two
+3'. With the cross-encoder's logits as well (:mod:`newsclaims.verdicts.crossencoder`, which reads the two
     texts together; the caller computes them, since they need torch): the final agree logit
     is ``w_stacker * stacker logit + w_cross * cross-encoder logit + bias``, a logistic
     regression fitted on train rows held out from both (``cross_coef``).
@@ -57,8 +57,8 @@ from pathlib import Path
 
 import numpy as np
 
-from claims.quantities import find_quantities, is_number_token
-from claims.textnorm import normalize
+from newsclaims.text.quantities import find_quantities, is_number_token
+from newsclaims.text.textnorm import normalize
 
 __all__ = [
     "CLASSES",
@@ -78,7 +78,7 @@ CLASSES: tuple[str, str, str] = ("agree", "disagree", "other")
 """Class order of every probability row."""
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "stance_head.npz"
-"""Where ``claims.train_stance`` writes the head and :func:`load_head` looks for it."""
+"""Where ``training.train_stance`` writes the head and :func:`load_head` looks for it."""
 
 
 def _split_parts(x: np.ndarray, bounds: tuple[int, ...]) -> list[np.ndarray]:
@@ -356,7 +356,7 @@ class StanceHead:
         metadata: training date, data, figures, ... (JSON from the npz).
         cross_coef: ``(w_stacker, w_cross, bias)`` of the final agree logit
             ``w_stacker * stacker logit + w_cross * cross-encoder logit + bias``, fitted on
-            rows held out from both (see :mod:`claims.train_crossencoder`); ``None`` for a
+            rows held out from both (see :mod:`training.train_crossencoder`); ``None`` for a
             head trained without the cross-encoder.
     """
 
@@ -413,7 +413,7 @@ class StanceHead:
                 metadata); if either is ``None`` (e.g. a caller that lost one claim's text),
                 the vector-only ones.
             cross_logits: the cross-encoder's logits of the pairs
-                (:meth:`claims.crossencoder.CrossEncoder.logits`); used with the texts when
+                (:meth:`newsclaims.verdicts.crossencoder.CrossEncoder.logits`); used with the texts when
                 the head was trained with them (``cross_coef``), else ignored. The
                 caller computes them because they need torch and cost ~10 ms a pair,
                 while this head is pure numpy and ~100x faster.
@@ -479,7 +479,7 @@ def save_head(head: StanceHead, path: Path) -> None:
 
 
 def load_head(path: Path | None = None) -> StanceHead | None:
-    """Load a head written by ``claims.train_stance``; ``None`` if the file is missing.
+    """Load a head written by ``training.train_stance``; ``None`` if the file is missing.
 
     Args:
         path: the npz; default :data:`DEFAULT_PATH`.
@@ -496,7 +496,7 @@ def load_head(path: Path | None = None) -> StanceHead | None:
         if names != TEXT_FEATURES:
             raise ValueError(f"{path}: text features {names} differ from {TEXT_FEATURES}; retrain the head")
         if "tree_feature" not in z:
-            raise ValueError(f"{path}: head from an older claims.stance (no agree trees); retrain the head")
+            raise ValueError(f"{path}: head from an older {__name__} (no agree trees); retrain the head")
         return StanceHead(
             model_name=str(z["model_name"]),
             bounds=tuple(int(b) for b in z["bounds"]),
@@ -539,11 +539,11 @@ def stance(u: np.ndarray, v: np.ndarray, text_u: str | None = None, text_v: str 
     """Most likely stance of one pair of stored vectors (and texts, if given) and its probability.
 
     Raises:
-        RuntimeError: if no head has been trained (``python -m claims.train_stance``).
+        RuntimeError: if no head has been trained (``python -m training.train_stance``).
     """
     head = get_head()
     if head is None:
-        raise RuntimeError(f"no stance head at {DEFAULT_PATH}; run `python -m claims.train_stance`")
+        raise RuntimeError(f"no stance head at {DEFAULT_PATH}; run `python -m training.train_stance`")
     probs = head.predict_proba(u, v, text_u, text_v)[0]
     best = int(np.argmax(probs))
     return CLASSES[best], float(probs[best])

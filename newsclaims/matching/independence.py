@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from claims.entities import normalise
+from newsclaims.text.entities import normalise
 
 # Word 4-gram Jaccard at or above which two texts are copies of one article (syndication,
 # light edits). Translations and rewrites of one story stay far below it.

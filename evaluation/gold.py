@@ -7,8 +7,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from claims.entities import normalise
 from claims.models import Claim
+from newsclaims.text.entities import normalise
 
 
 @dataclass

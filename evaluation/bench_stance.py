@@ -2,13 +2,13 @@
 
 Run from the repository root::
 
-    .venv/bin/python -m claims.bench_stance [--bench-dir DIR] [--head PATH] [--limit N]
+    .venv/bin/python -m evaluation.bench_stance [--bench-dir DIR] [--head PATH] [--limit N]
 
 Embeds the dev headlines with the model the head was trained for, predicts with
-claims.stance (numpy + pure-Python text features, the texts passed along with the
+newsclaims.verdicts.stance (numpy + pure-Python text features, the texts passed along with the
 vectors) and prints macro-F1, per-class F1 and the confusion matrix, then the macro-F1
 of the vector-only fallback (what callers that pass no texts get).
-Like claims.embedding, it imports no Django.
+Like newsclaims.matching.embedding, it imports no Django.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from claims import crossencoder, embedding
-from claims.stance import CLASSES, StanceHead, get_head, load_head
+from newsclaims.matching import embedding
+from newsclaims.verdicts import crossencoder
+from newsclaims.verdicts.stance import CLASSES, StanceHead, get_head, load_head
 
 DEFAULT_BENCH_DIR = embedding.REPO_ROOT.parent / "shared" / "bench"
 """The shared benchmark data beside the repository (``<repo>/../shared/bench``)."""
@@ -69,7 +70,7 @@ def run(bench_dir: Path = DEFAULT_BENCH_DIR, head: StanceHead | None = None, lim
     """
     head = head if head is not None else get_head()
     if head is None:
-        raise RuntimeError("no stance head; run `python -m claims.train_stance`")
+        raise RuntimeError("no stance head; run `python -m training.train_stance`")
     rows = read_rows(Path(bench_dir) / "ans" / "stance_dev.csv", limit)
     gold = [r[2] for r in rows]
     start = time.perf_counter()
@@ -110,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     head = load_head(args.head) if args.head else get_head()
     if head is None:
-        print("no stance head; run `python -m claims.train_stance`", file=sys.stderr)
+        print("no stance head; run `python -m training.train_stance`", file=sys.stderr)
         return 2
     res = run(args.bench_dir, head, args.limit)
     per = "  ".join(f"{k} {v:.3f}" for k, v in res["f1"].items())

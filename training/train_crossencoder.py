@@ -1,17 +1,17 @@
-"""Train the stance cross-encoder (:mod:`claims.crossencoder`) on ANS train.
+"""Train the stance cross-encoder (:mod:`newsclaims.verdicts.crossencoder`) on ANS train.
 
-    python -m claims.train_crossencoder [--bench-dir ../shared/bench] [--epochs 4]
+    python -m training.train_crossencoder [--bench-dir ../shared/bench] [--epochs 4]
 
 Two fits, both on the agree/disagree pairs of ANS train (dev is only reported):
 
 1. On 80% of the train headlines (grouped by ``s1``, so a headline's paraphrases and
    contradictions fall on one side), scoring the other 20%. Those held-out logits are
-   stored with the model: ``python -m claims.train_stance`` fits how much the cross-encoder
+   stored with the model: ``python -m training.train_stance`` fits how much the cross-encoder
    counts beside its own stacker on them, which must be out-of-sample for both.
 2. On all of train: the model the service uses.
 
-Writes ``claims/data/stance_ce.npz`` (adapters, layer norms, head: about 1.5 MB). Takes
-about 25 minutes on 2 cores; afterwards rerun ``python -m claims.train_stance``.
+Writes ``newsclaims/verdicts/data/stance_ce.npz`` (adapters, layer norms, head: about 1.5 MB). Takes
+about 25 minutes on 2 cores; afterwards rerun ``python -m training.train_stance``.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from claims import crossencoder
-from claims.bench_stance import DEFAULT_BENCH_DIR, read_rows
-from claims.crossencoder import CrossEncoder
+from evaluation.bench_stance import DEFAULT_BENCH_DIR, read_rows
+from newsclaims.verdicts import crossencoder
+from newsclaims.verdicts.crossencoder import CrossEncoder
 
 HOLDOUT = 0.2
 """Share of train headlines held out in fit 1."""
@@ -156,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "heldout_f1": held_f1,
         "dev_f1": dev_f1,
         "seconds": round(time.perf_counter() - t0, 1),
-        "command": "python -m claims.train_crossencoder",
+        "command": "python -m training.train_crossencoder",
     }
     crossencoder.save_cross_encoder(ce, args.out)
     size = args.out.stat().st_size

@@ -2,7 +2,7 @@
 
 Pipeline: sentences -> comma segments -> clause groups -> claims.
 
-* All matching runs on the normalised text (:mod:`claims.textnorm`); every span
+* All matching runs on the normalised text (:mod:`newsclaims.text.textnorm`); every span
   handed out is mapped back so ``claim.text == source[claim.start:claim.end]``.
 * A sentence that chains several facts with "،"/"," is cut into clause groups so
   that each quantity-bearing clause is its own claim ("... نحو 55 مليون مستخدم"
@@ -28,6 +28,10 @@ Pipeline: sentences -> comma segments -> clause groups -> claims.
   January), else a relative one ("أغسطس الماضي", "last week", "earlier this week")
   resolved against ``published_at`` (``as_of_source`` "text"); else the
   publication date ("published"); else ``None`` ("").
+
+Long on purpose (one pipeline whose steps share the normalised text and its cue lists); read
+it by its sections: sentence splitting, attribution, subjects, polarity, time, clause
+grouping, check-worthiness.
 """
 
 from __future__ import annotations
@@ -37,8 +41,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from claims.quantities import Quantity, find_quantities
-from claims.textnorm import NormalizedText, normalize, normalize_with_map
+from newsclaims.text.quantities import Quantity, find_quantities
+from newsclaims.text.textnorm import NormalizedText, normalize, normalize_with_map
 
 __all__ = ["ExtractedClaim", "extract_claims", "split_sentences"]
 

@@ -2,7 +2,7 @@
 
 Runs inside Django on a scratch database (never the service's own): every ANS dev headline is
 imported as its own claim from its own source (the `import_claims` path), everything is
-re-clustered, and the clusters are scored against the gold claims (`claims.ans`: each s1 with
+re-clustered, and the clusters are scored against the gold claims (`evaluation.ans`: each s1 with
 its agree/disagree s2s, joined where a headline recurs) with B-cubed precision/recall/F1. A
 gold claim of two or more headlines has the right status when most of its headlines sit in
 clusters of its gold status: contradiction if it holds a disagree row, else agreement.
@@ -18,9 +18,9 @@ from pathlib import Path
 from django.conf import settings
 
 from claims import services
-from claims.ans import bcubed, read_split
-from claims.gold import score_matching_gold
 from claims.models import Claim
+from evaluation.ans import bcubed, read_split
+from evaluation.gold import score_matching_gold
 from sources.readers import SourceInput
 
 REPO = Path(__file__).resolve().parent.parent

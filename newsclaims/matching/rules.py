@@ -91,7 +91,7 @@ class ClaimSlots:
     id: int
     source_id: int
     subject_key: str | None = None
-    quantity: dict | None = None  # claims.quantities.Quantity.to_dict()
+    quantity: dict | None = None  # newsclaims.text.quantities.Quantity.to_dict()
     polarity: str = "positive"
     language: str = ""
     text: str = ""
@@ -257,7 +257,7 @@ def cluster_status(
 
     Only pairs from different sources can conflict: a source restating itself (an Arabic
     article and its own English translation) is one voice. Agreement needs two independent
-    voices: `voice_of` maps each source to its voice (see claims.independence); syndicated
+    voices: `voice_of` maps each source to its voice (see newsclaims.matching.independence); syndicated
     copies and one publisher's articles share one.
     """
     sources = sorted({m.source_id for m in members})

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from claims.matching import ClaimSlots, match_score, slots_compatible
+from newsclaims.matching.rules import ClaimSlots, match_score, slots_compatible
 
 # Each claim's pair scores are computed with its nearest claims only: this many, at or above this
 # cosine (below it the pair model's probability is negligible). A rebuild, the neighbourhood
-# rebuild after ingestion and the threshold search in claims.train_matching all use these.
+# rebuild after ingestion and the threshold search in training.train_matching all use these.
 CANDIDATE_NEIGHBOURS = 20
 CANDIDATE_FLOOR = 0.3
 

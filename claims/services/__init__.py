@@ -1,0 +1,83 @@
+"""The domain operations. Admin actions, API views, Celery tasks and commands all call these.
+
+ingest          ingest_source / ingest_inputs / import_claims store articles and claims (deduplicated
+                by content hash) and enqueue processing; process_source extracts, embeds, assigns
+assign          assign_claims: new claims join clusters, the neighbourhood is re-clustered
+rebuild         recluster: rebuild every cluster from scratch, deterministically
+statuses        refresh_clusters: status, reason, counts and conflicts of clusters (stance plumbing)
+scoring         what those share: slots, the pair scorer, the pgvector kNN, the cluster lock
+editorial       editors' decisions (merge, split, links, lock, verdict)
+enqueue         where claims.apps registers the Celery tasks, so services never import claims.tasks
+
+Modules here may import Django, claims.models, sources and newsclaims; never claims.tasks,
+evaluation or training. The names below are re-exported so ``services.process_source(...)``
+works for every caller.
+"""
+
+from claims.services.assign import assign_claims
+from claims.services.ingest import (
+    CLAIM_FIELDS,
+    IMPORT_BATCH,
+    IngestReport,
+    IngestResult,
+    OnItem,
+    content_hash,
+    detect_language,
+    embed,
+    import_claims,
+    import_statements,
+    ingest_inputs,
+    ingest_source,
+    match_text,
+    process_source,
+    process_sources,
+    reprocess_sources,
+    statement_claim,
+)
+from claims.services.rebuild import REBUILD_ORDER, Progress, ReclusterReport, editor_constraints, recluster
+from claims.services.scoring import (
+    CLUSTER_LOCK,
+    KNN_CANDIDATES,
+    ensure_vector_index,
+    lock_clusters,
+    nearest_clustered,
+    slots_of,
+    subject_key_of,
+)
+from claims.services.statuses import _cross_logits, cluster_counts, refresh_clusters
+
+__all__ = [
+    "CLAIM_FIELDS",
+    "CLUSTER_LOCK",
+    "IMPORT_BATCH",
+    "KNN_CANDIDATES",
+    "REBUILD_ORDER",
+    "IngestReport",
+    "IngestResult",
+    "OnItem",
+    "Progress",
+    "ReclusterReport",
+    "_cross_logits",
+    "assign_claims",
+    "cluster_counts",
+    "content_hash",
+    "detect_language",
+    "editor_constraints",
+    "embed",
+    "ensure_vector_index",
+    "import_claims",
+    "import_statements",
+    "ingest_inputs",
+    "ingest_source",
+    "lock_clusters",
+    "match_text",
+    "nearest_clustered",
+    "process_source",
+    "process_sources",
+    "recluster",
+    "refresh_clusters",
+    "reprocess_sources",
+    "slots_of",
+    "statement_claim",
+    "subject_key_of",
+]

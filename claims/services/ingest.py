@@ -1,0 +1,327 @@
+"""Storing articles and imported claims, and processing a source: extract, embed, assign.
+
+ingest_source / ingest_inputs  store articles (deduplicated by content hash), enqueue processing
+process_source                 extract claims, embed them, assign them to clusters
+
+Enqueues through claims.services.enqueue, never by importing claims.tasks. May import Django,
+claims.models, sources, newsclaims and the other service modules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from claims.choices import Language, SourceKind, SourceStatus
+from claims.models import Claim
+from claims.services.assign import assign_claims
+from claims.services.enqueue import registered_task
+from claims.services.scoring import ensure_vector_index
+from claims.services.statuses import refresh_clusters
+from newsclaims.matching import embedding as embedding_lib
+from newsclaims.text.extraction import ExtractedClaim, extract_claims
+from sources.models import Source
+from sources.readers import ReadError, SourceInput, read_claims_jsonl, read_inputs
+
+
+# --- Ingest ----------------------------------------------------------------------------------
+def content_hash(text: str) -> str:
+    """Identity of an article: its text with Unicode and white space normalised."""
+    normalised = re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def detect_language(text: str) -> str:
+    """ar, en or mixed, from the share of Arabic and Latin letters."""
+    arabic = len(re.findall(r"[\u0600-\u06ff\u0750-\u077f]", text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    total = arabic + latin
+    if total == 0:
+        return Language.OTHER
+    if arabic / total >= 0.85:
+        return Language.ARABIC
+    if latin / total >= 0.85:
+        return Language.ENGLISH
+    return Language.MIXED
+
+
+@dataclass
+class IngestResult:
+    source: Source
+    created: bool
+
+
+def ingest_source(item: SourceInput, kind: str = SourceKind.ARTICLE, *, enqueue: bool = True) -> IngestResult:
+    """Store one article unless an identical text is already stored; enqueue its processing.
+
+    Re-ingesting never changes a stored source: the first copy's metadata stands. An imported
+    claim is identified by its text together with where it was published, since two outlets
+    making the same statement are two sources.
+    """
+    digest = content_hash(item.text)
+    if kind == SourceKind.CLAIM:
+        digest = content_hash(f"claim\n{item.text}\n{item.url}\n{item.publisher}")
+    with transaction.atomic():
+        source, created = Source.objects.get_or_create(
+            content_hash=digest,
+            defaults={
+                "kind": kind,
+                "text": item.text,
+                "title": item.title[:500],
+                "url": item.url,
+                "publisher": item.publisher[:200],
+                "published_at": item.published_at,
+                "language": item.language or detect_language(item.text),
+                "origin": item.origin[:2000],
+            },
+        )
+        if enqueue and (created or source.status == SourceStatus.FAILED):
+            # A stored source whose processing failed gets another try when it is ingested again.
+            process_source_task = registered_task("process_source_task")
+
+            transaction.on_commit(lambda: process_source_task.delay(source.pk))
+    return IngestResult(source, created)
+
+
+@dataclass
+class IngestReport:
+    created: list[Source] = field(default_factory=list)
+    existing: list[Source] = field(default_factory=list)
+    errors: list[ReadError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+OnItem = Callable[[SourceInput | ReadError, IngestResult | None], None]
+
+
+def ingest_inputs(items: Sequence[str], on_item: OnItem | None = None) -> IngestReport:
+    """Ingest every file, directory and URL in `items`; bad ones are reported, the rest go in."""
+    inputs = read_inputs(
+        list(items), timeout=settings.FACTCHECK_FETCH_TIMEOUT, max_bytes=settings.FACTCHECK_MAX_SOURCE_BYTES
+    )
+    return _ingest_all(inputs, SourceKind.ARTICLE, on_item)
+
+
+def import_claims(path: str, on_item: OnItem | None = None) -> IngestReport:
+    """Import claims fact-checkers already hold (JSONL, one a line); each becomes a one-claim
+    source, matched and clustered like extracted claims. Bad lines are reported by number."""
+    return import_statements(read_claims_jsonl(path), on_item)
+
+
+def import_statements(items: Iterable[SourceInput | ReadError], on_item: OnItem | None = None) -> IngestReport:
+    """Import already-read statements as one-claim sources (the body of `import_claims`)."""
+    return _ingest_all(items, SourceKind.CLAIM, on_item)
+
+
+IMPORT_BATCH = 200
+
+
+def _ingest_all(inputs: Iterable[SourceInput | ReadError], kind: str, on_item: OnItem | None) -> IngestReport:
+    """Store every input. Articles are processed one task each; imported claims (one line each,
+    often thousands) in tasks of IMPORT_BATCH, so their embeddings are computed in batches."""
+    process_sources_task = registered_task("process_sources_task")
+
+    report = IngestReport()
+    batch: list[int] = []
+
+    def flush() -> None:
+        if batch:
+            ids = list(batch)
+            transaction.on_commit(lambda: process_sources_task.delay(ids))
+            batch.clear()
+
+    for item in inputs:
+        result = None
+        if isinstance(item, ReadError):
+            report.errors.append(item)
+        else:
+            batched = kind == SourceKind.CLAIM
+            result = ingest_source(item, kind, enqueue=not batched)
+            (report.created if result.created else report.existing).append(result.source)
+            if batched and (result.created or result.source.status == SourceStatus.FAILED):
+                batch.append(result.source.pk)
+                if len(batch) >= IMPORT_BATCH:
+                    flush()
+        if on_item:
+            on_item(item, result)
+    flush()
+    return report
+
+
+def reprocess_sources(source_ids: Iterable[int]) -> int:
+    """Queue sources to be extracted and clustered again (after an extraction change, say)."""
+    process_source_task = registered_task("process_source_task")
+
+    ids = list(source_ids)
+    for pk in ids:
+        transaction.on_commit(lambda pk=pk: process_source_task.delay(pk, force=True))
+    return len(ids)
+
+
+# --- Processing one source -------------------------------------------------------------------
+def match_text(claim: ExtractedClaim) -> str:
+    """What gets embedded: the claim with its subject carried in when the clause omits it."""
+    if claim.subject and claim.subject not in claim.text:
+        return f"{claim.subject}: {claim.text}"
+    return claim.text
+
+
+CLAIM_FIELDS = [
+    "text", "language", "claimant", "subject", "polarity", "quantity", "as_of", "as_of_source",
+    "checkworthiness", "reasons", "match_text", "embedding", "embedding_model",
+]  # fmt: skip
+
+
+def _claim_fields(c: ExtractedClaim, text: str, vector: np.ndarray, model_name: str) -> dict:
+    return {
+        "text": c.text,
+        "language": c.language,
+        "claimant": (c.claimant or "")[:300],
+        "subject": (c.subject or "")[:300],
+        "polarity": c.polarity,
+        "quantity": c.quantity.to_dict() if c.quantity else None,
+        "as_of": getattr(c, "as_of", None),
+        "as_of_source": getattr(c, "as_of_source", "") or "",
+        "checkworthiness": round(float(c.checkworthiness), 4),
+        "reasons": list(c.reasons),
+        "match_text": text,
+        "embedding": vector,
+        "embedding_model": model_name,
+    }
+
+
+def statement_claim(text: str, published_at: datetime | None) -> ExtractedClaim:
+    """An imported statement as one claim spanning its whole text, with the quantity, subject,
+    claimant and polarity that extraction reads in it."""
+    start = len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    found = extract_claims(text, published_at=published_at)
+    best = max(found, key=lambda c: (c.quantity is not None, c.checkworthiness), default=None)
+    if best is None:
+        return ExtractedClaim(
+            text=text[start:end], start=start, end=end, language=detect_language(text), claimant=None,
+            subject=None, quantity=None, checkworthiness=0.5, reasons=["imported"],
+        )  # fmt: skip
+    return replace(
+        best,
+        text=text[start:end],
+        start=start,
+        end=end,
+        language=detect_language(text),
+        polarity="negative" if any(c.polarity == "negative" for c in found) else best.polarity,
+        reasons=[*best.reasons, "imported"],
+    )
+
+
+def process_source(source_id: int, *, force: bool = False) -> int:
+    """Extract, embed and cluster one source's claims; returns how many claims it has."""
+    return process_sources([source_id], force=force)[source_id]
+
+
+def _extract(source: Source) -> list[ExtractedClaim]:
+    if source.kind == SourceKind.CLAIM:
+        return [statement_claim(source.text, source.published_at)]
+    return [
+        c
+        for c in extract_claims(source.text, published_at=source.published_at)
+        if c.checkworthiness >= settings.FACTCHECK_MIN_CHECKWORTHINESS
+    ]
+
+
+def _fail(source_id: int, exc: BaseException) -> None:
+    Source.objects.filter(pk=source_id).update(status=SourceStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+
+
+def process_sources(source_ids: Sequence[int], *, force: bool = False) -> dict[int, int]:
+    """Extract, embed and cluster several sources' claims, embedding them in one batch (which is
+    what makes importing thousands of one-line claims fast); returns each source's claim count.
+
+    Safe to run twice or concurrently: only the run that moves a source from pending (or
+    failed) to processing works on it; others leave it alone. Re-processing keeps the id,
+    cluster and editors' links of every claim whose span is unchanged. A source that fails is
+    marked failed with the error, the others still go in, and the first error is raised after.
+    """
+    claimable = Q(status__in=[SourceStatus.PENDING, SourceStatus.FAILED])
+    if force:
+        claimable |= Q(status=SourceStatus.PROCESSED)
+    claimed = [
+        pk
+        for pk in dict.fromkeys(source_ids)
+        if Source.objects.filter(claimable, pk=pk).update(status=SourceStatus.PROCESSING, error="")
+    ]
+    counts = {pk: Claim.objects.filter(source_id=pk).count() for pk in source_ids if pk not in claimed}
+    sources = Source.objects.in_bulk(claimed)
+    errors: list[BaseException] = []
+    work: list[tuple[Source, list[ExtractedClaim], list[str]]] = []
+    for pk in claimed:
+        try:
+            extracted = _extract(sources[pk])
+        except Exception as exc:
+            _fail(pk, exc)
+            errors.append(exc)
+            continue
+        work.append((sources[pk], extracted, [match_text(c) for c in extracted]))
+    try:
+        vectors = embed([text for _, _, texts in work for text in texts])
+    except Exception as exc:
+        for source, _, _ in work:
+            _fail(source.pk, exc)
+        raise
+    # Before any write: PostgreSQL refuses CREATE INDEX on a table with pending FK triggers.
+    if len(vectors):
+        ensure_vector_index(int(vectors.shape[1]))
+    offset = 0
+    for source, extracted, texts in work:
+        own = vectors[offset : offset + len(texts)]
+        offset += len(texts)
+        try:
+            counts[source.pk] = _store_claims(source, extracted, texts, own)
+        except Exception as exc:
+            _fail(source.pk, exc)
+            errors.append(exc)
+    if errors:
+        raise errors[0]
+    return counts
+
+
+def _store_claims(source: Source, extracted: list[ExtractedClaim], texts: list[str], vectors: np.ndarray) -> int:
+    """Write one source's claims (keeping unchanged spans' rows), cluster the new ones."""
+    model_name = settings.FACTCHECK_EMBEDDING_MODEL
+    with transaction.atomic():
+        existing = {(c.start, c.end): c for c in Claim.objects.filter(source=source)}
+        kept, new = [], []
+        for c, text, vector in zip(extracted, texts, vectors, strict=True):
+            fields = _claim_fields(c, text, vector, model_name)
+            claim = existing.pop((c.start, c.end), None)
+            if claim is None:
+                new.append(Claim(source=source, start=c.start, end=c.end, **fields))
+            else:
+                for name, value in fields.items():
+                    setattr(claim, name, value)
+                kept.append(claim)
+        stale_clusters = {c.cluster_id for c in existing.values() if c.cluster_id}
+        Claim.objects.filter(pk__in=[c.pk for c in existing.values()]).delete()
+        Claim.objects.bulk_update(kept, CLAIM_FIELDS)
+        created = Claim.objects.bulk_create(new)
+        touched = assign_claims(created)
+        refresh_clusters(stale_clusters | {c.cluster_id for c in kept if c.cluster_id} - touched)
+        Source.objects.filter(pk=source.pk).update(status=SourceStatus.PROCESSED, processed_at=timezone.now())
+    return len(kept) + len(created)
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    """Embed texts with the configured model, loaded once per process."""
+    return embedding_lib.embed(texts, name=settings.FACTCHECK_EMBEDDING_MODEL)

@@ -1,0 +1,144 @@
+"""Rebuilding every cluster from scratch, deterministically, obeying editors' decisions
+(`recluster`), and the re-clustering of a set of claims that assigning also uses (`_rebuild`).
+
+May import Django, claims.models, newsclaims, claims.services.scoring and .statuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+
+from claims.choices import LinkKind
+from claims.models import Claim, ClaimLink, Cluster
+from claims.services.scoring import CLUSTER_LOCK, _claim_scorer, _matcher, slots_of
+from claims.services.statuses import cluster_counts, refresh_clusters
+from newsclaims.matching.clustering import Constraints, cluster_all, stable_ids
+from newsclaims.matching.rules import same_figure
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ReclusterReport:
+    claims: int = 0
+    clusters: int = 0
+    kept_ids: int = 0
+    skipped: bool = False
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+def editor_constraints(claim_ids: Iterable[int] | None = None) -> Constraints:
+    """Editors' links and locked clusters, as constraints for `cluster_all`."""
+    links = ClaimLink.objects.values_list("claim_a_id", "claim_b_id", "kind")
+    locked = Claim.objects.filter(cluster__locked=True).values_list("id", "cluster_id")
+    if claim_ids is not None:
+        ids = list(claim_ids)
+        links = links.filter(claim_a_id__in=ids, claim_b_id__in=ids)
+        locked = locked.filter(id__in=ids)
+    must, cannot = [], []
+    for a, b, kind in links:
+        (must if kind == LinkKind.SAME else cannot).append((a, b))
+    return Constraints(must_link=must, cannot_link=cannot, locked=dict(locked))
+
+
+def recluster(progress: Progress | None = None) -> ReclusterReport:
+    """Rebuild all clusters from scratch, deterministically, obeying editors' decisions.
+
+    Claims are visited oldest source first. Locked clusters keep their claims and ids; editors'
+    same/different links are must-link/cannot-link constraints. Any other rebuilt cluster keeps
+    the id of the old cluster it overlaps most, so clients and editors keep their place (and
+    verdicts stay on their cluster). If another rebuild holds the lock this returns at once
+    with skipped=True.
+    """
+    report = ReclusterReport()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [CLUSTER_LOCK])
+            if not cursor.fetchone()[0]:
+                report.skipped = True
+                return report
+        model_name = settings.FACTCHECK_EMBEDDING_MODEL
+        claims = list(
+            Claim.objects.filter(embedding__isnull=False, embedding_model=model_name)
+            .select_related("source")
+            .order_by(*REBUILD_ORDER)
+        )
+        report.claims = len(claims)
+        if not claims:
+            Cluster.objects.filter(claims__isnull=True).delete()
+            return report
+        final_ids, report.kept_ids, _ = _rebuild(claims, progress)
+        # Clusters left without claims go, except clusters whose claims use another model.
+        Cluster.objects.exclude(pk__in=final_ids).filter(claims__isnull=True).delete()
+        refresh_clusters(final_ids)
+        report.clusters = len(final_ids)
+        report.by_status = cluster_counts()
+    return report
+
+
+def _rebuild(
+    claims: list[Claim], progress: Progress | None = None, *, local: bool = False
+) -> tuple[list[int], int, set[int]]:
+    """Re-cluster these claims from scratch (`cluster_all`, editors' constraints) and save the
+    result, keeping old cluster ids by overlap; returns the cluster ids used, how many were kept,
+    and the ids of clusters whose membership changed (old and new).
+
+    `local`: the claims are a neighbourhood of the corpus, so their stored nearest cosines (which
+    see the whole corpus) are used as they are rather than recomputed among these claims alone.
+    """
+    vectors = np.stack([np.asarray(c.embedding, dtype=np.float32) for c in claims])
+    slots = [slots_of(c) for c in claims]
+    before = [(c.cluster_id, c.nearest_cosines) for c in claims]
+    matcher = _matcher()
+    scorer = None
+    if matcher.pair_model is not None:
+        claim_scorer = _claim_scorer(claims, vectors, matcher.pair_model, stored_neighbours=local)
+        for claim, top in zip(claims, claim_scorer.neighbour_cosines, strict=True):
+            claim.nearest_cosines = top
+
+        def scorer(i: int, j: int, cosine: float) -> float:
+            return claim_scorer.score(i, j, same_figure(slots[i], slots[j]))
+
+    result = cluster_all(
+        slots,
+        vectors,
+        matcher.threshold,
+        progress,
+        editor_constraints([c.pk for c in claims]),
+        scorer,
+    )
+    groups = [[claims[i] for i in group] for group in result.groups()]
+    old_cluster_of = {c.pk: c.cluster_id for c in claims if c.cluster_id not in result.locked_labels.values()}
+    free = [label for label in range(len(groups)) if label not in result.locked_labels]
+    kept = dict(zip(free, stable_ids([[c.pk for c in groups[label]] for label in free], old_cluster_of), strict=True))
+    kept.update(result.locked_labels)
+    existing = set(Cluster.objects.filter(pk__in=[k for k in kept.values() if k]).values_list("pk", flat=True))
+    final_ids = []
+    kept_count = 0
+    for label, group in enumerate(groups):
+        cluster_id = kept.get(label)
+        if cluster_id is None or cluster_id not in existing:
+            cluster_id = Cluster.objects.create(label=group[0].text[:300]).pk
+        else:
+            kept_count += 1
+        final_ids.append(cluster_id)
+        for claim in group:
+            claim.cluster_id = cluster_id
+    changed: set[int] = set()
+    dirty = []
+    for claim, (old_cluster, old_top) in zip(claims, before, strict=True):
+        if claim.cluster_id != old_cluster:
+            changed.update(x for x in (claim.cluster_id, old_cluster) if x)
+        if (claim.cluster_id, claim.nearest_cosines) != (old_cluster, old_top):
+            dirty.append(claim)
+    Claim.objects.bulk_update(dirty, ["cluster_id", "nearest_cosines"], batch_size=1000)
+    return final_ids, kept_count, changed
+
+
+REBUILD_ORDER = (F("source__published_at").asc(nulls_last=True), "source_id", "start", "id")

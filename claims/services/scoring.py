@@ -1,0 +1,152 @@
+"""What assigning, rebuilding and refreshing clusters share: a stored claim's slots, the pair
+scorer of the configured embedding model, the pgvector index and nearest-neighbour query, and
+the advisory lock under which clusters change.
+
+May import Django, claims.models and newsclaims; imports no other service module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+
+from claims.choices import SourceKind
+from claims.models import Claim
+from newsclaims.matching import pairscore
+from newsclaims.matching.rules import ClaimSlots
+from newsclaims.text.entities import PLACES, entity_key, mentioned_entities
+
+# Keys for PostgreSQL advisory locks: one writer assigns claims to clusters at a time, so two
+# workers cannot both open a cluster for the same fact, and a rebuild never races them.
+CLUSTER_LOCK = 0x66C1_0001
+KNN_CANDIDATES = 40
+
+
+def subject_key_of(claim: Claim) -> str | None:
+    """The entity a claim is about: its subject, else an entity it names, else its claimant's.
+
+    Places are skipped (they locate a figure rather than own it: "Moscow ordered the app
+    pre-installed" is about the app); a claim that names only places has no known subject.
+    """
+    candidates = [entity_key(claim.subject), *mentioned_entities(claim.text), *mentioned_entities(claim.claimant)]
+    return next((key for key in candidates if key and key not in PLACES), None)
+
+
+def slots_of(claim: Claim) -> ClaimSlots:
+    return ClaimSlots(
+        id=claim.pk,
+        source_id=claim.source_id,
+        subject_key=subject_key_of(claim),
+        quantity=claim.quantity,
+        polarity=claim.polarity,
+        language=claim.language,
+        text=claim.text,
+        as_of=claim.as_of,
+        standalone=_standalone(claim),
+    )
+
+
+def ensure_vector_index(dimension: int) -> None:
+    """An HNSW cosine index for embeddings of this dimension (the column is untyped, so the
+    index is partial, on a cast to the dimension in use)."""
+    name = f"claims_claim_embedding_hnsw_{dimension:d}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+        if cursor.fetchone()[0]:
+            return
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS claims_claim_embedding_hnsw_{dimension:d} ON claims_claim "
+                f"USING hnsw ((embedding::vector({dimension:d})) vector_cosine_ops) "
+                f"WHERE vector_dims(embedding) = {dimension:d}"
+            )
+    except IntegrityError:
+        pass  # a concurrent process created it between the existence check and the insert
+
+
+def nearest_clustered(vector: np.ndarray, model_name: str, limit: int = KNN_CANDIDATES) -> list[tuple[int, int, float]]:
+    """(claim id, cluster id, cosine similarity) of the clustered claims nearest to `vector`,
+    through the HNSW index."""
+    dimension = int(vector.shape[0])
+    literal = "[" + ",".join(f"{x:.7g}" for x in vector.tolist()) + "]"
+    with connection.cursor() as cursor:
+        # Filtering on cluster_id after an approximate scan can return too few rows; pgvector's
+        # iterative scan keeps reading the index until the limit is met.
+        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        cursor.execute("SET LOCAL hnsw.ef_search = 100")
+        cursor.execute(
+            f"SELECT id, cluster_id, 1 - ((embedding::vector({dimension:d})) <=> %s::vector({dimension:d})) "
+            f"FROM claims_claim WHERE vector_dims(embedding) = {dimension:d} AND embedding_model = %s "
+            f"AND cluster_id IS NOT NULL "
+            f"ORDER BY (embedding::vector({dimension:d})) <=> %s::vector({dimension:d}) LIMIT %s",
+            [literal, model_name, literal, limit],
+        )
+        return [(row[0], row[1], float(row[2])) for row in cursor.fetchall()]
+
+
+def lock_clusters() -> None:
+    """Take the transaction-scoped lock under which clusters are assigned, merged or split."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_LOCK])
+
+
+@dataclass
+class _Matcher:
+    """How pairs are scored under the configured embedding model: its trained pair model
+    (newsclaims.matching.pairscore) when there is one, else cosine raised by matching slots."""
+
+    pair_model: pairscore.PairModel | None
+    threshold: float
+
+
+def _matcher() -> _Matcher:
+    return _Matcher(pairscore.model_for(settings.FACTCHECK_EMBEDDING_MODEL), settings.FACTCHECK_CLUSTER_THRESHOLD)
+
+
+def _claim_scorer(
+    claims: Sequence[Claim], vectors: np.ndarray, pair_model: pairscore.PairModel, *, stored_neighbours: bool = True
+) -> pairscore.ClaimScorer:
+    """Pair probabilities among these claims. With `stored_neighbours`, each claim's density
+    comes from its stored nearest cosines (which see the whole corpus; computed now where
+    missing); otherwise from these claims alone (a full rebuild)."""
+    if stored_neighbours:
+        for c in claims:
+            if c.nearest_cosines is None:
+                c.nearest_cosines = _neighbour_cosines_of(c, pair_model)
+    return pairscore.ClaimScorer(
+        pair_model,
+        vectors,
+        [c.match_text or c.text for c in claims],
+        [c.language for c in claims],
+        [c.source_id for c in claims],
+        [c.nearest_cosines for c in claims] if stored_neighbours else None,
+        [_standalone(c) for c in claims],
+    )
+
+
+def _standalone(claim: Claim) -> bool:
+    """Whether a claim is a standalone statement (an imported claim) rather than an article clause."""
+    return claim.source.kind == SourceKind.CLAIM
+
+
+def _neighbour_cosines_of(claim: Claim, pair_model: pairscore.PairModel) -> list[list[float]]:
+    """A claim's nearest-cosine lists (per part) from its nearest clustered claims of other sources."""
+    vector = np.asarray(claim.embedding, dtype=np.float32)
+    near = [row[0] for row in nearest_clustered(vector, claim.embedding_model, limit=KNN_CANDIDATES)]
+    others = list(Claim.objects.filter(pk__in=near).exclude(source_id=claim.source_id))
+    return _nearest_from(vector, others, pair_model)
+
+
+def _nearest_from(vector: np.ndarray, others: Sequence[Claim], pair_model: pairscore.PairModel) -> list[list[float]]:
+    own = pairscore.split_parts(vector, pair_model.bounds)
+    if not others:
+        return [[] for _ in own]
+    theirs = pairscore.split_parts(
+        np.stack([np.asarray(c.embedding, dtype=np.float32) for c in others]), pair_model.bounds
+    )
+    return pairscore.nearest_from([p[0] for p in own], theirs, pair_model.density_k)

@@ -1,0 +1,7 @@
+"""Measuring quality: the benchmarks (bench_*; each runs with ``python -m evaluation.bench_X``),
+the ANS reader and B-cubed scores (ans) and the seed gold readers (gold). The logic behind
+``manage.py evaluate``, which imports it only when it runs.
+
+May import newsclaims, and (bench_matching, gold) Django, claims and sources. Nothing in the
+service or in newsclaims imports this package (tests/unit/test_layout.py checks).
+"""
