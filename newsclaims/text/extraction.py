@@ -915,6 +915,9 @@ def _closes_quote(sent: str) -> bool:
 
 _RELATIVE_RE = re.compile(rf"\s(?P<rel>(?:{_alt(['التي', 'الذي', 'اللذين', 'الذين'])})|which|who)\s", re.IGNORECASE)
 _SEG_SPLIT_RE = re.compile(r"[،؛]|(?<!\d),|,(?!\d)")
+# A conjunction that opens a second figure's clause ("11,300 died and another 10,100 are missing",
+# "912 قتيلا وأصيب 5383"): each figure is a fact of its own, so each gets its own claim.
+_COORD_RE = re.compile(r"\s(?:and|while|but|whereas)\s|\s(?=[وف](?:اكثر|اقل|نحو|حوالي)\s)", re.IGNORECASE)
 _MIN_GROUP = 25
 _MIN_QUOTED_CLAUSE = 60
 _MAX_GROUP = 260
@@ -947,6 +950,10 @@ def _segments(norm: str, s: int, e: int, qspans: list[tuple[int, int]], strong: 
                 m = _RELATIVE_RE.search(norm, q1e, q2s)
                 if m:
                     extra.append(m.start("rel"))
+                    continue
+                coords = [m for m in _COORD_RE.finditer(norm, q1e, min(e, q2s + 3)) if m.start() < q2s]
+                if coords:
+                    extra.append(coords[-1].start() + 1)
     cuts = sorted(set(cuts + extra))
     segs = []
     for a, b in itertools.pairwise(cuts):
@@ -1026,10 +1033,22 @@ def _language(span: str) -> str:
 _KIND_RANK = {"count": 0, "percent": 0, "money": 0, "duration": 1, "ordinal": 3, "year": 2, "date": 2}
 
 
-def _primary(qs: list[Quantity]) -> Quantity | None:
+_DATE_LIKE_RE = re.compile(r"\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}")
+
+
+def _primary(qs: list[Quantity], text: str = "") -> Quantity | None:
+    """The claim's main figure: a count, percent or sum before a date or an ordinal, one with its
+    counted noun before a bare one; never a conversion in brackets ("22.5 million cubic metres
+    (nearly 800 million cubic feet)") or the day of a written date ("12-9-2023") while another is there."""
     if not qs:
         return None
-    return min(qs, key=lambda q: (_KIND_RANK.get(q.kind, 1), q.unit is None, q.start))
+
+    def aside(q: Quantity) -> bool:
+        before = text[: q.start]
+        in_brackets = before.count("(") > before.count(")")
+        return in_brackets or bool(_DATE_LIKE_RE.match(text, q.end))
+
+    return min(qs, key=lambda q: (aside(q), _KIND_RANK.get(q.kind, 1), q.unit is None, q.start))
 
 
 # ---------------------------------------------------------------------------
@@ -1218,7 +1237,7 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
                     claims[-1].claimant = attr.who
                     claims[-1].checkworthiness, claims[-1].reasons = _rescore(claims[-1])
                 continue
-            prim = _primary(qs)
+            prim = _primary(qs, text)
             anchor = None
             if prim is not None:
                 anchor = inv.get(prim.start, prim.start) if nt.offsets is not None else prim.start

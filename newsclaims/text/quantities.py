@@ -403,7 +403,8 @@ _SCALE_AFTER_DIGITS = {
 _DIGITS = (
     r"(?P<neg>(?<![^\s(<>=≤≥])-(?=\d))?"  # a sign only at a word start: "-5", not "2015-2021"
     r"(?<![A-Za-z\d])(?<![A-Za-z]-)(?<!\d[.,،])"
-    r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![,،]\d)"  # 1,000,000.5
+    r"(?:\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?(?![,،]\d)"  # 8,28,000: Indian grouping (lakh, crore)
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![,،]\d)"  # 1,000,000.5
     r"|\d{1,3}(?:،\d{3})+(?:,\d{1,2}(?!\d))?"  # ١،٢٣٤،٥٦٧ / ١٢،٢٢٠,١٣ (Arabic comma thousands, decimal comma)
     r"|\d{1,3}(?: \d{3})+(?:\.\d+)?(?![ ,.]?\d)"  # 1 234 567.89 / 40 000
     r"|\d+,(?:\d{1,2}|\d{4,})(?![\d,])"  # decimal comma: ٤,٨ / ٠,٢٣٤٥٦
@@ -550,6 +551,17 @@ _PRE_HEDGES: dict[str, list[str]] = {
         "surpasses",
         "in excess of",
         "exceeding",
+        # verbs of passing a figure: "the toll exceeded 1,000", "تخطى عدد الضحايا 50 ألفا"
+        "exceeded",
+        "surpassed",
+        "topped",
+        "تخطى",
+        "تخطت",
+        "يتخطى",
+        "تتخطى",
+        "تعدى",
+        "تعدت",
+        "يتعدى",
         "greater than",
         "larger than",
         "higher than",
@@ -693,6 +705,9 @@ _PRE_HEDGE_RE = re.compile(
     r"|(?<![=<>\d])(?P<sym>>\s?=|<\s?=|[<>≥≤])(?![=<>]))\s*$",
     re.IGNORECASE,
 )
+_PASS_VERBS = "تجاوز تجاوزت يتجاوز تتجاوز تخطى تخطت يتخطى تتخطى تعدى تعدت يتعدى فاق فاقت يفوق"
+# A verb of passing, then one to three words of its subject, then the figure.
+_PASS_VERB_RE = re.compile(rf"{_WB}[وف]?(?:{_alt(_PASS_VERBS.split())})\s+(?:[^\W\d_]+\s+){{1,4}}$")
 _VERB_REACH_RE = re.compile(r"(?<![^\W_])ان\s+$")
 _POST_HEDGES = {
     "تقريبا": "about",
@@ -1077,7 +1092,7 @@ def _find_unit(norm: str, pos: int) -> tuple[str | None, int]:
 # number parsing
 
 
-_THOUSANDS_ONLY = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_THOUSANDS_ONLY = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d{1,2}(?:,\d{2})+,\d{3})(?:\.\d+)?")
 
 
 def _to_float(digits: str) -> float:
@@ -1491,6 +1506,8 @@ def _decorate(c: _Cand, norm: str) -> None:
         # "one of the platforms", "واحد من": partitive, not a count of one
         c.kind = "drop"
         return
+    if c.kind == "year" and _OTHERS_AFTER_RE.match(norm, c.e):
+        c.kind = "count"  # "وأصيب 2000 آخرون", "2000 others were hurt": people, not a year
     # year: bare 4-digit number; an Arabic keyword ("عام 2014") joins the span
     if c.kind == "year":
         c.unit = "year"
@@ -1520,6 +1537,11 @@ def _decorate(c: _Cand, norm: str) -> None:
             c.s = hm.start("h")
         if c.kind == "year":
             c.kind, c.unit = "count", None
+    if qualifier is None and c.kind != "year":
+        # Arabic puts the verb first: "تجاوز عدد الوفيات 1000" ("the number of deaths exceeded 1000")
+        vm = _PASS_VERB_RE.search(norm, max(0, probe - 60), probe)
+        if vm:
+            qualifier = "more_than"
     pm2 = _POST_HEDGE_RE.match(norm, c.e)
     post = _POST_HEDGE_OF[re.sub(r"\s+", " ", pm2.group("h").lower())] if pm2 else None
     if pm2 and pm2.group("h").lower().endswith(("than", "من")) and _WORD_AHEAD_RE.match(norm, pm2.end()):
@@ -1606,6 +1628,11 @@ def _apply_negative_words(cands: list[_Cand], norm: str) -> None:
             c.parts = [(c.ns, c.ne, c.value)]
 
 
+_OTHERS_AFTER_RE = re.compile(r"\s+(?:اخرون|اخرين|others|more\s+people)(?![^\W_])", re.IGNORECASE)
+_BARE_SCALES = (1e3, 1e6, 1e9)
+_HAS_DIGIT = re.compile(r"\d")
+
+
 def _merge_compounds(cands: list[_Cand], norm: str) -> list[_Cand]:
     """Join digit+scale chains: "٤ آلاف ٣ مائة و ٢١" = 4321, "6 crore and two hundred",
     "3 million and a half" = 3.5 million.
@@ -1616,12 +1643,14 @@ def _merge_compounds(cands: list[_Cand], norm: str) -> list[_Cand]:
     out: list[_Cand] = []
     for c in cands:
         a = out[-1] if out else None
+        if a is not None and not a.scale and a.value in _BARE_SCALES and not _HAS_DIGIT.search(norm, a.s, a.e):
+            a.scale = a.value  # "ألف و301", "مليونا و833 ألفا": a scale word standing alone is one of it
         if (
             a is not None
             and a.scale
             and a.value is not None
             and c.value is not None
-            and a.qualifier == "exact"
+            and a.qualifier != "range"
             and c.qualifier == "exact"
             and a.ue == a.e
             and a.kind == "count"
@@ -1644,6 +1673,8 @@ def _merge_compounds(cands: list[_Cand], norm: str) -> list[_Cand]:
                 m.scale = c.scale if c.scale and c.scale < a.scale else None
                 m.hs, m.ue = a.hs, c.ue
                 m.parts = [(a.ns, c.ne, value)]
+                if a.qualifier != "exact":
+                    _apply_hedge(m, a.qualifier)  # "أكثر من 5 آلاف و814": the hedge covers the whole figure
                 out[-1] = m
                 continue
         out.append(c)
@@ -1683,6 +1714,8 @@ def _merge_ranges(cands: list[_Cand], norm: str) -> list[_Cand]:
                     ok = False  # "+1-222-2222": a phone number, not a range
                 if ok and mid.group("to") in ("-", "~") and b.value <= a.value:
                     ok = False  # "1995-01" is a year-month, not a range
+                if ok and a.kind == "year" and b.kind != "year" and b.value < a.value:
+                    ok = False  # "حج 2024 إلى ألف": the season's year, then the figure it rose to
                 if ok and not a.bare and (a.kind, a.unit) != (b.kind, b.unit):
                     ok = False  # "rose 6% to $1.45 billion" is a change, not a range
                 if ok:
