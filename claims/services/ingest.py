@@ -29,7 +29,7 @@ from claims.services.enqueue import registered_task
 from claims.services.scoring import ensure_vector_index
 from claims.services.statuses import refresh_clusters
 from newsclaims.matching import embedding as embedding_lib
-from newsclaims.text.extraction import ExtractedClaim, extract_claims
+from newsclaims.text.extraction import ExtractedClaim, extract_claims, match_text
 from sources.models import Source
 from sources.readers import ReadError, SourceInput, read_claims_jsonl, read_inputs
 
@@ -172,13 +172,6 @@ def reprocess_sources(source_ids: Iterable[int]) -> int:
 
 
 # --- Processing one source -------------------------------------------------------------------
-def match_text(claim: ExtractedClaim) -> str:
-    """What gets embedded: the claim with its subject carried in when the clause omits it."""
-    if claim.subject and claim.subject not in claim.text:
-        return f"{claim.subject}: {claim.text}"
-    return claim.text
-
-
 CLAIM_FIELDS = [
     "text", "language", "claimant", "subject", "polarity", "quantity", "as_of", "as_of_source",
     "checkworthiness", "reasons", "match_text", "embedding", "embedding_model",

@@ -17,8 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from claims.choices import SourceKind
 from claims.models import Claim
 from newsclaims.matching import pairscore
-from newsclaims.matching.rules import ClaimSlots
-from newsclaims.text.entities import PLACES, entity_key, mentioned_entities
+from newsclaims.matching.rules import ClaimSlots, subject_key
 
 # Keys for PostgreSQL advisory locks: one writer assigns claims to clusters at a time, so two
 # workers cannot both open a cluster for the same fact, and a rebuild never races them.
@@ -32,8 +31,7 @@ def subject_key_of(claim: Claim) -> str | None:
     Places are skipped (they locate a figure rather than own it: "Moscow ordered the app
     pre-installed" is about the app); a claim that names only places has no known subject.
     """
-    candidates = [entity_key(claim.subject), *mentioned_entities(claim.text), *mentioned_entities(claim.claimant)]
-    return next((key for key in candidates if key and key not in PLACES), None)
+    return subject_key(claim.subject, claim.text, claim.claimant)
 
 
 def slots_of(claim: Claim) -> ClaimSlots:

@@ -29,7 +29,8 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,16 +66,16 @@ is are was were be been has have had will would can could also said says told
 """
 
 
-def _stem(token: str) -> str:
+def stem(token: str) -> str:
     for prefix in _PREFIXES:
         if token.startswith(prefix) and len(token) - len(prefix) >= 3:
             return token[len(prefix) :]
     return token
 
 
-FUNCTION_WORDS = frozenset(_stem(t) for t in _TOKEN_RE.findall(normalize(_FUNCTION_WORDS_TEXT).lower()))
+FUNCTION_WORDS = frozenset(stem(t) for t in _TOKEN_RE.findall(normalize(_FUNCTION_WORDS_TEXT).lower()))
 # Generic head nouns ("the company", "التطبيق") stand for a name of the story, and say no more than it.
-_NAME_LIKE = frozenset(_stem(normalize(w).lower()) for w in GENERIC_NOUNS)
+_NAME_LIKE = frozenset(stem(normalize(w).lower()) for w in GENERIC_NOUNS)
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,10 @@ class TextEvidence:
 def text_evidence(text: str) -> TextEvidence:
     cased = normalize(text)
     norm = cased.lower()
-    stems = frozenset(_stem(t) for t in _TOKEN_RE.findall(norm))
+    stems = frozenset(stem(t) for t in _TOKEN_RE.findall(norm))
     tokens = _TOKEN_RE.findall(cased)
     # A capital marks a name except at the start, where English capitalises any word ("Critics ...").
-    names = frozenset(_stem(t.lower()) for k, t in enumerate(tokens) if is_name(t) or (k > 0 and t[:1].isupper()))
+    names = frozenset(stem(t.lower()) for k, t in enumerate(tokens) if is_name(t) or (k > 0 and t[:1].isupper()))
     squeezed = "".join(norm.split())
     return TextEvidence(stems, frozenset(squeezed[i : i + 4] for i in range(max(1, len(squeezed) - 3))), names)
 
@@ -226,7 +227,27 @@ class PairModel:
     # shares. Headline pairs without a shared content word are already calibrated on ANS, so
     # two standalone statements do not get it. Set on the seeds (see `chosen_by`).
     no_content_logit: float = 0.0
+    # The clause model (`newsclaims.matching.pairfeatures`, `python -m training.train_story_pairs`):
+    # when present it scores every pair that involves an article clause, in place of the headline
+    # model and the two offsets above. Trained on real news stories, whose clause pairs the
+    # headline model never saw. `clause_threshold` is the level its training chose; its logits are
+    # shifted so that level lands on `threshold`, the one clustering level of the service.
+    clause_model: Logistic | None = None
+    clause_threshold: float = 0.5
+    # story name -> the clause model fitted without that story ({"features", "coef", "intercept",
+    # "threshold", "trained_on"}): what `evaluate stories` scores each story with.
+    clause_folds: dict = field(default_factory=dict)
     chosen_by: dict = field(default_factory=dict)
+
+    @property
+    def clause_shift(self) -> float:
+        """Added to the clause model's logit so that its own threshold maps onto `threshold`."""
+        return _logit(self.threshold) - _logit(self.clause_threshold)
+
+    def with_fold(self, story: str) -> PairModel:
+        """This model with its clause model replaced by the fold fitted without `story`."""
+        fold = self.clause_folds[story]
+        return replace(self, clause_model=_clause_logistic(fold), clause_threshold=float(fold["threshold"]))
 
     def probability(
         self,
@@ -270,6 +291,12 @@ class PairModel:
             "same_figure_logit": self.same_figure_logit,
             "clause_logit": self.clause_logit,
             "no_content_logit": self.no_content_logit,
+            "clause_model": (
+                {**logistic_dict(self.clause_model), "threshold": self.clause_threshold}
+                if self.clause_model is not None
+                else None
+            ),
+            "clause_folds": self.clause_folds,
             "chosen_by": self.chosen_by,
         }
 
@@ -294,8 +321,29 @@ class PairModel:
             same_figure_logit=float(data.get("same_figure_logit", 2.0)),
             clause_logit=float(data.get("clause_logit", 0.0)),
             no_content_logit=float(data.get("no_content_logit", 0.0)),
+            clause_model=_clause_logistic(data["clause_model"]) if data.get("clause_model") else None,
+            clause_threshold=float((data.get("clause_model") or {}).get("threshold", 0.5)),
+            clause_folds={name: dict(fold) for name, fold in (data.get("clause_folds") or {}).items()},
             chosen_by=dict(data.get("chosen_by", {})),
         )
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def logistic_dict(logistic: Logistic) -> dict:
+    return {"features": list(logistic.features), "coef": list(logistic.coef), "intercept": logistic.intercept}
+
+
+def _clause_logistic(data: dict) -> Logistic:
+    from newsclaims.matching.pairfeatures import FEATURES  # imports this module
+
+    features = tuple(data["features"])
+    if features != FEATURES:
+        raise ValueError(f"clause model features {features} are not {FEATURES}: retrain (training.train_story_pairs)")
+    return Logistic(features, tuple(float(c) for c in data["coef"]), float(data["intercept"]))
 
 
 def save_model(model: PairModel, path: Path = DEFAULT_PATH) -> None:
@@ -315,10 +363,39 @@ def get_model() -> PairModel | None:
     return load_model()
 
 
+_held_out: list[PairModel] = []
+
+
 def model_for(model_name: str) -> PairModel | None:
-    """The pair model trained on this embedding model's vectors, if there is one."""
-    model = get_model()
+    """The pair model trained on this embedding model's vectors, if there is one (inside
+    `held_out`, the fold that did not see the story being evaluated)."""
+    model = _held_out[-1] if _held_out else get_model()
     return model if model is not None and model.model_name == model_name else None
+
+
+@contextmanager
+def held_out(story: str):
+    """Score clause pairs with the clause model fitted without `story` (leave one story out), for
+    evaluation only; yields a line that says which model that is."""
+    model = get_model()
+    if model is None or model.clause_model is None:
+        yield "no clause model (headline model and offsets)"
+        return
+    if story in model.clause_folds:
+        fold = model.with_fold(story)
+        trained_on = ", ".join(model.clause_folds[story].get("trained_on", [])) or "the other stories"
+        how = f"clause model fitted without it (on {trained_on}), threshold {fold.clause_threshold}"
+    else:
+        fold = model
+        trained = model.chosen_by.get("clause_stories", [])
+        how = "the full clause model" + (
+            " (WHICH WAS TRAINED ON THIS STORY)" if story in trained else " (never saw this story)"
+        )
+    _held_out.append(fold)
+    try:
+        yield how
+    finally:
+        _held_out.pop()
 
 
 def nearest_from(
@@ -356,11 +433,76 @@ class ClaimScorer:
             len(texts), parts
         )
         self.evidence = [text_evidence(t or "") for t in texts]
+        self.texts = [t or "" for t in texts]
         self.languages = list(languages)
+        self.source_ids = list(source_ids)
         # Whether each claim is a standalone statement (imported) rather than an article clause.
         self.standalone = list(standalone) if standalone is not None else [False] * len(texts)
+        self.clause_model = model.clause_model
+        self.clause_shift = model.clause_shift if model.clause_model is not None else 0.0
+        self._by_source: dict[int, list[int]] = {}
+        for k, source in enumerate(self.source_ids):
+            self._by_source.setdefault(source, []).append(k)
+        self._best_of: dict[tuple[int, int], tuple[float, float]] = {}
+        self._quantities: dict[int, list[dict]] = {}
+        self._rows: dict[int, np.ndarray] = {}
+
+    def _mean_cosines(self, i: int) -> np.ndarray:
+        """The mean over encoder parts of i's cosine with every claim (computed once per claim)."""
+        if i not in self._rows:
+            self._rows[i] = sum(p @ p[i] for p in self.parts) / len(self.parts)
+        return self._rows[i]
+
+    def margin(self, i: int, j: int) -> float:
+        """How far j stands ahead of the next-closest claim of its own source, seen from i
+        (a fact is stated once in an article: its partner is the closest clause there)."""
+        key = (i, self.source_ids[j])
+        if key not in self._best_of:
+            row = self._mean_cosines(i)
+            sims = sorted((float(row[k]) for k in self._by_source[self.source_ids[j]] if k != i), reverse=True)[:2]
+            self._best_of[key] = (sims[0] if sims else -1.0, sims[1] if len(sims) > 1 else -1.0)
+        best, second = self._best_of[key]
+        own = float(self._mean_cosines(i)[j])
+        return own - (second if own >= best else best)
+
+    def _figures(self, i: int, find) -> list[dict]:
+        if i not in self._quantities:
+            self._quantities[i] = [q.to_dict() for q in find(self.texts[i])]
+        return self._quantities[i]
+
+    def clause_features(self, i: int, j: int) -> list[float]:
+        """The clause pair model's inputs for (i, j), in `pairfeatures.FEATURES` order."""
+        from newsclaims.matching.pairfeatures import pair_vector  # imports this module
+        from newsclaims.text.quantities import find_quantities
+
+        cosines = [float(p[i] @ p[j]) for p in self.parts]
+        csls = [2 * c - ra - rb for c, ra, rb in zip(cosines, self.densities[i], self.densities[j], strict=True)]
+        return pair_vector(
+            cosines,
+            csls,
+            self.languages[i],
+            self.languages[j],
+            self.texts[i],
+            self.texts[j],
+            self._figures(i, find_quantities),
+            self._figures(j, find_quantities),
+            self.source_ids[i] == self.source_ids[j],
+            (self.margin(i, j), self.margin(j, i)),
+        )
 
     def score(self, i: int, j: int, same_figure: bool = False) -> float:
+        """P(same fact). A pair involving an article clause takes the larger of the clause model's
+        and the headline model's view: the clause model weighs figures, scope and rank within
+        each article (what tells a story's facts apart, across languages), and the headline
+        model keeps trusting a near-paraphrase of an event that gives no figure, which the
+        stories, mostly figures, taught the clause model too little of."""
+        headline = self._headline_score(i, j, same_figure)
+        if self.clause_model is None or (self.standalone[i] and self.standalone[j]):
+            return headline
+        z = self.clause_model.logit(self.clause_features(i, j)) + self.clause_shift
+        return max(headline, 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))))
+
+    def _headline_score(self, i: int, j: int, same_figure: bool) -> float:
         cosines = [float(p[i] @ p[j]) for p in self.parts]
         same_language = bool(self.languages[i]) and self.languages[i] == self.languages[j]
         return self.model.probability(

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from newsclaims.text.entities import PLACES, entity_key, mentioned_entities
+
 # Relative slack for exact figures: news rounds ("100 million" for 101.3 million).
 EXACT_TOLERANCE = 0.02
 # Added to the cosine of two claims that state a figure of the same kind, unit and subject, with
@@ -69,15 +71,11 @@ TIMELESS_KINDS = frozenset({"year", "date"})
 # A stance-model "disagree" at or above this probability is a contradiction (between
 # near-paraphrases only: the head learned from ANS pairs, a headline and its rewording).
 STANCE_CONFLICT_MIN_PROBABILITY = 0.5
-# The stance model learned on headline rewrites. It must be surer when either claim is a clause
-# of an article rather than a standalone statement: clauses are fragments of their story, out of
-# its domain. Both false contradictions the seeds showed were clause pairs: "at least 100
-# million users" vs "cutting off more than 100 million users is a step back" (the framing read
-# as denial, p=0.79) and "Moscow ordered Max pre-installed" vs "after Moscow launched its war"
-# (p=0.80). Two standalone statements whose figures agree get no such bar: "Israel backs away
-# from the plan to deport tens of thousands" contradicts "Israel approves the plan to deport
-# tens of thousands" whatever the figure.
-STANCE_CONFLICT_MIN_PROBABILITY_SURE = 0.9
+
+# Opposite statements between two article clauses count only when the pair model is this sure they
+# state one fact (see `_opposite_clauses`). On the news stories every polarity or stance conflict
+# between clauses at the clustering level alone was false (7 of 7).
+CLAUSE_OPPOSITE_MIN = 0.5
 
 SINGLE_SOURCE = "single_source"
 AGREEMENT = "agreement"
@@ -137,12 +135,56 @@ def interval(quantity: dict) -> Interval | None:
     return Interval(-math.inf if low is None else float(low), math.inf if high is None else float(high))
 
 
+def subject_key(subject: str | None, text: str, claimant: str | None) -> str | None:
+    """The entity a claim is about: its subject, else an entity it names, else its claimant's.
+
+    Places are skipped (they locate a figure rather than own it: "Moscow ordered the app
+    pre-installed" is about the app); a claim that names only places has no known subject.
+    """
+    candidates = [entity_key(subject), *mentioned_entities(text), *mentioned_entities(claimant or "")]
+    return next((key for key in candidates if key and key not in PLACES), None)
+
+
+# Kinds of figure that never measure the same thing as each other (a year or an ordinal in a
+# clause is often not its fact's figure, so those do not veto).
+FIGURE_KINDS = frozenset({"count", "percent", "money"})
+# Counted nouns that name the same people: "3,000 people", "3,000 persons", "3,000 dead", "3,000
+# pilgrims". What happened to them (died, missing) is the pair model's to weigh, not a veto.
+_PERSON_UNITS = frozenset(
+    {"people", "citizens", "deaths", "injured", "users", "subscribers", "followers", "soldiers", "journalists",
+     "members", "employees", "russians"}
+)  # fmt: skip
+
+
+def unit_family(unit: str | None) -> str | None:
+    """The unit, with every counted noun for people as one ("persons")."""
+    return "persons" if unit in _PERSON_UNITS else unit
+
+
+def confident_subject(key: str | None) -> bool:
+    """A subject key from the alias table ("whatsapp"), not a guessed consonant skeleton ("~trng"),
+    which extraction takes from whatever word opens a clause ("Trying ...")."""
+    return bool(key) and not key.startswith("~")
+
+
 def slots_compatible(a: ClaimSlots, b: ClaimSlots) -> bool:
     """Whether two claims could state the same fact, judging only their slots.
 
     Different named subjects, kinds of quantity or units mean different facts however similar
-    the wording. A missing slot on either side is no evidence against.
+    the wording. A missing slot on either side is no evidence against. Between clauses of
+    articles only a confident subject vetoes: their subjects are often guessed and their main
+    figure often the wrong one of several, so the clause pair model weighs that evidence instead
+    (a veto on it kept true pairs of real stories apart).
     """
+    if not (a.standalone and b.standalone):
+        if confident_subject(a.subject_key) and confident_subject(b.subject_key) and a.subject_key != b.subject_key:
+            return False
+        if a.quantity and b.quantity:
+            if a.kind in FIGURE_KINDS and b.kind in FIGURE_KINDS and a.kind != b.kind:
+                return False
+            if a.unit and b.unit and unit_family(a.unit) != unit_family(b.unit):
+                return False
+        return True
     if a.subject_key and b.subject_key and a.subject_key != b.subject_key:
         return False
     if a.quantity and b.quantity:
@@ -151,6 +193,20 @@ def slots_compatible(a: ClaimSlots, b: ClaimSlots) -> bool:
         if a.unit and b.unit and a.unit != b.unit:
             return False
     return True
+
+
+def figures_comparable(a: ClaimSlots, b: ClaimSlots) -> bool:
+    """Whether two claims' main figures measure one thing: compatible slots, one kind of figure,
+    one unit (counted nouns for people are one); a bare figure compares with a count of people,
+    not with a measure or a sum ("at 4,17" is a time, "17.9 km" a depth)."""
+    if not slots_compatible(a, b):
+        return False
+    if a.kind and b.kind and a.kind != b.kind:
+        return False
+    ua, ub = unit_family(a.unit), unit_family(b.unit)
+    if ua and ub:
+        return ua == ub
+    return (ua or ub) in (None, "persons")
 
 
 def same_figure(a: ClaimSlots, b: ClaimSlots) -> bool:
@@ -196,7 +252,11 @@ def conflict_reason(
     Numbers conflict when their intervals are disjoint at the same moment. Otherwise opposite
     polarity between near-paraphrases (`similarity`), or the stance model's "disagree", does.
     """
-    if a.quantity and b.quantity and slots_compatible(a, b):
+    clauses = not (a.standalone and b.standalone)
+    # Between article clauses, a figure conflicts only with a claim that matches it as the same
+    # fact: a cluster also holds claims chained in through others, whose figures count other things.
+    matched = similarity is None or similarity >= paraphrase or not clauses
+    if a.quantity and b.quantity and matched and figures_comparable(a, b):
         ia, ib = interval(a.quantity), interval(b.quantity)
         if ia and ib and not ia.overlaps(ib):
             if not same_moment(a, b, max_days):
@@ -207,16 +267,35 @@ def conflict_reason(
                 f"quantity: {a.quantity.get('raw', '')!r} admits {ia} and "
                 f"{b.quantity.get('raw', '')!r} admits {ib} ({unit}{when}); the intervals do not overlap"
             )
+    if a.text and a.text.strip() == b.text.strip():
+        return None  # one text cannot contradict itself, whatever a model reads
+    if clauses:
+        return _opposite_clauses(a, b, similarity, stance, paraphrase)
     near_paraphrase = similarity is not None and similarity >= paraphrase
     if a.polarity != b.polarity and near_paraphrase:
         return f"polarity: one claim is {a.polarity}, the other {b.polarity} (match score {similarity:.2f})"
     if stance is not None and near_paraphrase:
         judged = stance(a.id, b.id)
-        clauses = not (a.standalone and b.standalone)
-        needed = STANCE_CONFLICT_MIN_PROBABILITY_SURE if clauses else STANCE_CONFLICT_MIN_PROBABILITY
-        if judged and judged[0] == "disagree" and judged[1] >= needed:
+        if judged and judged[0] == "disagree" and judged[1] >= STANCE_CONFLICT_MIN_PROBABILITY:
             return f"stance: the stance model reads these claims as contradicting (p={judged[1]:.2f})"
     return None
+
+
+def _opposite_clauses(
+    a: ClaimSlots, b: ClaimSlots, similarity: float | None, stance: StanceFn | None, paraphrase: float
+) -> str | None:
+    """Opposite statements between article clauses: both signals must agree, on a pair the pair
+    model is sure states one fact. Alone, each misfires on news clauses: a negation anywhere in a
+    long clause flips its polarity ("630 do not hold permits" / "630 were unregistered"), and the
+    stance model, trained on headline rewrites, read a clause and its translation as contradicting
+    (and, on the seeds, framing as denial: "cutting off 100 million users is a step back")."""
+    if similarity is None or similarity < max(paraphrase, CLAUSE_OPPOSITE_MIN) or a.polarity == b.polarity:
+        return None
+    judged = stance(a.id, b.id) if stance is not None else None
+    if stance is not None and not (judged and judged[0] == "disagree" and judged[1] >= STANCE_CONFLICT_MIN_PROBABILITY):
+        return None
+    reason = f"polarity: one claim is {a.polarity}, the other {b.polarity} (match score {similarity:.2f})"
+    return reason + (f"; the stance model reads them as contradicting (p={judged[1]:.2f})" if judged else "")
 
 
 def timeline(members: Sequence[ClaimSlots]) -> list[dict]:

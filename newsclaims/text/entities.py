@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from itertools import pairwise
 
 # Canonical key -> spellings (compared after normalisation). Only names the skeleton gets wrong
@@ -171,3 +172,63 @@ def mentioned_entities(text: str) -> list[str]:
         if key not in seen:
             seen.append(key)
     return seen
+
+
+# Countries and their demonyms, English and Arabic (general knowledge, not any story's answers).
+# Whose figure a count is ("Egyptian pilgrims", "في تركيا") separates facts that read alike.
+COUNTRIES: dict[str, str] = {
+    "egypt": "egypt egyptian egyptians مصر مصري مصريا مصرية مصريين مصريون",
+    "saudi": "saudi saudis السعودية سعودي سعوديين",
+    "jordan": "jordan jordanian jordanians الأردن أردني أردنيا أردنيين الأردنية الأردني",
+    "iran": "iran iranian iranians إيران إيراني إيرانيا إيرانيين الإيراني الإيرانية",
+    "iraq": "iraq iraqi iraqis العراق عراقي عراقيا عراقيين العراقي العراقية",
+    "indonesia": "indonesia indonesian indonesians إندونيسيا إندونيسي إندونيسيين الإندونيسية",
+    "india": "india indian indians الهند هندي هنديا هنود الهندية الهندي",
+    "pakistan": "pakistan pakistani pakistanis باكستان باكستاني باكستانيا باكستانيين الباكستانية",
+    "tunisia": "tunisia tunisian tunisians تونس تونسي تونسيا تونسيين التونسية",
+    "malaysia": "malaysia malaysian malaysians ماليزيا ماليزي ماليزيين",
+    "senegal": "senegal senegalese السنغال سنغالي سنغاليين",
+    "sudan": "sudan sudanese السودان سوداني سودانيا سودانيين",
+    "turkey": "turkey turkish turks türkiye تركيا تركي التركي التركية أتراك",
+    "syria": "syria syrian syrians سوريا سورية سوري السوري السورية سوريين",
+    "libya": "libya libyan libyans ليبيا ليبي الليبي الليبية ليبيين",
+    "lebanon": "lebanon lebanese لبنان لبناني اللبناني اللبنانية",
+    "palestine": "palestine palestinian palestinians فلسطين فلسطيني الفلسطيني الفلسطينية فلسطينيين",
+    "israel": "israel israeli israelis إسرائيل إسرائيلي الإسرائيلي الإسرائيلية",
+    "yemen": "yemen yemeni yemenis اليمن يمني اليمني اليمنية",
+    "morocco": "morocco moroccan moroccans المغرب مغربي المغربي المغربية",
+    "algeria": "algeria algerian algerians الجزائر جزائري الجزائري الجزائرية",
+    "kuwait": "kuwait kuwaiti الكويت كويتي الكويتي الكويتية",
+    "qatar": "qatar qatari قطر قطري القطري القطرية",
+    "uae": "emirates emirati الإمارات إماراتي الإماراتي",
+    "bahrain": "bahrain bahraini البحرين بحريني",
+    "oman": "oman omani عمان عماني العماني العمانية",
+    "afghanistan": "afghanistan afghan afghans أفغانستان أفغاني",
+    "bangladesh": "bangladesh bangladeshi بنغلاديش بنغلاديشي",
+    "nigeria": "nigeria nigerian nigerians نيجيريا نيجيري",
+    "russia": "russia russian russians روسيا روسي الروسي الروسية",
+    "ukraine": "ukraine ukrainian ukrainians أوكرانيا أوكراني",
+    "usa": "america american americans usa u.s. أمريكا أمريكي الأمريكية الأمريكي",
+    "uk": "britain british uk بريطانيا بريطاني البريطاني البريطانية",
+    "france": "france french فرنسا فرنسي الفرنسي الفرنسية",
+    "germany": "germany german germans ألمانيا ألماني الألماني الألمانية",
+    "china": "china chinese الصين صيني الصيني الصينية",
+    "greece": "greece greek اليونان يوناني",
+    "kurdistan": "kurdistan kurdish كردستان كوردستان كردي الكردي",
+}
+_COUNTRY_OF = {normalise(word): key for key, words in COUNTRIES.items() for word in words.split()}
+
+
+@lru_cache(maxsize=65536)
+def countries_of(text: str) -> frozenset[str]:
+    """Keys of the countries a text names, by name or demonym ("Egyptians", "مصريًا", "في تركيا")."""
+    found = set()
+    for token in re.findall(r"[\w.-]+", normalise(text)):
+        token = token.strip(".-")
+        for form in _strip_prefix(token):
+            # "مصريا" / "مصرياً": the accusative alef of a demonym
+            key = _COUNTRY_OF.get(form) or (_COUNTRY_OF.get(form[:-1]) if form.endswith("ا") else None)
+            if key:
+                found.add(key)
+                break
+    return frozenset(found)

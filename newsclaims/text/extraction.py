@@ -44,7 +44,7 @@ from datetime import date, datetime, timedelta
 from newsclaims.text.quantities import Quantity, find_quantities
 from newsclaims.text.textnorm import NormalizedText, normalize, normalize_with_map
 
-__all__ = ["ExtractedClaim", "extract_claims", "split_sentences"]
+__all__ = ["ExtractedClaim", "extract_claims", "match_text", "split_sentences"]
 
 
 @dataclass
@@ -1283,6 +1283,13 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
         prev_sentence_start = nt.orig_index(ss)
         open_quote = _inside_quote(norm, ss, se) if not open_quote else not _closes_quote(sent)
     return claims
+
+
+def match_text(claim: ExtractedClaim) -> str:
+    """What gets embedded: the claim with its subject carried in when the clause omits it."""
+    if claim.subject and claim.subject not in claim.text:
+        return f"{claim.subject}: {claim.text}"
+    return claim.text
 
 
 def _rescore(c: ExtractedClaim) -> tuple[float, list[str]]:

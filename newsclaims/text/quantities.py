@@ -705,9 +705,9 @@ _PRE_HEDGE_RE = re.compile(
     r"|(?<![=<>\d])(?P<sym>>\s?=|<\s?=|[<>≥≤])(?![=<>]))\s*$",
     re.IGNORECASE,
 )
-_PASS_VERBS = "تجاوز تجاوزت يتجاوز تتجاوز تخطى تخطت يتخطى تتخطى تعدى تعدت يتعدى فاق فاقت يفوق"
-# A verb of passing, then one to three words of its subject, then the figure.
-_PASS_VERB_RE = re.compile(rf"{_WB}[وف]?(?:{_alt(_PASS_VERBS.split())})\s+(?:[^\W\d_]+\s+){{1,4}}$")
+_EXCEED_VERBS = "تجاوز تجاوزت يتجاوز تتجاوز تخطى تخطت يتخطى تتخطى تعدى تعدت يتعدى فاق فاقت يفوق"
+# A verb of exceeding, then one to four words of its subject, then the figure.
+_EXCEED_VERB_RE = re.compile(rf"{_WB}[وف]?(?:{_alt(_EXCEED_VERBS.split())})\s+(?:[^\W\d_]+\s+){{1,4}}$")
 _VERB_REACH_RE = re.compile(r"(?<![^\W_])ان\s+$")
 _POST_HEDGES = {
     "تقريبا": "about",
@@ -1539,7 +1539,7 @@ def _decorate(c: _Cand, norm: str) -> None:
             c.kind, c.unit = "count", None
     if qualifier is None and c.kind != "year":
         # Arabic puts the verb first: "تجاوز عدد الوفيات 1000" ("the number of deaths exceeded 1000")
-        vm = _PASS_VERB_RE.search(norm, max(0, probe - 60), probe)
+        vm = _EXCEED_VERB_RE.search(norm, max(0, probe - 60), probe)
         if vm:
             qualifier = "more_than"
     pm2 = _POST_HEDGE_RE.match(norm, c.e)

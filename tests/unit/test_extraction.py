@@ -259,3 +259,27 @@ def test_two_figures_joined_by_a_relative_clause_are_two_claims() -> None:
     text = "قام المشرفون بحظر مئات الدعوات العامة للعنف التي كان من الممكن أن تصل إلى عشرات الآلاف من المشتركين"
     claims = extract_claims(text)
     assert [c.quantity.unit for c in claims] == ["calls", "subscribers"]
+
+
+def test_two_coordinated_figures_are_two_claims() -> None:
+    text = "The Red Cross said 4,250 people have died and another 2,100 were reported missing."
+    claims = extract_claims(text)
+    assert [c.quantity.value for c in claims] == [4250, 2100]
+    assert claims[0].text.endswith("have died")
+    assert claims[1].text == "and another 2,100 were reported missing"
+
+
+def test_a_list_of_figures_in_one_noun_phrase_stays_with_its_verb() -> None:
+    # "X killed and Y injured" in Arabic coordinates with و before a verb, not a hedge: one clause
+    claims = extract_claims("وأعلن الوزير ارتفاع عدد القتلى إلى 912 وأصيب 5383 آخرون.")
+    assert len(claims) == 1
+
+
+def test_the_main_figure_is_never_a_conversion_in_brackets() -> None:
+    claims = extract_claims("The reservoir held 22.5 million cubic metres (nearly 800 million cubic feet) of water.")
+    assert claims[0].quantity.value == 22_500_000
+
+
+def test_the_main_figure_is_never_the_day_of_a_written_date() -> None:
+    claims = extract_claims("أعلنت السلطات صباح اليوم الثلاثاء 12-9-2023 ارتفاع عدد القتلى إلى 2800 شخص")
+    assert claims[0].quantity.value == 2800

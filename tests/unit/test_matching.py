@@ -140,10 +140,39 @@ def test_agreement_needs_two_independent_voices():
     assert cluster_status(members, voice_of={1: 1, 2: 2}).status == AGREEMENT
 
 
-def test_the_stance_model_can_flag_a_contradiction_between_wordings():
-    members = [claim(1, 1), claim(2, 2)]
+def test_the_stance_model_can_flag_a_contradiction_between_statements():
+    members = [replace(claim(1, 1), standalone=True), replace(claim(2, 2), standalone=True)]
     result = cluster_status(members, similarity=lambda a, b: 0.9, stance=lambda a, b: ("disagree", 0.9))
     assert result.status == CONTRADICTION and "stance" in result.reason
+
+
+def test_between_article_clauses_opposite_statements_need_polarity_and_stance_to_agree():
+    same, opposite = [claim(1, 1), claim(2, 2)], [claim(1, 1), claim(2, 2, polarity="negative")]
+    disagree, agree = (lambda a, b: ("disagree", 0.9)), (lambda a, b: ("agree", 0.9))
+    assert cluster_status(same, similarity=lambda a, b: 0.9, stance=disagree).status == AGREEMENT
+    assert cluster_status(opposite, similarity=lambda a, b: 0.9, stance=agree).status == AGREEMENT
+    result = cluster_status(opposite, similarity=lambda a, b: 0.9, stance=disagree)
+    assert result.status == CONTRADICTION and "polarity" in result.reason and "stance" in result.reason
+    # and only on a pair the pair model is sure of
+    assert cluster_status(opposite, similarity=lambda a, b: 0.4, stance=disagree, paraphrase=0.15).status == AGREEMENT
+
+
+def test_one_text_never_contradicts_itself():
+    members = [replace(claim(k, k), text="و3 سنغاليين", standalone=True) for k in (1, 2)]
+    result = cluster_status(members, similarity=lambda a, b: 1.0, stance=lambda a, b: ("disagree", 0.93))
+    assert result.status == AGREEMENT
+
+
+def test_a_figure_conflicts_only_with_a_clause_that_matches_it_as_the_same_fact():
+    members = [claim(1, 1, quantity=q(12, unit="people")), claim(2, 2, quantity=q(173_000))]
+    assert cluster_status(members, similarity=lambda a, b: 0.05, paraphrase=0.15).status == AGREEMENT
+    assert cluster_status(members, similarity=lambda a, b: 0.5, paraphrase=0.15).status == CONTRADICTION
+
+
+def test_a_time_of_day_is_not_compared_with_a_depth():
+    time_of_day = claim(1, 1, quantity=q(4.17, unit=None))
+    depth = claim(2, 2, quantity=q(17.9, unit="km", kind="dimension"))
+    assert cluster_status([time_of_day, depth], similarity=lambda a, b: 0.9).status == AGREEMENT
 
 
 def test_the_stance_model_is_not_asked_about_merely_related_claims():
@@ -183,3 +212,28 @@ def test_figures_of_one_subject_and_unit_within_half_again_are_the_same_figure()
 
     assert same_figure(claim(1, 1, quantity=q(100e6, "more_than")), claim(2, 2, quantity=q(120e6)))
     assert not same_figure(claim(1, 1, quantity=q(100e6)), claim(2, 2, quantity=q(20e6)))
+
+
+def clause(id, source, subject=None, quantity=None):
+    return ClaimSlots(id=id, source_id=source, subject_key=subject, quantity=quantity, standalone=False)
+
+
+def statement(id, source, subject=None, quantity=None):
+    return ClaimSlots(id=id, source_id=source, subject_key=subject, quantity=quantity, standalone=True)
+
+
+def test_a_guessed_subject_does_not_keep_two_clauses_apart():
+    # "~trng" is the consonant skeleton of whatever word opened the clause ("Trying ...")
+    assert slots_compatible(clause(1, 1, "~trng", q(300.0)), clause(2, 2, "~drn", q(300.0)))
+    assert not slots_compatible(statement(1, 1, "~trng", q(300.0)), statement(2, 2, "~drn", q(300.0)))
+
+
+def test_two_known_subjects_keep_clauses_apart():
+    assert not slots_compatible(clause(1, 1, "whatsapp", q(1e8)), clause(2, 2, "telegram", q(1e8)))
+
+
+def test_people_persons_and_the_dead_are_one_unit_between_clauses():
+    assert slots_compatible(clause(1, 1, quantity=q(300, unit="people")), clause(2, 2, quantity=q(300, unit="deaths")))
+    assert not slots_compatible(
+        clause(1, 1, quantity=q(300, unit="people")), clause(2, 2, quantity=q(300, unit="messages"))
+    )

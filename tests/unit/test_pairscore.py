@@ -159,3 +159,73 @@ def test_the_names_only_offset_survives_a_round_trip_and_older_files_load_withou
 def test_the_committed_model_holds_name_only_clause_pairs_to_more_than_other_clause_pairs():
     model = pairscore.load_model()
     assert model.no_content_logit < 0 and "no_content_logit" in model.chosen_by
+
+
+def clause_model(**overrides) -> PairModel:
+    from newsclaims.matching.pairfeatures import FEATURES
+
+    coef = [0.0] * len(FEATURES)
+    coef[FEATURES.index("share_value")] = 4.0
+    clause = Logistic(FEATURES, tuple(coef), -2.0)
+    return toy_model(clause_model=clause, clause_threshold=0.5, **overrides)
+
+
+def test_the_clause_model_scores_article_clauses_and_leaves_standalone_statements_to_the_headline_model():
+    vectors = np.stack([np.r_[unit(1, 0), unit(1, 0)], np.r_[unit(1, 0.1), unit(1, 0.1)]])
+    texts = ["The flood killed 4,250 people", "قتلت الفيضانات 4250 شخصا"]
+    clauses = ClaimScorer(clause_model(), vectors, texts, ["en", "ar"], [1, 2])
+    statements = ClaimScorer(clause_model(), vectors, texts, ["en", "ar"], [1, 2], standalone=[True, True])
+    headline_only = ClaimScorer(toy_model(), vectors, texts, ["en", "ar"], [1, 2], standalone=[True, True])
+    # sigmoid(4 - 2) with the clause model's threshold (0.5) already at the service's (0.5)
+    assert clauses.score(0, 1) == pytest.approx(1 / (1 + np.exp(-2.0)))
+    assert statements.score(0, 1) == pytest.approx(headline_only.score(0, 1))
+
+
+def test_the_clause_models_own_threshold_is_mapped_onto_the_clustering_threshold():
+    data = clause_model(threshold=0.15).to_dict()
+    model = PairModel.from_dict({**data, "clause_model": {**data["clause_model"], "threshold": 0.07}})
+    vectors = np.stack([np.r_[unit(1, 0), unit(1, 0)], np.r_[unit(0, 1), unit(0, 1)]])
+    scorer = ClaimScorer(model, vectors, ["a", "b"], ["en", "en"], [1, 2])
+    raw = 1 / (1 + np.exp(-scorer.clause_model.logit(scorer.clause_features(0, 1))))
+    # a pair exactly at the clause model's own level lands exactly on the service's level
+    shifted = 1 / (1 + np.exp(-(np.log(0.07 / 0.93) + model.clause_shift)))
+    assert shifted == pytest.approx(0.15)
+    assert (raw >= 0.07) == (scorer.score(0, 1) >= 0.15)
+
+
+def test_the_margin_says_whether_a_claim_is_the_closest_of_its_article():
+    vectors = np.stack(
+        [np.r_[unit(1, 0), unit(1, 0)], np.r_[unit(1, 0.1), unit(1, 0.1)], np.r_[unit(1, 1), unit(1, 1)]]
+    )
+    scorer = ClaimScorer(clause_model(), vectors, ["a", "b", "c"], ["en"] * 3, [1, 2, 2])
+    assert scorer.margin(0, 1) > 0 > scorer.margin(0, 2)
+
+
+def test_a_held_out_story_is_scored_by_the_fold_that_did_not_see_it(monkeypatch):
+    from newsclaims.matching.pairfeatures import FEATURES
+
+    fold = {"features": list(FEATURES), "coef": [0.0] * len(FEATURES), "intercept": 3.0, "threshold": 0.2,
+            "trained_on": ["other"]}  # fmt: skip
+    model = clause_model(clause_folds={"flood": fold}, chosen_by={"clause_stories": ["flood", "other"]})
+    monkeypatch.setattr(pairscore, "get_model", lambda: model)
+    with pairscore.held_out("flood") as how:
+        assert pairscore.model_for("toy").clause_model.intercept == 3.0
+        assert "without it" in how
+    assert pairscore.model_for("toy").clause_model.intercept == -2.0
+    with pairscore.held_out("quake") as how:
+        assert "never saw" in how
+
+
+def test_a_clause_model_over_other_features_is_refused():
+    data = clause_model().to_dict()
+    data["clause_model"]["features"] = ["cos_use"]
+    with pytest.raises(ValueError, match="retrain"):
+        PairModel.from_dict(data)
+
+
+def test_the_committed_model_has_a_clause_model_and_one_fold_per_story():
+    model = pairscore.load_model()
+    assert model.clause_model is not None
+    assert 0 < model.clause_threshold < 1
+    for name, fold in model.clause_folds.items():
+        assert name not in fold["trained_on"]

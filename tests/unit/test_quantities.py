@@ -433,3 +433,45 @@ def test_percent_written_before_the_figure() -> None:
 
 def test_phone_numbers_are_not_ranges() -> None:
     assert all(q.qualifier != "range" for q in find_quantities("+1-222-2222-2222 هو رقم هاتف"))
+
+
+# --- figures as real news writes them ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["the toll exceeded 1,000", "deaths surpassed 1,000", "the count topped 1,000", "تخطى 1000"]
+)
+def test_verbs_of_exceeding_are_more_than(text: str) -> None:
+    q = only(text)
+    assert (q.value, q.qualifier, q.low, q.high) == (1000, "more_than", 1000, None)
+
+
+def test_an_arabic_verb_of_exceeding_before_its_subject_is_more_than() -> None:
+    # verb, subject, figure: "the number of deaths exceeded 1000"
+    q = only("تجاوز عدد الوفيات 1000")
+    assert (q.value, q.qualifier) == (1000, "more_than")
+    assert only("بلغ عدد الوفيات 1000").qualifier == "exact"
+
+
+def test_indian_digit_grouping_is_one_number() -> None:
+    assert only("8,28,000 pilgrims").value == 828_000
+
+
+def test_a_bare_scale_word_joins_the_digits_after_it() -> None:
+    assert only("ارتفعت الحصيلة إلى ألف و301 حاج").value == 1301
+    assert only("بلغ مليونا و833 ألفًا و164 حاجًا").value == 1_833_164
+
+
+def test_a_hedge_covers_a_compound_figure_whole() -> None:
+    q = only("أكثر من 5 آلاف و814 شخصاً")
+    assert (q.value, q.qualifier, q.low, q.high) == (5814, "more_than", 5814, None)
+
+
+def test_a_year_and_the_figure_after_it_are_not_a_range() -> None:
+    figures = [(q.kind, q.value) for q in find_quantities("ارتفعت حصيلة موسم 2024 إلى ألف و301 حاج")]
+    assert figures == [("year", 2024), ("count", 1301)]
+
+
+def test_four_digits_before_others_are_people_not_a_year() -> None:
+    assert only("وأصيب 2000 آخرون").kind == "count"
+    assert only("injuring 2000 others").kind == "count"

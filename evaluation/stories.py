@@ -1,0 +1,263 @@
+"""The newsclusters stories: reading them, and scoring system clusters against their gold (pure),
+plus `run_stories`, which ingests each story into the current (scratch) database through the
+service and scores what the API would show.
+
+A story folder holds NN.json articles and gold.json (see ../shared/bench/newsclusters/README.md).
+A gold member is an article number and an anchor; the system's claim for it is the claim of that
+article whose text contains the anchor (whitespace collapsed). Scores, per story: members found,
+pairwise precision / recall / F1 over found members, the recall of cross-language pairs, statuses
+right (all found members in one cluster whose status matches; `not_contradiction` accepts any status
+but contradiction), and cannot-link violations.
+
+The reading and scoring part is pure Python; `run_stories` needs Django (it is only called by
+`manage.py evaluate stories`, on a scratch database).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from pathlib import Path
+
+from newsclaims.text.entities import normalise
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_STORIES_DIR = REPO.parent / "shared" / "bench" / "newsclusters"
+SEEDS_DIR = REPO / "seeds"
+SEEDS_GOLD = REPO / "tests" / "data" / "seeds_matching_gold.json"
+
+
+@dataclass(frozen=True)
+class Article:
+    number: str
+    path: Path
+    text: str
+    language: str
+    published_at: str | None = None
+    publisher: str = ""
+
+
+@dataclass(frozen=True)
+class Story:
+    name: str
+    articles: tuple[Article, ...]
+    clusters: dict  # name -> {"status", "kind", "members": [[NN, anchor], ...], "why"}
+    cannot_link: tuple[tuple[str, str], ...]
+    # Anchors compared after Arabic normalisation (the seeds' gold), not only whitespace.
+    normalised: bool = False
+
+    def key(self, text: str) -> str:
+        return normalise(squash(text)) if self.normalised else squash(text)
+
+
+def read_story(folder: Path) -> Story:
+    articles = []
+    for path in sorted(folder.glob("[0-9]*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        articles.append(
+            Article(path.stem, path, data["text"], data.get("language", ""), data.get("published_at"),
+                    data.get("publisher", ""))
+        )  # fmt: skip
+    gold = json.loads((folder / "gold.json").read_text(encoding="utf-8"))
+    return Story(folder.name, tuple(articles), gold["clusters"], tuple(tuple(p) for p in gold.get("cannot_link", ())))
+
+
+def read_stories(root: Path) -> list[Story]:
+    """Every story folder (one with a gold.json) under `root`, by name."""
+    if not root.is_dir():
+        raise FileNotFoundError(f"no story folders at {root}")
+    return [read_story(p) for p in sorted(root.iterdir()) if (p / "gold.json").is_file()]
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def seeds_story(seeds_dir: Path = SEEDS_DIR, gold_path: Path = SEEDS_GOLD) -> Story:
+    """The five seed articles as a story, with their matching gold's groups as its clusters (each
+    article numbered by its file prefix, "000"; claims named by normalised substrings)."""
+    manifest = json.loads((seeds_dir / "manifest.json").read_text(encoding="utf-8"))
+    meta = {a["file"]: a for a in manifest.get("articles", [])}
+    articles = tuple(
+        Article(path.name.split("_", 1)[0], path, path.read_text(encoding="utf-8"),
+                meta.get(path.name, {}).get("language") or "", meta.get(path.name, {}).get("published_at"))
+        for path in sorted(seeds_dir.glob("*.txt"))
+    )  # fmt: skip
+    gold = json.loads(gold_path.read_text(encoding="utf-8"))
+    clusters = {g["name"]: {"status": g["status"], "members": g["claims"]} for g in gold["together"]}
+    return Story("seeds", articles, clusters, (), normalised=True)
+
+
+@dataclass(frozen=True)
+class SystemClaim:
+    """What the scorer needs of one stored claim."""
+
+    id: int
+    article: str  # the article number (file stem) of its source
+    text: str
+    cluster: int | None
+
+
+def gold_labels(story: Story, claims: Sequence[SystemClaim]) -> dict[int, str]:
+    """Claim id -> gold cluster name, for the claims that hold a member's anchor (first member wins)."""
+    by_article: dict[str, list[SystemClaim]] = {}
+    for c in claims:
+        by_article.setdefault(c.article, []).append(c)
+    labels: dict[int, str] = {}
+    for name, cluster in story.clusters.items():
+        for number, anchor in cluster["members"]:
+            wanted = story.key(anchor)
+            hit = next((c for c in by_article.get(number, ()) if wanted in story.key(c.text)), None)
+            if hit is not None:
+                labels.setdefault(hit.id, name)
+    return labels
+
+
+@dataclass
+class StoryScore:
+    story: str
+    members: int = 0
+    found: int = 0
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    cross_pairs: int = 0
+    cross_joined: int = 0
+    gold_clusters: int = 0
+    statuses_right: int = 0
+    violations: int = 0
+    articles: int = 0
+    seconds: float = 0.0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def cross_recall(self) -> float:
+        return self.cross_joined / self.cross_pairs if self.cross_pairs else 0.0
+
+    def add(self, other: StoryScore) -> None:
+        for name in ("members", "found", "tp", "fp", "fn", "cross_pairs", "cross_joined", "gold_clusters",
+                     "statuses_right", "violations", "articles"):  # fmt: skip
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.seconds += other.seconds
+
+    def line(self) -> str:
+        per_article = self.seconds / self.articles if self.articles else 0.0
+        return (
+            f"{self.story:<12} members found {self.found}/{self.members} ({self.found / max(1, self.members):.2f})  "
+            f"pairwise P/R/F1 {self.precision:.2f}/{self.recall:.2f}/{self.f1:.2f}  "
+            f"cross-language recall {self.cross_recall:.2f} ({self.cross_joined}/{self.cross_pairs})  "
+            f"statuses {self.statuses_right}/{self.gold_clusters}  cannot-link violations {self.violations}  "
+            f"ingest {per_article:.2f} s/article"
+        )
+
+
+def score_story(
+    story: Story, claims: Sequence[SystemClaim], status_of: dict[int, str], reason_of: dict[int, str] | None = None
+) -> StoryScore:
+    """Score one story's stored claims (`cluster` ids) and their clusters' statuses against its gold."""
+    by_article: dict[str, list[SystemClaim]] = {}
+    for c in claims:
+        by_article.setdefault(c.article, []).append(c)
+    language = {a.number: a.language for a in story.articles}
+    score = StoryScore(story.name, articles=len(story.articles))
+    found: list[tuple[str, str, SystemClaim]] = []
+    for name, cluster in story.clusters.items():
+        for number, anchor in cluster["members"]:
+            score.members += 1
+            wanted = story.key(anchor)
+            hit = next((c for c in by_article.get(number, ()) if wanted in story.key(c.text)), None)
+            if hit is None:
+                score.misses.append(f"missing {name}: [{number}] {anchor}")
+            else:
+                score.found += 1
+                found.append((name, number, hit))
+    for (g1, a1, c1), (g2, a2, c2) in combinations(found, 2):
+        together = c1.cluster is not None and c1.cluster == c2.cluster
+        if g1 == g2:
+            score.tp += together
+            score.fn += not together
+            if language.get(a1) != language.get(a2):
+                score.cross_pairs += 1
+                score.cross_joined += together
+        else:
+            score.fp += together
+    clusters_of: dict[str, set[int | None]] = {}
+    for name, _, claim in found:
+        clusters_of.setdefault(name, set()).add(claim.cluster)
+    for name, cluster in story.clusters.items():
+        score.gold_clusters += 1
+        got = clusters_of.get(name, set())
+        if len(got) != 1:
+            score.misses.append(f"split {name}: over {len(got)} clusters")
+            continue
+        cluster_id = next(iter(got))
+        status = status_of.get(cluster_id)
+        gold = cluster["status"]
+        right = status != "contradiction" if gold == "not_contradiction" else status == gold
+        score.statuses_right += right
+        if not right:
+            why = (reason_of or {}).get(cluster_id, "")
+            score.misses.append(f"status {name}: {status}, gold {gold}" + (f" ({why})" if why else ""))
+    for a, b in story.cannot_link:
+        if (clusters_of.get(a, set()) & clusters_of.get(b, set())) - {None}:
+            score.violations += 1
+            score.misses.append(f"cannot-link {a} / {b}")
+    return score
+
+
+def run_stories(
+    root: Path, progress: Callable[[str], None] = print, only: Sequence[str] = ()
+) -> tuple[list[StoryScore], list[str]]:
+    """Ingest each story alone into the current database (emptied first), re-cluster, and score it.
+
+    Each story is clustered with the clause pair model fitted without it (the fold of
+    `match_model.json` named after it, leave one story out); a story the model never saw uses the
+    full model. Returns the scores and the protocol line for each story.
+    """
+    from claims import services
+    from claims.models import Claim, ClaimLink, Cluster
+    from newsclaims.matching import pairscore
+    from sources.models import Source
+
+    scores, protocol = [], []
+    for story in read_stories(root):
+        if only and story.name not in only:
+            continue
+        ClaimLink.objects.all().delete()
+        Claim.objects.all().delete()
+        Cluster.objects.all().delete()
+        Source.objects.all().delete()
+        with pairscore.held_out(story.name) as how:
+            protocol.append(f"{story.name}: {how}")
+            started = time.monotonic()
+            report = services.ingest_inputs([str(a.path) for a in story.articles])
+            if report.errors:
+                raise RuntimeError(f"{story.name}: {report.errors}")
+            services.recluster()
+            seconds = time.monotonic() - started
+        rows = Claim.objects.values_list("id", "source__origin", "text", "cluster_id")
+        claims = [SystemClaim(pk, Path(origin).stem, text, cluster) for pk, origin, text, cluster in rows]
+        status_of = dict(Cluster.objects.values_list("id", "status"))
+        reason_of = dict(Cluster.objects.values_list("id", "status_reason"))
+        score = score_story(story, claims, status_of, reason_of)
+        score.seconds = seconds
+        progress(score.line())
+        scores.append(score)
+    return scores, protocol

@@ -1,0 +1,63 @@
+"""`evaluate stories` on a small story of our own: ingested through the service into the real
+database, clustered by the real model, scored against its gold, leave one story out."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evaluation import stories
+from newsclaims.matching import pairscore
+
+# Real commits, as under `manage.py evaluate`: processing runs on commit, before the scoring reads.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ARTICLES = {
+    "01": ("en", "Floods swept through the port city on Monday. The floods killed 4,250 people in the port city, "
+                 "the health ministry said. The central bank raised its interest rate to 12 percent last month."),
+    "02": ("ar", "اجتاحت الفيضانات المدينة الساحلية يوم الاثنين. وقالت وزارة الصحة إن الفيضانات أودت بحياة 4250 "
+                 "شخصا في المدينة الساحلية. وافتتح وزير الثقافة معرضا للكتاب يضم 300 دار نشر."),
+}  # fmt: skip
+GOLD = {
+    "clusters": {
+        "flood_deaths": {
+            "status": "agreement",
+            "kind": "quantity",
+            "members": [["01", "The floods killed 4,250 people"], ["02", "أودت بحياة 4250 شخصا"]],
+        },
+        "book_fair": {"status": "single_source", "kind": "quantity", "members": [["02", "معرضا للكتاب يضم 300"]]},
+    },
+    "cannot_link": [["flood_deaths", "book_fair"]],
+}
+
+
+@pytest.fixture
+def story_dir(tmp_path):
+    folder = tmp_path / "portflood"
+    folder.mkdir()
+    for number, (language, text) in ARTICLES.items():
+        data = {"text": text, "language": language, "publisher": f"paper {number}", "published_at": "2031-03-04"}
+        (folder / f"{number}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    (folder / "gold.json").write_text(json.dumps(GOLD, ensure_ascii=False), encoding="utf-8")
+    (folder / "README.md").write_text("not an article", encoding="utf-8")
+    return tmp_path
+
+
+def test_a_story_is_ingested_clustered_and_scored_across_languages(story_dir):
+    scores, protocol = stories.run_stories(story_dir, progress=lambda line: None)
+    [score] = scores
+    assert (score.found, score.members) == (3, 3)
+    assert score.cross_pairs == 1 and score.cross_joined == 1
+    assert score.violations == 0
+    assert score.statuses_right == 2
+    assert score.articles == 2 and score.seconds > 0
+    assert protocol == ["portflood: the full clause model (never saw this story)"]
+
+
+def test_a_story_the_model_was_fitted_without_uses_that_fold():
+    model = pairscore.load_model()
+    fold_name = next(iter(model.clause_folds))
+    with pairscore.held_out(fold_name) as how:
+        assert "fitted without it" in how
+        assert pairscore.model_for(model.model_name).clause_model == model.with_fold(fold_name).clause_model

@@ -1,0 +1,70 @@
+"""The clause pair features: evidence that two clauses of news state one fact, in any language."""
+
+from newsclaims.matching.pairfeatures import (
+    FEATURES,
+    metrics_of,
+    name_skeletons,
+    number_features,
+    pair_vector,
+)
+from newsclaims.text.entities import countries_of
+from newsclaims.text.quantities import find_quantities
+
+
+def figures(text):
+    return [q.to_dict() for q in find_quantities(text)]
+
+
+def test_a_death_count_reads_as_dead_in_both_languages_and_apart_from_the_missing():
+    assert metrics_of("At least 300 people were killed") == {"dead"}
+    assert metrics_of("ارتفعت حصيلة القتلى إلى 300") == {"dead"}
+    assert metrics_of("and another 200 were reported missing") == {"missing"}
+    assert metrics_of("ما زال 200 في عداد المفقودين") == {"missing"}
+
+
+def test_countries_are_read_from_names_and_demonyms_with_arabic_clitics():
+    assert countries_of("40 Ghanaian traders") == set()  # not in the table: no guess
+    assert countries_of("At least 12 Egyptian fishermen drowned off Greece") == {"egypt", "greece"}
+    assert countries_of("وغرق 12 صيادا مصريًا") == {"egypt"}
+    assert countries_of("وقالت السلطات في تركيا") == {"turkey"}
+
+
+def test_a_name_matches_across_scripts_by_its_consonant_skeleton():
+    assert name_skeletons("Floods hit Benghazi on Sunday") & name_skeletons("فيضانات في بنغازي")
+
+
+def test_a_figure_shared_across_languages_is_one_value():
+    both, share, _, disjoint = number_features(figures("4,250 people died"), figures("لقي 4250 شخصا حتفهم"))
+    assert (both, share, disjoint) == (1.0, 1.0, 0.0)
+
+
+def test_every_figure_is_compared_not_only_the_first():
+    # the conversion in brackets is the one to compare with the other claim's dollars
+    fine = figures("a fine of 9 million roubles ($120,000)")
+    _, share, _, disjoint = number_features(fine, figures("fined $120,000"))
+    assert share == 1.0 and disjoint == 0.0
+    _, share, _, disjoint = number_features(fine, figures("fined $15,500"))
+    assert share == 0.0 and disjoint == 1.0
+
+
+def test_hedged_figures_that_overlap_are_not_disjoint():
+    *_, disjoint = number_features(figures("more than 5,000 injured"), figures("5,383 injured"))
+    assert disjoint == 0.0
+
+
+def test_a_pair_vector_has_one_value_per_feature_and_no_word_evidence_across_languages():
+    row = pair_vector(
+        [0.8, 0.7], [0.1, 0.1], "en", "ar", "300 killed in the quake", "مقتل 300 في الزلزال",
+        figures("300 killed"), figures("مقتل 300"), False, (0.1, 0.05),
+    )  # fmt: skip
+    assert len(row) == len(FEATURES)
+    named = dict(zip(FEATURES, row, strict=True))
+    assert named["same_lang"] == 0.0 and named["stem_jaccard"] == 0.0
+    assert named["share_value"] == 1.0 and named["same_metric"] == 1.0
+    assert (named["margin_min"], named["margin_max"]) == (0.05, 0.1)
+
+
+def test_margins_are_clipped():
+    row = pair_vector([0.9, 0.9], [0, 0], "en", "en", "a", "b", [], [], False, (2.0, -2.0))
+    named = dict(zip(FEATURES, row, strict=True))
+    assert (named["margin_min"], named["margin_max"]) == (-0.3, 0.3)

@@ -1,0 +1,87 @@
+"""Scoring system clusters against a news story's gold, as the newsclusters README defines it."""
+
+import json
+
+import pytest
+
+from evaluation.stories import Article, Story, StoryScore, SystemClaim, read_stories, score_story
+
+STORY = Story(
+    "flood",
+    (
+        Article("01", None, "", "en"),
+        Article("02", None, "", "ar"),
+        Article("03", None, "", "en"),
+    ),
+    {
+        "deaths": {"status": "contradiction", "members": [["01", "killed 300 people"], ["02", "مقتل 300"],
+                                                            ["03", "killed 450 people"]]},
+        "missing": {"status": "agreement", "members": [["01", "100 are missing"], ["02", "فقدان 100"]]},
+        "dams": {"status": "agreement", "members": [["03", "two dams burst"], ["01", "the two dams   burst"]]},
+    },
+    (("deaths", "missing"),),
+)
+
+
+def claims(*rows):
+    return [SystemClaim(k, article, text, cluster) for k, (article, text, cluster) in enumerate(rows)]
+
+
+def test_a_perfect_clustering_scores_one_everywhere():
+    found = claims(
+        ("01", "The flood killed 300 people", 1), ("02", "أعلن مقتل 300", 1), ("03", "It killed 450 people", 1),
+        ("01", "and 100 are missing", 2), ("02", "مع فقدان 100", 2),
+        ("03", "after two dams burst", 3), ("01", "when the two dams burst at night", 3),
+    )  # fmt: skip
+    score = score_story(STORY, found, {1: "contradiction", 2: "agreement", 3: "agreement"})
+    assert (score.found, score.members) == (7, 7)
+    assert (score.precision, score.recall, score.f1, score.cross_recall) == (1, 1, 1, 1)
+    assert (score.statuses_right, score.violations) == (3, 0)
+
+
+def test_merging_cannot_linked_facts_costs_precision_and_counts_a_violation():
+    found = claims(
+        ("01", "The flood killed 300 people", 1), ("02", "أعلن مقتل 300", 1), ("03", "It killed 450 people", 1),
+        ("01", "and 100 are missing", 1), ("02", "مع فقدان 100", 1),
+    )  # fmt: skip
+    score = score_story(STORY, found, {1: "contradiction"})
+    assert score.found == 5 and score.members == 7
+    assert score.tp == 4 and score.fp == 6 and score.fn == 0
+    assert score.violations == 1
+    # the two dams members were never found: their cluster is split over no cluster at all
+    assert any(m.startswith("missing dams") for m in score.misses)
+
+
+def test_a_split_fact_loses_recall_cross_language_recall_and_its_status():
+    found = claims(
+        ("01", "The flood killed 300 people", 1), ("02", "أعلن مقتل 300", 2), ("03", "It killed 450 people", 1),
+    )
+    score = score_story(STORY, found, {1: "contradiction", 2: "single_source"})
+    assert (score.tp, score.fn) == (1, 2)
+    assert score.cross_recall == pytest.approx(0.0)
+    assert score.statuses_right == 0
+
+
+def test_a_timeline_is_right_with_any_status_but_contradiction():
+    story = Story("s", STORY.articles, {"toll": {"status": "not_contradiction", "members": [["01", "300"]]}}, ())
+    found = claims(("01", "300 dead", 1))
+    assert score_story(story, found, {1: "single_source"}).statuses_right == 1
+    assert score_story(story, found, {1: "contradiction"}).statuses_right == 0
+
+
+def test_pooled_scores_add_counts_not_ratios():
+    a, b = StoryScore("a", tp=1, fp=1, fn=0), StoryScore("b", tp=3, fp=0, fn=4)
+    pooled = StoryScore("pooled")
+    pooled.add(a)
+    pooled.add(b)
+    assert pooled.precision == pytest.approx(4 / 5) and pooled.recall == pytest.approx(4 / 8)
+
+
+def test_stories_are_the_folders_with_a_gold_file(tmp_path):
+    (tmp_path / "flood").mkdir()
+    (tmp_path / "flood" / "01.json").write_text(json.dumps({"text": "x", "language": "en"}), encoding="utf-8")
+    (tmp_path / "flood" / "gold.json").write_text(json.dumps({"clusters": {}}), encoding="utf-8")
+    (tmp_path / "notes").mkdir()
+    assert [s.name for s in read_stories(tmp_path)] == ["flood"]
+    with pytest.raises(FileNotFoundError):
+        read_stories(tmp_path / "absent")
