@@ -970,6 +970,16 @@ def _inside_quote(norm: str, s: int, pos: int) -> bool:
     return chunk.count('"') % 2 == 1
 
 
+_ACCORDING_START_RE = re.compile(
+    rf"^(?:[وف]?(?:{_alt([*_ACCORDING, 'وفقا', 'طبقا'])})|according\s+to|citing|quoting){_WE}", re.IGNORECASE
+)
+_WEEKDAY_RE = re.compile(
+    rf"{_WB}(?:[وبلف]|لل)?(?:يوم\s+)?(?:{_alt(['الاثنين', 'الثلاثاء', 'الاربعاء', 'الخميس', 'الجمعه', 'السبت', 'الاحد'])})"
+    rf"{_WE}|\b(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
+
+
 def _group(norm: str, segs: list[_Seg]) -> list[tuple[int, int, bool]]:
     groups: list[tuple[int, int, bool]] = []
     if not segs:
@@ -979,7 +989,9 @@ def _group(norm: str, segs: list[_Seg]) -> list[tuple[int, int, bool]]:
         head = norm[seg.s : seg.e].lstrip(_TRIM_START)
         cur_len = len(norm[gs:ge].strip())
         new = False
-        if seg.has_q and gq:
+        if _ACCORDING_START_RE.match(head) and not seg.has_q and gq:
+            new = False  # "9,000 are missing, according to the WHO": whose figure it is, not a claim of its own
+        elif seg.has_q and gq:
             new = True
         elif _inside_quote(norm, gs, seg.s):
             # one quoted statement stays one claim, unless a figure follows a full clause
@@ -1054,11 +1066,13 @@ def _primary(qs: list[Quantity], text: str = "") -> Quantity | None:
 # ---------------------------------------------------------------------------
 # check-worthiness
 
-# Pledges, predictions, conditionals, values and self-praise: said, but not checkable.
+# Pledges, predictions, conditionals, values and self-praise: said, but not checkable. An embedded
+# question ("ordered an investigation ... and whether better maintenance could have avoided it")
+# is not one of them: the clause around it reports what was done.
 _NOT_CHECKABLE = (
     "يواصل نواصل يواصلون ستواصل سيواصل سنواصل تعهد تعهدت سيعود ستعود ستظل سيظل لن إذا "
     "يدافع تدافع ندافع بفعالية التزام "
-    "will pledged pledge pledges if whether effectively defends"
+    "will pledged pledge pledges if effectively defends"
 )
 _NOT_CHECKABLE_RE = re.compile(rf"{_WB}[وف]?(?:{_alt(_NOT_CHECKABLE.split())}){_WE}", re.IGNORECASE)
 # Framing and commentary ("تأتي هذه الخطوة في سياق", "This tension comes amid", "مما خلق"): weaker.
@@ -1107,6 +1121,7 @@ def _score(
     length: int,
     not_checkable: str | None,
     commentary: str | None = None,
+    weekday: bool = False,
 ) -> tuple[float, list[str]]:
     """Check-worthiness in [0, 1] and the reasons behind it.
 
@@ -1125,6 +1140,10 @@ def _score(
     if any(q.kind in ("year", "date") for q in qs):
         score += 0.15
         reasons.append("date")
+    elif weekday:
+        # "the police detained a contractor on Friday": a dated event, checkable
+        score += 0.15
+        reasons.append("weekday")
     if claimant:
         score += 0.15
         reasons.append("attributed")
@@ -1258,6 +1277,7 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
                 len(span),
                 nc.group().strip() if nc else None,
                 cm.group().strip() if cm else None,
+                bool(_WEEKDAY_RE.search(clause_norm)),
             )
             as_of, as_of_source = _claim_date(qs, normalize(span), published)
             claims.append(
@@ -1296,7 +1316,9 @@ def _rescore(c: ExtractedClaim) -> tuple[float, list[str]]:
     """Score of a claim after its claimant changed."""
     nc = next((r.split(":", 1)[1] for r in c.reasons if r.startswith("not_checkable:")), None)
     cm = next((r.split(":", 1)[1] for r in c.reasons if r.startswith("commentary:")), None)
-    return _score(c.quantities, c.claimant, c.subject, "quote" in c.reasons, c.polarity, len(c.text), nc, cm)
+    return _score(
+        c.quantities, c.claimant, c.subject, "quote" in c.reasons, c.polarity, len(c.text), nc, cm, "weekday" in c.reasons
+    )
 
 
 def _choose_subject(

@@ -283,3 +283,34 @@ def test_the_main_figure_is_never_a_conversion_in_brackets() -> None:
 def test_the_main_figure_is_never_the_day_of_a_written_date() -> None:
     claims = extract_claims("أعلنت السلطات صباح اليوم الثلاثاء 12-9-2023 ارتفاع عدد القتلى إلى 2800 شخص")
     assert claims[0].quantity.value == 2800
+
+
+def test_a_trailing_attribution_stays_with_the_figure_it_sources() -> None:
+    claims = extract_claims("More than 4,000 people are still missing, according to the WHO, which tracks the dead.")
+    assert claims[0].text == "More than 4,000 people are still missing, according to the WHO"
+    assert claims[0].claimant == "the WHO"
+    arabic = extract_claims("وبلغ عدد الوفيات 922 شخصا على الأقل، بحسب تعداد وكالة فرانس برس.")
+    assert len(arabic) == 1 and "بحسب" in arabic[0].text
+
+
+def test_a_leading_attribution_still_opens_its_own_statement() -> None:
+    claims = extract_claims("وهو ما نفته وسائل الإعلام الرسمية، ووفقًا لتقارير، يمتلك التطبيق 100 مليون مستخدم.")
+    figure = next(c for c in claims if "100 مليون" in c.text)
+    assert not figure.text.startswith("وهو ما نفته")
+
+
+def test_a_dated_event_without_figures_is_check_worthy() -> None:
+    [claim] = extract_claims("واعتقلت الشرطة يوم الجمعة مقاولا في المطار بعد انهيار مبنى على قاطنيه.")
+    assert "weekday" in claim.reasons and claim.checkworthiness >= 0.3
+
+
+def test_monday_is_not_a_number() -> None:
+    [claim] = extract_claims("وقع الزلزال فجر الاثنين وبلغت قوته 7.7 درجات.")
+    assert claim.quantity.value == 7.7
+
+
+def test_an_embedded_question_does_not_make_a_report_unverifiable() -> None:
+    [claim] = extract_claims(
+        "The chief prosecutor announced on Friday an investigation into the collapse and whether maintenance failed."
+    )
+    assert claim.checkworthiness >= 0.3
