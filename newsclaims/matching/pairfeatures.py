@@ -7,7 +7,8 @@ whatever the language, is:
 
 - the figures they give (numbers are language-independent: a shared value is strong evidence, and
   every pair of figures is compared, not just the first);
-- what the figure counts (`METRICS`: dead, missing, injured, displaced, ...) and where (`countries_of`);
+- what the figures count (dead, missing, injured, ...: `newsclaims.text.figures`) and where (`countries_of`),
+  in the whole clause and next to its figure;
 - the names both mention, across scripts (consonant skeletons: "Derna" / "درنة");
 - how the pair ranks among the other clauses of each article (`margin`: a fact is stated once per
   article, so the partner is the closest clause of the other article, not merely a close one);
@@ -26,70 +27,8 @@ from functools import lru_cache
 
 from newsclaims.matching.pairscore import FUNCTION_WORDS, shares_content, stem, text_evidence, word_features
 from newsclaims.text.entities import countries_of, normalise, skeleton
+from newsclaims.text.figures import METRIC_WORDS, figure_context, forms, metrics_of
 from newsclaims.text.textnorm import normalize
-
-# What a figure counts, in both languages: general news vocabulary (casualties, displacement, damage,
-# justice, physical measures). Two claims counting different things are different facts.
-METRICS: dict[str, tuple[str, ...]] = {
-    "dead": (
-        "dead", "death", "deaths", "died", "die", "dies", "killed", "kill", "kills", "killing", "toll",
-        "fatalities", "lives", "perished", "قتيل", "قتلى", "قتل", "مقتل", "وفاة", "وفيات", "الوفيات", "توفي",
-        "ضحايا", "ضحية", "حتفهم", "حتفه", "مصرع", "موتى", "الموتى", "حصيلة", "أودت", "لقوا", "لقي", "متوفين",
-    ),
-    "missing": ("missing", "unaccounted", "مفقود", "مفقودين", "المفقودين", "مفقودا", "المفقودون", "فقدان"),
-    "injured": (
-        "injured", "wounded", "injuries", "hurt", "جريح", "جرحى", "الجرحى", "مصاب", "مصابين", "المصابين",
-        "إصابة", "إصابات", "أصيب",
-    ),
-    "displaced": (
-        "displaced", "homeless", "evacuated", "fled", "نزوح", "نازح", "نازحين", "مشرد", "مشردين", "تشريد",
-        "إجلاء", "المأوى",
-    ),
-    "bodies": ("bodies", "body", "remains", "جثث", "جثة", "الجثث", "جثامين"),
-    "arrests": (
-        "detained", "arrested", "arrest", "arrests", "warrants", "detention", "اعتقال", "اعتقلت", "توقيف",
-        "احتجاز", "مذكرة", "مذكرات", "القبض",
-    ),
-    "buildings": (
-        "buildings", "building", "homes", "houses", "residences", "مبنى", "مباني", "المباني", "منزل", "منازل",
-        "مبان", "بناية",
-    ),
-    "magnitude": ("magnitude", "richter", "درجة", "درجات", "ريختر", "بقوة", "قوته", "قوة"),
-    "temperature": ("celsius", "temperature", "temperatures", "degrees", "مئوية", "الحرارة", "حرارة"),
-    "population": ("population", "residents", "inhabitants", "سكان", "نسمة", "السكان"),
-    "capacity": ("capacity", "cubic", "reservoir", "سعة", "سعته", "مكعب", "التخزينية"),
-    "aftershocks": ("aftershocks", "aftershock", "هزة", "هزات", "ارتدادية"),
-    "rescued": ("rescued", "rescue", "saved", "إنقاذ", "انتشال"),
-    "money": ("dollars", "euros", "دولار", "يورو", "funding"),
-}  # fmt: skip
-
-_AR_CLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
-_TOKEN = re.compile(r"\w+")
-
-
-def _key(word: str) -> str:
-    return normalise(normalize(word))
-
-
-_METRIC_OF = {_key(w): metric for metric, words in METRICS.items() for w in words}
-
-
-def _forms(token: str):
-    yield token
-    for prefix in _AR_CLITICS:
-        if token.startswith(prefix) and len(token) - len(prefix) >= 3:
-            yield token[len(prefix) :]
-
-
-@lru_cache(maxsize=65536)
-def metrics_of(text: str) -> frozenset[str]:
-    """What the text's figures may count (`METRICS` keys named anywhere in it)."""
-    found = set()
-    for token in _TOKEN.findall(_key(text)):
-        metric = next((_METRIC_OF[f] for f in _forms(token) if f in _METRIC_OF), None)
-        if metric:
-            found.add(metric)
-    return frozenset(found)
 
 
 @lru_cache(maxsize=65536)
@@ -99,11 +38,11 @@ def name_skeletons(text: str) -> frozenset[str]:
     found = set()
     for token in re.findall(r"[^\W\d_]+", normalize(text)):
         if token.isascii():
-            forms = [token] if token[:1].isupper() and len(token) >= 4 and token.lower() not in FUNCTION_WORDS else []
+            names = [token] if token[:1].isupper() and len(token) >= 4 and token.lower() not in FUNCTION_WORDS else []
         else:
-            forms = [f for f in _forms(normalise(token)) if len(f) >= 4 and stem(f) not in FUNCTION_WORDS]
-            forms = [f for f in forms if f not in _METRIC_OF]
-        for form in forms:
+            content = [f for f in forms(normalise(token)) if len(f) >= 4 and stem(f) not in FUNCTION_WORDS]
+            names = [f for f in content if f not in METRIC_WORDS]
+        for form in names:
             key = skeleton(form)
             if len(key) >= 3:
                 found.add(key)
@@ -141,7 +80,8 @@ FEATURES = (
     "cos_use", "cos_e5", "csls_use", "csls_e5", "same_lang", "stem_jaccard", "stem_overlap", "char4_jaccard",
     "shares_content", "both_figures", "share_value", "share_year", "figures_disjoint", "same_metric",
     "different_metric", "names_shared", "same_source", "same_country", "different_country", "margin_min",
-    "margin_max", "country_equal", "no_figures", "cos_use_high", "cos_e5_high",
+    "margin_max", "country_equal", "no_figures", "cos_use_high", "cos_e5_high", "figure_metric_same",
+    "figure_metric_different", "figure_country_same", "figure_country_different",
 )  # fmt: skip
 
 # A margin says how far the partner stands ahead of the next-closest clause of its article;
@@ -176,6 +116,7 @@ def pair_vector(
     ma, mb = metrics_of(text_a), metrics_of(text_b)
     ca, cb = countries_of(text_a), countries_of(text_b)
     na, nb = name_skeletons(text_a), name_skeletons(text_b)
+    fa, fb = figure_context(text_a), figure_context(text_b)
     names = len(na & nb) / min(len(na), len(nb)) if na and nb else 0.0
     m1, m2 = (max(-MARGIN_CLIP, min(MARGIN_CLIP, m)) for m in margins)
     return [
@@ -184,4 +125,6 @@ def pair_vector(
         float(bool(ca & cb)), float(bool(ca and cb) and not ca & cb), min(m1, m2), max(m1, m2),
         float(bool(ca) and ca == cb), float(not _figures(quantities_a) and not _figures(quantities_b)),
         max(0.0, cosines[0] - HIGH_COSINE[0]), max(0.0, cosines[-1] - HIGH_COSINE[-1]),
+        float(bool(fa[0] & fb[0])), float(bool(fa[0] and fb[0]) and not fa[0] & fb[0]),
+        float(bool(fa[1] & fb[1])), float(bool(fa[1] and fb[1]) and not fa[1] & fb[1]),
     ]  # fmt: skip

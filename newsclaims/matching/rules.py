@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from newsclaims.text.entities import PLACES, entity_key, mentioned_entities
+from newsclaims.text.figures import figure_context
 
 # Relative slack for exact figures: news rounds ("100 million" for 101.3 million).
 EXACT_TOLERANCE = 0.02
@@ -174,7 +175,8 @@ def slots_compatible(a: ClaimSlots, b: ClaimSlots) -> bool:
     the wording. A missing slot on either side is no evidence against. Between clauses of
     articles only a confident subject vetoes: their subjects are often guessed and their main
     figure often the wrong one of several, so the clause pair model weighs that evidence instead
-    (a veto on it kept true pairs of real stories apart).
+    (a veto on it kept true pairs of real stories apart); what each one's figure counts and where,
+    read next to the figure, does veto.
     """
     if not (a.standalone and b.standalone):
         if confident_subject(a.subject_key) and confident_subject(b.subject_key) and a.subject_key != b.subject_key:
@@ -184,7 +186,12 @@ def slots_compatible(a: ClaimSlots, b: ClaimSlots) -> bool:
                 return False
             if a.unit and b.unit and unit_family(a.unit) != unit_family(b.unit):
                 return False
-        return True
+        # Read next to each figure: "237 killed in Syria" is not "912 killed in Turkey", and
+        # "10,100 missing" is not "11,300 dead", however alike the clauses around them.
+        (metrics_a, countries_a), (metrics_b, countries_b) = figure_context(a.text), figure_context(b.text)
+        if metrics_a and metrics_b and not metrics_a & metrics_b:
+            return False
+        return not (countries_a and countries_b and not countries_a & countries_b)
     if a.subject_key and b.subject_key and a.subject_key != b.subject_key:
         return False
     if a.quantity and b.quantity:

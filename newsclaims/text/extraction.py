@@ -973,9 +973,9 @@ def _inside_quote(norm: str, s: int, pos: int) -> bool:
 _ACCORDING_START_RE = re.compile(
     rf"^(?:[وف]?(?:{_alt([*_ACCORDING, 'وفقا', 'طبقا'])})|according\s+to|citing|quoting){_WE}", re.IGNORECASE
 )
+_AR_WEEKDAYS = ["الاثنين", "الثلاثاء", "الاربعاء", "الخميس", "الجمعه", "السبت", "الاحد"]
 _WEEKDAY_RE = re.compile(
-    rf"{_WB}(?:[وبلف]|لل)?(?:يوم\s+)?(?:{_alt(['الاثنين', 'الثلاثاء', 'الاربعاء', 'الخميس', 'الجمعه', 'السبت', 'الاحد'])})"
-    rf"{_WE}|\b(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    rf"{_WB}(?:[وبلف]|لل)?(?:يوم\s+)?(?:{_alt(_AR_WEEKDAYS)}){_WE}|\b(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
     re.IGNORECASE,
 )
 
@@ -1316,9 +1316,8 @@ def _rescore(c: ExtractedClaim) -> tuple[float, list[str]]:
     """Score of a claim after its claimant changed."""
     nc = next((r.split(":", 1)[1] for r in c.reasons if r.startswith("not_checkable:")), None)
     cm = next((r.split(":", 1)[1] for r in c.reasons if r.startswith("commentary:")), None)
-    return _score(
-        c.quantities, c.claimant, c.subject, "quote" in c.reasons, c.polarity, len(c.text), nc, cm, "weekday" in c.reasons
-    )
+    quoted, weekday = "quote" in c.reasons, "weekday" in c.reasons
+    return _score(c.quantities, c.claimant, c.subject, quoted, c.polarity, len(c.text), nc, cm, weekday)
 
 
 def _choose_subject(

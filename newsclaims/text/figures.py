@@ -1,0 +1,104 @@
+"""What a figure in a clause counts and where, in Arabic and English.
+
+`metrics_of` names the kinds of count a text mentions (dead, missing, injured, displaced, ...: a
+bilingual vocabulary of general news metrics, not of any story); `figure_context` reads them, and
+the countries (`entities.countries_of`), from the few words around the clause's first counted
+figure, since a long clause names other places and tolls too ("in Syria 237 were killed, in the
+quake centred in south-east Turkey"). Matching uses both: two figures that count different things,
+or the same thing in different countries, are different facts. Pure Python; no Django.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from newsclaims.text.entities import countries_of, normalise
+from newsclaims.text.quantities import find_quantities
+from newsclaims.text.textnorm import normalize
+
+# What a figure counts, in both languages: general news vocabulary (casualties, displacement, damage,
+# justice, physical measures). Two claims counting different things are different facts.
+METRICS: dict[str, tuple[str, ...]] = {
+    "dead": (
+        "dead", "death", "deaths", "died", "die", "dies", "killed", "kill", "kills", "killing", "toll",
+        "fatalities", "lives", "perished", "قتيل", "قتلى", "قتل", "مقتل", "وفاة", "وفيات", "الوفيات", "توفي",
+        "ضحايا", "ضحية", "حتفهم", "حتفه", "مصرع", "موتى", "الموتى", "حصيلة", "أودت", "لقوا", "لقي", "متوفين",
+    ),
+    "missing": ("missing", "unaccounted", "مفقود", "مفقودين", "المفقودين", "مفقودا", "المفقودون", "فقدان"),
+    "injured": (
+        "injured", "wounded", "injuries", "hurt", "جريح", "جرحى", "الجرحى", "مصاب", "مصابين", "المصابين",
+        "إصابة", "إصابات", "أصيب",
+    ),
+    "displaced": (
+        "displaced", "homeless", "evacuated", "fled", "نزوح", "نازح", "نازحين", "مشرد", "مشردين", "تشريد",
+        "إجلاء", "المأوى",
+    ),
+    "bodies": ("bodies", "body", "remains", "جثث", "جثة", "الجثث", "جثامين"),
+    "arrests": (
+        "detained", "arrested", "arrest", "arrests", "warrants", "detention", "اعتقال", "اعتقلت", "توقيف",
+        "احتجاز", "مذكرة", "مذكرات", "القبض",
+    ),
+    "buildings": (
+        "buildings", "building", "homes", "houses", "residences", "مبنى", "مباني", "المباني", "منزل", "منازل",
+        "مبان", "بناية",
+    ),
+    "magnitude": ("magnitude", "richter", "درجة", "درجات", "ريختر", "بقوة", "قوته", "قوة"),
+    "temperature": ("celsius", "temperature", "temperatures", "degrees", "مئوية", "الحرارة", "حرارة"),
+    "population": ("population", "residents", "inhabitants", "سكان", "نسمة", "السكان"),
+    "capacity": ("capacity", "cubic", "reservoir", "سعة", "سعته", "مكعب", "التخزينية"),
+    "aftershocks": ("aftershocks", "aftershock", "هزة", "هزات", "ارتدادية"),
+    "rescued": ("rescued", "rescue", "saved", "إنقاذ", "انتشال"),
+    "money": ("dollars", "euros", "دولار", "يورو", "funding"),
+}  # fmt: skip
+
+_AR_CLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
+_TOKEN = re.compile(r"\w+")
+
+
+def _key(word: str) -> str:
+    return normalise(normalize(word))
+
+
+METRIC_WORDS = {_key(w): metric for metric, words in METRICS.items() for w in words}
+
+
+def forms(token: str) -> Iterator[str]:
+    """A token and its forms without Arabic clitics (و، ف، ب، ل، ال), longest clitic first."""
+    yield token
+    for prefix in _AR_CLITICS:
+        if token.startswith(prefix) and len(token) - len(prefix) >= 3:
+            yield token[len(prefix) :]
+
+
+@lru_cache(maxsize=65536)
+def metrics_of(text: str) -> frozenset[str]:
+    """What the text's figures may count (`METRICS` keys named anywhere in it)."""
+    found = set()
+    for token in _TOKEN.findall(_key(text)):
+        metric = next((METRIC_WORDS[f] for f in forms(token) if f in METRIC_WORDS), None)
+        if metric:
+            found.add(metric)
+    return frozenset(found)
+
+
+# How many words either side of a figure say what it counts and where ("in Syria 237 were killed",
+# "4,544 dead in Turkey alone"): a long clause names other places and tolls too.
+FIGURE_WINDOW = 6
+_FIGURE_KINDS = ("count", "percent", "money", "dimension")
+
+
+@lru_cache(maxsize=65536)
+def figure_context(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """What the clause's first counted figure counts and where: the metrics and countries named
+    within `FIGURE_WINDOW` words of it (empty when the clause gives no such figure)."""
+    figure = next((q for q in find_quantities(text) if q.kind in _FIGURE_KINDS), None)
+    if figure is None:
+        return frozenset(), frozenset()
+    before = text[: figure.start].split()[-FIGURE_WINDOW:]
+    after = text[figure.end :].split()[:FIGURE_WINDOW]
+    window = " ".join([*before, figure.raw, *after])
+    return metrics_of(window), countries_of(window)
+
+
