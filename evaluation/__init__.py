@@ -1,5 +1,6 @@
 """Measuring quality: the benchmarks (bench_*; each runs with ``python -m evaluation.bench_X``),
-the ANS reader and B-cubed scores (ans) and the seed gold readers (gold). The logic behind
+the ANS reader and B-cubed scores (ans), the seed gold readers (gold) and the news stories
+(stories: reading, scoring, and ingesting them leave one story out). The logic behind
 ``manage.py evaluate``, which imports it only when it runs.
 
 May import newsclaims, and (bench_matching, gold) Django, claims and sources. Nothing in the

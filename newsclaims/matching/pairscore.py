@@ -20,7 +20,13 @@ story share its names, so a shared name is not evidence of one fact, a shared ve
 The weights are a logistic regression trained by ``python -m training.train_matching`` on ANS
 train (Arabic news headlines: a headline, its paraphrases and its contradictions are one
 claim; nearest other headlines are the negatives) and stored in ``newsclaims/matching/data/match_model.json``
-with the threshold and the figures that chose it. Pure numpy and Python: no Django.
+with the threshold and the figures that chose it.
+
+A pair involving an article clause is also scored by the **clause model** (`PairModel.clause_model`,
+over `newsclaims.matching.pairfeatures`, trained by ``python -m training.train_story_pairs`` on
+real news stories, leave one story out) and takes the larger of the two probabilities; the
+offsets above then only shape the headline model's view. `held_out(story)` swaps in the fold
+fitted without a story, for evaluation. Pure numpy and Python: no Django.
 """
 
 from __future__ import annotations

@@ -237,3 +237,12 @@ def test_people_persons_and_the_dead_are_one_unit_between_clauses():
     assert not slots_compatible(
         clause(1, 1, quantity=q(300, unit="people")), clause(2, 2, quantity=q(300, unit="messages"))
     )
+
+
+def test_clauses_whose_figures_count_different_things_or_places_never_merge():
+    dead = replace(clause(1, 1, quantity=q(300, unit="people")), text="The flood killed 300 people in Libya")
+    missing = replace(clause(2, 2, quantity=q(300, unit="people")), text="and another 300 were reported missing")
+    elsewhere = replace(clause(3, 3, quantity=q(300, unit="people")), text="In Egypt 300 people died")
+    assert not slots_compatible(dead, missing)
+    assert not slots_compatible(dead, elsewhere)
+    assert slots_compatible(dead, replace(clause(4, 4, quantity=q(310)), text="قتل 310 أشخاص في ليبيا"))

@@ -68,3 +68,12 @@ def test_margins_are_clipped():
     row = pair_vector([0.9, 0.9], [0, 0], "en", "en", "a", "b", [], [], False, (2.0, -2.0))
     named = dict(zip(FEATURES, row, strict=True))
     assert (named["margin_min"], named["margin_max"]) == (-0.3, 0.3)
+
+
+def test_what_a_figure_counts_and_where_is_read_next_to_it():
+    from newsclaims.text.figures import figure_context
+
+    clause = "وفي سوريا قتل 237 شخصا على الأقل نتيجة الزلزال الذي يقع مركزه في جنوب شرق تركيا"
+    assert figure_context(clause) == ({"dead"}, {"syria"})
+    assert figure_context("and another 10,100 were reported missing") == ({"missing"}, set())
+    assert figure_context("The quake struck the south of the country") == (set(), set())
