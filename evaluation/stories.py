@@ -23,16 +23,14 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from newsclaims.text.entities import normalise
-
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_STORIES_DIR = REPO.parent / "shared" / "bench" / "newsclusters"
-SEEDS_DIR = REPO / "seeds"
-SEEDS_GOLD = REPO / "tests" / "data" / "seeds_matching_gold.json"
 
 
 @dataclass(frozen=True)
 class Article:
+    """One article of a story: its number (file stem), file and what `manage.py ingest` reads of it."""
+
     number: str
     path: Path
     text: str
@@ -43,18 +41,16 @@ class Article:
 
 @dataclass(frozen=True)
 class Story:
+    """A story folder: its articles, its gold clusters and the pairs of them that must stay apart."""
+
     name: str
     articles: tuple[Article, ...]
     clusters: dict  # name -> {"status", "kind", "members": [[NN, anchor], ...], "why"}
     cannot_link: tuple[tuple[str, str], ...]
-    # Anchors compared after Arabic normalisation (the seeds' gold), not only whitespace.
-    normalised: bool = False
-
-    def key(self, text: str) -> str:
-        return normalise(squash(text)) if self.normalised else squash(text)
 
 
 def read_story(folder: Path) -> Story:
+    """The articles (NN.json) and gold (gold.json) of one story folder."""
     articles = []
     for path in sorted(folder.glob("[0-9]*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -74,22 +70,8 @@ def read_stories(root: Path) -> list[Story]:
 
 
 def squash(text: str) -> str:
+    """Whitespace collapsed, as anchors are compared."""
     return re.sub(r"\s+", " ", text).strip()
-
-
-def seeds_story(seeds_dir: Path = SEEDS_DIR, gold_path: Path = SEEDS_GOLD) -> Story:
-    """The five seed articles as a story, with their matching gold's groups as its clusters (each
-    article numbered by its file prefix, "000"; claims named by normalised substrings)."""
-    manifest = json.loads((seeds_dir / "manifest.json").read_text(encoding="utf-8"))
-    meta = {a["file"]: a for a in manifest.get("articles", [])}
-    articles = tuple(
-        Article(path.name.split("_", 1)[0], path, path.read_text(encoding="utf-8"),
-                meta.get(path.name, {}).get("language") or "", meta.get(path.name, {}).get("published_at"))
-        for path in sorted(seeds_dir.glob("*.txt"))
-    )  # fmt: skip
-    gold = json.loads(gold_path.read_text(encoding="utf-8"))
-    clusters = {g["name"]: {"status": g["status"], "members": g["claims"]} for g in gold["together"]}
-    return Story("seeds", articles, clusters, (), normalised=True)
 
 
 @dataclass(frozen=True)
@@ -102,23 +84,34 @@ class SystemClaim:
     cluster: int | None
 
 
-def gold_labels(story: Story, claims: Sequence[SystemClaim]) -> dict[int, str]:
-    """Claim id -> gold cluster name, for the claims that hold a member's anchor (first member wins)."""
+def members(story: Story, claims: Sequence[SystemClaim]) -> list[tuple[str, str, str, SystemClaim | None]]:
+    """Each gold member as (cluster name, article number, anchor, the claim holding it or None):
+    the first claim of that article whose text contains the anchor, whitespace collapsed."""
     by_article: dict[str, list[SystemClaim]] = {}
     for c in claims:
         by_article.setdefault(c.article, []).append(c)
-    labels: dict[int, str] = {}
+    found = []
     for name, cluster in story.clusters.items():
         for number, anchor in cluster["members"]:
-            wanted = story.key(anchor)
-            hit = next((c for c in by_article.get(number, ()) if wanted in story.key(c.text)), None)
-            if hit is not None:
-                labels.setdefault(hit.id, name)
+            wanted = squash(anchor)
+            hit = next((c for c in by_article.get(number, ()) if wanted in squash(c.text)), None)
+            found.append((name, number, anchor, hit))
+    return found
+
+
+def gold_labels(story: Story, claims: Sequence[SystemClaim]) -> dict[int, str]:
+    """Claim id -> gold cluster name, for the claims that hold a member's anchor (first member wins)."""
+    labels: dict[int, str] = {}
+    for name, _, _, hit in members(story, claims):
+        if hit is not None:
+            labels.setdefault(hit.id, name)
     return labels
 
 
 @dataclass
 class StoryScore:
+    """One story's scores (or several stories' pooled: `add` sums the counts), with what went wrong."""
+
     story: str
     members: int = 0
     found: int = 0
@@ -152,12 +145,14 @@ class StoryScore:
         return self.cross_joined / self.cross_pairs if self.cross_pairs else 0.0
 
     def add(self, other: StoryScore) -> None:
+        """Pool another story's counts into these."""
         for name in ("members", "found", "tp", "fp", "fn", "cross_pairs", "cross_joined", "gold_clusters",
                      "statuses_right", "violations", "articles"):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.seconds += other.seconds
 
     def line(self) -> str:
+        """The printed line: every score the newsclusters README asks for, and ingest time per article."""
         per_article = self.seconds / self.articles if self.articles else 0.0
         return (
             f"{self.story:<12} members found {self.found}/{self.members} ({self.found / max(1, self.members):.2f})  "
@@ -172,22 +167,16 @@ def score_story(
     story: Story, claims: Sequence[SystemClaim], status_of: dict[int, str], reason_of: dict[int, str] | None = None
 ) -> StoryScore:
     """Score one story's stored claims (`cluster` ids) and their clusters' statuses against its gold."""
-    by_article: dict[str, list[SystemClaim]] = {}
-    for c in claims:
-        by_article.setdefault(c.article, []).append(c)
     language = {a.number: a.language for a in story.articles}
     score = StoryScore(story.name, articles=len(story.articles))
     found: list[tuple[str, str, SystemClaim]] = []
-    for name, cluster in story.clusters.items():
-        for number, anchor in cluster["members"]:
-            score.members += 1
-            wanted = story.key(anchor)
-            hit = next((c for c in by_article.get(number, ()) if wanted in story.key(c.text)), None)
-            if hit is None:
-                score.misses.append(f"missing {name}: [{number}] {anchor}")
-            else:
-                score.found += 1
-                found.append((name, number, hit))
+    for name, number, anchor, hit in members(story, claims):
+        score.members += 1
+        if hit is None:
+            score.misses.append(f"missing {name}: [{number}] {anchor}")
+        else:
+            score.found += 1
+            found.append((name, number, hit))
     for (g1, a1, c1), (g2, a2, c2) in combinations(found, 2):
         together = c1.cluster is not None and c1.cluster == c2.cluster
         if g1 == g2:
