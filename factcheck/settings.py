@@ -182,7 +182,8 @@ FACTCHECK_MIN_CHECKWORTHINESS = env_float("FACTCHECK_MIN_CHECKWORTHINESS", 0.3, 
 # (newsclaims/verdicts/data/stance_ce.npz, ~10 ms a pair on 2 cores) on top of the vector-and-text head.
 FACTCHECK_STANCE_CROSS_ENCODER = env_bool("FACTCHECK_STANCE_CROSS_ENCODER", True)
 # Quantity claims further apart in time than this describe different moments (a timeline).
-FACTCHECK_SAME_MOMENT_DAYS = env_int("FACTCHECK_SAME_MOMENT_DAYS", 31, minimum=0)
+# News tolls move by the day: figures published a day or more apart are a timeline, not a conflict.
+FACTCHECK_SAME_MOMENT_DAYS = env_int("FACTCHECK_SAME_MOMENT_DAYS", 1, minimum=0)
 FACTCHECK_FETCH_TIMEOUT = env_float("FACTCHECK_FETCH_TIMEOUT", 20.0, minimum=0.1)
 FACTCHECK_MAX_SOURCE_BYTES = env_int("FACTCHECK_MAX_SOURCE_BYTES", 5_000_000, minimum=1)
 

@@ -114,9 +114,15 @@ def test_figures_months_apart_are_a_timeline_not_a_contradiction():
     assert cluster_status([a, b]).status == AGREEMENT
 
 
-def test_figures_from_the_same_week_that_disagree_contradict_and_name_their_dates():
-    reason = conflict_reason(dated(1, 1, 50e6, 1), dated(2, 2, 80e6, 5))
-    assert reason and "2026-01-01" in reason
+def test_figures_from_one_day_that_disagree_contradict_and_name_their_dates():
+    reason = conflict_reason(dated(1, 1, 50e6, 1), dated(2, 2, 80e6, 2))
+    assert reason and "2026-01-01" in reason and "2026-01-02" in reason
+
+
+def test_a_toll_that_rose_over_days_is_a_timeline():
+    assert conflict_reason(dated(1, 1, 371, 6), dated(2, 2, 1414, 12)) is None
+    # unless the window says otherwise
+    assert conflict_reason(dated(1, 1, 371, 6), dated(2, 2, 1414, 12), max_days=31) is not None
 
 
 def test_years_that_are_the_fact_conflict_whatever_the_publication_dates():
