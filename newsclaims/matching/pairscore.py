@@ -43,7 +43,8 @@ from pathlib import Path
 import numpy as np
 
 from newsclaims.text.entities import GENERIC_NOUNS, is_name
-from newsclaims.text.textnorm import normalize
+from newsclaims.text.quantities import find_quantities
+from newsclaims.text.textnorm import ARABIC_CLITICS, normalize
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "match_model.json"
 
@@ -52,9 +53,6 @@ DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "match_model.json"
 DENSITY_K = 5
 
 _TOKEN_RE = re.compile(r"\w+")
-# Arabic clitics glued to a word (conjunction, preposition, article); stripping them lets
-# "والعقوبات" match "العقوبات". Longest first; a stem keeps at least 3 letters.
-_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
 
 # The regressions' inputs, in order (see `pair_row`); "cos" and "csls" take one value per encoder part.
 SAME_LANGUAGE_FEATURES = ("cos", "csls", "stem_jaccard", "stem_overlap", "char4_jaccard")
@@ -73,7 +71,7 @@ is are was were be been has have had will would can could also said says told
 
 
 def stem(token: str) -> str:
-    for prefix in _PREFIXES:
+    for prefix in ARABIC_CLITICS:  # a stem keeps at least 3 letters
         if token.startswith(prefix) and len(token) - len(prefix) >= 3:
             return token[len(prefix) :]
     return token
@@ -471,15 +469,14 @@ class ClaimScorer:
         own = float(self._mean_cosines(i)[j])
         return own - (second if own >= best else best)
 
-    def _figures(self, i: int, find) -> list[dict]:
+    def _figures(self, i: int) -> list[dict]:
         if i not in self._quantities:
-            self._quantities[i] = [q.to_dict() for q in find(self.texts[i])]
+            self._quantities[i] = [q.to_dict() for q in find_quantities(self.texts[i])]
         return self._quantities[i]
 
     def clause_features(self, i: int, j: int) -> list[float]:
         """The clause pair model's inputs for (i, j), in `pairfeatures.FEATURES` order."""
         from newsclaims.matching.pairfeatures import pair_vector  # imports this module
-        from newsclaims.text.quantities import find_quantities
 
         cosines = [float(p[i] @ p[j]) for p in self.parts]
         csls = [2 * c - ra - rb for c, ra, rb in zip(cosines, self.densities[i], self.densities[j], strict=True)]
@@ -490,8 +487,8 @@ class ClaimScorer:
             self.languages[j],
             self.texts[i],
             self.texts[j],
-            self._figures(i, find_quantities),
-            self._figures(j, find_quantities),
+            self._figures(i),
+            self._figures(j),
             self.source_ids[i] == self.source_ids[j],
             (self.margin(i, j), self.margin(j, i)),
         )

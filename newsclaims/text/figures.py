@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from newsclaims.text.entities import countries_of, normalise
 from newsclaims.text.quantities import find_quantities
-from newsclaims.text.textnorm import normalize
+from newsclaims.text.textnorm import ARABIC_CLITICS, normalize
 
 # What a figure counts, in both languages: general news vocabulary (casualties, displacement, damage,
 # justice, physical measures). Two claims counting different things are different facts.
@@ -53,7 +53,6 @@ METRICS: dict[str, tuple[str, ...]] = {
     "money": ("dollars", "euros", "دولار", "يورو", "funding"),
 }  # fmt: skip
 
-_AR_CLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
 _TOKEN = re.compile(r"\w+")
 
 
@@ -67,7 +66,7 @@ METRIC_WORDS = {_key(w): metric for metric, words in METRICS.items() for w in wo
 def forms(token: str) -> Iterator[str]:
     """A token and its forms without Arabic clitics (و، ف، ب، ل، ال), longest clitic first."""
     yield token
-    for prefix in _AR_CLITICS:
+    for prefix in ARABIC_CLITICS:
         if token.startswith(prefix) and len(token) - len(prefix) >= 3:
             yield token[len(prefix) :]
 

@@ -1427,7 +1427,7 @@ def _core_candidates(norm: str, taken: list[tuple[int, int]]) -> list[_Cand]:
             v = _parse_word_tokens(tokens)
             if v is None:
                 continue
-            if len(tokens) == 1 and _WEEKDAY_RE.fullmatch(tokens[0]):
+            if len(tokens) == 1 and _WEEKDAY_NUMBER_WORD_RE.fullmatch(tokens[0]):
                 continue  # "الاثنين" is Monday (and "الأحد" Sunday), not "the two"
             s = m.start("wrd")
             first = tokens[0]
@@ -1630,7 +1630,7 @@ def _apply_negative_words(cands: list[_Cand], norm: str) -> None:
             c.parts = [(c.ns, c.ne, c.value)]
 
 
-_WEEKDAY_RE = re.compile(r"(?:[وبلف]|لل)?ال(?:اثنين|احد)")
+_WEEKDAY_NUMBER_WORD_RE = re.compile(r"(?:[وبلف]|لل)?ال(?:اثنين|احد)")
 _OTHERS_AFTER_RE = re.compile(r"\s+(?:اخرون|اخرين|others|more\s+people)(?![^\W_])", re.IGNORECASE)
 _BARE_SCALES = (1e3, 1e6, 1e9)
 _HAS_DIGIT = re.compile(r"\d")

@@ -25,7 +25,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["NormalizedText", "is_arabic_char", "normalize", "normalize_with_map"]
+__all__ = ["ARABIC_CLITICS", "NormalizedText", "is_arabic_char", "normalize", "normalize_with_map"]
+
+# Arabic clitics glued to a word (conjunction, preposition, article), in normalised spelling,
+# longest first: stripping them lets "والعقوبات" match "العقوبات".
+ARABIC_CLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
 
 _ONE_TO_ONE: dict[str, str] = {
     "أ": "ا",

@@ -58,7 +58,7 @@ from pathlib import Path
 import numpy as np
 
 from newsclaims.text.quantities import find_quantities, is_number_token
-from newsclaims.text.textnorm import normalize
+from newsclaims.text.textnorm import ARABIC_CLITICS, normalize
 
 __all__ = [
     "CLASSES",
@@ -176,9 +176,9 @@ def agree_monotone(k: int) -> np.ndarray:
 
 
 _TOKEN_RE = re.compile(r"\w+")
-# Arabic clitics glued to the word (conjunction, preposition, article); stripping them lets
+# Arabic clitics (textnorm.ARABIC_CLITICS): stripping them lets
 # "والعقوبات" match "العقوبات". Longest first; a stem keeps at least 3 letters.
-_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
+_PREFIXES = ARABIC_CLITICS
 
 # Negation and refusal words (Arabic and English), compared after textnorm.normalize. A
 # negation present in one headline only is the commonest ANS contradiction.
