@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -177,6 +179,66 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         start = nxt
     _push_span(text, start, n, spans)
     return spans
+
+
+# A "sentence" longer than this is not prose but a page stripped of its stops and breaks. The
+# clause and subject scans below look back over the sentence for every clause, so an unbounded
+# sentence costs the square of its length (a 5 MB single line ran for hours); windows of at most
+# this many characters keep extraction linear. The longest seed sentence is 625 characters.
+MAX_WINDOW_CHARS = 2000
+
+
+class _SpanIndex:
+    """The spans lying inside a range, found by bisection instead of a scan of every span.
+
+    ``within(lo, hi)`` returns the indices ``i`` with ``lo <= start_i`` and ``end_i <= hi`` in
+    their original order, so filtering through the index gives the same list as the loop it
+    replaces, at the cost of the spans near the range instead of all of them.
+    """
+
+    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
+        self._order = sorted(range(len(spans)), key=lambda i: spans[i][0])
+        self._starts = [spans[i][0] for i in self._order]
+        self._ends = [spans[i][1] for i in self._order]
+
+    def within(self, lo: int, hi: int) -> list[int]:
+        first = bisect_left(self._starts, lo)
+        last = bisect_right(self._starts, hi)
+        return sorted(self._order[k] for k in range(first, last) if self._ends[k] <= hi)
+
+    def covers(self, pos: int) -> bool:
+        """Whether ``pos`` falls strictly inside the span starting nearest before it."""
+        k = bisect_left(self._starts, pos) - 1
+        return k >= 0 and self._ends[k] > pos
+
+
+_WINDOW_BREAKS = ",،;؛"
+
+
+def _windows(text: str, s: int, e: int, limit: int, keep_whole: _SpanIndex) -> list[tuple[int, int]]:
+    """``text[s:e]`` cut into whitespace-trimmed spans of at most ``limit`` characters.
+
+    Each cut falls on the last clause comma of the window's second half, else its last space,
+    and never inside a span of ``keep_whole`` (a quantity such as "1,000" or "30 million");
+    a window with no such place is cut at ``limit``. Spans up to ``limit`` come back unchanged.
+    """
+    out: list[tuple[int, int]] = []
+    while e - s > limit:
+        hi = s + limit
+        cut = -1
+        for lo, breaks in ((s + limit // 2, _WINDOW_BREAKS), (s + 1, " \t")):
+            cut = max(text.rfind(ch, lo, hi) for ch in breaks)
+            while cut > lo and keep_whole.covers(cut):
+                cut = max(text.rfind(ch, lo, cut) for ch in breaks)
+            if cut > lo:
+                cut += 1  # the comma ends the window before it
+                break
+        if cut <= s:
+            cut = hi
+        _push_span(text, s, cut, out)
+        s = cut
+    _push_span(text, s, e, out)
+    return out
 
 
 def _push_span(text: str, s: int, e: int, out: list[tuple[int, int]]) -> None:
@@ -1048,17 +1110,32 @@ _KIND_RANK = {"count": 0, "percent": 0, "money": 0, "duration": 1, "ordinal": 3,
 _DATE_LIKE_RE = re.compile(r"\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}")
 
 
-def _primary(qs: list[Quantity], text: str = "") -> Quantity | None:
+class _Brackets:
+    """Where the round brackets of a text are, to tell in O(log n) whether a position is inside one.
+
+    Counting the brackets of ``text[:pos]`` for every quantity cost the square of the text's length.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._opens = [m.start() for m in re.finditer(r"\(", text)]
+        self._closes = [m.start() for m in re.finditer(r"\)", text)]
+
+    def inside(self, pos: int) -> bool:
+        """More "(" than ")" before ``pos``, as ``text[:pos].count`` would say."""
+        return bisect_left(self._opens, pos) > bisect_left(self._closes, pos)
+
+
+def _primary(qs: list[Quantity], text: str = "", brackets: _Brackets | None = None) -> Quantity | None:
     """The claim's main figure: a count, percent or sum before a date or an ordinal, one with its
     counted noun before a bare one; never a conversion in brackets ("22.5 million cubic metres
     (nearly 800 million cubic feet)") or the day of a written date ("12-9-2023") while another is there."""
     if not qs:
         return None
+    if brackets is None:
+        brackets = _Brackets(text)
 
     def aside(q: Quantity) -> bool:
-        before = text[: q.start]
-        in_brackets = before.count("(") > before.count(")")
-        return in_brackets or bool(_DATE_LIKE_RE.match(text, q.end))
+        return brackets.inside(q.start) or bool(_DATE_LIKE_RE.match(text, q.end))
 
     return min(qs, key=lambda q: (aside(q), _KIND_RANK.get(q.kind, 1), q.unit is None, q.start))
 
@@ -1197,23 +1274,27 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
                 q_kinds.append(q.kind)
 
     published = _as_date(published_at)
+    # Indexes instead of scans of every quantity per sentence and clause: linear in the text's length.
+    q_norm_index = _SpanIndex(q_norm)
+    q_orig_index = _SpanIndex([(q.start, q.end) for q in all_q])
+    brackets = _Brackets(text)
+    sentences = [
+        window for ss, se in split_sentences(norm) for window in _windows(norm, ss, se, MAX_WINDOW_CHARS, q_norm_index)
+    ]
     claims: list[ExtractedClaim] = []
     last_claimant: str | None = None
     prev_sentence_start = 0
     open_quote = False  # a quotation opened in an earlier sentence is still running
-    for ss, se in split_sentences(norm):
+    for ss, se in sentences:
         sent = norm[ss:se]
         if sent.rstrip(_CLOSERS + " ").endswith(("?", "؟")):
             continue
-        sq = [(a, b) for a, b in q_norm if ss <= a and b <= se]
+        in_sentence = q_norm_index.within(ss, se)
+        sq = [q_norm[i] for i in in_sentence]
         if len(sent.split()) < 4 and not sq:
             continue
         # dates do not force a clause split; numeric quantities do
-        strong_q = [
-            (a, b)
-            for (a, b), k in zip(q_norm, q_kinds, strict=True)
-            if ss <= a and b <= se and k not in ("year", "date")
-        ]
+        strong_q = [q_norm[i] for i in in_sentence if q_kinds[i] not in ("year", "date")]
         segs = _segments(norm, ss, se, sq, strong_q)
         groups = _group(norm, segs)
         prev_claimant: str | None = None
@@ -1245,7 +1326,7 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
             if oe <= os_:
                 continue
             span = text[os_:oe]
-            qs = [q for q in all_q if os_ <= q.start and q.end <= oe]
+            qs = [all_q[i] for i in q_orig_index.within(os_, oe)]
             quoted = bool(_QUOTE_RE.search(span))
             n_words = len(span.split())
             if n_words < 4 and not qs:
@@ -1256,7 +1337,7 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
                     claims[-1].claimant = attr.who
                     claims[-1].checkworthiness, claims[-1].reasons = _rescore(claims[-1])
                 continue
-            prim = _primary(qs, text)
+            prim = _primary(qs, text, brackets)
             anchor = None
             if prim is not None:
                 anchor = inv.get(prim.start, prim.start) if nt.offsets is not None else prim.start

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
-from newsclaims.text.extraction import ExtractedClaim, extract_claims, split_sentences
+from newsclaims.text.extraction import (
+    MAX_WINDOW_CHARS,
+    ExtractedClaim,
+    _SpanIndex,
+    _windows,
+    extract_claims,
+    split_sentences,
+)
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seeds"
 SEEDS = sorted(SEED_DIR.glob("*.txt"))
@@ -314,3 +322,58 @@ def test_an_embedded_question_does_not_make_a_report_unverifiable() -> None:
         "The chief prosecutor announced on Friday an investigation into the collapse and whether maintenance failed."
     )
     assert claim.checkworthiness >= 0.3
+
+
+# --- long texts: bounded windows, exact offsets ------------------------------------------------
+
+
+def unpunctuated_line(words: int) -> str:
+    vocabulary = [
+        "the",
+        "ministry",
+        "said",
+        "1,000",
+        "people",
+        "and",
+        "30",
+        "million",
+        "residents",
+        "lost",
+        "power",
+        "وقالت",
+        "الوزارة",
+        "إن",
+        "200",
+        "شخص",
+    ]
+    return " ".join(vocabulary[i % len(vocabulary)] for i in range(words))
+
+
+def test_a_page_without_stops_is_read_in_windows_whose_claims_are_exact_slices() -> None:
+    text = unpunctuated_line(3000)
+    claims = extract_claims(text)
+    assert len(text) > 5 * MAX_WINDOW_CHARS and claims
+    for c in claims:
+        assert c.text == text[c.start : c.end]
+        assert c.end - c.start <= MAX_WINDOW_CHARS
+
+
+def test_windows_cover_a_long_sentence_without_cutting_a_figure() -> None:
+    text = unpunctuated_line(1000)
+    spans = [(m.start(), m.end()) for m in re.finditer(r"1,000|30 million", text)]
+    windows = _windows(text, 0, len(text), 300, _SpanIndex(spans))
+    assert all(e - s <= 300 for s, e in windows)
+    assert all(not (s < qs < e < qe) and not (qs < s < qe) for s, e in windows for qs, qe in spans)
+    assert " ".join(text[s:e] for s, e in windows).split() == text.split()
+
+
+def test_a_sentence_of_ordinary_length_is_one_window() -> None:
+    text = seed("000")
+    for s, e in split_sentences(text):
+        assert _windows(text, s, e, MAX_WINDOW_CHARS, _SpanIndex([])) == [(s, e)]
+
+
+def test_a_figure_in_brackets_far_into_a_text_is_still_an_aside() -> None:
+    text = "(A) B. " * 10_000 + "The ministry said 40 people died (about 25 percent of the 160 residents) on the road."
+    (claim,) = [c for c in extract_claims(text) if c.quantity is not None]
+    assert claim.quantity.value == 40
