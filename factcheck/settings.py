@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database outage answers 503 + Retry-After instead of a 500 (factcheck/middleware.py).
+    "factcheck.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -93,7 +95,11 @@ def _databases() -> dict:
     if url:
         import dj_database_url
 
-        config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
+        # Health checks drop a persistent connection the server closed (a restart, an outage) at the
+        # next request instead of failing on it: the web process recovers by itself.
+        config = dj_database_url.parse(
+            url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0), conn_health_checks=True
+        )
         if config["ENGINE"] != "django.db.backends.postgresql":
             raise ConfigError(f"DATABASE_URL must point at PostgreSQL (with pgvector), got {config['ENGINE']}")
         return {"default": config}
@@ -193,3 +199,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("FACTCHECK_LOG_LEVEL", "WARNING")},
 }
+
+
+# --- Outages, limits and deployment security (issue 13, item 7) --------------------------------
+# While the database is unreachable every request answers 503 with this Retry-After (seconds).
+FACTCHECK_RETRY_AFTER_SECONDS = env_int("FACTCHECK_RETRY_AFTER_SECONDS", 30, minimum=1)

@@ -9,3 +9,6 @@ urlpatterns = [
     path("api/v1/", include("claims.api.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
+
+# A database outage met outside a view answers 503 too (factcheck/middleware.py).
+handler500 = "factcheck.middleware.server_error"
