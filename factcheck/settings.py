@@ -1,13 +1,16 @@
 """The one settings module. Everything that varies between machines comes from the environment.
 
-Defaults are for a developer's machine: DEBUG on, the embedded PostgreSQL, tasks in-process.
-Production sets DJANGO_DEBUG=0, DJANGO_SECRET_KEY, DATABASE_URL and CELERY_BROKER_URL
-(see docker-compose.yml). A bad value stops start-up with the variable's name.
+Defaults run the service on one machine: the embedded PostgreSQL, tasks in-process, DEBUG off
+(DJANGO_DEBUG=1 turns it on) and a secret key generated under var/. Production sets
+DJANGO_SECRET_KEY, DATABASE_URL and CELERY_BROKER_URL (see docker-compose.yml); with DATABASE_URL
+set, the key is required and HTTPS, HSTS and secure cookies are on unless turned off by name.
+A bad value stops start-up with the variable's name.
 """
 
 from __future__ import annotations
 
 import secrets
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,16 +20,19 @@ from newsclaims.matching.pairscore import default_threshold
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("FACTCHECK_VAR_DIR", str(BASE_DIR / "var")))
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Off unless asked for: a debug page shows settings and tracebacks to whoever triggers an error.
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# A DATABASE_URL means a shared deployment (docker-compose.yml); its absence, the embedded database.
+PRODUCTION = bool(env_str("DATABASE_URL")) and not DEBUG
 
 
 def _secret_key() -> str:
     key = env_str("DJANGO_SECRET_KEY")
     if key:
         return key
-    if not DEBUG:
-        raise ConfigError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
-    # A developer machine gets a random key kept under var/, never one written in the code.
+    if env_str("DATABASE_URL"):
+        raise ConfigError("DJANGO_SECRET_KEY must be set when DATABASE_URL is set (a shared deployment)")
+    # The embedded default gets a random key kept under var/, per machine, never one written in the code.
     path = VAR_DIR / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -35,7 +41,6 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
@@ -45,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # WhiteNoise serves the static files under runserver too, the same way as under gunicorn.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
@@ -56,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The admin's static files, with DEBUG on or off, under runserver and gunicorn alike.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # A database outage answers 503 + Retry-After instead of a 500 (factcheck/middleware.py).
     "factcheck.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -65,10 +74,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
-
-if not DEBUG:
-    # Serves the admin's static files (collected at build) under gunicorn; runserver does it in DEBUG.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "factcheck.urls"
 WSGI_APPLICATION = "factcheck.wsgi.application"
@@ -119,6 +124,7 @@ def _databases() -> dict:
 
 
 DATABASES = _databases()
+SECRET_KEY = _secret_key()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -135,6 +141,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise also finds the apps' static files where they lie, so the admin is styled under
+# `make run` (DEBUG off, no collectstatic); the image serves the collected, compressed copies first.
+WHITENOISE_USE_FINDERS = True
+# ...and so, before collectstatic, a missing STATIC_ROOT is expected, not worth a warning per process.
+warnings.filterwarnings("ignore", message="No directory at: ")
 
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -151,6 +162,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Claims extracted from news sources, clustered across articles and languages.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Two "status" fields with different choices: named here, the schema's enums are stable
+    # (and manage.py check --deploy has no warning left).
+    "ENUM_NAME_OVERRIDES": {
+        "SourceStatusEnum": "claims.choices.SourceStatus",
+        "ClusterStatusEnum": "claims.choices.ClusterStatus",
+    },
 }
 
 # --- Celery: with no broker, tasks run in-process so the default needs no Redis -----------------
@@ -204,3 +221,17 @@ LOGGING = {
 # --- Outages, limits and deployment security (issue 13, item 7) --------------------------------
 # While the database is unreachable every request answers 503 with this Retry-After (seconds).
 FACTCHECK_RETRY_AFTER_SECONDS = env_int("FACTCHECK_RETRY_AFTER_SECONDS", 30, minimum=1)
+
+# Behind a TLS-terminating proxy, DJANGO_SECURE_PROXY_SSL_HEADER=1 trusts its X-Forwarded-Proto
+# (and only then: a client could send the header itself to a server it reaches directly).
+if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Secure by default in production (manage.py check --deploy passes without a warning); the embedded
+# default serves plain http on 127.0.0.1, where a redirect to https or secure-only cookies would lock
+# the editor out of the admin.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -40,3 +40,14 @@ def test_the_image_is_built_without_the_local_venv_database_or_caches():
     assert {".venv/", "var/", ".git/"} <= ignored
     # ...but with the committed model files the service needs.
     assert not any(p in ignored for p in ("newsclaims/matching/data/", "newsclaims/verdicts/data/", "*.npz", "*.json"))
+
+
+def test_the_web_workers_share_one_cache_for_login_and_api_throttles():
+    env = compose()["services"]["web"]["environment"]
+    assert env["DJANGO_CACHE_URL"].startswith("redis://redis:")
+
+
+def test_production_is_secure_unless_turned_off_by_name():
+    env = compose()["services"]["web"]["environment"]
+    assert env["DJANGO_DEBUG"] == "0"
+    assert env["DJANGO_SECURE_SSL_REDIRECT"].endswith(":-1}") and env["DJANGO_SECURE_COOKIES"].endswith(":-1}")
