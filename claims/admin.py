@@ -6,9 +6,13 @@ from django.db.models import QuerySet
 from django.utils.html import format_html, format_html_join
 
 from claims import services
+from claims.login_throttle import ThrottledAdminAuthenticationForm
 from claims.models import Claim, ClaimLink, Cluster
 from claims.selectors import claims_with_source
 from claims.services import editorial
+
+# Failed logins are throttled per username and address; the form says so when a pair is locked.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 def format_quantity(quantity: dict | None) -> str:

@@ -235,3 +235,28 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", PRODUCTION)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+# The cache holds the login-failure counters and the API throttles, so every web process must see
+# the same one: Redis when DJANGO_CACHE_URL names it (docker-compose.yml), else the database
+# (``manage.py createcachetable``, run by the compose ``migrate`` service) for a DATABASE_URL
+# deployment, else process memory for the embedded default's single runserver process.
+def _caches() -> dict:
+    url = env_str("DJANGO_CACHE_URL")
+    if url:
+        if not url.startswith(("redis://", "rediss://")):
+            raise ConfigError(f"DJANGO_CACHE_URL must be a redis:// URL, got {url!r}")
+        return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    if env_str("DATABASE_URL"):
+        return {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "factcheck_cache"}}
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = _caches()
+
+# Failed logins per username and client address: this many within the window lock the pair out for
+# the lockout (the right password included); a successful login clears the count (claims/login_throttle.py).
+FACTCHECK_LOGIN_FAILURE_LIMIT = env_int("FACTCHECK_LOGIN_FAILURE_LIMIT", 10, minimum=1)
+FACTCHECK_LOGIN_FAILURE_WINDOW = timedelta(minutes=env_int("FACTCHECK_LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1))
+FACTCHECK_LOGIN_LOCKOUT = timedelta(minutes=env_int("FACTCHECK_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AUTHENTICATION_BACKENDS = ["claims.login_throttle.ThrottledModelBackend"]

@@ -113,3 +113,10 @@ def test_the_admin_is_styled_with_debug_off_and_nothing_collected(client):
     assert settings.DEBUG is False
     response = client.get(settings.STATIC_URL + "admin/css/base.css")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/css")
+
+
+def test_a_shared_deployment_keeps_its_throttle_counters_in_a_shared_cache():
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.CACHES['default']['BACKEND'])"
+    assert run_with(["-c", code], **PRODUCTION).stdout.strip().endswith("DatabaseCache")
+    redis = run_with(["-c", code], DJANGO_CACHE_URL="redis://redis:6379/1", **PRODUCTION)
+    assert redis.stdout.strip().endswith("RedisCache")

@@ -1,0 +1,83 @@
+"""Failed admin logins are throttled per username and address."""
+
+from __future__ import annotations
+
+import time
+from unittest import mock
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.core.cache import cache
+
+pytestmark = pytest.mark.django_db
+
+RIGHT = "correct-horse-battery-staple"
+LOCKED = "Too many failed logins"
+WRONG = "Please enter the correct username and password"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(settings):
+    # a cheap hasher: a dozen logins per test, each one checked the way production checks it
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def editor(django_user_model):
+    return django_user_model.objects.create_user("editor", password=RIGHT, is_staff=True)
+
+
+def log_in(client, password: str, address: str = "10.0.0.1", username: str = "editor"):
+    client.logout()
+    response = client.post("/admin/login/", {"username": username, "password": password}, REMOTE_ADDR=address)
+    return response, SESSION_KEY in client.session
+
+
+def test_ten_wrong_passwords_lock_that_username_from_that_address_with_a_clear_message(client, editor):
+    for _ in range(9):
+        response, logged_in = log_in(client, "guess")
+        assert WRONG in response.content.decode() and not logged_in
+    response, _ = log_in(client, "guess")
+    assert LOCKED in response.content.decode()
+
+
+def test_the_right_password_is_refused_until_the_lockout_ends(client, editor):
+    for _ in range(10):
+        log_in(client, "guess")
+    response, logged_in = log_in(client, RIGHT)
+    assert not logged_in and LOCKED in response.content.decode() and "15 minutes" in response.content.decode()
+    later = time.time() + 16 * 60
+    with mock.patch("time.time", return_value=later):
+        _, logged_in = log_in(client, RIGHT)
+    assert logged_in
+
+
+def test_forty_wrong_passwords_are_not_all_checked(client, editor):
+    with mock.patch("django.contrib.auth.backends.ModelBackend.authenticate", return_value=None) as checked:
+        for _ in range(40):
+            log_in(client, "guess")
+    assert checked.call_count == 10
+
+
+def test_a_successful_login_starts_the_count_afresh(client, editor):
+    for _ in range(9):
+        log_in(client, "guess")
+    assert log_in(client, RIGHT)[1]
+    for _ in range(9):
+        response, _ = log_in(client, "guess")
+    assert WRONG in response.content.decode()
+
+
+def test_a_lockout_from_one_address_does_not_lock_the_editor_out_everywhere(client, editor):
+    for _ in range(10):
+        log_in(client, "guess", address="203.0.113.9")
+    assert log_in(client, RIGHT, address="10.0.0.1")[1]
+
+
+def test_an_unknown_username_is_throttled_like_a_known_one(client, db):
+    for _ in range(10):
+        response, _ = log_in(client, "guess", username="nobody")
+    assert LOCKED in response.content.decode()
