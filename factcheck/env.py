@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 
 
@@ -73,6 +74,22 @@ def env_list(name: str, default: list[str], environ: Mapping[str, str] = os.envi
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_RATE_RE = re.compile(r"^\d+/(?:s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def env_rate(name: str, default: str | None, environ: Mapping[str, str] = os.environ) -> str | None:
+    """A request rate as DRF's throttles read it ("600/minute"); "off" (or "none") means no limit."""
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"off", "none"}:
+        return None
+    if not _RATE_RE.match(value):
+        raise ConfigError(f"{name}={raw!r} is not a rate (use N/second, N/minute, N/hour, N/day or off)")
+    return value
 
 
 def _check_range(name: str, value: float, minimum: float | None, maximum: float | None) -> None:

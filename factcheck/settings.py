@@ -14,7 +14,7 @@ import warnings
 from datetime import timedelta
 from pathlib import Path
 
-from factcheck.env import ConfigError, env_bool, env_float, env_int, env_list, env_str
+from factcheck.env import ConfigError, env_bool, env_float, env_int, env_list, env_rate, env_str
 from newsclaims.matching.pairscore import default_threshold
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -154,6 +154,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["claims.api.throttling.AnonRateThrottle", "claims.api.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None},  # set below, with the other limits
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
 }
@@ -260,3 +262,9 @@ FACTCHECK_LOGIN_FAILURE_LIMIT = env_int("FACTCHECK_LOGIN_FAILURE_LIMIT", 10, min
 FACTCHECK_LOGIN_FAILURE_WINDOW = timedelta(minutes=env_int("FACTCHECK_LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1))
 FACTCHECK_LOGIN_LOCKOUT = timedelta(minutes=env_int("FACTCHECK_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AUTHENTICATION_BACKENDS = ["claims.login_throttle.ThrottledModelBackend"]
+
+# API requests per client ("N/second|minute|hour|day", or "off"); over it: 429 with Retry-After.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": env_rate("FACTCHECK_API_ANON_RATE", "600/minute"),
+    "user": env_rate("FACTCHECK_API_USER_RATE", "2400/minute"),
+}

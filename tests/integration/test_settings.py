@@ -115,6 +115,11 @@ def test_the_admin_is_styled_with_debug_off_and_nothing_collected(client):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/css")
 
 
+def test_a_bad_api_rate_stops_start_up_with_the_variable_name():
+    result = django_setup_with(FACTCHECK_API_ANON_RATE="fast")
+    assert result.returncode != 0 and "FACTCHECK_API_ANON_RATE" in result.stderr
+
+
 def test_a_shared_deployment_keeps_its_throttle_counters_in_a_shared_cache():
     code = "import django; django.setup(); from django.conf import settings as s; print(s.CACHES['default']['BACKEND'])"
     assert run_with(["-c", code], **PRODUCTION).stdout.strip().endswith("DatabaseCache")

@@ -1,4 +1,4 @@
-"""Failed admin logins are throttled per username and address."""
+"""Failed admin logins are throttled per username and address; the API answers 429 over its rate."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
+from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +82,31 @@ def test_an_unknown_username_is_throttled_like_a_known_one(client, db):
     for _ in range(10):
         response, _ = log_in(client, "guess", username="nobody")
     assert LOCKED in response.content.decode()
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def three_a_minute(settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": None}}
+
+
+def test_an_anonymous_client_over_the_rate_gets_429_with_retry_after(three_a_minute):
+    api = APIClient()
+    assert [api.get("/api/v1/sources/").status_code for _ in range(3)] == [200, 200, 200]
+    response = api.get("/api/v1/sources/")
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 60
+
+
+def test_the_rate_counts_per_client_address(three_a_minute):
+    api = APIClient()
+    for _ in range(4):
+        api.get("/api/v1/sources/", REMOTE_ADDR="192.0.2.1")
+    assert api.get("/api/v1/sources/", REMOTE_ADDR="192.0.2.2").status_code == 200
+
+
+def test_the_default_rates_leave_room_for_a_busy_reader(settings):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    assert rates == {"anon": "600/minute", "user": "2400/minute"}

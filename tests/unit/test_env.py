@@ -2,7 +2,7 @@
 
 import pytest
 
-from factcheck.env import ConfigError, env_bool, env_float, env_int
+from factcheck.env import ConfigError, env_bool, env_float, env_int, env_rate
 
 
 def test_a_non_numeric_threshold_names_the_variable():
@@ -26,3 +26,13 @@ def test_booleans_accept_the_usual_words_and_nothing_else():
 
 def test_unset_means_the_default():
     assert env_int("Z", 7, environ={}) == 7
+
+
+def test_a_rate_is_a_count_per_period_or_off():
+    assert env_rate("R", "600/minute", environ={}) == "600/minute"
+    assert env_rate("R", "600/minute", environ={"R": "5/Second"}) == "5/second"
+    assert env_rate("R", "600/minute", environ={"R": "off"}) is None
+    with pytest.raises(ConfigError, match="R='fast' is not a rate"):
+        env_rate("R", "600/minute", environ={"R": "fast"})
+    with pytest.raises(ConfigError, match="not a rate"):
+        env_rate("R", "600/minute", environ={"R": "10/fortnight"})
