@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ClaimsConfig(AppConfig):
@@ -15,3 +16,13 @@ class ClaimsConfig(AppConfig):
             process_source_task=tasks.process_source_task,
             process_sources_task=tasks.process_sources_task,
         )
+        # With the database cache (settings.CACHES), `migrate` also creates its table, so a
+        # deployment cannot forget it and answer every throttled request with a 500.
+        post_migrate.connect(create_cache_tables, sender=self)
+
+
+def create_cache_tables(**kwargs) -> None:
+    """``manage.py createcachetable`` for the migrated database (a no-op without a database cache)."""
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=kwargs.get("using", "default"), verbosity=0)

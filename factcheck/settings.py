@@ -240,9 +240,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 
 # The cache holds the login-failure counters and the API throttles, so every web process must see
-# the same one: Redis when DJANGO_CACHE_URL names it (docker-compose.yml), else the database
-# (``manage.py createcachetable``, run by the compose ``migrate`` service) for a DATABASE_URL
-# deployment, else process memory for the embedded default's single runserver process.
+# the same one: Redis when DJANGO_CACHE_URL names it (docker-compose.yml), else the database for a
+# DATABASE_URL deployment (its table is created by ``manage.py migrate``, claims/apps.py), else
+# process memory for the embedded default's single runserver process.
 def _caches() -> dict:
     url = env_str("DJANGO_CACHE_URL")
     if url:
