@@ -49,7 +49,13 @@ def worker(transactional_db):
         pytest.skip("no Redis on 127.0.0.1:6379")
     db = connection.settings_dict
     database_url = f"postgresql://{db['USER']}@{quote(db['HOST'], safe='')}:{db['PORT']}/{db['NAME']}"
-    env = {**os.environ, "CELERY_BROKER_URL": BROKER, "DATABASE_URL": database_url, "DATABASE_CONN_MAX_AGE": "0"}
+    env = {
+        **os.environ,
+        "CELERY_BROKER_URL": BROKER,
+        "DATABASE_URL": database_url,
+        "DATABASE_CONN_MAX_AGE": "0",
+        "DJANGO_SECRET_KEY": "worker-test-key",  # required beside a DATABASE_URL
+    }
     # A queue of this run's own, so two runs on one machine (a developer's and CI's) never take
     # each other's tasks.
     queue = f"factcheck-test-{uuid.uuid4().hex[:12]}"

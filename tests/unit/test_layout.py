@@ -41,6 +41,7 @@ def run_python(code: str) -> subprocess.CompletedProcess:
         "DJANGO_SETTINGS_MODULE": "factcheck.settings",
         # Nothing here connects: importing the modules needs no database.
         "DATABASE_URL": "postgresql://layout@localhost/layout",
+        "DJANGO_SECRET_KEY": "layout-test-key",  # required beside a DATABASE_URL
     }
     return subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
