@@ -110,7 +110,10 @@ OnItem = Callable[[SourceInput | ReadError, IngestResult | None], None]
 def ingest_inputs(items: Sequence[str], on_item: OnItem | None = None) -> IngestReport:
     """Ingest every file, directory and URL in `items`; bad ones are reported, the rest go in."""
     inputs = read_inputs(
-        list(items), timeout=settings.FACTCHECK_FETCH_TIMEOUT, max_bytes=settings.FACTCHECK_MAX_SOURCE_BYTES
+        list(items),
+        timeout=settings.FACTCHECK_FETCH_TIMEOUT,
+        max_bytes=settings.FACTCHECK_MAX_SOURCE_BYTES,
+        deadline=settings.FACTCHECK_FETCH_DEADLINE,
     )
     return _ingest_all(inputs, SourceKind.ARTICLE, on_item)
 
@@ -118,7 +121,12 @@ def ingest_inputs(items: Sequence[str], on_item: OnItem | None = None) -> Ingest
 def import_claims(path: str, on_item: OnItem | None = None) -> IngestReport:
     """Import claims fact-checkers already hold (JSONL, one a line); each becomes a one-claim
     source, matched and clustered like extracted claims. Bad lines are reported by number."""
-    return import_statements(read_claims_jsonl(path), on_item)
+    lines = read_claims_jsonl(
+        path,
+        max_line_chars=settings.FACTCHECK_MAX_CLAIM_LINE_CHARS,
+        max_bytes=settings.FACTCHECK_MAX_CLAIMS_FILE_BYTES,
+    )
+    return import_statements(lines, on_item)
 
 
 def import_statements(items: Iterable[SourceInput | ReadError], on_item: OnItem | None = None) -> IngestReport:
