@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from claims.choices import Language, SourceKind, SourceStatus
 from claims.models import Claim
@@ -151,13 +152,19 @@ def _ingest_all(inputs: Iterable[SourceInput | ReadError], kind: str, on_item: O
             transaction.on_commit(lambda: process_sources_task.delay(ids))
             batch.clear()
 
+    batched = kind == SourceKind.CLAIM
     for item in inputs:
         result = None
+        if isinstance(item, SourceInput):
+            try:
+                # ingest_source's atomic block is a savepoint inside a caller's transaction: a row the
+                # database refuses rolls back alone, the rows stored before it stay.
+                result = ingest_source(item, kind, enqueue=not batched)
+            except Exception as exc:
+                item = ReadError(item.origin, gettext("not stored: %(error)s") % {"error": _storing_error(exc)})
         if isinstance(item, ReadError):
             report.errors.append(item)
         else:
-            batched = kind == SourceKind.CLAIM
-            result = ingest_source(item, kind, enqueue=not batched)
             (report.created if result.created else report.existing).append(result.source)
             if batched and (result.created or result.source.status == SourceStatus.FAILED):
                 batch.append(result.source.pk)
@@ -167,6 +174,12 @@ def _ingest_all(inputs: Iterable[SourceInput | ReadError], kind: str, on_item: O
             on_item(item, result)
     flush()
     return report
+
+
+def _storing_error(exc: Exception) -> str:
+    """The first line of a database error, which is the part a person can act on."""
+    first_line = (str(exc).strip().splitlines() or [""])[0][:300]
+    return f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
 
 
 def reprocess_sources(source_ids: Iterable[int]) -> int:
