@@ -96,3 +96,17 @@ def test_only_http_and_https_urls_with_a_host_pass():
     for bad in ["file:///etc/passwd", "data:text/html,x", "http://", "//example.org"]:
         with pytest.raises(InvalidInput):
             clean_url(bad)
+
+
+@pytest.mark.parametrize("published", ["1900-01-01T00:00:00Z", "2100-12-31T23:59:59Z"])
+def test_claim_dates_stay_representable_for_any_publication_date_the_schema_allows(published):
+    from datetime import date
+
+    from newsclaims.text.extraction import extract_claims
+
+    text = (
+        "Last year the ministry said 5 million people were affected. Yesterday officials said 7 million "
+        "users lost access. Last month 3 million accounts were blocked. In March 2200 it will be 9 million."
+    )
+    claims = extract_claims(text, published_at=parse_datetime(published))
+    assert claims and all(c.as_of is None or date(1000, 1, 1) <= c.as_of <= date(2200, 12, 31) for c in claims)
