@@ -290,23 +290,34 @@ def _apply_manifest(item: SourceInput, entry: dict) -> SourceInput:
     )
 
 
-def _walk(directory: Path, seen: set[tuple[int, int]]) -> Iterator[Path | ReadError]:
-    """Files below `directory` in name order; symbolic links followed, but no directory is read
-    twice (so a link loop ends); what cannot be read as a file (a dangling link, a loop, a FIFO,
-    socket or device) is a ReadError naming it. Hidden files are skipped."""
+def _directory_entries(directory: Path) -> list[Path] | ReadError:
     try:
-        info = directory.stat()
-        if (info.st_dev, info.st_ino) in seen:
-            yield ReadError(str(directory), "directory already read (symbolic link loop), skipped")
-            return
-        seen.add((info.st_dev, info.st_ino))
-        entries = sorted(directory.iterdir(), key=lambda p: p.name)
+        return sorted(directory.iterdir(), key=lambda p: p.name)
     except OSError as exc:
-        yield ReadError(str(directory), f"cannot list directory: {exc.strerror or exc}")
+        return ReadError(str(directory), f"cannot list directory: {exc.strerror or exc}")
+
+
+def _walk(root: Path) -> Iterator[Path | ReadError]:
+    """Files below `root`, depth first in name order; what cannot be read as a file (a dangling
+    link, a link loop, a FIFO, socket or device) is a ReadError naming it. Hidden files are
+    skipped. Symbolic links are followed, but a directory is read once: a link back to a
+    directory being read (a loop) is an error, a second link to one read before is skipped.
+    Iterative, so no depth of directories exhausts the recursion limit."""
+    info = root.stat()
+    seen = {(info.st_dev, info.st_ino)}
+    stack: list[tuple[tuple[int, int], Iterator[Path]]] = []
+    entries = _directory_entries(root)
+    if isinstance(entries, ReadError):
+        yield entries
         return
-    for path in entries:
+    stack.append(((info.st_dev, info.st_ino), iter(entries)))
+    while stack:
+        path = next(stack[-1][1], None)
+        if path is None:
+            stack.pop()
+            continue
         try:
-            mode = path.stat().st_mode  # follows links
+            info = path.stat()  # follows links
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 yield ReadError(str(path), "symbolic link loop, skipped")
@@ -315,19 +326,28 @@ def _walk(directory: Path, seen: set[tuple[int, int]]) -> Iterator[Path | ReadEr
             else:
                 yield ReadError(str(path), f"cannot read: {exc.strerror or exc}")
             continue
-        if stat.S_ISDIR(mode):
-            yield from _walk(path, seen)
-        elif stat.S_ISREG(mode):
+        if stat.S_ISDIR(info.st_mode):
+            identity = (info.st_dev, info.st_ino)
+            if any(identity == ancestor for ancestor, _ in stack):
+                yield ReadError(str(path), "symbolic link loop (links to a directory it is in), skipped")
+            elif identity not in seen:
+                seen.add(identity)
+                entries = _directory_entries(path)
+                if isinstance(entries, ReadError):
+                    yield entries
+                else:
+                    stack.append((identity, iter(entries)))
+        elif stat.S_ISREG(info.st_mode):
             if not path.name.startswith("."):
                 yield path
         else:
-            yield ReadError(str(path), f"not a regular file ({_file_kind(mode)}), skipped")
+            yield ReadError(str(path), f"not a regular file ({_file_kind(info.st_mode)}), skipped")
 
 
 def read_directory(directory: Path, max_bytes: int) -> Iterator[SourceInput | ReadError]:
     """Every supported file below `directory`, in name order; other regular files are skipped quietly."""
     manifests: dict[Path, dict[str, dict | ReadError]] = {}
-    for path in _walk(directory, set()):
+    for path in _walk(directory):
         if isinstance(path, ReadError):
             yield path
             continue

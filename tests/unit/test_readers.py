@@ -194,6 +194,14 @@ def test_links_that_loop_or_dangle_and_special_files_are_reported_by_name(tmp_pa
     assert "FIFO" in items["pipe.txt"].reason and "socket" in items["sock.txt"].reason
 
 
+def test_a_second_link_to_a_directory_already_read_is_skipped_quietly(tmp_path):
+    (tmp_path / "2026").mkdir()
+    (tmp_path / "2026" / "a.txt").write_text("article a")
+    (tmp_path / "latest").symlink_to(tmp_path / "2026")
+    [item] = read_all(tmp_path)
+    assert isinstance(item, SourceInput) and item.origin.endswith("2026/a.txt")
+
+
 def test_a_fifo_named_directly_is_refused_without_opening_it(tmp_path):
     import os
 
