@@ -62,6 +62,13 @@ class IngestResult:
     created: bool
 
 
+def source_digest(item: SourceInput, kind: str = SourceKind.ARTICLE) -> str:
+    """The content hash a source is stored under (an imported claim's includes where it was published)."""
+    if kind == SourceKind.CLAIM:
+        return content_hash(f"claim\n{item.text}\n{item.url}\n{item.publisher}")
+    return content_hash(item.text)
+
+
 def ingest_source(item: SourceInput, kind: str = SourceKind.ARTICLE, *, enqueue: bool = True) -> IngestResult:
     """Store one article unless an identical text is already stored; enqueue its processing.
 
@@ -69,9 +76,7 @@ def ingest_source(item: SourceInput, kind: str = SourceKind.ARTICLE, *, enqueue:
     claim is identified by its text together with where it was published, since two outlets
     making the same statement are two sources.
     """
-    digest = content_hash(item.text)
-    if kind == SourceKind.CLAIM:
-        digest = content_hash(f"claim\n{item.text}\n{item.url}\n{item.publisher}")
+    digest = source_digest(item, kind)
     with transaction.atomic():
         source, created = Source.objects.get_or_create(
             content_hash=digest,
@@ -161,7 +166,7 @@ def _ingest_all(inputs: Iterable[SourceInput | ReadError], kind: str, on_item: O
                 # database refuses rolls back alone, the rows stored before it stay.
                 result = ingest_source(item, kind, enqueue=not batched)
             except Exception as exc:
-                item = ReadError(item.origin, gettext("not stored: %(error)s") % {"error": _storing_error(exc)})
+                item = ReadError(item.origin, _failure_reason(item, kind, exc))
         if isinstance(item, ReadError):
             report.errors.append(item)
         else:
@@ -176,10 +181,19 @@ def _ingest_all(inputs: Iterable[SourceInput | ReadError], kind: str, on_item: O
     return report
 
 
-def _storing_error(exc: Exception) -> str:
-    """The first line of a database error, which is the part a person can act on."""
+def _failure_reason(item: SourceInput, kind: str, exc: Exception) -> str:
+    """Why ingesting `item` failed: the database refused it, or (when processing runs in-process,
+    after the commit) it was stored and its processing failed, which leaves it `failed` and
+    retried when it is ingested again."""
     first_line = (str(exc).strip().splitlines() or [""])[0][:300]
-    return f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
+    error = f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
+    try:
+        stored = Source.objects.filter(content_hash=source_digest(item, kind)).values_list("pk", flat=True).first()
+    except Exception:  # the text cannot even be hashed (lone surrogates): it was not stored either
+        stored = None
+    if stored is None:
+        return gettext("not stored: %(error)s") % {"error": error}
+    return gettext("stored as source %(pk)s, but processing failed: %(error)s") % {"pk": stored, "error": error}
 
 
 def reprocess_sources(source_ids: Iterable[int]) -> int:

@@ -299,3 +299,32 @@ def test_whatever_date_an_article_gives_every_stored_date_reads_back(db, tmp_pat
     for value in Source.objects.values_list("published_at", flat=True):
         assert value is None or 1900 <= value.astimezone(UTC).year <= 2100
     assert_api_answers()
+
+
+def test_a_statement_that_cannot_even_be_hashed_is_an_error_not_a_crash(db):
+    report = services.import_statements([SourceInput(text="lone \ud800", origin="odd"), SourceInput("fine", "ok")])
+    assert [e.origin for e in report.errors] == ["odd"] and report.errors[0].reason.startswith("not stored:")
+    assert [s.origin for s in report.created] == ["ok"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_article_stored_whose_in_process_processing_fails_is_reported_as_stored_and_failed(tmp_path, monkeypatch):
+    # Without a broker, processing runs in-process right after each article's commit, and its
+    # failure used to escape ingest. The model is not loaded: extraction fails first.
+    import numpy as np
+
+    from claims.services import ingest as ingest_service
+
+    def broken_extraction(source):
+        raise RuntimeError("extraction broke")
+
+    monkeypatch.setattr(ingest_service, "_extract", broken_extraction)
+    monkeypatch.setattr(ingest_service, "embed", lambda texts: np.zeros((0, 8)))
+    write(tmp_path / "a.txt", "First article: 3 million users were affected.")
+    write(tmp_path / "b.txt", "Second article: 4 million users were affected.")
+    _out, err, failed = run("ingest", str(tmp_path))
+    assert failed is not None
+    for source in Source.objects.all():
+        assert source.status == "failed" and "extraction broke" in source.error
+        assert f"stored as source {source.pk}, but processing failed: RuntimeError: extraction broke" in err
+    assert Source.objects.count() == 2
