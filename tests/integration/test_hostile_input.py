@@ -328,3 +328,21 @@ def test_an_article_stored_whose_in_process_processing_fails_is_reported_as_stor
         assert source.status == "failed" and "extraction broke" in source.error
         assert f"stored as source {source.pk}, but processing failed: RuntimeError: extraction broke" in err
     assert Source.objects.count() == 2
+
+
+def test_an_editor_cannot_save_a_date_or_url_the_schema_refuses(db):
+    from sources.admin import SourceForm
+
+    source = Source.objects.create(text="t", content_hash="h", title="T", language="en")
+    fields = {"kind": "article", "title": "T", "publisher": "", "language": "en"}
+    bad = SourceForm(
+        data={**fields, "url": "ftp://example.org/x", "published_at": "9999-12-31 23:59:59"},
+        instance=source,
+    )
+    assert not bad.is_valid()
+    assert set(bad.errors) == {"url", "published_at"}
+    good = SourceForm(
+        data={**fields, "url": "https://example.org/x", "published_at": "2026-02-12 10:00:00"},
+        instance=source,
+    )
+    assert good.is_valid(), good.errors
