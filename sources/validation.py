@@ -101,19 +101,19 @@ def clean_language(value: object, name: str = "language") -> str | None:
 
 
 def check_date_range(moment: datetime, name: str = "published_at") -> datetime:
-    """An aware datetime within MIN_YEAR..MAX_YEAR once in UTC, returned in UTC."""
+    """`moment` (aware), if it is within MIN_YEAR..MAX_YEAR once in UTC."""
     try:
         in_utc = moment.astimezone(UTC)
     except (OverflowError, ValueError):
         in_utc = None
     if in_utc is None or not MIN_YEAR <= in_utc.year <= MAX_YEAR:
         raise InvalidInput(f"'{name}' {moment.isoformat()} is outside the years {MIN_YEAR}..{MAX_YEAR} (UTC)")
-    return in_utc
+    return moment
 
 
 def parse_datetime(value: object, name: str = "published_at") -> datetime | None:
-    """ISO 8601 date or date-time -> aware datetime in UTC (naive ones are taken as UTC), within
-    MIN_YEAR..MAX_YEAR; None and "" are None."""
+    """ISO 8601 date or date-time -> aware datetime (naive ones are taken as UTC), within
+    MIN_YEAR..MAX_YEAR in UTC; None and "" are None."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, datetime):

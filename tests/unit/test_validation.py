@@ -39,8 +39,9 @@ def test_the_range_is_judged_in_utc():
     assert parse_datetime("2100-12-31T23:59:59Z") == datetime(2100, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
-def test_dates_come_back_in_utc():
+def test_dates_keep_their_moment_and_naive_ones_are_utc():
     assert parse_datetime("2026-02-12T10:00:00+03:00") == datetime(2026, 2, 12, 7, tzinfo=UTC)
+    assert parse_datetime("2026-02-12T10:00:00") == datetime(2026, 2, 12, 10, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
