@@ -30,6 +30,9 @@ class SourceForm(forms.ModelForm):
     """The editor's form, held to the same schema as every input (sources.validation): a date
     Python cannot read back, or a `javascript:` URL, would break every page listing the source."""
 
+    # A URL typed without a scheme is taken as https (Django 6's default, stated now).
+    url = forms.URLField(max_length=2000, required=False, assume_scheme="https")
+
     class Meta:
         model = Source
         fields = ["kind", "title", "url", "publisher", "published_at", "language"]  # the admin adds the rest
