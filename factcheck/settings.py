@@ -209,8 +209,14 @@ FACTCHECK_STANCE_CROSS_ENCODER = env_bool("FACTCHECK_STANCE_CROSS_ENCODER", True
 # Quantity claims further apart in time than this describe different moments (a timeline).
 # News tolls move by the day: figures published a day or more apart are a timeline, not a conflict.
 FACTCHECK_SAME_MOMENT_DAYS = env_int("FACTCHECK_SAME_MOMENT_DAYS", 1, minimum=0)
+# Input limits. The timeout bounds each network read; the deadline a whole fetch (a server sending
+# one byte every few seconds never times out a read).
 FACTCHECK_FETCH_TIMEOUT = env_float("FACTCHECK_FETCH_TIMEOUT", 20.0, minimum=0.1)
+FACTCHECK_FETCH_DEADLINE = env_float("FACTCHECK_FETCH_DEADLINE", 60.0, minimum=0.1)
 FACTCHECK_MAX_SOURCE_BYTES = env_int("FACTCHECK_MAX_SOURCE_BYTES", 5_000_000, minimum=1)
+# import_claims: a claim is a sentence, so a line longer than this is not one.
+FACTCHECK_MAX_CLAIM_LINE_CHARS = env_int("FACTCHECK_MAX_CLAIM_LINE_CHARS", 20_000, minimum=100)
+FACTCHECK_MAX_CLAIMS_FILE_BYTES = env_int("FACTCHECK_MAX_CLAIMS_FILE_BYTES", 50_000_000, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -1,10 +1,12 @@
 """Editors' view of sources and the claims read from them."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 
 from claims import services
 from claims.models import Claim
+from sources import validation
 from sources.models import Source
 
 
@@ -24,8 +26,31 @@ class SourceClaimInline(admin.TabularInline):
         return super().get_queryset(request).defer("embedding")
 
 
+class SourceForm(forms.ModelForm):
+    """The editor's form, held to the same schema as every input (sources.validation): a date
+    Python cannot read back, or a `javascript:` URL, would break every page listing the source."""
+
+    # A URL typed without a scheme is taken as https (Django 6's default, stated now).
+    url = forms.URLField(max_length=2000, required=False, assume_scheme="https")
+
+    class Meta:
+        model = Source
+        fields = ["kind", "title", "url", "publisher", "published_at", "language"]  # the admin adds the rest
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in validation.FIELDS:
+            if name in cleaned and name != "text":
+                try:
+                    validation.clean_fields({name: cleaned[name]}, required=())
+                except validation.InvalidInput as exc:
+                    self.add_error(name, str(exc))
+        return cleaned
+
+
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
+    form = SourceForm
     list_display = ["id", "__str__", "publisher", "published_at", "language", "status", "claim_count", "created_at"]
     list_filter = ["status", "language", "publisher"]
     search_fields = ["title", "url", "publisher", "origin"]

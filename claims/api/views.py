@@ -1,5 +1,6 @@
 """Read-only JSON API, open to anonymous readers."""
 
+from django import forms
 from django.db.models import Count, Prefetch
 from django_filters import rest_framework as filters
 from rest_framework import viewsets
@@ -10,6 +11,8 @@ from claims.models import Claim, Cluster
 from claims.selectors import claims_with_source
 from sources.models import Source
 
+MAX_ID = 2**63 - 1  # bigint primary keys
+
 
 class SourceViewSet(viewsets.ReadOnlyModelViewSet):
     """Articles the service has read."""
@@ -19,9 +22,18 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["status", "language", "publisher"]
 
 
+class IdFilter(filters.NumberFilter):
+    """A row id: a whole number, so `?source=1.5` is a 400 rather than source 1."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
+
+
 class ClaimFilter(filters.FilterSet):
-    cluster = filters.NumberFilter(field_name="cluster_id")
-    source = filters.NumberFilter(field_name="source_id")
+    cluster = IdFilter(field_name="cluster_id")
+    source = IdFilter(field_name="source_id")
 
     class Meta:
         model = Claim

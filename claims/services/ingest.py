@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from claims.choices import Language, SourceKind, SourceStatus
 from claims.models import Claim
@@ -61,6 +62,13 @@ class IngestResult:
     created: bool
 
 
+def source_digest(item: SourceInput, kind: str = SourceKind.ARTICLE) -> str:
+    """The content hash a source is stored under (an imported claim's includes where it was published)."""
+    if kind == SourceKind.CLAIM:
+        return content_hash(f"claim\n{item.text}\n{item.url}\n{item.publisher}")
+    return content_hash(item.text)
+
+
 def ingest_source(item: SourceInput, kind: str = SourceKind.ARTICLE, *, enqueue: bool = True) -> IngestResult:
     """Store one article unless an identical text is already stored; enqueue its processing.
 
@@ -68,9 +76,7 @@ def ingest_source(item: SourceInput, kind: str = SourceKind.ARTICLE, *, enqueue:
     claim is identified by its text together with where it was published, since two outlets
     making the same statement are two sources.
     """
-    digest = content_hash(item.text)
-    if kind == SourceKind.CLAIM:
-        digest = content_hash(f"claim\n{item.text}\n{item.url}\n{item.publisher}")
+    digest = source_digest(item, kind)
     with transaction.atomic():
         source, created = Source.objects.get_or_create(
             content_hash=digest,
@@ -110,7 +116,10 @@ OnItem = Callable[[SourceInput | ReadError, IngestResult | None], None]
 def ingest_inputs(items: Sequence[str], on_item: OnItem | None = None) -> IngestReport:
     """Ingest every file, directory and URL in `items`; bad ones are reported, the rest go in."""
     inputs = read_inputs(
-        list(items), timeout=settings.FACTCHECK_FETCH_TIMEOUT, max_bytes=settings.FACTCHECK_MAX_SOURCE_BYTES
+        list(items),
+        timeout=settings.FACTCHECK_FETCH_TIMEOUT,
+        max_bytes=settings.FACTCHECK_MAX_SOURCE_BYTES,
+        deadline=settings.FACTCHECK_FETCH_DEADLINE,
     )
     return _ingest_all(inputs, SourceKind.ARTICLE, on_item)
 
@@ -118,7 +127,12 @@ def ingest_inputs(items: Sequence[str], on_item: OnItem | None = None) -> Ingest
 def import_claims(path: str, on_item: OnItem | None = None) -> IngestReport:
     """Import claims fact-checkers already hold (JSONL, one a line); each becomes a one-claim
     source, matched and clustered like extracted claims. Bad lines are reported by number."""
-    return import_statements(read_claims_jsonl(path), on_item)
+    lines = read_claims_jsonl(
+        path,
+        max_line_chars=settings.FACTCHECK_MAX_CLAIM_LINE_CHARS,
+        max_bytes=settings.FACTCHECK_MAX_CLAIMS_FILE_BYTES,
+    )
+    return import_statements(lines, on_item)
 
 
 def import_statements(items: Iterable[SourceInput | ReadError], on_item: OnItem | None = None) -> IngestReport:
@@ -143,13 +157,19 @@ def _ingest_all(inputs: Iterable[SourceInput | ReadError], kind: str, on_item: O
             transaction.on_commit(lambda: process_sources_task.delay(ids))
             batch.clear()
 
+    batched = kind == SourceKind.CLAIM
     for item in inputs:
         result = None
+        if isinstance(item, SourceInput):
+            try:
+                # ingest_source's atomic block is a savepoint inside a caller's transaction: a row the
+                # database refuses rolls back alone, the rows stored before it stay.
+                result = ingest_source(item, kind, enqueue=not batched)
+            except Exception as exc:
+                item = ReadError(item.origin, _failure_reason(item, kind, exc))
         if isinstance(item, ReadError):
             report.errors.append(item)
         else:
-            batched = kind == SourceKind.CLAIM
-            result = ingest_source(item, kind, enqueue=not batched)
             (report.created if result.created else report.existing).append(result.source)
             if batched and (result.created or result.source.status == SourceStatus.FAILED):
                 batch.append(result.source.pk)
@@ -159,6 +179,21 @@ def _ingest_all(inputs: Iterable[SourceInput | ReadError], kind: str, on_item: O
             on_item(item, result)
     flush()
     return report
+
+
+def _failure_reason(item: SourceInput, kind: str, exc: Exception) -> str:
+    """Why ingesting `item` failed: the database refused it, or (when processing runs in-process,
+    after the commit) it was stored and its processing failed, which leaves it `failed` and
+    retried when it is ingested again."""
+    first_line = (str(exc).strip().splitlines() or [""])[0][:300]
+    error = f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
+    try:
+        stored = Source.objects.filter(content_hash=source_digest(item, kind)).values_list("pk", flat=True).first()
+    except Exception:  # the text cannot even be hashed (lone surrogates): it was not stored either
+        stored = None
+    if stored is None:
+        return gettext("not stored: %(error)s") % {"error": error}
+    return gettext("stored as source %(pk)s, but processing failed: %(error)s") % {"pk": stored, "error": error}
 
 
 def reprocess_sources(source_ids: Iterable[int]) -> int:

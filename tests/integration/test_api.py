@@ -110,3 +110,22 @@ def test_the_openapi_schema_describes_the_endpoints(db, api):
 
 def test_the_api_is_read_only(db, api):
     assert api.post("/api/v1/clusters/", {"label": "x"}, format="json").status_code == 405
+
+
+@pytest.mark.parametrize("query", [{"source": "1.5"}, {"cluster": "abc"}, {"source": "0"}, {"source": "9" * 30}])
+def test_an_id_filter_that_is_not_a_whole_number_is_a_400_naming_it(db, api, query):
+    response = api.get("/api/v1/claims/", query)
+    assert response.status_code == 400 and set(response.json()) == set(query)
+
+
+@pytest.mark.parametrize("size", ["0", "-1", "abc", "1.5", "²"])
+def test_a_page_size_that_is_not_a_positive_whole_number_is_a_400_naming_it(db, api, size):
+    for url in ["/api/v1/sources/", "/api/v1/claims/", "/api/v1/clusters/"]:
+        response = api.get(url, {"page_size": size})
+        assert response.status_code == 400 and "page_size" in response.json()
+
+
+def test_a_huge_page_size_is_the_largest_page(db, api):
+    Source.objects.bulk_create(Source(text=f"t{n}", content_hash=f"h{n}") for n in range(3))
+    assert len(get(api, "/api/v1/sources/", page_size="9" * 5000)["results"]) == 3
+    assert len(get(api, "/api/v1/sources/", page_size="2")["results"]) == 2

@@ -10,7 +10,8 @@ class Command(BaseCommand):
     help = (
         "Import claims from a JSON Lines file, one object a line: text, and source_url, publisher, "
         "published_at (ISO 8601), language where known. Each claim is matched and clustered like "
-        "extracted ones. Lines already imported are skipped; bad lines are reported by number and "
+        "extracted ones. Lines already imported are skipped; bad lines (malformed, NUL, not UTF-8, over "
+        "FACTCHECK_MAX_CLAIM_LINE_CHARS characters) are reported by number, the rest are imported, and "
         "the command exits non-zero."
     )
 
