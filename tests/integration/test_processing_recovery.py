@@ -1,0 +1,141 @@
+"""Processing as a retryable state machine: a source whose run died is claimed again (by the
+reaper, by ingesting it again, by re-processing it), a source a live run holds is left to it, and
+a run that lost its claim writes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from django.contrib.admin.sites import site
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.db import connection
+from django.test import RequestFactory
+from django.utils import timezone
+
+from claims import services
+from claims.choices import SourceStatus
+from claims.services.ingest import SOURCE_LOCK_CLASS, _store_claims
+from sources.models import Source
+from sources.readers import SourceInput
+from tests.conftest import SEEDS
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "قال متحدث باسم الشركة إن أكثر من 20 مليون مستخدم تأثروا بالعطل."
+
+
+def stored(status: str = SourceStatus.PROCESSING, started: timedelta | None = timedelta(0), attempts: int = 1):
+    """A source as a run left it: `processing` since `started` ago (its process died, unless a
+    lock is held for it)."""
+    source = services.ingest_source(SourceInput(text=TEXT, origin="recovery-test"), enqueue=False).source
+    Source.objects.filter(pk=source.pk).update(
+        status=status,
+        processing_started_at=None if started is None else timezone.now() - started,
+        attempts=attempts,
+    )
+    source.refresh_from_db()
+    return source
+
+
+class LiveRun:
+    """Another session holding a source's lock, as a live run does while it processes it."""
+
+    def __init__(self, pk: int) -> None:
+        self.pk = pk
+
+    def __enter__(self):
+        db = connection.settings_dict
+        url = f"postgresql://{db['USER']}@{quote(db['HOST'], safe='')}:{db['PORT']}/{db['NAME']}"
+        self.connection = psycopg.connect(url, autocommit=True)
+        self.connection.execute("SELECT pg_advisory_lock(%s, %s)", [SOURCE_LOCK_CLASS, self.pk])
+        return self
+
+    def __exit__(self, *exc):
+        self.connection.close()
+
+
+def test_the_reaper_queues_a_source_whose_run_died_and_it_is_processed(django_capture_on_commit_callbacks):
+    source = stored()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.reap_stale_processing() == [source.pk]
+    source.refresh_from_db()
+    assert source.status == SourceStatus.PROCESSED
+    assert source.attempts == 2
+    assert source.processing_started_at is None
+    assert source.claims.exists()
+    assert services.reap_stale_processing() == []  # twice is harmless
+
+
+def test_the_reaper_leaves_a_live_run_alone_until_its_lease_expires(settings, django_capture_on_commit_callbacks):
+    source = stored()
+    with LiveRun(source.pk):
+        assert services.reap_stale_processing() == []
+        assert services.is_being_processed(source.pk)
+        settings.FACTCHECK_PROCESSING_DEADLINE_SECONDS = 1
+        Source.objects.filter(pk=source.pk).update(processing_started_at=timezone.now() - timedelta(seconds=5))
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            assert services.reap_stale_processing() == [source.pk]  # hung: lease expired
+        assert len(callbacks) == 1
+    assert Source.objects.get(pk=source.pk).status == SourceStatus.PENDING
+
+
+def test_a_source_that_keeps_dying_is_marked_failed_not_retried_for_ever(settings):
+    settings.FACTCHECK_MAX_PROCESSING_ATTEMPTS = 3
+    source = stored(attempts=3)
+    assert services.reap_stale_processing() == []
+    source.refresh_from_db()
+    assert source.status == SourceStatus.FAILED
+    assert "died 3 times" in source.error
+
+
+def test_ingesting_again_processes_a_source_whose_run_died(django_capture_on_commit_callbacks):
+    source = stored()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.ingest_source(SourceInput(text=TEXT, origin="again"))
+    assert not result.created and result.queued
+    source.refresh_from_db()
+    assert source.status == SourceStatus.PROCESSED
+
+
+def test_ingesting_again_leaves_a_source_a_live_run_holds(django_capture_on_commit_callbacks):
+    source = stored()
+    with LiveRun(source.pk), django_capture_on_commit_callbacks(execute=True):
+        result = services.ingest_source(SourceInput(text=TEXT, origin="again"))
+        assert not result.queued
+        assert services.process_source(source.pk) == 0  # a second run does not take it over
+    assert Source.objects.get(pk=source.pk).status == SourceStatus.PROCESSING
+
+
+def test_a_run_that_lost_its_claim_writes_nothing():
+    source = stored()
+    assert _store_claims(source, timezone.now() - timedelta(hours=1), [], [], []) is None
+    assert Source.objects.get(pk=source.pk).status == SourceStatus.PROCESSING
+
+
+def test_admin_reprocess_processes_a_stuck_source_and_says_which_are_busy(
+    admin_user, django_capture_on_commit_callbacks
+):
+    dead = stored()
+    busy = services.ingest_source(
+        SourceInput(text=(SEEDS / "002_6ddc87b5bd37a9dd.txt").read_text(), origin="busy"), enqueue=False
+    )
+    Source.objects.filter(pk=busy.source.pk).update(
+        status=SourceStatus.PROCESSING, processing_started_at=timezone.now()
+    )
+    request = RequestFactory().post("/admin/sources/source/")
+    request.user = admin_user
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    model_admin = site._registry[Source]
+    with LiveRun(busy.source.pk), django_capture_on_commit_callbacks(execute=True):
+        model_admin.reprocess(request, Source.objects.filter(pk__in=[dead.pk, busy.source.pk]))
+    shown = [str(m) for m in request._messages]
+    assert shown == [
+        "Queued 1 source for processing.",
+        f"Skipped, being processed right now: source(s) {busy.source.pk}.",
+    ]
+    assert Source.objects.get(pk=dead.pk).status == SourceStatus.PROCESSED
+    assert Source.objects.get(pk=busy.source.pk).status == SourceStatus.PROCESSING
