@@ -51,8 +51,11 @@ def reap_stale_processing_task(self) -> list[int]:
     return _or_retry(self, services.reap_stale_processing)
 
 
-@shared_task(bind=True, max_retries=2, default_retry_delay=60)
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
 def recluster_task(self) -> dict:
-    """Rebuild every cluster; skipped (not queued twice) when another rebuild is running."""
+    """Rebuild every cluster. When another rebuild is already running it covers this one (not
+    run twice); when ingestion holds the clusters past FACTCHECK_REBUILD_WAIT_SECONDS, retried later."""
     report = _or_retry(self, services.recluster)
-    return {"claims": report.claims, "clusters": report.clusters, "skipped": report.skipped}
+    if report.outcome == services.TIMED_OUT and not self.request.is_eager:
+        raise self.retry()
+    return {"claims": report.claims, "clusters": report.clusters, "outcome": report.outcome, "waited": report.waited}

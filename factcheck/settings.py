@@ -189,6 +189,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": min(10, CELERY_BROKER_VISIBILITY_TIMEOUT),
     "unacked_restore_throttle": 1,
 }
+# How long a rebuild (`recluster`) waits for ingestion holding the cluster lock before it gives
+# up (the command then exits non-zero; the Celery task retries later).
+FACTCHECK_REBUILD_WAIT_SECONDS = env_int("FACTCHECK_REBUILD_WAIT_SECONDS", 600, minimum=0)
 RECLUSTER_EVERY = timedelta(minutes=env_int("FACTCHECK_RECLUSTER_EVERY_MINUTES", 60, minimum=1))
 REAP_EVERY = timedelta(seconds=max(30, FACTCHECK_PROCESSING_DEADLINE_SECONDS // 3))
 CELERY_BEAT_SCHEDULE = {

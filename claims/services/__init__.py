@@ -38,10 +38,21 @@ from claims.services.ingest import (
     reprocess_sources,
     statement_claim,
 )
-from claims.services.rebuild import REBUILD_ORDER, Progress, ReclusterReport, editor_constraints, recluster
+from claims.services.rebuild import (
+    COVERED,
+    RAN,
+    REBUILD_ORDER,
+    TIMED_OUT,
+    Progress,
+    ReclusterReport,
+    Waiting,
+    editor_constraints,
+    recluster,
+)
 from claims.services.scoring import (
     CLUSTER_LOCK,
     KNN_CANDIDATES,
+    REBUILD_LOCK,
     ensure_vector_index,
     lock_clusters,
     nearest_clustered,
@@ -53,15 +64,20 @@ from claims.services.statuses import _cross_logits, cluster_counts, refresh_clus
 __all__ = [
     "CLAIM_FIELDS",
     "CLUSTER_LOCK",
+    "COVERED",
     "IMPORT_BATCH",
     "KNN_CANDIDATES",
+    "RAN",
+    "REBUILD_LOCK",
     "REBUILD_ORDER",
+    "TIMED_OUT",
     "IngestReport",
     "IngestResult",
     "OnItem",
     "Progress",
     "ReclusterReport",
     "ReprocessReport",
+    "Waiting",
     "_cross_logits",
     "assign_claims",
     "cluster_counts",
