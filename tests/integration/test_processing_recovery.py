@@ -4,6 +4,8 @@ a run that lost its claim writes nothing."""
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -11,6 +13,7 @@ import psycopg
 import pytest
 from django.contrib.admin.sites import site
 from django.contrib.messages.storage.fallback import FallbackStorage
+from django.core.management import call_command
 from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
@@ -139,3 +142,24 @@ def test_admin_reprocess_processes_a_stuck_source_and_says_which_are_busy(
     ]
     assert Source.objects.get(pk=dead.pk).status == SourceStatus.PROCESSED
     assert Source.objects.get(pk=busy.source.pk).status == SourceStatus.PROCESSING
+
+
+def test_importing_again_processes_the_lines_a_crash_left_pending(tmp_path, django_capture_on_commit_callbacks):
+    rows = [
+        {"text": "More than 20 million users were affected by the outage.", "publisher": "Desk A"},
+        {"text": "The ministry said 300 schools were closed on Monday.", "publisher": "Desk B"},
+    ]
+    path = tmp_path / "claims.jsonl"
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_claims", str(path), stdout=io.StringIO())
+    left = Source.objects.order_by("pk").last()
+    left.claims.all().delete()
+    Source.objects.filter(pk=left.pk).update(status=SourceStatus.PENDING)  # read, then the process crashed
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_claims", str(path), stdout=out)
+    assert "2 already stored (1 of them not processed before, processed again)" in out.getvalue()
+    left.refresh_from_db()
+    assert left.status == SourceStatus.PROCESSED
+    assert left.claims.count() == 1
