@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.contrib.admin.sites import site
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.core.management import call_command
@@ -21,9 +22,11 @@ from django.utils import timezone
 from claims import services
 from claims.choices import SourceStatus
 from claims.services.ingest import SOURCE_LOCK_CLASS, _store_claims
+from factcheck.celery import app as celery_app
 from sources.models import Source
 from sources.readers import SourceInput
 from tests.conftest import SEEDS
+from tests.integration.test_settings import django_setup_with
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +166,15 @@ def test_importing_again_processes_the_lines_a_crash_left_pending(tmp_path, djan
     left.refresh_from_db()
     assert left.status == SourceStatus.PROCESSED
     assert left.claims.count() == 1
+
+
+def test_celery_puts_back_the_tasks_of_dead_workers_before_the_broker_hands_them_out_again():
+    assert celery_app.conf.task_acks_late and celery_app.conf.task_reject_on_worker_lost
+    visibility = celery_app.conf.broker_transport_options["visibility_timeout"]
+    assert visibility > settings.FACTCHECK_PROCESSING_DEADLINE_SECONDS
+    assert settings.CELERY_BEAT_SCHEDULE["reap-stale-processing"]["task"] == "claims.tasks.reap_stale_processing_task"
+
+
+def test_a_visibility_timeout_within_the_deadline_stops_start_up_by_name():
+    result = django_setup_with(CELERY_BROKER_VISIBILITY_TIMEOUT="60", FACTCHECK_PROCESSING_DEADLINE_SECONDS="900")
+    assert result.returncode != 0 and "CELERY_BROKER_VISIBILITY_TIMEOUT" in result.stderr
