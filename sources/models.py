@@ -23,7 +23,7 @@ class Source(models.Model):
     status = models.CharField(max_length=16, choices=SourceStatus.choices, default=SourceStatus.PENDING)
     error = models.TextField(blank=True)
     # The claim on a source being processed: when the run that holds it started (its lease;
-    # claims.services.ingest), and how many runs have claimed it in all.
+    # claims.services.ingest), and how many runs have claimed it since it was last processed.
     processing_started_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

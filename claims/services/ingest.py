@@ -247,9 +247,10 @@ def needs_processing(source: Source) -> bool:
     return source.status == SourceStatus.PROCESSING and not is_being_processed(source.pk)
 
 
-def _claim(pk: int, *, force: bool) -> datetime | None:
+def _claim(pk: int, *, force: bool) -> tuple[datetime | None, bool]:
     """Claim one source for this run; returns the claim's token (its start time), or None when
-    the source is done, or a live run holds it. On success this session holds the source's lock."""
+    the source is done or a live run holds it, and whether this session now holds the source's
+    lock (it does not when it took over an expired lease from a run that hangs)."""
     locked = _try_lock_source(pk)
     dead = Q(status=SourceStatus.PROCESSING) if locked else _lease_expired()  # locked: nobody alive holds it
     _give_up(Q(dead, pk=pk))
@@ -261,10 +262,10 @@ def _claim(pk: int, *, force: bool) -> datetime | None:
         status=SourceStatus.PROCESSING, processing_started_at=token, attempts=F("attempts") + 1, error=""
     )
     if claimed:
-        return token
+        return token, locked
     if locked:
         _unlock_source(pk)
-    return None
+    return None, False
 
 
 def _give_up(dead: Q) -> int:
@@ -275,7 +276,7 @@ def _give_up(dead: Q) -> int:
     return Source.objects.filter(dead, attempts__gte=limit).update(
         status=SourceStatus.FAILED,
         processing_started_at=None,
-        error=f"processing died {limit} times (killed, crashed or timed out); not retried automatically",
+        error=f"gave up after {limit} attempts; the last run died (killed, crashed or timed out)",
     )
 
 
@@ -390,14 +391,17 @@ def process_sources(source_ids: Sequence[int], *, force: bool = False) -> dict[i
     after.
     """
     tokens: dict[int, datetime] = {}
+    locked: list[int] = []
     try:
         for pk in dict.fromkeys(source_ids):
-            token = _claim(pk, force=force)
+            token, holds_lock = _claim(pk, force=force)
             if token is not None:
                 tokens[pk] = token
+            if holds_lock:
+                locked.append(pk)
         return _process_claimed(source_ids, tokens)
     finally:
-        for pk in tokens:
+        for pk in locked:
             _unlock_source(pk)
 
 
@@ -468,7 +472,7 @@ def _store_claims(
         touched = assign_claims(created)
         refresh_clusters(stale_clusters | {c.cluster_id for c in kept if c.cluster_id} - touched)
         Source.objects.filter(pk=source.pk).update(
-            status=SourceStatus.PROCESSED, processed_at=timezone.now(), processing_started_at=None
+            status=SourceStatus.PROCESSED, processed_at=timezone.now(), processing_started_at=None, attempts=0
         )
     return len(kept) + len(created)
 

@@ -69,7 +69,7 @@ def test_the_reaper_queues_a_source_whose_run_died_and_it_is_processed(django_ca
         assert services.reap_stale_processing() == [source.pk]
     source.refresh_from_db()
     assert source.status == SourceStatus.PROCESSED
-    assert source.attempts == 2
+    assert source.attempts == 0  # reset once processed
     assert source.processing_started_at is None
     assert source.claims.exists()
     assert services.reap_stale_processing() == []  # twice is harmless
@@ -94,7 +94,7 @@ def test_a_source_that_keeps_dying_is_marked_failed_not_retried_for_ever(setting
     assert services.reap_stale_processing() == []
     source.refresh_from_db()
     assert source.status == SourceStatus.FAILED
-    assert "died 3 times" in source.error
+    assert "gave up after 3 attempts" in source.error
 
 
 def test_ingesting_again_processes_a_source_whose_run_died(django_capture_on_commit_callbacks):
@@ -178,3 +178,12 @@ def test_celery_puts_back_the_tasks_of_dead_workers_before_the_broker_hands_them
 def test_a_visibility_timeout_within_the_deadline_stops_start_up_by_name():
     result = django_setup_with(CELERY_BROKER_VISIBILITY_TIMEOUT="60", FACTCHECK_PROCESSING_DEADLINE_SECONDS="900")
     assert result.returncode != 0 and "CELERY_BROKER_VISIBILITY_TIMEOUT" in result.stderr
+
+
+def test_a_run_that_hangs_past_its_lease_is_taken_over(settings):
+    source = stored(started=timedelta(hours=1))
+    settings.FACTCHECK_PROCESSING_DEADLINE_SECONDS = 60
+    with LiveRun(source.pk):  # hung: alive, holding its lock
+        assert services.process_source(source.pk) > 0
+    source.refresh_from_db()
+    assert source.status == SourceStatus.PROCESSED
