@@ -31,7 +31,10 @@ class SourceAdmin(admin.ModelAdmin):
     list_display = ["id", "__str__", "publisher", "published_at", "language", "status", "claim_count", "created_at"]
     list_filter = ["status", "language", "publisher"]
     search_fields = ["title", "url", "publisher", "origin"]
-    readonly_fields = ["content_hash", "origin", "status", "error", "created_at", "processed_at", "text"]
+    readonly_fields = [
+        "content_hash", "origin", "status", "error", "processing_started_at", "attempts", "created_at", "processed_at",
+        "text",
+    ]  # fmt: skip
     inlines = [SourceClaimInline]
     actions = ["reprocess"]
 
