@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from celery import shared_task
+from django.conf import settings
 
 from claims import services
 
@@ -20,20 +21,41 @@ def _or_retry(task, work: Callable[[], T]) -> T:
         raise task.retry(exc=exc) from exc
 
 
-@shared_task(bind=True, max_retries=3, default_retry_delay=30, acks_late=True)
+# Processing tasks are killed at the processing deadline, so none outlives its claim on a source
+# (the source is then claimable again; see claims.services.ingest). Acks late, and requeued if
+# the pool process running them dies (settings: CELERY_TASK_ACKS_LATE, _REJECT_ON_WORKER_LOST).
+PROCESSING = {
+    "bind": True,
+    "max_retries": 3,
+    "default_retry_delay": 30,
+    "acks_late": True,
+    "time_limit": settings.FACTCHECK_PROCESSING_DEADLINE_SECONDS,
+}
+
+
+@shared_task(**PROCESSING)
 def process_source_task(self, source_id: int, force: bool = False) -> int:
     """Extract, embed and cluster one source (idempotent: a second run is a no-op)."""
     return _or_retry(self, lambda: services.process_source(source_id, force=force))
 
 
-@shared_task(bind=True, max_retries=3, default_retry_delay=30, acks_late=True)
+@shared_task(**PROCESSING)
 def process_sources_task(self, source_ids: list[int], force: bool = False) -> dict[int, int]:
     """Process a batch of sources with one embedding pass (imports); sources done are skipped on retry."""
     return _or_retry(self, lambda: services.process_sources(source_ids, force=force))
 
 
-@shared_task(bind=True, max_retries=2, default_retry_delay=60)
+@shared_task(bind=True, max_retries=3, default_retry_delay=60)
+def reap_stale_processing_task(self) -> list[int]:
+    """Queue again the sources whose processing died (on the beat schedule)."""
+    return _or_retry(self, services.reap_stale_processing)
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
 def recluster_task(self) -> dict:
-    """Rebuild every cluster; skipped (not queued twice) when another rebuild is running."""
+    """Rebuild every cluster. When another rebuild is already running it covers this one (not
+    run twice); when ingestion holds the clusters past FACTCHECK_REBUILD_WAIT_SECONDS, retried later."""
     report = _or_retry(self, services.recluster)
-    return {"claims": report.claims, "clusters": report.clusters, "skipped": report.skipped}
+    if report.outcome == services.TIMED_OUT and not self.request.is_eager:
+        raise self.retry()
+    return {"claims": report.claims, "clusters": report.clusters, "outcome": report.outcome, "waited": report.waited}

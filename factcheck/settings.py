@@ -180,12 +180,49 @@ CELERY_BROKER_URL = _broker or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not _broker
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
+# Nothing lost, nothing stuck. A task is acknowledged only after it ran (acks late), and a task
+# whose pool process died (SIGKILL, out of memory) is put back on the queue rather than dropped.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# How long one source (or one batch of imported claims) may take to process. A source that has
+# been `processing` longer is taken to be dead: the reaper moves it back to pending and queues it,
+# and any run may claim it again. (A run whose process died is noticed at once, without waiting
+# for the deadline: its database session, and the advisory lock it held, are gone.) Processing
+# tasks are killed at the deadline so a hung one never outlives its claim.
+FACTCHECK_PROCESSING_DEADLINE_SECONDS = env_int("FACTCHECK_PROCESSING_DEADLINE_SECONDS", 900, minimum=1)
+# A source whose processing died this many times (it kills its worker, or hangs past the
+# deadline, every time) is marked failed instead of being retried again automatically.
+FACTCHECK_MAX_PROCESSING_ATTEMPTS = env_int("FACTCHECK_MAX_PROCESSING_ATTEMPTS", 5, minimum=1)
+# With Redis, a message a worker took but never acknowledged (the whole worker was killed) goes
+# back on the queue after the visibility timeout. It must be longer than any task runs (so a
+# running task is not delivered twice), hence longer than the processing deadline; the default
+# is twice the deadline rather than Redis's hour.
+CELERY_BROKER_VISIBILITY_TIMEOUT = env_int(
+    "CELERY_BROKER_VISIBILITY_TIMEOUT", 2 * FACTCHECK_PROCESSING_DEADLINE_SECONDS, minimum=1
+)
+if CELERY_BROKER_VISIBILITY_TIMEOUT <= FACTCHECK_PROCESSING_DEADLINE_SECONDS:
+    raise ConfigError(
+        "CELERY_BROKER_VISIBILITY_TIMEOUT must be longer than FACTCHECK_PROCESSING_DEADLINE_SECONDS "
+        f"({CELERY_BROKER_VISIBILITY_TIMEOUT} <= {FACTCHECK_PROCESSING_DEADLINE_SECONDS})"
+    )
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    # Look for unacknowledged messages to restore about once a visibility timeout (at most every
+    # 10 s; kombu's default is every 100 s).
+    "unacked_restore_interval": min(10, CELERY_BROKER_VISIBILITY_TIMEOUT),
+    "unacked_restore_throttle": 1,
+}
+# How long a rebuild (`recluster`) waits for ingestion holding the cluster lock before it gives
+# up (the command then exits non-zero; the Celery task retries later).
+FACTCHECK_REBUILD_WAIT_SECONDS = env_int("FACTCHECK_REBUILD_WAIT_SECONDS", 600, minimum=0)
 RECLUSTER_EVERY = timedelta(minutes=env_int("FACTCHECK_RECLUSTER_EVERY_MINUTES", 60, minimum=1))
+REAP_EVERY = timedelta(seconds=max(30, FACTCHECK_PROCESSING_DEADLINE_SECONDS // 3))
 CELERY_BEAT_SCHEDULE = {
     "recluster": {"task": "claims.tasks.recluster_task", "schedule": RECLUSTER_EVERY},
+    # Sources whose processing died go back to pending and are queued again.
+    "reap-stale-processing": {"task": "claims.tasks.reap_stale_processing_task", "schedule": REAP_EVERY},
 }
 
 # --- The pipeline ----------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from claims import services
 from claims.models import Claim
@@ -54,7 +56,10 @@ class SourceAdmin(admin.ModelAdmin):
     list_display = ["id", "__str__", "publisher", "published_at", "language", "status", "claim_count", "created_at"]
     list_filter = ["status", "language", "publisher"]
     search_fields = ["title", "url", "publisher", "origin"]
-    readonly_fields = ["content_hash", "origin", "status", "error", "created_at", "processed_at", "text"]
+    readonly_fields = [
+        "content_hash", "origin", "status", "error", "processing_started_at", "attempts", "created_at", "processed_at",
+        "text",
+    ]  # fmt: skip
     inlines = [SourceClaimInline]
     actions = ["reprocess"]
 
@@ -65,7 +70,21 @@ class SourceAdmin(admin.ModelAdmin):
     def claim_count(self, source: Source) -> int:
         return source.claim_total
 
-    @admin.action(description="Re-process selected sources (extract, embed, cluster)")
+    @admin.action(description=gettext_lazy("Re-process selected sources (extract, embed, cluster)"))
     def reprocess(self, request, queryset) -> None:
-        count = services.reprocess_sources(queryset.values_list("pk", flat=True))
-        self.message_user(request, f"Queued {count} source(s) for processing.", messages.SUCCESS)
+        report = services.reprocess_sources(queryset.values_list("pk", flat=True))
+        if report.queued:
+            count = len(report.queued)
+            self.message_user(
+                request,
+                ngettext("Queued %(count)d source for processing.", "Queued %(count)d sources for processing.", count)
+                % {"count": count},
+                messages.SUCCESS,
+            )
+        if report.busy:
+            self.message_user(
+                request,
+                _("Skipped, being processed right now: source(s) %(ids)s.")
+                % {"ids": ", ".join(str(pk) for pk in report.busy)},
+                messages.WARNING,
+            )

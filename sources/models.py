@@ -22,6 +22,10 @@ class Source(models.Model):
     origin = models.CharField(max_length=2000, blank=True, help_text="The file or URL it was read from.")
     status = models.CharField(max_length=16, choices=SourceStatus.choices, default=SourceStatus.PENDING)
     error = models.TextField(blank=True)
+    # The claim on a source being processed: when the run that holds it started (its lease;
+    # claims.services.ingest), and how many runs have claimed it since it was last processed.
+    processing_started_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 

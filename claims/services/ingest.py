@@ -1,7 +1,9 @@
 """Storing articles and imported claims, and processing a source: extract, embed, assign.
 
 ingest_source / ingest_inputs  store articles (deduplicated by content hash), enqueue processing
-process_source                 extract claims, embed them, assign them to clusters
+process_source                 extract claims, embed them, assign them to clusters (claiming the source
+                               first, so a run that died is retried and two runs never both write)
+reap_stale_processing          sources whose processing died go back to pending and are queued again
 
 Enqueues through claims.services.enqueue, never by importing claims.tasks. May import Django,
 claims.models, sources, newsclaims and the other service modules.
@@ -14,12 +16,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -60,6 +62,9 @@ def detect_language(text: str) -> str:
 class IngestResult:
     source: Source
     created: bool
+    # Whether its processing was queued: new, or stored but never processed to the end (pending,
+    # failed, or a run that died while processing it).
+    queued: bool = False
 
 
 def source_digest(item: SourceInput, kind: str = SourceKind.ARTICLE) -> str:
@@ -91,12 +96,14 @@ def ingest_source(item: SourceInput, kind: str = SourceKind.ARTICLE, *, enqueue:
                 "origin": item.origin[:2000],
             },
         )
-        if enqueue and (created or source.status == SourceStatus.FAILED):
-            # A stored source whose processing failed gets another try when it is ingested again.
+        # A stored source that was never processed to the end (its processing failed, or died,
+        # or is still waiting) gets another try when it is ingested again.
+        queued = created or needs_processing(source)
+        if enqueue and queued:
             process_source_task = registered_task("process_source_task")
 
             transaction.on_commit(lambda: process_source_task.delay(source.pk))
-    return IngestResult(source, created)
+    return IngestResult(source, created, queued)
 
 
 @dataclass
@@ -171,7 +178,7 @@ def _ingest_all(inputs: Iterable[SourceInput | ReadError], kind: str, on_item: O
             report.errors.append(item)
         else:
             (report.created if result.created else report.existing).append(result.source)
-            if batched and (result.created or result.source.status == SourceStatus.FAILED):
+            if batched and result.queued:
                 batch.append(result.source.pk)
                 if len(batch) >= IMPORT_BATCH:
                     flush()
@@ -196,14 +203,146 @@ def _failure_reason(item: SourceInput, kind: str, exc: Exception) -> str:
     return gettext("stored as source %(pk)s, but processing failed: %(error)s") % {"pk": stored, "error": error}
 
 
-def reprocess_sources(source_ids: Iterable[int]) -> int:
-    """Queue sources to be extracted and clustered again (after an extraction change, say)."""
+@dataclass
+class ReprocessReport:
+    queued: list[int] = field(default_factory=list)
+    busy: list[int] = field(default_factory=list)  # being processed right now by a live run
+
+
+def reprocess_sources(source_ids: Iterable[int]) -> ReprocessReport:
+    """Queue sources to be extracted and clustered again (after an extraction change, say), and
+    sources whose processing died. A source a live run is processing right now is left to it."""
     process_source_task = registered_task("process_source_task")
 
-    ids = list(source_ids)
-    for pk in ids:
+    report = ReprocessReport()
+    for pk in dict.fromkeys(source_ids):
+        if Source.objects.filter(pk=pk, status=SourceStatus.PROCESSING).exists() and is_being_processed(pk):
+            report.busy.append(pk)
+            continue
+        report.queued.append(pk)
         transaction.on_commit(lambda pk=pk: process_source_task.delay(pk, force=True))
-    return len(ids)
+    return report
+
+
+# --- Claiming a source: an idempotent, retryable state machine --------------------------------
+# pending --claim--> processing --> processed | failed;  failed/pending --claim--> processing;
+# processing --claim--> processing when the run holding it died or its lease expired.
+#
+# A run claims a source with one conditional UPDATE (so of two runs only one gets it) that stamps
+# `processing_started_at` (its lease and its token) and, for the time it works, holds a
+# session-level advisory lock on the source. The lock is how a dead run is told from a live one:
+# PostgreSQL drops a session's locks when its process dies (SIGKILL, a killed worker, a crash), so
+# a `processing` source whose lock is free is claimable at once. A live run that hangs keeps its
+# lock; its source is claimable once its lease is older than FACTCHECK_PROCESSING_DEADLINE_SECONDS,
+# and the hung run, should it wake, writes nothing (its writes are conditional on its token).
+SOURCE_LOCK_CLASS = 0x66C1_0002  # the first key of the two-key advisory lock; the source id is the second
+
+
+def _lock_key(pk: int) -> int:
+    return pk & 0x7FFF_FFFF  # an int4; a collision only makes a source look busy
+
+
+def _try_lock_source(pk: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [SOURCE_LOCK_CLASS, _lock_key(pk)])
+        return bool(cursor.fetchone()[0])
+
+
+def _unlock_source(pk: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [SOURCE_LOCK_CLASS, _lock_key(pk)])
+
+
+def processing_deadline() -> timedelta:
+    return timedelta(seconds=settings.FACTCHECK_PROCESSING_DEADLINE_SECONDS)
+
+
+def _lease_expired() -> Q:
+    cutoff = timezone.now() - processing_deadline()
+    return Q(status=SourceStatus.PROCESSING) & (
+        Q(processing_started_at__lt=cutoff) | Q(processing_started_at__isnull=True)
+    )
+
+
+def is_being_processed(pk: int) -> bool:
+    """Whether a live run holds this source (its lock is held and its lease has not expired)."""
+    if Source.objects.filter(_lease_expired(), pk=pk).exists():
+        return False
+    if _try_lock_source(pk):
+        _unlock_source(pk)
+        return False
+    return True
+
+
+def needs_processing(source: Source) -> bool:
+    """Whether a stored source should be queued again: never processed to the end and not in the
+    hands of a live run."""
+    if source.status in (SourceStatus.PENDING, SourceStatus.FAILED):
+        return True
+    return source.status == SourceStatus.PROCESSING and not is_being_processed(source.pk)
+
+
+def _claim(pk: int, *, force: bool) -> tuple[datetime | None, bool]:
+    """Claim one source for this run; returns the claim's token (its start time), or None when
+    the source is done or a live run holds it, and whether this session now holds the source's
+    lock (it does not when it took over an expired lease from a run that hangs)."""
+    locked = _try_lock_source(pk)
+    dead = Q(status=SourceStatus.PROCESSING) if locked else _lease_expired()  # locked: nobody alive holds it
+    _give_up(Q(dead, pk=pk))
+    claimable = Q(status__in=[SourceStatus.PENDING, SourceStatus.FAILED]) | dead
+    if force:
+        claimable |= Q(status=SourceStatus.PROCESSED)
+    token = timezone.now()
+    claimed = Source.objects.filter(claimable, pk=pk).update(
+        status=SourceStatus.PROCESSING, processing_started_at=token, attempts=F("attempts") + 1, error=""
+    )
+    if claimed:
+        return token, locked
+    if locked:
+        _unlock_source(pk)
+    return None, False
+
+
+def _give_up(dead: Q) -> int:
+    """Mark failed the sources matched by `dead` (processing, their run died) that have died
+    FACTCHECK_MAX_PROCESSING_ATTEMPTS times: a source that kills its worker every time is not
+    retried for ever. Ingesting or re-processing it again still retries it."""
+    limit = settings.FACTCHECK_MAX_PROCESSING_ATTEMPTS
+    return Source.objects.filter(dead, attempts__gte=limit).update(
+        status=SourceStatus.FAILED,
+        processing_started_at=None,
+        error=f"gave up after {limit} attempts; the last run died (killed, crashed or timed out)",
+    )
+
+
+def _ours(pk: int, token: datetime) -> Q:
+    return Q(pk=pk, status=SourceStatus.PROCESSING, processing_started_at=token)
+
+
+def reap_stale_processing() -> list[int]:
+    """Move sources whose processing died (their run's session is gone, or their lease is older
+    than the processing deadline) back to pending and queue them; returns their ids.
+
+    Safe to run twice or concurrently, and beside live runs: each move is a conditional update,
+    and a source a live run holds within its lease is left alone.
+    """
+    process_sources_task = registered_task("process_sources_task")
+
+    reaped: list[int] = []
+    for pk in list(Source.objects.filter(status=SourceStatus.PROCESSING).values_list("pk", flat=True)):
+        locked = _try_lock_source(pk)
+        stale = Q(status=SourceStatus.PROCESSING) if locked else _lease_expired()  # locked: its run died
+        try:
+            _give_up(Q(stale, pk=pk))
+            if Source.objects.filter(stale, pk=pk).update(status=SourceStatus.PENDING, processing_started_at=None):
+                reaped.append(pk)
+        finally:
+            if locked:
+                _unlock_source(pk)
+    for start in range(0, len(reaped), IMPORT_BATCH):
+        ids = reaped[start : start + IMPORT_BATCH]
+        transaction.on_commit(lambda ids=ids: process_sources_task.delay(ids))
+    return reaped
 
 
 # --- Processing one source -------------------------------------------------------------------
@@ -269,28 +408,41 @@ def _extract(source: Source) -> list[ExtractedClaim]:
     ]
 
 
-def _fail(source_id: int, exc: BaseException) -> None:
-    Source.objects.filter(pk=source_id).update(status=SourceStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+def _fail(source_id: int, token: datetime, exc: BaseException) -> None:
+    Source.objects.filter(_ours(source_id, token)).update(
+        status=SourceStatus.FAILED, processing_started_at=None, error=f"{type(exc).__name__}: {exc}"
+    )
 
 
 def process_sources(source_ids: Sequence[int], *, force: bool = False) -> dict[int, int]:
     """Extract, embed and cluster several sources' claims, embedding them in one batch (which is
     what makes importing thousands of one-line claims fast); returns each source's claim count.
 
-    Safe to run twice or concurrently: only the run that moves a source from pending (or
-    failed) to processing works on it; others leave it alone. Re-processing keeps the id,
-    cluster and editors' links of every claim whose span is unchanged. A source that fails is
-    marked failed with the error, the others still go in, and the first error is raised after.
+    Safe to run twice or concurrently, and to run again after a run died: a run works only on
+    the sources it claims (pending, failed, or processing by a run that died or whose lease
+    expired; see `_claim`), and writes a source's claims only while its claim stands. Re-processing
+    keeps the id, cluster and editors' links of every claim whose span is unchanged. A source that
+    fails is marked failed with the error, the others still go in, and the first error is raised
+    after.
     """
-    claimable = Q(status__in=[SourceStatus.PENDING, SourceStatus.FAILED])
-    if force:
-        claimable |= Q(status=SourceStatus.PROCESSED)
-    claimed = [
-        pk
-        for pk in dict.fromkeys(source_ids)
-        if Source.objects.filter(claimable, pk=pk).update(status=SourceStatus.PROCESSING, error="")
-    ]
-    counts = {pk: Claim.objects.filter(source_id=pk).count() for pk in source_ids if pk not in claimed}
+    tokens: dict[int, datetime] = {}
+    locked: list[int] = []
+    try:
+        for pk in dict.fromkeys(source_ids):
+            token, holds_lock = _claim(pk, force=force)
+            if token is not None:
+                tokens[pk] = token
+            if holds_lock:
+                locked.append(pk)
+        return _process_claimed(source_ids, tokens)
+    finally:
+        for pk in locked:
+            _unlock_source(pk)
+
+
+def _process_claimed(source_ids: Sequence[int], tokens: dict[int, datetime]) -> dict[int, int]:
+    claimed = list(tokens)
+    counts = {pk: Claim.objects.filter(source_id=pk).count() for pk in source_ids if pk not in tokens}
     sources = Source.objects.in_bulk(claimed)
     errors: list[BaseException] = []
     work: list[tuple[Source, list[ExtractedClaim], list[str]]] = []
@@ -298,7 +450,7 @@ def process_sources(source_ids: Sequence[int], *, force: bool = False) -> dict[i
         try:
             extracted = _extract(sources[pk])
         except Exception as exc:
-            _fail(pk, exc)
+            _fail(pk, tokens[pk], exc)
             errors.append(exc)
             continue
         work.append((sources[pk], extracted, [match_text(c) for c in extracted]))
@@ -306,7 +458,7 @@ def process_sources(source_ids: Sequence[int], *, force: bool = False) -> dict[i
         vectors = embed([text for _, _, texts in work for text in texts])
     except Exception as exc:
         for source, _, _ in work:
-            _fail(source.pk, exc)
+            _fail(source.pk, tokens[source.pk], exc)
         raise
     # Before any write: PostgreSQL refuses CREATE INDEX on a table with pending FK triggers.
     if len(vectors):
@@ -316,19 +468,27 @@ def process_sources(source_ids: Sequence[int], *, force: bool = False) -> dict[i
         own = vectors[offset : offset + len(texts)]
         offset += len(texts)
         try:
-            counts[source.pk] = _store_claims(source, extracted, texts, own)
+            stored = _store_claims(source, tokens[source.pk], extracted, texts, own)
         except Exception as exc:
-            _fail(source.pk, exc)
+            _fail(source.pk, tokens[source.pk], exc)
             errors.append(exc)
+            continue
+        counts[source.pk] = stored if stored is not None else Claim.objects.filter(source=source).count()
     if errors:
         raise errors[0]
     return counts
 
 
-def _store_claims(source: Source, extracted: list[ExtractedClaim], texts: list[str], vectors: np.ndarray) -> int:
-    """Write one source's claims (keeping unchanged spans' rows), cluster the new ones."""
+def _store_claims(
+    source: Source, token: datetime, extracted: list[ExtractedClaim], texts: list[str], vectors: np.ndarray
+) -> int | None:
+    """Write one source's claims (keeping unchanged spans' rows), cluster the new ones; None when
+    this run's claim on the source no longer stands (another run took it over), with nothing written."""
     model_name = settings.FACTCHECK_EMBEDDING_MODEL
     with transaction.atomic():
+        # The source row stays locked to the end, so the claim cannot be taken over meanwhile.
+        if not list(Source.objects.select_for_update().filter(_ours(source.pk, token)).values_list("pk")):
+            return None
         existing = {(c.start, c.end): c for c in Claim.objects.filter(source=source)}
         kept, new = [], []
         for c, text, vector in zip(extracted, texts, vectors, strict=True):
@@ -346,7 +506,9 @@ def _store_claims(source: Source, extracted: list[ExtractedClaim], texts: list[s
         created = Claim.objects.bulk_create(new)
         touched = assign_claims(created)
         refresh_clusters(stale_clusters | {c.cluster_id for c in kept if c.cluster_id} - touched)
-        Source.objects.filter(pk=source.pk).update(status=SourceStatus.PROCESSED, processed_at=timezone.now())
+        Source.objects.filter(pk=source.pk).update(
+            status=SourceStatus.PROCESSED, processed_at=timezone.now(), processing_started_at=None, attempts=0
+        )
     return len(kept) + len(created)
 
 

@@ -6,22 +6,31 @@ May import Django, claims.models, newsclaims, claims.services.scoring and .statu
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F
 
 from claims.choices import LinkKind
 from claims.models import Claim, ClaimLink, Cluster
-from claims.services.scoring import CLUSTER_LOCK, _claim_scorer, _matcher, slots_of
+from claims.services.scoring import CLUSTER_LOCK, REBUILD_LOCK, _claim_scorer, _matcher, slots_of
 from claims.services.statuses import cluster_counts, refresh_clusters
 from newsclaims.matching.clustering import Constraints, cluster_all, stable_ids
 from newsclaims.matching.rules import same_figure
 
 Progress = Callable[[int, int], None]
+Waiting = Callable[[float], None]  # called with the seconds waited so far, every WAIT_STEP
+
+# What a rebuild did (ReclusterReport.outcome).
+RAN = "ran"  # rebuilt every cluster (after waiting `waited` seconds for ingestion, if any)
+COVERED = "covered"  # another rebuild was already running or waiting to run; it covers this one
+TIMED_OUT = "timed_out"  # ingestion held the clusters longer than the wait allowed; nothing done
+
+WAIT_STEP = 2.0  # seconds between progress reports while waiting for the cluster lock
 
 
 @dataclass
@@ -29,8 +38,13 @@ class ReclusterReport:
     claims: int = 0
     clusters: int = 0
     kept_ids: int = 0
-    skipped: bool = False
+    outcome: str = RAN
+    waited: float = 0.0
     by_status: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def skipped(self) -> bool:
+        return self.outcome != RAN
 
 
 def editor_constraints(claim_ids: Iterable[int] | None = None) -> Constraints:
@@ -47,22 +61,71 @@ def editor_constraints(claim_ids: Iterable[int] | None = None) -> Constraints:
     return Constraints(must_link=must, cannot_link=cannot, locked=dict(locked))
 
 
-def recluster(progress: Progress | None = None) -> ReclusterReport:
+def _wait_for_cluster_lock(limit: float, waiting: Waiting | None) -> float | None:
+    """Take the cluster lock for this transaction, waiting up to `limit` seconds for the ingestion
+    (or editorial change) holding it; returns the seconds waited, or None if it is still held.
+
+    Waits in PostgreSQL's lock queue (so ingestion that keeps taking the lock cannot starve the
+    rebuild), in steps of WAIT_STEP bounded by lock_timeout, reporting progress between steps.
+    """
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [CLUSTER_LOCK])
+        if cursor.fetchone()[0]:
+            return 0.0
+        cursor.execute("SELECT current_setting('lock_timeout')")
+        previous = cursor.fetchone()[0]
+        while True:
+            waited = time.monotonic() - started
+            if waiting:
+                waiting(waited)
+            remaining = limit - waited
+            if remaining <= 0:
+                return None
+            step = max(1, int(min(WAIT_STEP, remaining) * 1000))
+            try:
+                # A savepoint: a lock timeout aborts only it, and the lock taken in it is kept.
+                with transaction.atomic():
+                    cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{step}ms"])
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLUSTER_LOCK])
+            except OperationalError as exc:
+                if getattr(exc.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
+                    raise
+                continue
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+            return time.monotonic() - started
+
+
+def recluster(
+    progress: Progress | None = None, *, waiting: Waiting | None = None, wait: float | None = None
+) -> ReclusterReport:
     """Rebuild all clusters from scratch, deterministically, obeying editors' decisions.
 
     Claims are visited oldest source first. Locked clusters keep their claims and ids; editors'
     same/different links are must-link/cannot-link constraints. Any other rebuilt cluster keeps
     the id of the old cluster it overlaps most, so clients and editors keep their place (and
-    verdicts stay on their cluster). If another rebuild holds the lock this returns at once
-    with skipped=True.
+    verdicts stay on their cluster).
+
+    While ingestion assigns claims (or an editor changes clusters) the rebuild waits for it, up to
+    `wait` seconds (FACTCHECK_REBUILD_WAIT_SECONDS by default), calling `waiting` as it does;
+    still held after that, nothing is done and outcome is TIMED_OUT. If another rebuild is already
+    running or waiting, this returns at once with outcome COVERED: that rebuild reads the claims
+    once it holds the clusters, so it includes everything this one would have.
     """
     report = ReclusterReport()
+    limit = settings.FACTCHECK_REBUILD_WAIT_SECONDS if wait is None else wait
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [CLUSTER_LOCK])
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [REBUILD_LOCK])
             if not cursor.fetchone()[0]:
-                report.skipped = True
+                report.outcome = COVERED
                 return report
+        waited = _wait_for_cluster_lock(limit, waiting)
+        if waited is None:
+            report.outcome = TIMED_OUT
+            report.waited = limit
+            return report
+        report.waited = waited
         model_name = settings.FACTCHECK_EMBEDDING_MODEL
         claims = list(
             Claim.objects.filter(embedding__isnull=False, embedding_model=model_name)

@@ -5,15 +5,26 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from claims import services
 from sources.readers import ReadError
 
 
+def _state(result: services.IngestResult) -> str:
+    if result.created:
+        return _("new")
+    if result.queued:
+        # Stored before but never processed to the end (failed, waiting, or its run died).
+        return _("already stored, not processed: processing it again")
+    return _("already stored")
+
+
 class Command(BaseCommand):
     help = (
         "Ingest .txt, .json and .html files, directories (recursively) and http(s) URLs. "
-        "Articles already stored (same text) are skipped. Bad inputs are reported by name; "
+        "Articles already stored (same text) are skipped, unless their processing failed or died, in "
+        "which case they are processed again. Bad inputs are reported by name; "
         "the rest still go in. Exits non-zero if any input failed."
     )
 
@@ -30,9 +41,18 @@ class Command(BaseCommand):
             if isinstance(item, ReadError):
                 self.stderr.write(self.style.ERROR(f"[{count}] error {item}"))
             elif verbosity >= 1:
-                state = "new" if result.created else "already stored"
-                claims = result.source.claims.count()
-                self.stdout.write(f"[{count}] {state:14} source {result.source.pk}: {item.origin} ({claims} claims)")
+                result.source.refresh_from_db(fields=["status"])
+                self.stdout.write(
+                    _("[%(n)d] %(state)s source %(pk)d: %(origin)s (%(claims)d claims, %(status)s)")
+                    % {
+                        "n": count,
+                        "state": _state(result),
+                        "pk": result.source.pk,
+                        "origin": item.origin,
+                        "claims": result.source.claims.count(),
+                        "status": result.source.get_status_display(),
+                    }
+                )
 
         report = services.ingest_inputs(items, on_item=on_item)
         elapsed = time.monotonic() - started

@@ -10,6 +10,7 @@ import time
 
 from django.core.management.base import BaseCommand
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from claims import services
 from claims.choices import ClusterStatus
@@ -42,10 +43,18 @@ class Command(BaseCommand):
         report = services.ingest_inputs(items, on_item=on_item)
         ingest_seconds = time.monotonic() - started
         recluster = services.recluster(progress=ProgressLine("clustering claims", stream=self.stderr._out))
+        if recluster.outcome == services.RAN:
+            clustered = _("%(claims)d claims in %(clusters)d clusters.") % {
+                "claims": recluster.claims,
+                "clusters": recluster.clusters,
+            }
+        elif recluster.outcome == services.COVERED:
+            clustered = _("clusters not rebuilt here: another rebuild is running and covers these claims.")
+        else:
+            clustered = _("clusters not rebuilt: ingestion elsewhere held them too long; run recluster.")
         self.stdout.write(
             f"Ingested {len(report.created)} new and {len(report.existing)} stored article(s) "
-            f"({len(report.errors)} failed) in {ingest_seconds:.1f}s; "
-            f"{recluster.claims} claims in {recluster.clusters} clusters."
+            f"({len(report.errors)} failed) in {ingest_seconds:.1f}s; {clustered}"
         )
         self._print_summary()
         if not no_editor:

@@ -1,21 +1,61 @@
 """python manage.py recluster: rebuild all clusters and refresh their statuses."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from claims import services
 from claims.management.commands._progress import ProgressLine
 
 
 class Command(BaseCommand):
-    help = "Re-cluster every claim from scratch (deterministic; cluster ids kept where clusters persist)."
+    help = (
+        "Re-cluster every claim from scratch (deterministic; cluster ids kept where clusters persist). "
+        "Waits for ingestion that is assigning claims; skipped, saying so, if another rebuild is already "
+        "running (it covers this one). Exits non-zero if ingestion held the clusters past --wait."
+    )
 
-    def handle(self, *args, **options):
-        progress = ProgressLine("clustering claims", stream=self.stderr._out)
-        report = services.recluster(progress=progress)
-        if report.skipped:
-            self.stdout.write("another re-clustering is running; skipped")
-            return
-        statuses = ", ".join(f"{k} {v}" for k, v in report.by_status.items())
-        self.stdout.write(
-            f"{report.claims} claims in {report.clusters} clusters ({report.kept_ids} ids kept): {statuses}"
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=None,
+            metavar="SECONDS",
+            help="How long to wait for ingestion to finish (default: FACTCHECK_REBUILD_WAIT_SECONDS).",
         )
+
+    def handle(self, *args, wait: float | None = None, **options):
+        progress = ProgressLine(_("clustering claims"), stream=self.stderr._out)
+
+        def waiting(seconds: float) -> None:
+            self.stderr.write(_("waiting for ingestion to finish… %(seconds).0fs") % {"seconds": seconds})
+
+        report = services.recluster(progress=progress, waiting=waiting, wait=wait)
+        if report.outcome == services.COVERED:
+            self.stdout.write(
+                _(
+                    "skipped: another rebuild is already running (or waiting for ingestion); it re-clusters "
+                    "every claim stored before it starts, so it covers this one"
+                )
+            )
+            return
+        if report.outcome == services.TIMED_OUT:
+            raise CommandError(
+                _(
+                    "not rebuilt: ingestion still held the clusters after %(seconds).0fs; run recluster again "
+                    "(or with a longer --wait)"
+                )
+                % {"seconds": report.waited}
+            )
+        statuses = ", ".join(f"{k} {v}" for k, v in report.by_status.items())
+        summary = _("%(claims)d claims in %(clusters)d clusters (%(kept)d ids kept): %(statuses)s") % {
+            "claims": report.claims,
+            "clusters": report.clusters,
+            "kept": report.kept_ids,
+            "statuses": statuses,
+        }
+        if report.waited > 0:
+            summary = _("rebuilt after waiting %(seconds).1fs for ingestion to finish: %(summary)s") % {
+                "seconds": report.waited,
+                "summary": summary,
+            }
+        self.stdout.write(summary)
