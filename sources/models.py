@@ -26,6 +26,9 @@ class Source(models.Model):
     # claims.services.ingest), and how many runs have claimed it since it was last processed.
     processing_started_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # When its processing was last queued: a source still pending long after that lost its message
+    # (the broker was down at commit, say), and the reaper queues it again.
+    queued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 

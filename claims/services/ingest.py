@@ -102,6 +102,7 @@ def ingest_source(item: SourceInput, kind: str = SourceKind.ARTICLE, *, enqueue:
         if enqueue and queued:
             process_source_task = registered_task("process_source_task")
 
+            _mark_queued([source.pk])
             transaction.on_commit(lambda: process_source_task.delay(source.pk))
     return IngestResult(source, created, queued)
 
@@ -161,6 +162,7 @@ def _ingest_all(inputs: Iterable[SourceInput | ReadError], kind: str, on_item: O
     def flush() -> None:
         if batch:
             ids = list(batch)
+            _mark_queued(ids)
             transaction.on_commit(lambda: process_sources_task.delay(ids))
             batch.clear()
 
@@ -220,6 +222,7 @@ def reprocess_sources(source_ids: Iterable[int]) -> ReprocessReport:
             report.busy.append(pk)
             continue
         report.queued.append(pk)
+        _mark_queued([pk])
         transaction.on_commit(lambda pk=pk: process_source_task.delay(pk, force=True))
     return report
 
@@ -251,6 +254,12 @@ def _try_lock_source(pk: int) -> bool:
 def _unlock_source(pk: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [SOURCE_LOCK_CLASS, _lock_key(pk)])
+
+
+def _mark_queued(ids: Sequence[int]) -> None:
+    """Stamp when these sources' processing was queued (in the caller's transaction, before the
+    message is sent on commit), so a message that never arrives can be told from a backlog."""
+    Source.objects.filter(pk__in=ids).update(queued_at=timezone.now())
 
 
 def processing_deadline() -> timedelta:
@@ -321,7 +330,8 @@ def _ours(pk: int, token: datetime) -> Q:
 
 def reap_stale_processing() -> list[int]:
     """Move sources whose processing died (their run's session is gone, or their lease is older
-    than the processing deadline) back to pending and queue them; returns their ids.
+    than the processing deadline) back to pending and queue them, and queue again pending sources
+    whose message was lost; returns their ids.
 
     Safe to run twice or concurrently, and beside live runs: each move is a conditional update,
     and a source a live run holds within its lease is left alone.
@@ -339,10 +349,29 @@ def reap_stale_processing() -> list[int]:
         finally:
             if locked:
                 _unlock_source(pk)
+    reaped += _requeue_lost()
     for start in range(0, len(reaped), IMPORT_BATCH):
         ids = reaped[start : start + IMPORT_BATCH]
+        _mark_queued(ids)
         transaction.on_commit(lambda ids=ids: process_sources_task.delay(ids))
     return reaped
+
+
+def _requeue_lost() -> list[int]:
+    """Pending sources queued longer ago than the processing deadline (or never): their message was
+    lost (the broker was down when the ingest committed, a queue was purged). Queuing one again is
+    harmless even if its first message is only late: a second run finds it claimed or processed.
+    Stamping queued_at first, conditionally, keeps two reapers from both queuing it, and limits a
+    long backlog to one extra message per source per deadline."""
+    cutoff = timezone.now() - processing_deadline()
+    lost = Q(status=SourceStatus.PENDING) & (
+        Q(queued_at__lt=cutoff) | Q(queued_at__isnull=True, created_at__lt=cutoff)
+    )
+    requeued = []
+    for pk, queued_at in Source.objects.filter(lost).values_list("pk", "queued_at"):
+        if Source.objects.filter(lost, pk=pk, queued_at=queued_at).update(queued_at=timezone.now()):
+            requeued.append(pk)
+    return requeued
 
 
 # --- Processing one source -------------------------------------------------------------------

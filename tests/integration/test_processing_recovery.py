@@ -88,6 +88,22 @@ def test_the_reaper_leaves_a_live_run_alone_until_its_lease_expires(settings, dj
     assert Source.objects.get(pk=source.pk).status == SourceStatus.PENDING
 
 
+def test_the_reaper_queues_again_a_pending_source_whose_message_was_lost(settings, django_capture_on_commit_callbacks):
+    settings.FACTCHECK_PROCESSING_DEADLINE_SECONDS = 60
+    with django_capture_on_commit_callbacks(execute=False):  # the broker "drops" the message
+        result = services.ingest_source(SourceInput(text="Officials said 12 people died in the fire.", origin="t"))
+    lost = result.source
+    assert Source.objects.get(pk=lost.pk).queued_at is not None
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert services.reap_stale_processing() == []  # queued a moment ago: maybe only a backlog
+    assert callbacks == []
+    Source.objects.filter(pk=lost.pk).update(queued_at=timezone.now() - timedelta(minutes=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.reap_stale_processing() == [lost.pk]
+    assert Source.objects.get(pk=lost.pk).status == SourceStatus.PROCESSED
+    assert services.reap_stale_processing() == []  # processed: nothing more to queue
+
+
 def test_a_source_that_keeps_dying_is_marked_failed_not_retried_for_ever(settings):
     settings.FACTCHECK_MAX_PROCESSING_ATTEMPTS = 3
     source = stored(attempts=3)
