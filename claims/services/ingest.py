@@ -364,9 +364,7 @@ def _requeue_lost() -> list[int]:
     Stamping queued_at first, conditionally, keeps two reapers from both queuing it, and limits a
     long backlog to one extra message per source per deadline."""
     cutoff = timezone.now() - processing_deadline()
-    lost = Q(status=SourceStatus.PENDING) & (
-        Q(queued_at__lt=cutoff) | Q(queued_at__isnull=True, created_at__lt=cutoff)
-    )
+    lost = Q(status=SourceStatus.PENDING) & (Q(queued_at__lt=cutoff) | Q(queued_at__isnull=True, created_at__lt=cutoff))
     requeued = []
     for pk, queued_at in Source.objects.filter(lost).values_list("pk", "queued_at"):
         if Source.objects.filter(lost, pk=pk, queued_at=queued_at).update(queued_at=timezone.now()):
