@@ -15,7 +15,10 @@ pytestmark = pytest.mark.django_db
 
 repair = importlib.import_module("sources.migrations.0003_repair_stored_metadata").repair
 
-COLUMNS = "kind, title, url, publisher, published_at, language, text, content_hash, origin, status, error, created_at"
+COLUMNS = (
+    "kind, title, url, publisher, published_at, language, text, content_hash, origin, status, error, created_at, "
+    "attempts"
+)
 
 
 def insert(published_at: str | None, url: str = "", language: str = "en", status: str = "pending") -> int:
@@ -23,7 +26,7 @@ def insert(published_at: str | None, url: str = "", language: str = "en", status
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO sources_source ({COLUMNS}) VALUES "
-            "('article', 't', %s, 'p', %s::timestamptz, %s, 'text', md5(random()::text), 'o', %s, '', now()) "
+            "('article', 't', %s, 'p', %s::timestamptz, %s, 'text', md5(random()::text), 'o', %s, '', now(), 0) "
             "RETURNING id",
             [url, published_at, language, status],
         )
