@@ -78,6 +78,7 @@ def fetch_source(source_id: int) -> int | None:
             settings.FACTCHECK_FETCH_TIMEOUT,
             settings.FACTCHECK_MAX_SOURCE_BYTES,
             settings.FACTCHECK_FETCH_DEADLINE,
+            allow_private=settings.FACTCHECK_API_FETCH_PRIVATE,
         )
     )
     page = next((i for i in items if isinstance(i, SourceInput)), None)

@@ -313,5 +313,8 @@ FACTCHECK_API_MAX_IMPORT_ITEMS = env_int("FACTCHECK_API_MAX_IMPORT_ITEMS", 1000,
 FACTCHECK_API_MAX_CHECK_CHARS = env_int("FACTCHECK_API_MAX_CHECK_CHARS", 20_000, minimum=100)
 # GET /api/v1/claims/search/?q=: at most this many characters.
 FACTCHECK_API_MAX_QUERY_CHARS = 1000
+# A URL posted to the API is fetched only from a public address (never the service's own network or
+# cloud metadata, redirects included); 1 allows private addresses (an intranet news source, tests).
+FACTCHECK_API_FETCH_PRIVATE = env_bool("FACTCHECK_API_FETCH_PRIVATE", False)
 # How long an Idempotency-Key's answer is kept and replayed.
 FACTCHECK_IDEMPOTENCY_HOURS = env_int("FACTCHECK_IDEMPOTENCY_HOURS", 24, minimum=1)
