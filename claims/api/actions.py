@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, parsers, status
@@ -28,12 +29,13 @@ from claims.services.search import search_claims
 from clients import services as client_services
 from clients import submissions
 from clients.permissions import CanEdit, CanWrite, token_of
+from sources.models import Source
 from sources.readers import ReadError, SourceInput
 
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The body is too large."
+    default_detail = _lazy("The body is too large.")
     default_code = "payload_too_large"
 
 
@@ -166,8 +168,6 @@ class SourceSubmitMixin(ScopedActionsMixin):
 
     @staticmethod
     def _stored_status(item: SourceInput) -> str | None:
-        from sources.models import Source
-
         if item.text:
             found = Source.objects.filter(content_hash=services.content_hash(item.text))
         else:
