@@ -397,6 +397,9 @@ def test_search_filters_by_language_publisher_and_status(three_articles):
     wire = api.get("/api/v1/claims/search/", {"q": "Derna floods", "publisher": "P-ar"}).json()["results"]
     assert wire and {r["source"]["id"] for r in wire} == {three_articles["ar"]}
     assert api.get("/api/v1/claims/search/", {"q": "Derna", "status": "contradiction"}).json()["count"] == 0
+    Source.objects.filter(pk=three_articles["ar"]).update(published_at="2020-01-01T00:00:00Z")
+    recent = api.get("/api/v1/claims/search/", {"q": "Derna floods", "max_age_days": 30}).json()["results"]
+    assert recent and three_articles["ar"] not in {r["source"]["id"] for r in recent}
     assert api.get("/api/v1/claims/search/", {"q": "Derna", "page_size": 1}).json()["count"] == 1
 
 
