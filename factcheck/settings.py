@@ -57,8 +57,11 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI and Redoc served from this package's static files: the docs need no CDN.
+    "drf_spectacular_sidecar",
     "sources",
     "claims",
+    "clients",
 ]
 
 MIDDLEWARE = [
@@ -156,11 +159,21 @@ warnings.filterwarnings("ignore", message="No directory at: ")
 REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "claims.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # Client tokens (clients/), and the admin's session for a logged-in editor browsing the API.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "clients.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Reading is open while FACTCHECK_API_ANONYMOUS_READ is on; writes name their scope (clients.permissions).
+    "DEFAULT_PERMISSION_CLASSES": ["clients.permissions.CanRead"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["claims.api.throttling.AnonRateThrottle", "claims.api.throttling.UserRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None},  # set below, with the other limits
+    "DEFAULT_THROTTLE_CLASSES": [
+        "clients.throttling.AnonRateThrottle",
+        "clients.throttling.UserRateThrottle",
+        "clients.throttling.TokenRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None, "token": None},  # set below, with the other limits
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
 }
@@ -169,11 +182,21 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Claims extracted from news sources, clustered across articles and languages.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/v1/docs/ and /api/v1/redoc/ load their JavaScript from drf_spectacular_sidecar, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # 401, 403, 429 (and 400, 404 where they apply) on every operation, and the token scheme.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "clients.schema.add_error_responses",
+    ],
     # Two "status" fields with different choices: named here, the schema's enums are stable
     # (and manage.py check --deploy has no warning left).
     "ENUM_NAME_OVERRIDES": {
         "SourceStatusEnum": "claims.choices.SourceStatus",
         "ClusterStatusEnum": "claims.choices.ClusterStatus",
+        "VerdictEnum": "claims.choices.Verdict",
     },
 }
 
@@ -315,4 +338,25 @@ AUTHENTICATION_BACKENDS = ["claims.login_throttle.ThrottledModelBackend"]
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "anon": env_rate("FACTCHECK_API_ANON_RATE", "600/minute"),
     "user": env_rate("FACTCHECK_API_USER_RATE", "2400/minute"),
+    # per client token (the cache key is the token's id), whoever's address it comes from
+    "token": env_rate("FACTCHECK_API_TOKEN_RATE", "2400/minute"),
 }
+
+# --- The clients' API (clients/) ---------------------------------------------------------------
+# Anonymous clients may read the public GET endpoints; 0 requires a token for reading too.
+FACTCHECK_API_ANONYMOUS_READ = env_bool("FACTCHECK_API_ANONYMOUS_READ", True)
+# An API body holds at most one article: its text (FACTCHECK_MAX_SOURCE_BYTES as UTF-8) may take
+# three times that as JSON (\uXXXX escapes), plus room for the metadata. Django's own limit matches.
+FACTCHECK_API_MAX_BODY_BYTES = 3 * FACTCHECK_MAX_SOURCE_BYTES + 65_536
+DATA_UPLOAD_MAX_MEMORY_SIZE = FACTCHECK_API_MAX_BODY_BYTES
+# POST /api/v1/claims/import/: claims per request.
+FACTCHECK_API_MAX_IMPORT_ITEMS = env_int("FACTCHECK_API_MAX_IMPORT_ITEMS", 1000, minimum=1)
+# POST /api/v1/checkworthiness/ reads the text in the request: at most this many characters.
+FACTCHECK_API_MAX_CHECK_CHARS = env_int("FACTCHECK_API_MAX_CHECK_CHARS", 20_000, minimum=100)
+# GET /api/v1/claims/search/?q=: at most this many characters.
+FACTCHECK_API_MAX_QUERY_CHARS = 1000
+# A URL posted to the API is fetched only from a public address (never the service's own network or
+# cloud metadata, redirects included); 1 allows private addresses (an intranet news source, tests).
+FACTCHECK_API_FETCH_PRIVATE = env_bool("FACTCHECK_API_FETCH_PRIVATE", False)
+# How long an Idempotency-Key's answer is kept and replayed.
+FACTCHECK_IDEMPOTENCY_HOURS = env_int("FACTCHECK_IDEMPOTENCY_HOURS", 24, minimum=1)

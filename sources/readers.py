@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import http.client
+import ipaddress
 import json
 import os
 import socket
@@ -414,25 +415,46 @@ def _watched(connection_class: type, on_connect: Callable) -> type:
     return Watched
 
 
-def _opener(deadline: _Deadline) -> urllib.request.OpenerDirector:
+def _refuse_private_peer(sock) -> None:
+    """Refuse a connection to an address that is not public (loopback, private, link-local such as
+    cloud metadata, reserved): checked on the connected socket, so every redirect and whatever DNS
+    answered are covered."""
+    try:
+        address = ipaddress.ip_address(sock.getpeername()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    if not address.is_global:
+        with contextlib.suppress(OSError):
+            sock.close()
+        raise InvalidInput(f"refused: the address {address} is not public")
+
+
+def _opener(deadline: _Deadline, allow_private: bool = True) -> urllib.request.OpenerDirector:
+    def on_connect(sock) -> None:
+        if not allow_private:
+            _refuse_private_peer(sock)
+        deadline.watch(sock)
+
     class HTTP(urllib.request.HTTPHandler):
         def http_open(self, req):
-            return self.do_open(_watched(http.client.HTTPConnection, deadline.watch), req)
+            return self.do_open(_watched(http.client.HTTPConnection, on_connect), req)
 
     class HTTPS(urllib.request.HTTPSHandler):
         def https_open(self, req):
-            return self.do_open(_watched(http.client.HTTPSConnection, deadline.watch), req, context=self._context)
+            return self.do_open(_watched(http.client.HTTPSConnection, on_connect), req, context=self._context)
 
     return urllib.request.build_opener(HTTP, HTTPS)
 
 
-def _fetch(url: str, timeout: float, max_bytes: int, deadline_seconds: float) -> tuple[bytes, str, str]:
+def _fetch(
+    url: str, timeout: float, max_bytes: int, deadline_seconds: float, allow_private: bool = True
+) -> tuple[bytes, str, str]:
     """(body, content type, charset) of `url`, read in chunks within `deadline_seconds` overall;
     refuses bodies over `max_bytes` and bodies shorter than their Content-Length."""
     request = urllib.request.Request(url, headers={"User-Agent": "factcheck/1.0 (+claim tracking)"})  # noqa: S310 (read_url checks the scheme)
     with _Deadline(deadline_seconds) as deadline:
         try:
-            with _opener(deadline).open(request, timeout=timeout) as response:
+            with _opener(deadline, allow_private).open(request, timeout=timeout) as response:
                 declared = response.headers.get("Content-Length")
                 expected = int(declared) if declared and declared.strip().isdigit() else None
                 if expected is not None and expected > max_bytes:
@@ -462,13 +484,14 @@ def _fetch(url: str, timeout: float, max_bytes: int, deadline_seconds: float) ->
 
 
 def read_url(
-    url: str, timeout: float, max_bytes: int, deadline: float | None = None
+    url: str, timeout: float, max_bytes: int, deadline: float | None = None, *, allow_private: bool = True
 ) -> Iterator[SourceInput | ReadError]:
     """The article(s) at an http(s) URL; `timeout` bounds each read, `deadline` (default three
-    timeouts) the whole fetch."""
+    timeouts) the whole fetch. Without `allow_private`, a server at an address that is not public
+    (the service's own network, cloud metadata) is refused, redirects included."""
     try:
         clean_url(url, "URL")
-        data, content_type, charset = _fetch(url, timeout, max_bytes, deadline or 3 * timeout)
+        data, content_type, charset = _fetch(url, timeout, max_bytes, deadline or 3 * timeout, allow_private)
         if charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
             data = data.decode(charset, errors="strict").encode("utf-8")
         text = decode_text(data)

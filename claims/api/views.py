@@ -6,6 +6,7 @@ from django_filters import rest_framework as filters
 from rest_framework import viewsets
 
 from claims.api import serializers
+from claims.api.actions import ClaimActionsMixin, ClusterActionsMixin, SourceSubmitMixin
 from claims.choices import ClusterStatus
 from claims.models import Claim, Cluster
 from claims.selectors import claims_with_source
@@ -14,8 +15,8 @@ from sources.models import Source
 MAX_ID = 2**63 - 1  # bigint primary keys
 
 
-class SourceViewSet(viewsets.ReadOnlyModelViewSet):
-    """Articles the service has read."""
+class SourceViewSet(SourceSubmitMixin, viewsets.ReadOnlyModelViewSet):
+    """Articles the service has read; clients with a write token post new ones (SourceSubmitMixin)."""
 
     serializer_class = serializers.SourceSerializer
     queryset = Source.objects.annotate(claim_count=Count("claims")).order_by("id")
@@ -40,8 +41,9 @@ class ClaimFilter(filters.FilterSet):
         fields = ["cluster", "source", "language", "polarity"]
 
 
-class ClaimViewSet(viewsets.ReadOnlyModelViewSet):
-    """Check-worthy statements with their exact spans and normalised quantities."""
+class ClaimViewSet(ClaimActionsMixin, viewsets.ReadOnlyModelViewSet):
+    """Check-worthy statements with their exact spans and normalised quantities (search, import and
+    editors' links: ClaimActionsMixin)."""
 
     serializer_class = serializers.ClaimSerializer
     queryset = claims_with_source().order_by("id")
@@ -56,8 +58,8 @@ class ClusterFilter(filters.FilterSet):
         fields = ["status"]
 
 
-class ClusterViewSet(viewsets.ReadOnlyModelViewSet):
-    """Claims grouped across sources and languages, with a status and its reason."""
+class ClusterViewSet(ClusterActionsMixin, viewsets.ReadOnlyModelViewSet):
+    """Claims grouped across sources and languages, with a status and its reason (verdicts: ClusterActionsMixin)."""
 
     queryset = Cluster.objects.order_by("id")
     filterset_class = ClusterFilter

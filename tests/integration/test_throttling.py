@@ -109,4 +109,4 @@ def test_the_rate_counts_per_client_address(three_a_minute):
 
 def test_the_default_rates_leave_room_for_a_busy_reader(settings):
     rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-    assert rates == {"anon": "600/minute", "user": "2400/minute"}
+    assert rates == {"anon": "600/minute", "user": "2400/minute", "token": "2400/minute"}
