@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "sources",
     "claims",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -274,3 +275,22 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "anon": env_rate("FACTCHECK_API_ANON_RATE", "600/minute"),
     "user": env_rate("FACTCHECK_API_USER_RATE", "2400/minute"),
 }
+
+
+# --- Integrations: ClaimReview, webhooks, feeds (integrations/) ---------------------------------
+# The fact-checking organisation named as the author of every ClaimReview.
+FACTCHECK_ORGANIZATION_NAME = env_str("FACTCHECK_ORGANIZATION_NAME", "factcheck")
+FACTCHECK_ORGANIZATION_URL = env_str("FACTCHECK_ORGANIZATION_URL", "")
+# Where the service is reached (https://factcheck.example.org): makes the cluster URLs of webhook
+# payloads absolute. API answers use the request's own host.
+FACTCHECK_SITE_URL = env_str("FACTCHECK_SITE_URL", "")
+# Webhook deliveries: attempts per event (the first included), the delay before the second attempt
+# (doubled for each one after), and the limits of each POST.
+FACTCHECK_WEBHOOK_MAX_ATTEMPTS = env_int("FACTCHECK_WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
+FACTCHECK_WEBHOOK_RETRY_SECONDS = env_int("FACTCHECK_WEBHOOK_RETRY_SECONDS", 60, minimum=1)
+FACTCHECK_WEBHOOK_TIMEOUT = env_float("FACTCHECK_WEBHOOK_TIMEOUT", 10.0, minimum=0.1)
+FACTCHECK_WEBHOOK_DEADLINE = env_float("FACTCHECK_WEBHOOK_DEADLINE", 30.0, minimum=0.1)
+# Feeds: how often the beat job polls every active feed, and how many entries of one answer are read.
+FEED_POLL_EVERY = timedelta(minutes=env_int("FACTCHECK_FEED_POLL_MINUTES", 15, minimum=1))
+FACTCHECK_FEED_MAX_ENTRIES = env_int("FACTCHECK_FEED_MAX_ENTRIES", 200, minimum=1)
+CELERY_BEAT_SCHEDULE["poll-feeds"] = {"task": "integrations.tasks.poll_feeds_task", "schedule": FEED_POLL_EVERY}
