@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from email.message import Message
 from urllib.parse import urljoin
 
+from django.utils.translation import gettext as _
+
 from sources.readers import _Deadline, _watched
 from sources.validation import InvalidInput, clean_url
 
@@ -70,7 +72,7 @@ def _read(response, max_bytes: int, deadline: _Deadline, truncate: bool) -> tupl
         if size > max_bytes:
             if truncate:
                 return b"".join(chunks)[:max_bytes], True
-            raise RequestFailed(f"too large (over {max_bytes:,} bytes)")
+            raise RequestFailed(_("too large (over %(limit)s bytes)") % {"limit": f"{max_bytes:,}"})
 
 
 def request(
@@ -93,7 +95,7 @@ def request(
     """
     with _Deadline(deadline) as clock:
         try:
-            for _ in range(MAX_REDIRECTS + 1):
+            for _hop in range(MAX_REDIRECTS + 1):
                 try:
                     url = clean_url(url, "url")
                 except InvalidInput as exc:
@@ -110,11 +112,15 @@ def request(
                     if clock.passed:
                         raise TimeoutError
                     return Response(answer.status, answer.headers, data, url, cut)
-            raise RequestFailed(f"more than {MAX_REDIRECTS} redirects")
+            raise RequestFailed(_("more than %(count)d redirects") % {"count": MAX_REDIRECTS})
         except RequestFailed:
             raise
         except (OSError, http.client.HTTPException, urllib.error.URLError, ValueError) as exc:
             if clock.passed or time.monotonic() > clock.ends:
-                raise RequestFailed(f"took longer than {deadline:g} s, gave up") from None
-            reason = getattr(exc, "reason", None) or exc
-            raise RequestFailed(f"cannot connect: {reason}" if str(reason) else type(exc).__name__) from None
+                message = _("took longer than %(seconds)s s, gave up") % {"seconds": f"{deadline:g}"}
+            elif isinstance(exc, http.client.HTTPException):
+                message = _("the server's answer is not HTTP (%(error)s)") % {"error": type(exc).__name__}
+            else:
+                reason = str(getattr(exc, "reason", None) or exc) or type(exc).__name__
+                message = _("cannot connect: %(reason)s") % {"reason": reason}
+            raise RequestFailed(message) from None
