@@ -215,3 +215,22 @@ def test_two_concurrent_polls_ingest_each_entry_once(feed_server, monkeypatch):
     assert FeedEntry.objects.count() == Source.objects.count() == 4
     assert all(feed_server.hits[f"/articles/{n}.html"] == 1 for n in range(1, 5))
     assert sorted(queued) == sorted(Source.objects.values_list("pk", flat=True))  # each queued for processing once
+
+
+def test_the_admin_adds_a_feed_and_polls_it_now(feed_server, admin_client):
+    feed_server.items = [feed_server.article(1)]
+    inline = {"entries-TOTAL_FORMS": "0", "entries-INITIAL_FORMS": "0"}
+    added = admin_client.post(
+        "/admin/integrations/feed/add/", {"url": f"{feed_server.base}/rss.xml", "active": "on", **inline}
+    )
+    assert added.status_code == 302, added.context["adminform"].form.errors
+    refused = admin_client.post("/admin/integrations/feed/add/", {"url": "ftp://127.0.0.1/x.xml", **inline})
+    assert refused.status_code == 200 and "url" in refused.context["adminform"].form.errors
+    assert Feed.objects.count() == 1
+    feed = Feed.objects.get()
+    answer = admin_client.post(
+        "/admin/integrations/feed/", {"action": "poll_now", "_selected_action": [feed.pk]}, follow=True
+    )
+    assert "1 new entries ingested" in answer.content.decode()
+    assert Source.objects.get().url == feed_server.article(1)[1]
+    assert admin_client.get(f"/admin/integrations/feed/{feed.pk}/change/").status_code == 200

@@ -238,3 +238,24 @@ def test_the_webhooks_api_is_staff_only_and_shows_the_secret_once(client, django
         assert answer.status_code == 400, (bad, answer.content)
     assert client.delete(f"/api/v1/webhooks/{subscription.pk}/").status_code == 204
     assert not WebhookSubscription.objects.exists()
+
+
+def test_the_admin_shows_a_new_subscriptions_secret_once(admin_client):
+    answer = admin_client.post(
+        "/admin/integrations/webhooksubscription/add/",
+        {"url": "https://client.example/hook", "events": ["cluster.contradiction"], "active": "on"},
+        follow=True,
+    )
+    subscription = WebhookSubscription.objects.get()
+    assert subscription.secret in answer.content.decode()
+    change = admin_client.get(f"/admin/integrations/webhooksubscription/{subscription.pk}/change/")
+    assert change.status_code == 200 and subscription.secret not in change.content.decode()
+    assert admin_client.get("/admin/integrations/webhookdelivery/").status_code == 200
+
+
+def test_basic_credentials_with_a_nul_are_refused_not_a_server_error(client):
+    import base64
+
+    credentials = base64.b64encode(b"staff\x00:pw").decode()
+    answer = client.get("/api/v1/webhooks/", HTTP_AUTHORIZATION=f"Basic {credentials}")
+    assert answer.status_code in (401, 403)
