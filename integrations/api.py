@@ -1,5 +1,6 @@
-"""The ClaimReview endpoints (anonymous, like the rest of the API) and the webhook subscriptions'
-API (staff only until client tokens exist: session or basic authentication of a staff user)."""
+"""The ClaimReview endpoints (anonymous, like the rest of the API), and the webhook subscriptions'
+and followed feeds' API (staff only until client tokens exist: session or basic authentication
+of a staff user)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from rest_framework.views import APIView
 
 from claims.models import Cluster
 from integrations import services
-from integrations.models import WebhookEvent, WebhookSubscription
+from integrations.models import Feed, WebhookEvent, WebhookSubscription
 
 
 def _cluster_url(request: Request, cluster_id: int) -> str:
@@ -98,3 +99,35 @@ class WebhookSubscriptionViewSet(
     @extend_schema(responses={201: CreatedWebhookSubscriptionSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:
         return super().create(request, *args, **kwargs)
+
+
+class FeedSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Feed
+        fields = ["id", "url", "title", "active", "last_polled_at", "last_error", "created_at"]
+        read_only_fields = ["id", "title", "active", "last_polled_at", "last_error", "created_at"]
+        # follow_feed says whether a URL is already followed (and reactivates it): no uniqueness 400.
+        extra_kwargs = {"url": {"validators": []}}
+
+    def create(self, validated_data: dict) -> Feed:
+        try:
+            feed, _created = services.follow_feed(validated_data["url"], user=self.context["request"].user)
+        except services.FeedError as exc:
+            raise serializers.ValidationError({"url": [str(exc)]}) from None
+        return feed
+
+
+class FeedViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Followed feeds: register one (fetched once and parsed first, like `manage.py follow`), list,
+    stop following (delete). Staff only until client tokens exist."""
+
+    queryset = Feed.objects.order_by("id")
+    serializer_class = FeedSerializer
+    permission_classes = [permissions.IsAdminUser]
+    filter_backends = []

@@ -5,6 +5,7 @@ from integrations import api
 
 router = SimpleRouter()
 router.register("webhooks", api.WebhookSubscriptionViewSet, basename="webhook")
+router.register("feeds", api.FeedViewSet, basename="feed")
 
 urlpatterns = [
     path("clusters/<int:pk>/claimreview/", api.ClaimReviewView.as_view(), name="cluster-claimreview"),

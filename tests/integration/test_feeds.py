@@ -234,3 +234,23 @@ def test_the_admin_adds_a_feed_and_polls_it_now(feed_server, admin_client):
     assert "1 new entries ingested" in answer.content.decode()
     assert Source.objects.get().url == feed_server.article(1)[1]
     assert admin_client.get(f"/admin/integrations/feed/{feed.pk}/change/").status_code == 200
+
+
+def test_the_feeds_api_is_staff_only_and_checks_the_feed_first(feed_server, client, django_user_model):
+    feed_server.items = [feed_server.article(1)]
+    url = f"{feed_server.base}/atom.xml"
+    assert client.post("/api/v1/feeds/", {"url": url}, content_type="application/json").status_code == 403
+    client.force_login(django_user_model.objects.create_user("staff", password="pw-for-tests-1", is_staff=True))
+
+    created = client.post("/api/v1/feeds/", {"url": url}, content_type="application/json")
+    assert created.status_code == 201, created.content
+    assert created.json()["title"] == "Atom Wire" and Feed.objects.get().created_by.username == "staff"
+    again = client.post("/api/v1/feeds/", {"url": url}, content_type="application/json")
+    assert again.status_code == 201 and again.json()["id"] == created.json()["id"]
+    not_a_feed = client.post(
+        "/api/v1/feeds/", {"url": f"{feed_server.base}/articles/1.html"}, content_type="application/json"
+    )
+    assert not_a_feed.status_code == 400 and "not an RSS or Atom feed" in not_a_feed.json()["url"][0]
+    assert client.get("/api/v1/feeds/").json()["count"] == 1
+    assert client.delete(f"/api/v1/feeds/{created.json()['id']}/").status_code == 204
+    assert not Feed.objects.exists()
