@@ -294,3 +294,8 @@ FACTCHECK_WEBHOOK_DEADLINE = env_float("FACTCHECK_WEBHOOK_DEADLINE", 30.0, minim
 FEED_POLL_EVERY = timedelta(minutes=env_int("FACTCHECK_FEED_POLL_MINUTES", 15, minimum=1))
 FACTCHECK_FEED_MAX_ENTRIES = env_int("FACTCHECK_FEED_MAX_ENTRIES", 200, minimum=1)
 CELERY_BEAT_SCHEDULE["poll-feeds"] = {"task": "integrations.tasks.poll_feeds_task", "schedule": FEED_POLL_EVERY}
+# Webhook attempts a broker outage or a lost task left behind are queued again this often.
+CELERY_BEAT_SCHEDULE["requeue-stalled-webhooks"] = {
+    "task": "integrations.tasks.requeue_stalled_deliveries_task",
+    "schedule": timedelta(minutes=10),
+}

@@ -3,6 +3,7 @@
 claimreview_for(cluster, url)   a reviewed cluster as a schema.org ClaimReview (JSON-LD dict)
 emit(event, cluster_ids, ...)   delivery rows for every subscription to the event, sent after commit
 deliver(delivery_id)            one signed attempt; returns the next attempt (and its delay) if one is due
+requeue_stalled_deliveries()    queue again attempts a lost task or a broker outage left behind
 follow_feed(url)                check that a URL is a feed (fetched once, parsed) and register it
 poll_feed(feed_id)              fetch a feed (ETag / Last-Modified), ingest each entry not seen before
 
@@ -226,7 +227,7 @@ def deliver(delivery_id: int) -> tuple[int, int] | None:
     left alone. The receiver's failures are logged, never raised.
     """
     if not WebhookDelivery.objects.filter(pk=delivery_id, state=DeliveryState.PENDING).update(
-        state=DeliveryState.SENDING
+        state=DeliveryState.SENDING, claimed_at=timezone.now()
     ):
         return None
     delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
@@ -283,8 +284,31 @@ def deliver(delivery_id: int) -> tuple[int, int] | None:
             cluster_id=delivery.cluster_id,
             body=delivery.body,
             attempt=delivery.attempt + 1,
+            due_at=delivery.next_retry_at,
         )
     return following.pk, delay
+
+
+STALLED_GRACE = timedelta(minutes=10)
+
+
+def requeue_stalled_deliveries(grace: timedelta = STALLED_GRACE) -> list[int]:
+    """Queue again the attempts that fell through: pending ones overdue by more than `grace` (the
+    broker was down when they were queued, or a task was lost), and ones a task took but never
+    finished (a worker killed mid-send) once the delivery deadline and `grace` have passed. Sending
+    stays once: deliver() takes an attempt only from pending. Returns the ids queued."""
+    now = timezone.now()
+    abandoned = now - timedelta(seconds=settings.FACTCHECK_WEBHOOK_DEADLINE) - grace
+    WebhookDelivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=abandoned).update(
+        state=DeliveryState.PENDING, due_at=now - grace - timedelta(seconds=1)
+    )
+    ids = list(
+        WebhookDelivery.objects.filter(state=DeliveryState.PENDING, due_at__lt=now - grace)
+        .order_by("due_at", "id")
+        .values_list("pk", flat=True)
+    )
+    _send(ids)
+    return ids
 
 
 def _finish(delivery: WebhookDelivery, state: str, error: str = "") -> None:

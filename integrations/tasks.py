@@ -35,6 +35,12 @@ def deliver_webhook_task(self, delivery_id: int) -> None:
     raise self.retry(args=[next_id], countdown=delay)
 
 
+@shared_task
+def requeue_stalled_deliveries_task() -> int:
+    """The beat job: queue again webhook attempts that a broker outage or a lost task left behind."""
+    return len(services.requeue_stalled_deliveries())
+
+
 @shared_task(bind=True, max_retries=2, default_retry_delay=60, acks_late=True)
 def poll_feed_task(self, feed_id: int) -> dict:
     """Poll one feed: entries not seen before are ingested once (errors are recorded per entry)."""

@@ -259,3 +259,35 @@ def test_basic_credentials_with_a_nul_are_refused_not_a_server_error(client):
     credentials = base64.b64encode(b"staff\x00:pw").decode()
     answer = client.get("/api/v1/webhooks/", HTTP_AUTHORIZATION=f"Basic {credentials}")
     assert answer.status_code in (401, 403)
+
+
+def test_attempts_left_behind_are_queued_again_once(receiver, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations import services
+
+    subscription = subscribe(receiver.url, "cluster.verdict_set")
+    long_ago = timezone.now() - timedelta(hours=1)
+
+    def row(**fields) -> WebhookDelivery:
+        return WebhookDelivery.objects.create(
+            subscription=subscription, event="cluster.verdict_set", body='{"n":1}', **fields
+        )
+
+    overdue = row(due_at=long_ago)  # queued while the broker was down
+    abandoned = row(state=DeliveryState.SENDING, claimed_at=long_ago, due_at=long_ago)  # its worker died
+    row(due_at=timezone.now())  # just queued: its task is on its way
+    row(state=DeliveryState.SENDING, claimed_at=timezone.now())  # being sent right now
+    row(state=DeliveryState.FAILED, due_at=long_ago, error="HTTP 500")  # finished
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = services.requeue_stalled_deliveries()
+
+    assert sorted(queued) == sorted([overdue.pk, abandoned.pk])
+    assert len(receiver.received) == 2
+    assert services.requeue_stalled_deliveries() == []  # delivered now: not again
+    assert set(WebhookDelivery.objects.filter(pk__in=queued).values_list("state", flat=True)) == {
+        DeliveryState.DELIVERED
+    }
