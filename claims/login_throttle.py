@@ -86,6 +86,10 @@ class ThrottledModelBackend(ModelBackend):
             username = kwargs.get(self._username_field())
         if username is None or password is None:
             return None
+        if "\x00" in str(username):
+            # No stored username holds a NUL, and PostgreSQL refuses it in a query (a 500 through
+            # HTTP basic authentication, where no form field screens it out first).
+            return None
         address = client_address(request)
         if locked_for(username, address):
             raise PermissionDenied  # stops authenticate() here: no other backend, no password check

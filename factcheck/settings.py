@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "sources",
     "claims",
     "clients",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -247,10 +248,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 FACTCHECK_REBUILD_WAIT_SECONDS = env_int("FACTCHECK_REBUILD_WAIT_SECONDS", 600, minimum=0)
 RECLUSTER_EVERY = timedelta(minutes=env_int("FACTCHECK_RECLUSTER_EVERY_MINUTES", 60, minimum=1))
 REAP_EVERY = timedelta(seconds=max(30, FACTCHECK_PROCESSING_DEADLINE_SECONDS // 3))
+FEED_POLL_EVERY = timedelta(minutes=env_int("FACTCHECK_FEED_POLL_MINUTES", 15, minimum=1))
+# Every periodic job, in one place.
 CELERY_BEAT_SCHEDULE = {
     "recluster": {"task": "claims.tasks.recluster_task", "schedule": RECLUSTER_EVERY},
     # Sources whose processing died go back to pending and are queued again.
     "reap-stale-processing": {"task": "claims.tasks.reap_stale_processing_task", "schedule": REAP_EVERY},
+    # integrations/: followed feeds polled; webhook attempts a broker outage or a lost task left behind queued again
+    "poll-feeds": {"task": "integrations.tasks.poll_feeds_task", "schedule": FEED_POLL_EVERY},
+    "requeue-stalled-webhooks": {
+        "task": "integrations.tasks.requeue_stalled_deliveries_task",
+        "schedule": timedelta(minutes=10),
+    },
 }
 
 # --- The pipeline ----------------------------------------------------------------------------
@@ -360,3 +369,19 @@ FACTCHECK_API_MAX_QUERY_CHARS = 1000
 FACTCHECK_API_FETCH_PRIVATE = env_bool("FACTCHECK_API_FETCH_PRIVATE", False)
 # How long an Idempotency-Key's answer is kept and replayed.
 FACTCHECK_IDEMPOTENCY_HOURS = env_int("FACTCHECK_IDEMPOTENCY_HOURS", 24, minimum=1)
+
+# --- Integrations: ClaimReview, webhooks, feeds (integrations/) ---------------------------------
+# The fact-checking organisation named as the author of every ClaimReview.
+FACTCHECK_ORGANIZATION_NAME = env_str("FACTCHECK_ORGANIZATION_NAME", "factcheck")
+FACTCHECK_ORGANIZATION_URL = env_str("FACTCHECK_ORGANIZATION_URL", "")
+# Where the service is reached (https://factcheck.example.org): makes the cluster URLs of webhook
+# payloads absolute. API answers use the request's own host.
+FACTCHECK_SITE_URL = env_str("FACTCHECK_SITE_URL", "")
+# Webhook deliveries: attempts per event (the first included), the delay before the second attempt
+# (doubled for each one after), and the limits of each POST.
+FACTCHECK_WEBHOOK_MAX_ATTEMPTS = env_int("FACTCHECK_WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
+FACTCHECK_WEBHOOK_RETRY_SECONDS = env_int("FACTCHECK_WEBHOOK_RETRY_SECONDS", 60, minimum=1)
+FACTCHECK_WEBHOOK_TIMEOUT = env_float("FACTCHECK_WEBHOOK_TIMEOUT", 10.0, minimum=0.1)
+FACTCHECK_WEBHOOK_DEADLINE = env_float("FACTCHECK_WEBHOOK_DEADLINE", 30.0, minimum=0.1)
+# Feeds: how often the beat job polls every active feed, and how many entries of one answer are read.
+FACTCHECK_FEED_MAX_ENTRIES = env_int("FACTCHECK_FEED_MAX_ENTRIES", 200, minimum=1)

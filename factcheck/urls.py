@@ -7,6 +7,8 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("claims.api.urls")),
+    # ClaimReview JSON-LD (clusters/{id}/claimreview/, claimreview/) and webhook subscriptions.
+    path("api/v1/", include("integrations.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The schema read by Swagger UI and Redoc, their JavaScript served here (drf_spectacular_sidecar).
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

@@ -21,6 +21,7 @@ import http.client
 import ipaddress
 import json
 import os
+import re
 import socket
 import stat
 import threading
@@ -483,6 +484,22 @@ def _fetch(
     return b"".join(chunks), content_type, charset
 
 
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
+XML_TYPES = ("application/xml", "text/xml")
+_FEED_ROOT = re.compile(r"<(?:[\w.-]+:)?(rss|feed|RDF)[\s>/]")
+
+
+def is_feed(content_type: str, text: str) -> bool:
+    """Whether a fetched body is an RSS or Atom feed: a feed content type, or generic XML whose
+    root element (after the prolog, comments and doctype) is <rss>, <feed> or <rdf:RDF>."""
+    if content_type in FEED_TYPES:
+        return True
+    if content_type not in XML_TYPES:
+        return False
+    head = re.sub(r"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", "", text[:4096], flags=re.DOTALL).lstrip()
+    return bool(_FEED_ROOT.match(head))
+
+
 def read_url(
     url: str, timeout: float, max_bytes: int, deadline: float | None = None, *, allow_private: bool = True
 ) -> Iterator[SourceInput | ReadError]:
@@ -495,7 +512,9 @@ def read_url(
         if charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
             data = data.decode(charset, errors="strict").encode("utf-8")
         text = decode_text(data)
-        if content_type == "application/json":
+        if is_feed(content_type, text):
+            items = [ReadError(url, f"this is a feed (RSS/Atom), not an article; use `manage.py follow {url}`")]
+        elif content_type == "application/json":
             items = [replace(i, url=i.url or url) if isinstance(i, SourceInput) else i for i in parse_json(text, url)]
         elif content_type in ("text/html", "application/xhtml+xml"):
             items = [parse_html(text, url, url=url)]

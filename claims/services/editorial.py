@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from claims.choices import LinkKind, Verdict
 from claims.models import Claim, ClaimLink, Cluster
+from claims.services import events
 from claims.services.scoring import lock_clusters
 from claims.services.statuses import refresh_clusters
 
@@ -143,4 +144,6 @@ def set_verdict(cluster: Cluster, verdict: str, note: str = "", user: AbstractBa
     cluster.verdict_by = _user(user)
     cluster.verdict_at = timezone.now() if verdict else None
     cluster.save(update_fields=["verdict", "verdict_note", "verdict_by", "verdict_at", "updated_at"])
+    if verdict:  # clearing a verdict (back to unreviewed) is not a verdict set
+        events.emit(events.VERDICT_SET, [cluster.pk])
     return cluster

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from claims.choices import ClusterStatus
 from claims.models import Claim, Cluster
+from claims.services import events
 from claims.services.scoring import _claim_scorer, _Matcher, _matcher, slots_of
 from newsclaims.matching.independence import SourceFacts, voice_of, votes
 from newsclaims.matching.rules import ClaimSlots, StanceFn, cluster_status, profile_for, same_figure, timeline
@@ -168,6 +169,7 @@ def refresh_clusters(cluster_ids: Iterable[int]) -> None:
         for s in Source.objects.filter(pk__in=source_ids).values("id", "publisher", "text")
     }
     changed = []
+    previous: dict[int, str] = {}
     matcher = _matcher()
     for pk, members in by_cluster.items():
         cluster = clusters.get(pk)
@@ -190,6 +192,7 @@ def refresh_clusters(cluster_ids: Iterable[int]) -> None:
             settings.FACTCHECK_SAME_MOMENT_DAYS,
             same_claim_level,
         )
+        previous[pk] = cluster.status
         cluster.status = result.status
         cluster.status_reason = result.reason
         cluster.conflicts = result.conflicts
@@ -209,6 +212,19 @@ def refresh_clusters(cluster_ids: Iterable[int]) -> None:
             "source_independence", "timeline", "languages", "label", "updated_at",
         ],
     )  # fmt: skip
+    _announce(changed, previous)
+
+
+def _announce(clusters: Sequence[Cluster], previous: dict[int, str]) -> None:
+    """Emit `cluster.status_changed` for each cluster whose status moved, and `cluster.contradiction`
+    for each that became a contradiction (claims.services.events; delivered after commit)."""
+    moved = [c for c in clusters if c.status != previous.get(c.pk)]
+    if not moved:
+        return
+    details = {c.pk: {"previous_status": previous[c.pk]} for c in moved}
+    events.emit(events.STATUS_CHANGED, [c.pk for c in moved], details)
+    contradictions = [c.pk for c in moved if c.status == ClusterStatus.CONTRADICTION]
+    events.emit(events.CONTRADICTION, contradictions, {pk: details[pk] for pk in contradictions})
 
 
 def cluster_counts() -> dict[str, int]:

@@ -56,6 +56,8 @@ SERVICE_MODULES = [
     "claims.management.commands.evaluate", "claims.management.commands.ingest",
     "claims.management.commands.import_claims", "claims.management.commands.quickstart",
     "claims.management.commands.recluster",
+    "integrations.services", "integrations.tasks", "integrations.api", "integrations.admin",
+    "integrations.management.commands.follow",
 ]  # fmt: skip
 
 

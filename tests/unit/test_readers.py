@@ -317,3 +317,53 @@ def test_bad_answers_are_errors_naming_the_url(bad_server, path, expected):
 def test_a_url_with_a_space_or_over_the_length_limit_is_refused_before_fetching():
     spaced, long = read_inputs(["http://127.0.0.1:9/a b", "https://example.org/" + "a" * 2000], timeout=1)
     assert "white space" in spaced.reason and "too long" in long.reason
+
+
+# --- A feed given to `ingest` ---------------------------------------------------------------------
+RSS = b'<?xml version="1.0"?>\n<!-- a comment -->\n<rss version="2.0"><channel><title>t</title></channel></rss>'
+ATOM = b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title></feed>'
+
+
+@pytest.fixture(scope="module")
+def feed_server():
+    """Serves feeds under feed and generic XML content types, and XML that is not a feed."""
+    import http.server
+    import threading
+
+    answers = {
+        "/rss": ("application/rss+xml", RSS),
+        "/atom": ("application/atom+xml", ATOM),
+        "/rss-as-xml": ("application/xml", RSS),
+        "/atom-as-text-xml": ("text/xml", ATOM),
+        "/other-xml": ("application/xml", b'<?xml version="1.0"?><note>hello</note>'),
+    }
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            content_type, body = answers[self.path]
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("path", ["/rss", "/atom", "/rss-as-xml", "/atom-as-text-xml"])
+def test_a_feed_url_is_named_a_feed_with_the_command_to_follow_it(feed_server, path):
+    [error] = list(read_inputs([feed_server + path], timeout=5))
+    assert isinstance(error, ReadError)
+    assert "this is a feed" in error.reason and f"manage.py follow {feed_server + path}" in error.reason
+
+
+def test_xml_that_is_not_a_feed_is_still_an_unsupported_type(feed_server):
+    [error] = list(read_inputs([feed_server + "/other-xml"], timeout=5))
+    assert "unsupported content type 'application/xml'" in error.reason

@@ -1,0 +1,97 @@
+"""A real Celery worker on Redis delivers a webhook and retries it with exponential backoff (the
+countdown path that in-process runs skip)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+from claims.choices import Verdict
+from claims.models import Cluster
+from claims.services import editorial
+from factcheck.celery import app as celery_app
+from integrations.models import DeliveryState, WebhookDelivery, WebhookSubscription
+from integrations.signing import verify_signature
+from tests.conftest import REPO
+from tests.integration.test_webhooks import Receiver
+from tests.integration.test_worker import redis_is_up, reset_connection_pools
+
+BROKER = "redis://127.0.0.1:6379/8"
+
+
+@pytest.fixture
+def webhook_worker(transactional_db):
+    if not redis_is_up():
+        if os.environ.get("CI"):
+            pytest.fail("Redis is not running on 127.0.0.1:6379")
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "CELERY_BROKER_URL": BROKER,
+        "DATABASE_URL": f"postgresql://{db['USER']}@{quote(db['HOST'], safe='')}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_CONN_MAX_AGE": "0",
+        "DJANGO_SECRET_KEY": "webhook-worker-test-key",
+        "FACTCHECK_WEBHOOK_RETRY_SECONDS": "1",
+        "FACTCHECK_WEBHOOK_MAX_ATTEMPTS": "3",
+    }
+    queue = f"factcheck-webhooks-test-{uuid.uuid4().hex[:12]}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "factcheck", "worker", "--pool", "solo", "--loglevel", "INFO",
+         "--queues", queue, "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")}
+    celery_app.conf.update(broker_url=BROKER, task_always_eager=False, task_default_queue=queue)
+    reset_connection_pools()
+    try:
+        yield process
+    finally:
+        celery_app.conf.update(previous)
+        reset_connection_pools()
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.mark.worker
+def test_a_worker_retries_a_failing_receiver_with_growing_delays(webhook_worker):
+    receiver = Receiver()
+    try:
+        receiver.script = [500, 503]
+        subscription = WebhookSubscription.objects.create(url=receiver.url, events=["cluster.verdict_set"])
+        cluster = Cluster.objects.create(label="The port handled 9 million tonnes.")
+        started = time.monotonic()
+        editorial.set_verdict(cluster, Verdict.FALSE)  # autocommit: queued to the worker at once
+        assert time.monotonic() - started < 2  # the editor's call does not wait for the receiver
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and webhook_worker.poll() is None:
+            if WebhookDelivery.objects.filter(state=DeliveryState.DELIVERED).exists():
+                break
+            time.sleep(0.3)
+        attempts = list(WebhookDelivery.objects.order_by("attempt"))
+        if not attempts or attempts[-1].state != DeliveryState.DELIVERED:
+            webhook_worker.terminate()
+            pytest.fail(f"attempts {attempts}; worker output:\n{webhook_worker.communicate(timeout=20)[0][-4000:]}")
+        assert [(a.attempt, a.status_code, a.state) for a in attempts] == [
+            (1, 500, DeliveryState.FAILED), (2, 503, DeliveryState.FAILED), (3, 200, DeliveryState.DELIVERED),
+        ]  # fmt: skip
+        times = [r["at"] for r in receiver.received]
+        assert times[1] - times[0] >= 0.9 and times[2] - times[1] >= 1.9  # 1 s, then 2 s
+        assert all(
+            verify_signature(subscription.secret, r["headers"]["X-Factcheck-Signature"], r["body"])
+            for r in receiver.received
+        )
+        assert {json.loads(r["body"])["id"] for r in receiver.received} == {str(attempts[0].delivery_id)}
+    finally:
+        receiver.close()
