@@ -45,7 +45,12 @@ def database_url() -> str:
 
 
 def subprocess_env(**extra: str) -> dict[str, str]:
-    env = {**os.environ, "DATABASE_URL": database_url(), "DATABASE_CONN_MAX_AGE": "0", **extra}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DATABASE_CONN_MAX_AGE": "0",
+        "DJANGO_SECRET_KEY": "faults-test-key",  # required beside a DATABASE_URL
+    }
     env.pop("CELERY_BROKER_URL", None)
     env.update(extra)
     return env
@@ -86,12 +91,17 @@ def manage(*args: str, **env: str) -> Output:
     return Output(process)
 
 
-def wait_until(predicate, timeout: float, what: str, every: float = 0.02):
+def wait_until(predicate, timeout: float, what: str, every: float = 0.02, watch: Output | None = None):
+    """Poll `predicate` until it holds; fail at once, with its output, if the `watch`ed process
+    exits first (it will never make the predicate true)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
+        if watch is not None and watch.process.poll() is not None:
+            watch.thread.join(timeout=5)
+            pytest.fail(f"the process exited ({watch.process.returncode}) before {what}:\n{watch.text}")
         time.sleep(every)
     pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
 
@@ -124,7 +134,7 @@ def assert_clusters_consistent() -> None:
 # --- ingest killed ---------------------------------------------------------------------------
 def test_ingest_killed_mid_processing_is_finished_by_running_ingest_again(capsys):
     run = manage("ingest", str(SEED))
-    pk = wait_until(processing_source, 120, "the source to be processing")
+    pk = wait_until(processing_source, 120, "the source to be processing", watch=run)
     time.sleep(0.2)
     run.process.send_signal(signal.SIGKILL)
     run.wait(timeout=20)
@@ -193,7 +203,7 @@ def test_a_task_whose_pool_process_is_killed_is_delivered_again_and_finished(que
     try:
         result = services.ingest_source(SourceInput(text=SEED.read_text(encoding="utf-8"), origin="fault-test"))
         pk = result.source.pk
-        wait_until(processing_source, 180, "the worker to claim the source")
+        wait_until(processing_source, 180, "the worker to claim the source", watch=worker)
         time.sleep(0.2)
         children = psutil.Process(worker.process.pid).children()
         assert len(children) == 1, children
@@ -215,7 +225,7 @@ def test_a_task_of_a_killed_worker_is_finished_by_the_next_worker(queue):
     try:
         result = services.ingest_source(SourceInput(text=SEED.read_text(encoding="utf-8"), origin="fault-test"))
         pk = result.source.pk
-        wait_until(processing_source, 180, "the first worker to claim the source")
+        wait_until(processing_source, 180, "the first worker to claim the source", watch=first)
         time.sleep(0.2)
         first.process.send_signal(signal.SIGKILL)
         first.wait(timeout=20)
@@ -257,7 +267,9 @@ class ClusterLockHeld:
 def test_two_rebuilds_at_once_one_runs_the_other_says_it_is_covered(corpus):
     with ClusterLockHeld():
         first = manage("recluster")
-        wait_until(lambda: "waiting for ingestion" in first.text, 120, "the first rebuild to wait", every=0.1)
+        wait_until(
+            lambda: "waiting for ingestion" in first.text, 120, "the first rebuild to wait", every=0.1, watch=first
+        )
         second = manage("recluster")
         assert second.wait(timeout=120) == 0, second.text
         assert first.process.poll() is None  # still waiting: nothing ran while ingestion held the clusters
@@ -286,6 +298,7 @@ def test_a_rebuild_during_an_ingest_waits_for_it_and_runs():
         ),
         180,
         "the ingest to be part-way",
+        watch=ingest,
     )
     rebuild = manage("recluster")
     assert rebuild.wait(timeout=300) == 0, rebuild.text
