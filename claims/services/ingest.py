@@ -301,6 +301,7 @@ def _claim(pk: int, *, force: bool) -> tuple[datetime | None, bool]:
     claimable = Q(status__in=[SourceStatus.PENDING, SourceStatus.FAILED]) | dead
     if force:
         claimable |= Q(status=SourceStatus.PROCESSED)
+    claimable &= ~Q(text="")  # a source posted as a URL waits for its page (clients.submissions)
     token = timezone.now()
     claimed = Source.objects.filter(claimable, pk=pk).update(
         status=SourceStatus.PROCESSING, processing_started_at=token, attempts=F("attempts") + 1, error=""
@@ -349,7 +350,14 @@ def reap_stale_processing() -> list[int]:
         finally:
             if locked:
                 _unlock_source(pk)
-    reaped += _requeue_lost()
+    lost = _requeue_lost()
+    # A source posted as a URL has no text until its page is fetched: its lost message was the fetch.
+    unfetched = set(Source.objects.filter(pk__in=lost, text="").values_list("pk", flat=True))
+    if unfetched:
+        fetch_source_task = registered_task("fetch_source_task")
+        for pk in sorted(unfetched):
+            transaction.on_commit(lambda pk=pk: fetch_source_task.delay(pk))
+    reaped += [pk for pk in lost if pk not in unfetched]
     for start in range(0, len(reaped), IMPORT_BATCH):
         ids = reaped[start : start + IMPORT_BATCH]
         _mark_queued(ids)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import timedelta
+from unittest import mock
 from urllib.parse import quote
 
 import psycopg
@@ -102,6 +103,22 @@ def test_the_reaper_queues_again_a_pending_source_whose_message_was_lost(setting
         assert services.reap_stale_processing() == [lost.pk]
     assert Source.objects.get(pk=lost.pk).status == SourceStatus.PROCESSED
     assert services.reap_stale_processing() == []  # processed: nothing more to queue
+
+
+def test_a_source_posted_as_a_url_waits_for_its_page_and_the_reaper_queues_the_fetch_again(
+    settings, django_capture_on_commit_callbacks
+):
+    from clients.submissions import submit_url
+
+    settings.FACTCHECK_PROCESSING_DEADLINE_SECONDS = 60
+    with django_capture_on_commit_callbacks(execute=False):  # the fetch message is lost
+        placeholder = submit_url(SourceInput(text="", url="https://news.example.org/a", origin="api")).source
+    assert services.process_source(placeholder.pk) == 0  # nothing to read yet: not claimed
+    assert Source.objects.get(pk=placeholder.pk).status == SourceStatus.PENDING
+    Source.objects.filter(pk=placeholder.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    with mock.patch("clients.tasks.fetch_source_task.delay") as fetch, django_capture_on_commit_callbacks(execute=True):
+        assert services.reap_stale_processing() == []  # no processing queued for it
+    fetch.assert_called_once_with(placeholder.pk)
 
 
 def test_a_source_that_keeps_dying_is_marked_failed_not_retried_for_ever(settings):
