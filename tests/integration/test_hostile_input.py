@@ -346,3 +346,41 @@ def test_an_editor_cannot_save_a_date_or_url_the_schema_refuses(db):
         instance=source,
     )
     assert good.is_valid(), good.errors
+
+
+# --- The write API: the same schema, answered as field errors ----------------------------------
+api_bodies = st.one_of(
+    articles,
+    articles.map(lambda a: {**a, "url": "https://example.org/x"} if "text" not in a else a),
+    json_values,
+)
+
+
+@pytest.fixture
+def writer(earlier, django_user_model):
+    from clients import services as client_services
+
+    editor = django_user_model.objects.create_user("hostile-writer", password="unused-password-1234")
+    token = client_services.create_token("hostile client", "write", editor)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
+    return api
+
+
+@HYPOTHESIS
+@given(body=api_bodies, raw=st.booleans())
+def test_generated_api_posts_are_accepted_or_refused_by_field_and_never_cost_what_is_stored(
+    earlier, writer, settings, body, raw
+):
+    settings.FACTCHECK_API_FETCH_PRIVATE = False  # a generated URL is never fetched from here
+    before = stored_rows()
+    # raw: UTF-8 bytes as sent, lone surrogates and all (not UTF-8: the parser must refuse them);
+    # else escaped (\ud800 is valid JSON that decodes to a string the database cannot store).
+    content = json.dumps(body, ensure_ascii=not raw).encode("utf-8", "surrogatepass")
+    response = writer.generic("POST", "/api/v1/sources/", content, content_type="application/json")
+    assert response.status_code in (200, 202, 400, 413), (response.status_code, response.content[:300])
+    if response.status_code == 400:
+        assert response.json(), "a refusal names what is wrong"
+        assert stored_rows() == before  # nothing stored
+    assert {pk: row for pk, row in stored_rows().items() if pk in earlier} == earlier
+    assert_api_answers()
