@@ -1,6 +1,6 @@
 """The ClaimReview endpoints (anonymous, like the rest of the API), and the webhook subscriptions'
-and followed feeds' API (staff only until client tokens exist: session or basic authentication
-of a staff user)."""
+and followed feeds' API: for tokens with the editor scope and for staff signed in to the admin
+(what a subscription or a feed makes the worker fetch is an editor's decision)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims.models import Cluster
+from clients.permissions import CanEdit
 from integrations import services
 from integrations.models import Feed, WebhookEvent, WebhookSubscription
 
@@ -90,7 +91,7 @@ class WebhookSubscriptionViewSet(
     """Webhook subscriptions: create (the answer shows the signing secret, once), list, delete."""
 
     queryset = WebhookSubscription.objects.order_by("id")
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [CanEdit | permissions.IsAdminUser]
     filter_backends = []
 
     def get_serializer_class(self):
@@ -125,9 +126,9 @@ class FeedViewSet(
     viewsets.GenericViewSet,
 ):
     """Followed feeds: register one (fetched once and parsed first, like `manage.py follow`), list,
-    stop following (delete). Staff only until client tokens exist."""
+    stop following (delete). Editor tokens and staff."""
 
     queryset = Feed.objects.order_by("id")
     serializer_class = FeedSerializer
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [CanEdit | permissions.IsAdminUser]
     filter_backends = []

@@ -236,10 +236,17 @@ def test_the_admin_adds_a_feed_and_polls_it_now(feed_server, admin_client):
     assert admin_client.get(f"/admin/integrations/feed/{feed.pk}/change/").status_code == 200
 
 
-def test_the_feeds_api_is_staff_only_and_checks_the_feed_first(feed_server, client, django_user_model):
+def test_the_feeds_api_is_for_editors_and_checks_the_feed_first(feed_server, client, django_user_model):
+    from clients.services import create_token
+
     feed_server.items = [feed_server.article(1)]
     url = f"{feed_server.base}/atom.xml"
-    assert client.post("/api/v1/feeds/", {"url": url}, content_type="application/json").status_code == 403
+    assert client.post("/api/v1/feeds/", {"url": url}, content_type="application/json").status_code == 401
+    writer = create_token("writer", "write").plaintext
+    refused = client.post(
+        "/api/v1/feeds/", {"url": url}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {writer}"
+    )
+    assert refused.status_code == 403
     client.force_login(django_user_model.objects.create_user("staff", password="pw-for-tests-1", is_staff=True))
 
     created = client.post("/api/v1/feeds/", {"url": url}, content_type="application/json")

@@ -213,9 +213,22 @@ def test_a_rolled_back_change_announces_nothing(receiver, django_capture_on_comm
     assert callbacks == [] and receiver.received == [] and not WebhookDelivery.objects.exists()
 
 
-def test_the_webhooks_api_is_staff_only_and_shows_the_secret_once(client, django_user_model):
+def test_the_webhooks_api_is_for_editors_and_shows_the_secret_once(client, django_user_model):
+    from clients.services import create_token
+
     payload = {"url": "https://client.example/hook", "events": ["cluster.verdict_set"]}
-    assert client.post("/api/v1/webhooks/", payload, content_type="application/json").status_code == 403
+    assert client.post("/api/v1/webhooks/", payload, content_type="application/json").status_code == 401
+    writer = create_token("writer", "write").plaintext
+    refused = client.post(
+        "/api/v1/webhooks/", payload, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {writer}"
+    )
+    assert refused.status_code == 403
+    editor = create_token("editor", "editor").plaintext
+    by_token = client.post(
+        "/api/v1/webhooks/", payload, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {editor}"
+    )
+    assert by_token.status_code == 201 and "secret" in by_token.json()
+    WebhookSubscription.objects.all().delete()
     staff = django_user_model.objects.create_user("staff", password="pw-for-tests-1", is_staff=True)
     client.force_login(staff)
 
