@@ -175,7 +175,7 @@ REST_FRAMEWORK = {
         "clients.throttling.TokenRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None, "token": None},  # set below, with the other limits
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    "DEFAULT_RENDERER_CLASSES": ["claims.api.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
 }
 SPECTACULAR_SETTINGS = {
