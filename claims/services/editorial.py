@@ -207,6 +207,30 @@ def mark_different(
     return moved_to
 
 
+def unlock_conflict(clusters: Iterable[Cluster], user: AbstractBaseUser | None) -> list[str]:
+    """What unlocking these clusters overrides: the locks other editors set."""
+    editor = getattr(_user(user), "pk", None)
+    return [
+        _("cluster %(cluster)d was locked by %(who)s") % {"cluster": c.pk, "who": who(c.locked_by)}
+        for c in clusters
+        if c.locked and c.locked_by_id is not None and c.locked_by_id != editor
+    ]
+
+
+def verdict_conflict(cluster: Cluster, verdict: str, note: str, user: AbstractBaseUser | None) -> list[str]:
+    """What giving `cluster` this verdict overrides: another editor's different verdict or note."""
+    editor = getattr(_user(user), "pk", None)
+    if not cluster.verdict or cluster.verdict_by_id is None or cluster.verdict_by_id == editor:
+        return []
+    if (cluster.verdict, cluster.verdict_note) == (verdict, note):
+        return []
+    when = timezone.localtime(cluster.verdict_at).strftime("%Y-%m-%d %H:%M") if cluster.verdict_at else ""
+    return [
+        _("the verdict %(verdict)s given by %(who)s on %(when)s")
+        % {"verdict": cluster.get_verdict_display(), "who": who(cluster.verdict_by), "when": when}
+    ]
+
+
 def set_locked(
     cluster_ids: Iterable[int], locked: bool, user: AbstractBaseUser | None = None, *, confirm: bool = False
 ) -> int:
@@ -216,20 +240,10 @@ def set_locked(
     editor = _user(user)
     with transaction.atomic():
         clusters = list(Cluster.objects.select_for_update().filter(pk__in=ids).select_related("locked_by"))
-        if not locked:
-            _check(
-                [
-                    _("cluster %(cluster)d was locked by %(who)s") % {"cluster": c.pk, "who": who(c.locked_by)}
-                    for c in clusters
-                    if c.locked and c.locked_by_id is not None and c.locked_by_id != getattr(editor, "pk", None)
-                ],
-                confirm,
-            )
+        conflicts = {c.pk: unlock_conflict([c], user) for c in clusters} if not locked else {}
+        _check([text for texts in conflicts.values() for text in texts], confirm)
         changing = [c for c in clusters if c.locked != locked]
         for cluster in changing:
-            overrides = []
-            if not locked and cluster.locked_by_id is not None and cluster.locked_by_id != getattr(editor, "pk", None):
-                overrides = [_("the lock %(who)s set") % {"who": who(cluster.locked_by)}]
             record(
                 AuditAction.LOCK if locked else AuditAction.UNLOCK,
                 user,
@@ -237,9 +251,9 @@ def set_locked(
                 % {"cluster": cluster.pk},
                 clusters=[cluster.pk],
                 claims=cluster.claims.values_list("pk", flat=True),
-                before={"locked": cluster.locked, "locked_by": getattr(cluster.locked_by, "pk", None)},
+                before={"locked": cluster.locked, "locked_by": cluster.locked_by_id},
                 after={"locked": locked, "locked_by": getattr(editor, "pk", None) if locked else None},
-                overrides=overrides,
+                overrides=conflicts.get(cluster.pk, []),
             )
         Cluster.objects.filter(pk__in=[c.pk for c in changing]).update(
             locked=locked, locked_by=editor if locked else None, updated_at=timezone.now()
@@ -260,23 +274,7 @@ def set_verdict(
     editor = _user(user)
     with transaction.atomic():
         stored = Cluster.objects.select_for_update().select_related("verdict_by").get(pk=cluster.pk)
-        overrides = []
-        if (
-            stored.verdict
-            and stored.verdict_by_id is not None
-            and stored.verdict_by_id != getattr(editor, "pk", None)
-            and (stored.verdict, stored.verdict_note) != (verdict, note)
-        ):
-            overrides = [
-                _("the verdict %(verdict)s given by %(who)s on %(when)s")
-                % {
-                    "verdict": stored.get_verdict_display(),
-                    "who": who(stored.verdict_by),
-                    "when": timezone.localtime(stored.verdict_at).strftime("%Y-%m-%d %H:%M")
-                    if stored.verdict_at
-                    else "",
-                }
-            ]
+        overrides = verdict_conflict(stored, verdict, note, user)
         _check(overrides, confirm)
         only_note = stored.verdict == verdict and stored.verdict_note != note
         before = {"verdict": stored.verdict, "note": stored.verdict_note, "by": stored.verdict_by_id,
