@@ -220,7 +220,9 @@ class ClusterAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description=gettext_lazy("Merge selected clusters (their claims become the same claim)"))
+    @admin.action(
+        description=gettext_lazy("Merge selected clusters (their claims become the same claim)"), permissions=["change"]
+    )
     def merge(self, request, queryset: QuerySet[Cluster]):
         ids = list(queryset.values_list("pk", flat=True))
         return report(
@@ -233,7 +235,10 @@ class ClusterAdmin(admin.ModelAdmin):
             queryset,
         )
 
-    @admin.action(description=gettext_lazy("Lock selected clusters (re-clustering keeps exactly their claims)"))
+    @admin.action(
+        description=gettext_lazy("Lock selected clusters (re-clustering keeps exactly their claims)"),
+        permissions=["change"],
+    )
     def lock(self, request, queryset: QuerySet[Cluster]):
         ids = list(queryset.values_list("pk", flat=True))
         return report(
@@ -245,7 +250,7 @@ class ClusterAdmin(admin.ModelAdmin):
             queryset,
         )
 
-    @admin.action(description=gettext_lazy("Unlock selected clusters"))
+    @admin.action(description=gettext_lazy("Unlock selected clusters"), permissions=["change"])
     def unlock(self, request, queryset: QuerySet[Cluster]):
         ids = list(queryset.values_list("pk", flat=True))
         return report(
@@ -258,7 +263,7 @@ class ClusterAdmin(admin.ModelAdmin):
             queryset,
         )
 
-    @admin.action(description="Refresh status of selected clusters")
+    @admin.action(description=gettext_lazy("Refresh status of selected clusters"), permissions=["change"])
     def refresh_status(self, request, queryset: QuerySet[Cluster]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
         services.refresh_clusters(ids)
@@ -301,7 +306,7 @@ class ClaimAdmin(admin.ModelAdmin):
     def quantity_display(self, claim: Claim) -> str:
         return format_quantity(claim.quantity)
 
-    @admin.action(description=gettext_lazy("Split selected claims off into a new cluster"))
+    @admin.action(description=gettext_lazy("Split selected claims off into a new cluster"), permissions=["change"])
     def split_off(self, request, queryset: QuerySet[Claim]):
         ids = list(queryset.values_list("pk", flat=True))
         return report(
@@ -314,7 +319,7 @@ class ClaimAdmin(admin.ModelAdmin):
             queryset,
         )
 
-    @admin.action(description=gettext_lazy("Mark selected claims as the same claim"))
+    @admin.action(description=gettext_lazy("Mark selected claims as the same claim"), permissions=["change"])
     def mark_same(self, request, queryset: QuerySet[Claim]):
         ids = list(queryset.values_list("pk", flat=True))
         return report(
@@ -327,7 +332,7 @@ class ClaimAdmin(admin.ModelAdmin):
             queryset,
         )
 
-    @admin.action(description=gettext_lazy("Mark selected claims as not the same claim"))
+    @admin.action(description=gettext_lazy("Mark selected claims as not the same claim"), permissions=["change"])
     def mark_different(self, request, queryset: QuerySet[Claim]):
         ids = list(queryset.values_list("pk", flat=True))
         return report(
