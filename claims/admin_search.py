@@ -3,8 +3,10 @@ sides, in SQL) together with meaning (claims.services.search over the embeddings
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
-from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField, Value
 from django.db.models.functions import Lower
 
 from claims.models import Claim
@@ -16,21 +18,39 @@ _FROM = "".join(k for k, v in textnorm._ONE_TO_ONE.items() if len(k) == 1 and le
 _TO = "".join(v for k, v in textnorm._ONE_TO_ONE.items() if len(k) == 1 and len(v) == 1)
 _DROPPED = f"[{textnorm._COMBINING}{textnorm._CONTROLS}]"
 
-# How many claims closest in meaning join the word matches, and how close they must be.
+# A ya inside a word is spelled or left out freely in transliterated names (تيليجرام / تليجرام):
+# word search drops it on both sides.
+_MEDIAL_YA_SQL = r"(\S)ي(?=\S)"
+_MEDIAL_YA = re.compile(r"(\S)ي(?=\S)")
+
+# How many claims closest in meaning join the word matches: the model's cosines are compressed
+# (unrelated claims of one language score 0.6-0.7), so a hit must reach MIN_SIMILARITY and be
+# within MARGIN of the best one.
 MEANING_LIMIT = 20
-MEANING_MIN_SIMILARITY = getattr(settings, "FACTCHECK_ADMIN_MEANING_MIN_SIMILARITY", 0.6)
+MEANING_MIN_SIMILARITY = getattr(settings, "FACTCHECK_ADMIN_MEANING_MIN_SIMILARITY", 0.7)
+MEANING_MARGIN = 0.06
 
 
 def folded(field: str) -> Func:
-    """`field` in textnorm's matching form (alef, ya, ta marbuta, digits folded; marks dropped), lower case."""
-    translated = Func(F(field), Value(_FROM), Value(_TO), function="translate")
-    return Lower(Func(translated, Value(_DROPPED), Value(""), Value("g"), function="regexp_replace"))
+    """`field` in textnorm's matching form (alef, ya, ta marbuta, digits folded; marks dropped), lower
+    case, ya inside words dropped."""
+    text = TextField()
+    translated = Func(F(field), Value(_FROM), Value(_TO), function="translate", output_field=text)
+    bare = Func(translated, Value(_DROPPED), Value(""), Value("g"), function="regexp_replace", output_field=text)
+    return Lower(
+        Func(bare, Value(_MEDIAL_YA_SQL), Value("\\1"), Value("g"), function="regexp_replace", output_field=text)
+    )
+
+
+def fold(text: str) -> str:
+    """The query in the form `folded` gives stored text."""
+    return _MEDIAL_YA.sub(r"\1", textnorm.normalize(text)).lower()
 
 
 def word_filter(search_term: str, fields: list[str]) -> Q:
     """Every word of the term appears (folded) in one of `fields`."""
     condition = Q()
-    for word in textnorm.normalize(search_term).lower().split():
+    for word in fold(search_term).split():
         any_field = Q()
         for field in fields:
             any_field |= Q(**{f"{field}__contains": word})
@@ -43,7 +63,10 @@ def meaning_matches(search_term: str) -> list[tuple[int, int | None]]:
     from claims.services.search import search_claims
 
     hits = search_claims(search_term, limit=MEANING_LIMIT)
-    return [(hit.claim.pk, hit.claim.cluster_id) for hit in hits if hit.similarity >= MEANING_MIN_SIMILARITY]
+    if not hits:
+        return []
+    floor = max(MEANING_MIN_SIMILARITY, hits[0].similarity - MEANING_MARGIN)
+    return [(hit.claim.pk, hit.claim.cluster_id) for hit in hits if hit.similarity >= floor]
 
 
 def meaning_and_words(queryset: QuerySet, search_term: str, *, cluster: bool) -> QuerySet:

@@ -239,7 +239,7 @@ def set_locked(
     ids = sorted(set(cluster_ids))
     editor = _user(user)
     with transaction.atomic():
-        clusters = list(Cluster.objects.select_for_update().filter(pk__in=ids).select_related("locked_by"))
+        clusters = list(Cluster.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("locked_by"))
         conflicts = {c.pk: unlock_conflict([c], user) for c in clusters} if not locked else {}
         _check([text for texts in conflicts.values() for text in texts], confirm)
         changing = [c for c in clusters if c.locked != locked]
@@ -273,7 +273,7 @@ def set_verdict(
         )
     editor = _user(user)
     with transaction.atomic():
-        stored = Cluster.objects.select_for_update().select_related("verdict_by").get(pk=cluster.pk)
+        stored = Cluster.objects.select_for_update(of=("self",)).select_related("verdict_by").get(pk=cluster.pk)
         overrides = verdict_conflict(stored, verdict, note, user)
         _check(overrides, confirm)
         only_note = stored.verdict == verdict and stored.verdict_note != note
