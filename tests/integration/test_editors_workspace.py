@@ -21,6 +21,7 @@ from claims.services import editorial
 from claims.services.audit import ConflictingDecision
 from clients import services as client_services
 from sources.models import Source
+from sources.readers import SourceInput
 
 pytestmark = pytest.mark.django_db
 
@@ -201,6 +202,25 @@ def test_a_rebuild_that_changes_a_verdict_cluster_flags_it_for_review_and_a_verd
     editorial.set_verdict(cluster, "true", "Still true with the new source", editors[0])
     cluster.refresh_from_db()
     assert not cluster.needs_review and cluster.pk not in set(review_queue().values_list("pk", flat=True))
+
+
+def test_a_new_article_whose_claim_joins_a_verdict_cluster_flags_it(
+    seeded, editors, django_capture_on_commit_callbacks
+):
+    cluster = Cluster.objects.get(pk=hundred_million()[0].cluster_id)
+    editorial.set_verdict(cluster, "true", "", editors[0])
+    text = (
+        "WhatsApp said on Tuesday that Russia is trying to block it from more than 100 million Russian users, "
+        "and that its end-to-end encryption protects their privacy."
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.ingest_source(SourceInput(text=text, origin="test", publisher="Wire", language="en"))
+    joined = Claim.objects.filter(source=result.source, cluster=cluster)
+    assert joined.exists()
+    cluster.refresh_from_db()
+    assert cluster.needs_review
+    entry = AuditEntry.objects.get(action=AuditAction.RECLUSTER_CHANGED)
+    assert set(joined.values_list("pk", flat=True)) <= set(entry.after["members"]) - set(entry.before["members"])
 
 
 # --- the review queue ---------------------------------------------------------------------------
