@@ -14,11 +14,12 @@ from django.utils.translation import gettext_lazy
 from claims import services
 from claims.admin_search import meaning_and_words
 from claims.admin_views import review_queue_view
+from claims.choices import AuditAction, LinkKind
 from claims.login_throttle import ThrottledAdminAuthenticationForm
 from claims.models import AuditEntry, Claim, ClaimLink, Cluster
 from claims.selectors import audit_for_claim, audit_for_cluster, claims_with_source
 from claims.services import editorial
-from claims.services.audit import ConflictingDecision
+from claims.services.audit import ConflictingDecision, record
 
 # Failed logins are throttled per username and address; the form says so when a pair is locked.
 admin.site.login_form = ThrottledAdminAuthenticationForm
@@ -107,7 +108,7 @@ class ClusterAdmin(admin.ModelAdmin):
         "id", "label", "status", "independent_source_count", "source_count", "claim_count", "language_list",
         "verdict", "locked", "updated_at",
     ]  # fmt: skip
-    list_filter = ["status", "verdict", "locked", "independent_source_count"]
+    list_filter = ["status", "verdict", "needs_review", "locked", "independent_source_count"]
     search_fields = ["label", "claims__text", "claims__claimant"]
     readonly_fields = [
         "status", "status_reason", "conflict_list", "independence", "timeline_table", "source_count",
@@ -361,6 +362,25 @@ class ClaimLinkAdmin(admin.ModelAdmin):
     def save_model(self, request, obj: ClaimLink, form, change) -> None:
         obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        action = AuditAction.SAME if obj.kind == LinkKind.SAME else AuditAction.NOT_SAME
+        summary = _("Recorded by hand that claims %(a)d and %(b)d are %(kind)s.") % {
+            "a": obj.claim_a_id,
+            "b": obj.claim_b_id,
+            "kind": obj.get_kind_display(),
+        }
+        record(action, request.user, summary, claims=[obj.claim_a_id, obj.claim_b_id], after={"link": obj.kind})
+
+    def delete_model(self, request, obj: ClaimLink) -> None:
+        self.delete_queryset(request, ClaimLink.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset) -> None:
+        for link in queryset:
+            summary = _("Deleted the decision that claims %(a)d and %(b)d are %(kind)s (undone at the next rebuild).")
+            action = AuditAction.SAME if link.kind == LinkKind.SAME else AuditAction.NOT_SAME
+            summary %= {"a": link.claim_a_id, "b": link.claim_b_id, "kind": link.get_kind_display()}
+            claims = [link.claim_a_id, link.claim_b_id]
+            record(action, request.user, summary, claims=claims, before={"link": link.kind}, after={"link": None})
+        queryset.delete()
 
 
 class ClusterIdFilter(admin.SimpleListFilter):

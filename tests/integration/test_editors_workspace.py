@@ -110,6 +110,21 @@ def test_audit_entries_cannot_be_changed_or_deleted_anywhere(seeded, admin_clien
     assert listed.status_code == 200 and entry.summary.encode() in listed.content
 
 
+def test_links_added_or_deleted_by_hand_in_the_admin_are_recorded_too(admin_client, admin_user):
+    a, b = (make_cluster(n, ClusterStatus.SINGLE_SOURCE).claims.get() for n in (1, 2))
+    added = admin_client.post("/admin/claims/claimlink/add/", {"claim_a": a.pk, "claim_b": b.pk, "kind": "different"})
+    assert added.status_code == 302
+    link = ClaimLink.objects.get()
+    admin_client.post(f"/admin/claims/claimlink/{link.pk}/delete/", {"post": "yes"})
+    assert not ClaimLink.objects.exists()
+    entries = list(AuditEntry.objects.order_by("id"))
+    assert [(e.action, e.user, e.claim_ids) for e in entries] == [
+        (AuditAction.NOT_SAME, admin_user, [a.pk, b.pk]),
+        (AuditAction.NOT_SAME, admin_user, [a.pk, b.pk]),
+    ]
+    assert entries[1].before == {"link": "different"} and entries[1].after == {"link": None}
+
+
 # --- conflicting decisions ----------------------------------------------------------------------
 
 
