@@ -9,66 +9,105 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('claims', '0003_claim_nearest_cosines'),
+        ("claims", "0003_claim_nearest_cosines"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('action', models.CharField(choices=[('merge', 'Merge clusters'), ('split', 'Split claims off'), ('same', 'Same claim'), ('not_same', 'Not the same claim'), ('lock', 'Lock'), ('unlock', 'Unlock'), ('verdict', 'Verdict'), ('note', 'Note'), ('recluster_changed', 'Re-clustering changed a cluster with a verdict')], max_length=24)),
-                ('cluster_ids', django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), blank=True, default=list, size=None)),
-                ('claim_ids', django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), blank=True, default=list, size=None)),
-                ('before', models.JSONField(blank=True, default=dict)),
-                ('after', models.JSONField(blank=True, default=dict)),
-                ('overrides', models.TextField(blank=True)),
-                ('summary', models.TextField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("merge", "Merge clusters"),
+                            ("split", "Split claims off"),
+                            ("same", "Same claim"),
+                            ("not_same", "Not the same claim"),
+                            ("lock", "Lock"),
+                            ("unlock", "Unlock"),
+                            ("verdict", "Verdict"),
+                            ("note", "Note"),
+                            ("recluster_changed", "Re-clustering changed a cluster with a verdict"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "cluster_ids",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.IntegerField(), blank=True, default=list, size=None
+                    ),
+                ),
+                (
+                    "claim_ids",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.IntegerField(), blank=True, default=list, size=None
+                    ),
+                ),
+                ("before", models.JSONField(blank=True, default=dict)),
+                ("after", models.JSONField(blank=True, default=dict)),
+                ("overrides", models.TextField(blank=True)),
+                ("summary", models.TextField()),
             ],
             options={
-                'verbose_name': 'audit entry',
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "audit entry",
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='cluster',
-            name='changed_since_verdict_at',
+            model_name="cluster",
+            name="changed_since_verdict_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='cluster',
-            name='locked_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="cluster",
+            name="locked_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='cluster',
-            name='needs_review',
-            field=models.BooleanField(default=False, help_text='Its claims changed since its verdict.'),
+            model_name="cluster",
+            name="needs_review",
+            field=models.BooleanField(default=False, help_text="Its claims changed since its verdict."),
         ),
         migrations.AddIndex(
-            model_name='cluster',
-            index=models.Index(condition=models.Q(('needs_review', True)), fields=['needs_review'], name='cluster_needs_review'),
+            model_name="cluster",
+            index=models.Index(
+                condition=models.Q(("needs_review", True)), fields=["needs_review"], name="cluster_needs_review"
+            ),
         ),
         migrations.AddField(
-            model_name='auditentry',
-            name='user',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="auditentry",
+            name="user",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditentry',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['cluster_ids'], name='auditentry_cluster_ids'),
+            model_name="auditentry",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["cluster_ids"], name="auditentry_cluster_ids"),
         ),
         migrations.AddIndex(
-            model_name='auditentry',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['claim_ids'], name='auditentry_claim_ids'),
+            model_name="auditentry",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["claim_ids"], name="auditentry_claim_ids"),
         ),
         migrations.AddIndex(
-            model_name='auditentry',
-            index=models.Index(fields=['action'], name='claims_audi_action_512186_idx'),
+            model_name="auditentry",
+            index=models.Index(fields=["action"], name="claims_audi_action_512186_idx"),
         ),
     ]
