@@ -123,6 +123,8 @@ def test_links_added_or_deleted_by_hand_in_the_admin_are_recorded_too(admin_clie
         (AuditAction.NOT_SAME, admin_user, [a.pk, b.pk]),
     ]
     assert entries[1].before == {"link": "different"} and entries[1].after == {"link": None}
+    admin_user.delete()  # an account can still be removed: its entries stay, without it
+    assert list(AuditEntry.objects.values_list("user", flat=True)) == [None, None]
 
 
 # --- conflicting decisions ----------------------------------------------------------------------
@@ -312,6 +314,8 @@ def test_an_editor_adds_an_article_by_text_and_lands_on_its_page_with_its_claims
     client, editors, django_capture_on_commit_callbacks
 ):
     client.force_login(editors[0])
+    blank = client.get("/admin/sources/source/add/").content.decode()
+    assert 'name="text"' in blank and 'name="url"' in blank and 'name="content_hash"' not in blank
     form = {"text": ARTICLE, "title": "WhatsApp blocked", "publisher": "Wire", "published_at_0": "2026-03-02",
             "published_at_1": "10:00", "url": "", "language": ""}  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
