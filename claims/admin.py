@@ -73,9 +73,10 @@ def report(model_admin: admin.ModelAdmin, request, action, queryset: QuerySet | 
     return None
 
 
-def audit_block(entries) -> str:
+def audit_block(entries, cluster_id: int | None = None) -> str:
     """The audit entries as the cluster and claim pages show them (admin/claims/_audit_entries.html)."""
-    return render_to_string("admin/claims/_audit_entries.html", {"audit_entries": list(entries[:50])})
+    context = {"audit_entries": list(entries[:50]), "audit_cluster_id": cluster_id}
+    return render_to_string("admin/claims/_audit_entries.html", context)
 
 
 class ClaimInline(admin.TabularInline):
@@ -128,7 +129,7 @@ class ClusterAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("history"))
     def audit_history(self, cluster: Cluster) -> str:
-        return audit_block(audit_for_cluster(cluster.pk)) if cluster.pk else "—"
+        return audit_block(audit_for_cluster(cluster.pk), cluster.pk) if cluster.pk else "—"
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         """A verdict that overrides another editor's first asks for confirmation: the page says

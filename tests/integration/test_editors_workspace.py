@@ -85,6 +85,7 @@ def test_the_admin_actions_record_through_the_same_services(seeded, client, edit
     assert (entry.action, entry.user, entry.claim_ids) == (AuditAction.SPLIT, amal, [first.pk])
     page = client.get(f"/admin/claims/cluster/{first.cluster_id}/change/")
     assert entry.summary.encode() in page.content  # the cluster's page shows its history
+    assert f"/admin/claims/auditentry/?cluster={first.cluster_id}".encode() in page.content
 
 
 def test_audit_entries_cannot_be_changed_or_deleted_anywhere(seeded, admin_client, editors):
