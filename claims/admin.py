@@ -132,7 +132,7 @@ class ClusterAdmin(admin.ModelAdmin):
         return audit_block(audit_for_cluster(cluster.pk), cluster.pk) if cluster.pk else "—"
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """A verdict that overrides another editor's first asks for confirmation: the page says
+        """A verdict or an unlock that overrides another editor's first asks for confirmation: the page says
         what it overrides and "Yes, override" posts the same form again, confirmed."""
         if request.method == "POST" and object_id and request.POST.get(CONFIRM_FIELD) != "yes":
             cluster = self.get_object(request, object_id)
@@ -146,7 +146,7 @@ class ClusterAdmin(admin.ModelAdmin):
                 if conflict:
                     context = {
                         **self.admin_site.each_context(request),
-                        "title": _("Override another editor's verdict?"),
+                        "title": _("Override an earlier decision?"),
                         "overrides": conflict,
                         "posted": [
                             (key, value)
