@@ -1,18 +1,30 @@
 """Editors' views of clusters and claims. Every action calls claims.services.editorial or claims.services."""
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from claims import services
+from claims.admin_search import meaning_and_words
+from claims.admin_views import review_queue_view
+from claims.choices import AuditAction, LinkKind
 from claims.login_throttle import ThrottledAdminAuthenticationForm
-from claims.models import Claim, ClaimLink, Cluster
-from claims.selectors import claims_with_source
+from claims.models import AuditEntry, Claim, ClaimLink, Cluster
+from claims.selectors import audit_for_claim, audit_for_cluster, claims_with_source
 from claims.services import editorial
+from claims.services.audit import ConflictingDecision, record
 
 # Failed logins are throttled per username and address; the form says so when a pair is locked.
 admin.site.login_form = ThrottledAdminAuthenticationForm
+# The admin index leads editors to the review queue first.
+admin.site.index_template = "admin/claims/index_with_queue.html"
 
 
 def format_quantity(quantity: dict | None) -> str:
@@ -27,14 +39,44 @@ def format_quantity(quantity: dict | None) -> str:
     return f"{quantity.get('qualifier', '')} {shown} {unit}".strip()
 
 
-def report(model_admin: admin.ModelAdmin, request, action) -> None:
-    """Run an editorial action, turning its refusal into a message for the editor."""
+CONFIRM_FIELD = "confirm_override"
+
+
+def report(model_admin: admin.ModelAdmin, request, action, queryset: QuerySet | None = None):
+    """Run an editorial action, turning its refusal into a message for the editor. An action that
+    overrides an earlier decision (ConflictingDecision) first shows a page that says what it
+    overrides; its "Yes, override" posts the action again, confirmed. `action` takes `confirm`."""
+    confirm = request.POST.get(CONFIRM_FIELD) == "yes"
     try:
-        text = action()
+        text = action(confirm)
+    except ConflictingDecision as exc:
+        if queryset is None:
+            model_admin.message_user(request, exc.describe(), messages.ERROR)
+            return None
+        opts = model_admin.model._meta
+        context = {
+            **model_admin.admin_site.each_context(request),
+            "title": _("Override an earlier decision?"),
+            "overrides": exc.overrides,
+            "action_name": request.POST.get("action", ""),
+            "selected": [str(pk) for pk in queryset.values_list("pk", flat=True)],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "confirm_field": CONFIRM_FIELD,
+            "opts": opts,
+            "cancel_url": request.get_full_path(),
+        }
+        return TemplateResponse(request, "admin/claims/confirm_override.html", context)
     except ValidationError as exc:
         model_admin.message_user(request, " ".join(exc.messages), messages.ERROR)
-        return
+        return None
     model_admin.message_user(request, text, messages.SUCCESS)
+    return None
+
+
+def audit_block(entries, cluster_id: int | None = None) -> str:
+    """The audit entries as the cluster and claim pages show them (admin/claims/_audit_entries.html)."""
+    context = {"audit_entries": list(entries[:50]), "audit_cluster_id": cluster_id}
+    return render_to_string("admin/claims/_audit_entries.html", context)
 
 
 class ClaimInline(admin.TabularInline):
@@ -67,24 +109,75 @@ class ClusterAdmin(admin.ModelAdmin):
         "id", "label", "status", "independent_source_count", "source_count", "claim_count", "language_list",
         "verdict", "locked", "updated_at",
     ]  # fmt: skip
-    list_filter = ["status", "verdict", "locked", "independent_source_count"]
+    list_filter = ["status", "verdict", "needs_review", "locked", "independent_source_count"]
     search_fields = ["label", "claims__text", "claims__claimant"]
     readonly_fields = [
         "status", "status_reason", "conflict_list", "independence", "timeline_table", "source_count",
         "independent_source_count", "claim_count", "languages", "verdict_by", "verdict_at", "created_at", "updated_at",
     ]  # fmt: skip
+    readonly_fields += ["needs_review", "changed_since_verdict_at", "locked_by", "audit_history"]
     fields = ["label", "verdict", "verdict_note", "locked", *readonly_fields]
     inlines = [ClaimInline]
     actions = ["merge", "lock", "unlock", "refresh_status"]
 
+    def get_urls(self):
+        queue = path("review/", self.admin_site.admin_view(review_queue_view), name="claims_review_queue")
+        return [queue, *super().get_urls()]
+
     def get_search_results(self, request, queryset, search_term):
-        queryset, _ = super().get_search_results(request, queryset, search_term)
-        return queryset.distinct(), False
+        return meaning_and_words(queryset, search_term, cluster=True), False
+
+    @admin.display(description=gettext_lazy("history"))
+    def audit_history(self, cluster: Cluster) -> str:
+        return audit_block(audit_for_cluster(cluster.pk), cluster.pk) if cluster.pk else "—"
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A verdict or an unlock that overrides another editor's first asks for confirmation: the page says
+        what it overrides and "Yes, override" posts the same form again, confirmed."""
+        if request.method == "POST" and object_id and request.POST.get(CONFIRM_FIELD) != "yes":
+            cluster = self.get_object(request, object_id)
+            if cluster is not None and self.has_change_permission(request, cluster):
+                verdict, note = request.POST.get("verdict", cluster.verdict), request.POST.get("verdict_note", "")
+                conflict = []
+                if (verdict, note.strip()) != (cluster.verdict, cluster.verdict_note):
+                    conflict += editorial.verdict_conflict(cluster, verdict, note.strip(), request.user)
+                if cluster.locked and "locked" not in request.POST:
+                    conflict += editorial.unlock_conflict([cluster], request.user)
+                if conflict:
+                    context = {
+                        **self.admin_site.each_context(request),
+                        "title": _("Override an earlier decision?"),
+                        "overrides": conflict,
+                        "posted": [
+                            (key, value)
+                            for key, values in request.POST.lists()
+                            for value in values
+                            if key != "csrfmiddlewaretoken"
+                        ],
+                        "confirm_field": CONFIRM_FIELD,
+                        "opts": self.model._meta,
+                        "cancel_url": request.get_full_path(),
+                    }
+                    return TemplateResponse(request, "admin/claims/confirm_override.html", context)
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj: Cluster, form, change) -> None:
+        # The verdict and the lock are saved by the editorial service (audit trail, conflicts), not by the form.
+        confirm = request.POST.get(CONFIRM_FIELD) == "yes"
+        if not change:
+            super().save_model(request, obj, form, change)
+            if obj.verdict:
+                editorial.set_verdict(obj, obj.verdict, obj.verdict_note, request.user)
+            return
+        verdict, note, locked = obj.verdict, obj.verdict_note, obj.locked
+        stored = Cluster.objects.get(pk=obj.pk)
+        obj.verdict, obj.verdict_note, obj.locked = stored.verdict, stored.verdict_note, stored.locked
         super().save_model(request, obj, form, change)
+        if "locked" in form.changed_data:
+            editorial.set_locked([obj.pk], locked, request.user, confirm=confirm)
+            obj.locked = locked
         if {"verdict", "verdict_note"} & set(form.changed_data):
-            editorial.set_verdict(obj, obj.verdict, obj.verdict_note, request.user)
+            editorial.set_verdict(obj, verdict, note, request.user, confirm=confirm)
 
     @admin.display(description="languages")
     def language_list(self, cluster: Cluster) -> str:
@@ -129,22 +222,50 @@ class ClusterAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description="Merge selected clusters (their claims become the same claim)")
-    def merge(self, request, queryset: QuerySet[Cluster]) -> None:
+    @admin.action(
+        description=gettext_lazy("Merge selected clusters (their claims become the same claim)"), permissions=["change"]
+    )
+    def merge(self, request, queryset: QuerySet[Cluster]):
         ids = list(queryset.values_list("pk", flat=True))
-        report(self, request, lambda: f"Merged into cluster {editorial.merge_clusters(ids, request.user).pk}.")
+        return report(
+            self,
+            request,
+            lambda confirm: (
+                _("Merged into cluster %(cluster)d.")
+                % {"cluster": editorial.merge_clusters(ids, request.user, confirm=confirm).pk}
+            ),
+            queryset,
+        )
 
-    @admin.action(description="Lock selected clusters (re-clustering keeps exactly their claims)")
-    def lock(self, request, queryset: QuerySet[Cluster]) -> None:
+    @admin.action(
+        description=gettext_lazy("Lock selected clusters (re-clustering keeps exactly their claims)"),
+        permissions=["change"],
+    )
+    def lock(self, request, queryset: QuerySet[Cluster]):
         ids = list(queryset.values_list("pk", flat=True))
-        report(self, request, lambda: f"Locked {editorial.set_locked(ids, True)} cluster(s).")
+        return report(
+            self,
+            request,
+            lambda confirm: (
+                _("Locked %(count)d cluster(s).") % {"count": editorial.set_locked(ids, True, request.user)}
+            ),
+            queryset,
+        )
 
-    @admin.action(description="Unlock selected clusters")
-    def unlock(self, request, queryset: QuerySet[Cluster]) -> None:
+    @admin.action(description=gettext_lazy("Unlock selected clusters"), permissions=["change"])
+    def unlock(self, request, queryset: QuerySet[Cluster]):
         ids = list(queryset.values_list("pk", flat=True))
-        report(self, request, lambda: f"Unlocked {editorial.set_locked(ids, False)} cluster(s).")
+        return report(
+            self,
+            request,
+            lambda confirm: (
+                _("Unlocked %(count)d cluster(s).")
+                % {"count": editorial.set_locked(ids, False, request.user, confirm=confirm)}
+            ),
+            queryset,
+        )
 
-    @admin.action(description="Refresh status of selected clusters")
+    @admin.action(description=gettext_lazy("Refresh status of selected clusters"), permissions=["change"])
     def refresh_status(self, request, queryset: QuerySet[Cluster]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
         services.refresh_clusters(ids)
@@ -165,11 +286,19 @@ class ClaimAdmin(admin.ModelAdmin):
         "source", "cluster", "text", "start", "end", "language", "claimant", "subject", "polarity", "quantity",
         "as_of", "as_of_source", "checkworthiness", "reasons", "match_text", "embedding_model", "created_at",
     ]  # fmt: skip
+    readonly_fields += ["audit_history"]
     exclude = ["embedding"]
     actions = ["split_off", "mark_same", "mark_different"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("embedding", "source__text")
+
+    def get_search_results(self, request, queryset, search_term):
+        return meaning_and_words(queryset, search_term, cluster=False), False
+
+    @admin.display(description=gettext_lazy("history"))
+    def audit_history(self, claim: Claim) -> str:
+        return audit_block(audit_for_claim(claim.pk)) if claim.pk else "—"
 
     @admin.display(description="text")
     def short_text(self, claim: Claim) -> str:
@@ -179,23 +308,43 @@ class ClaimAdmin(admin.ModelAdmin):
     def quantity_display(self, claim: Claim) -> str:
         return format_quantity(claim.quantity)
 
-    @admin.action(description="Split selected claims off into a new cluster")
-    def split_off(self, request, queryset: QuerySet[Claim]) -> None:
+    @admin.action(description=gettext_lazy("Split selected claims off into a new cluster"), permissions=["change"])
+    def split_off(self, request, queryset: QuerySet[Claim]):
         ids = list(queryset.values_list("pk", flat=True))
-        report(self, request, lambda: f"Split into new cluster {editorial.split_claims(ids, request.user).pk}.")
-
-    @admin.action(description="Mark selected claims as the same claim")
-    def mark_same(self, request, queryset: QuerySet[Claim]) -> None:
-        ids = list(queryset.values_list("pk", flat=True))
-        report(self, request, lambda: f"Linked; they are now in cluster {editorial.mark_same(ids, request.user).pk}.")
-
-    @admin.action(description="Mark selected claims as not the same claim")
-    def mark_different(self, request, queryset: QuerySet[Claim]) -> None:
-        ids = list(queryset.values_list("pk", flat=True))
-        report(
+        return report(
             self,
             request,
-            lambda: f"Recorded; moved to {len(editorial.mark_different(ids, request.user))} new cluster(s).",
+            lambda confirm: (
+                _("Split into new cluster %(cluster)d.")
+                % {"cluster": editorial.split_claims(ids, request.user, confirm=confirm).pk}
+            ),
+            queryset,
+        )
+
+    @admin.action(description=gettext_lazy("Mark selected claims as the same claim"), permissions=["change"])
+    def mark_same(self, request, queryset: QuerySet[Claim]):
+        ids = list(queryset.values_list("pk", flat=True))
+        return report(
+            self,
+            request,
+            lambda confirm: (
+                _("Linked; they are now in cluster %(cluster)d.")
+                % {"cluster": editorial.mark_same(ids, request.user, confirm=confirm).pk}
+            ),
+            queryset,
+        )
+
+    @admin.action(description=gettext_lazy("Mark selected claims as not the same claim"), permissions=["change"])
+    def mark_different(self, request, queryset: QuerySet[Claim]):
+        ids = list(queryset.values_list("pk", flat=True))
+        return report(
+            self,
+            request,
+            lambda confirm: (
+                _("Recorded; moved to %(count)d new cluster(s).")
+                % {"count": len(editorial.mark_different(ids, request.user, confirm=confirm))}
+            ),
+            queryset,
         )
 
 
@@ -214,3 +363,67 @@ class ClaimLinkAdmin(admin.ModelAdmin):
     def save_model(self, request, obj: ClaimLink, form, change) -> None:
         obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        action = AuditAction.SAME if obj.kind == LinkKind.SAME else AuditAction.NOT_SAME
+        summary = _("Recorded by hand that claims %(a)d and %(b)d are %(kind)s.") % {
+            "a": obj.claim_a_id,
+            "b": obj.claim_b_id,
+            "kind": obj.get_kind_display(),
+        }
+        record(action, request.user, summary, claims=[obj.claim_a_id, obj.claim_b_id], after={"link": obj.kind})
+
+    def delete_model(self, request, obj: ClaimLink) -> None:
+        self.delete_queryset(request, ClaimLink.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset) -> None:
+        for link in queryset:
+            summary = _("Deleted the decision that claims %(a)d and %(b)d are %(kind)s (undone at the next rebuild).")
+            action = AuditAction.SAME if link.kind == LinkKind.SAME else AuditAction.NOT_SAME
+            summary %= {"a": link.claim_a_id, "b": link.claim_b_id, "kind": link.get_kind_display()}
+            claims = [link.claim_a_id, link.claim_b_id]
+            record(action, request.user, summary, claims=claims, before={"link": link.kind}, after={"link": None})
+        queryset.delete()
+
+
+class ClusterIdFilter(admin.SimpleListFilter):
+    """?cluster=ID: the entries that involve a cluster (linked from the cluster's page)."""
+
+    title = gettext_lazy("cluster")
+    parameter_name = "cluster"
+
+    def lookups(self, request, model_admin):
+        return []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(cluster_ids__contains=[int(value)])
+        return queryset
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail: read-only, never changed or deleted."""
+
+    list_display = ["created_at", "user", "action", "summary", "cluster_links", "overrides"]
+    list_filter = ["action", ("user", admin.RelatedOnlyFieldListFilter), "created_at", ClusterIdFilter]
+    search_fields = ["summary", "overrides", "user__username"]
+    date_hierarchy = "created_at"
+    list_select_related = ["user"]
+    readonly_fields = [
+        "created_at", "user", "action", "summary", "cluster_ids", "claim_ids", "before", "after", "overrides",
+    ]  # fmt: skip
+    fields = readonly_fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("clusters"))
+    def cluster_links(self, entry: AuditEntry) -> str:
+        links = ((reverse("admin:claims_cluster_change", args=[pk]), pk) for pk in entry.cluster_ids)
+        return format_html_join(", ", '<a href="{}">{}</a>', links) or "—"

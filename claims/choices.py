@@ -1,6 +1,7 @@
 """Every set of choices the service stores, in one place."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Language(models.TextChoices):
@@ -58,3 +59,17 @@ class LinkKind(models.TextChoices):
 
     SAME = "same", "Same claim (must-link)"
     DIFFERENT = "different", "Not the same claim (cannot-link)"
+
+
+class AuditAction(models.TextChoices):
+    """What an audit entry records: an editor's decision, or a rebuild that changed a verdict's cluster."""
+
+    MERGE = "merge", _("Merge clusters")
+    SPLIT = "split", _("Split claims off")
+    SAME = "same", _("Same claim")
+    NOT_SAME = "not_same", _("Not the same claim")
+    LOCK = "lock", _("Lock")
+    UNLOCK = "unlock", _("Unlock")
+    VERDICT = "verdict", _("Verdict")
+    NOTE = "note", _("Note")
+    RECLUSTER_CHANGED = "recluster_changed", _("Re-clustering changed a cluster with a verdict")

@@ -1,10 +1,13 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from pgvector.django import VectorField
 
-from claims.choices import ClusterStatus, Language, LinkKind, Polarity, Verdict
+from claims.choices import AuditAction, ClusterStatus, Language, LinkKind, Polarity, Verdict
 
 
 class Cluster(models.Model):
@@ -37,12 +40,23 @@ class Cluster(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     verdict_at = models.DateTimeField(null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Re-clustering changed the claims of this cluster after its verdict: an editor should look
+    # again. Setting a verdict clears it.
+    needs_review = models.BooleanField(default=False, help_text=_("Its claims changed since its verdict."))
+    changed_since_verdict_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["status"]), models.Index(fields=["verdict"])]
+        indexes = [
+            models.Index(fields=["status"]),
+            models.Index(fields=["verdict"]),
+            models.Index(fields=["needs_review"], condition=models.Q(needs_review=True), name="cluster_needs_review"),
+        ]
 
     def __str__(self) -> str:
         return self.label or f"Cluster {self.pk}"
@@ -123,3 +137,55 @@ class ClaimLink(models.Model):
             raise ValidationError("A claim is always the same as itself; choose two different claims.")
         if self.claim_a_id and self.claim_b_id and self.claim_a_id > self.claim_b_id:
             self.claim_a_id, self.claim_b_id = self.claim_b_id, self.claim_a_id
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Audit entries are never changed.")
+
+    def delete(self):
+        raise TypeError("Audit entries are never deleted.")
+
+
+class AuditEntry(models.Model):
+    """One editor's decision (or a rebuild that changed a cluster with a verdict), as it happened.
+
+    Written by claims.services.editorial in the decision's transaction; never changed or deleted.
+    Clusters and claims are kept as ids: a merged cluster is gone, its history is not.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=24, choices=AuditAction.choices)
+    cluster_ids = ArrayField(models.IntegerField(), default=list, blank=True)
+    claim_ids = ArrayField(models.IntegerField(), default=list, blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    # What an editor confirmed overriding (another editor's verdict, an earlier decision), if anything.
+    overrides = models.TextField(blank=True)
+    summary = models.TextField()
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        indexes = [
+            GinIndex(fields=["cluster_ids"], name="auditentry_cluster_ids"),
+            GinIndex(fields=["claim_ids"], name="auditentry_claim_ids"),
+            models.Index(fields=["action"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.summary[:120]
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise TypeError("Audit entries are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit entries are never deleted.")

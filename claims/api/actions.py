@@ -25,6 +25,7 @@ from claims.api import serializers
 from claims.choices import SourceKind, SourceStatus
 from claims.models import Claim
 from claims.services import editorial
+from claims.services.audit import ConflictingDecision
 from claims.services.search import search_claims
 from clients import services as client_services
 from clients import submissions
@@ -61,6 +62,11 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "twice; the same key with another body is a 422. Kept for FACTCHECK_IDEMPOTENCY_HOURS (24 h).",
 )
 ERROR_422 = OpenApiResponse(bodies.ErrorSerializer, description="The Idempotency-Key was used for another request.")
+ERROR_409 = OpenApiResponse(
+    bodies.ErrorSerializer,
+    description="It overrides an earlier decision (named in `detail`); send the body again with "
+    '`"confirm": true` to go ahead.',
+)
 ERROR_413 = OpenApiResponse(bodies.ErrorSerializer, description="The body is larger than the limit.")
 
 
@@ -101,6 +107,21 @@ def idempotent(handler: Callable) -> Callable:
 
 def _validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
     return exceptions.ValidationError({"detail": exc.messages})
+
+
+class Conflict(exceptions.APIException):
+    """The decision overrides an earlier one; send it again with `"confirm": true` to go ahead."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflicting_decision"
+
+
+def _confirmed(request) -> bool:
+    return isinstance(request.data, dict) and request.data.get("confirm") in (True, "true")
+
+
+def _conflict(exc: ConflictingDecision) -> Conflict:
+    return Conflict({"detail": exc.describe(), "overrides": exc.overrides})
 
 
 class ScopedActionsMixin:
@@ -235,6 +256,8 @@ class ClaimActionsMixin(ScopedActionsMixin):
             raise exceptions.ValidationError({"claim": [_("No claim has this id.")]})
         try:
             decide([claim.pk, other])
+        except ConflictingDecision as exc:
+            raise _conflict(exc) from None
         except DjangoValidationError as exc:
             raise _validation_error(exc) from None
         placed = Claim.objects.filter(pk__in=[claim.pk, other]).order_by("id").values("id", "cluster")
@@ -246,12 +269,12 @@ class ClaimActionsMixin(ScopedActionsMixin):
         "together through every re-clustering. Needs a token with the editor scope.",
         request=bodies.OtherClaimSerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={200: bodies.LinkResultSerializer, 422: ERROR_422},
+        responses={200: bodies.LinkResultSerializer, 409: ERROR_409, 422: ERROR_422},
     )
     @action(detail=True, methods=["post"], url_path="same", filter_backends=[])
     @idempotent
     def same(self, request, *args, **kwargs):
-        return self._link(request, lambda ids: editorial.mark_same(ids, request.user))
+        return self._link(request, lambda ids: editorial.mark_same(ids, request.user, confirm=_confirmed(request)))
 
     @extend_schema(
         summary="Mark two claims as not the same claim",
@@ -259,12 +282,12 @@ class ClaimActionsMixin(ScopedActionsMixin):
         "leaves it, and re-clustering never joins them. Needs a token with the editor scope.",
         request=bodies.OtherClaimSerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={200: bodies.LinkResultSerializer, 422: ERROR_422},
+        responses={200: bodies.LinkResultSerializer, 409: ERROR_409, 422: ERROR_422},
     )
     @action(detail=True, methods=["post"], url_path="not-same", filter_backends=[])
     @idempotent
     def not_same(self, request, *args, **kwargs):
-        return self._link(request, lambda ids: editorial.mark_different(ids, request.user))
+        return self._link(request, lambda ids: editorial.mark_different(ids, request.user, confirm=_confirmed(request)))
 
     @extend_schema(
         operation_id="claims_search",
@@ -311,7 +334,7 @@ class ClusterActionsMixin(ScopedActionsMixin):
         "as in the admin; it stays with the cluster's id through rebuilds. Needs a token with the editor scope.",
         request=bodies.VerdictSerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={200: serializers.ClusterSerializer, 422: ERROR_422},
+        responses={200: serializers.ClusterSerializer, 409: ERROR_409, 422: ERROR_422},
     )
     @action(detail=True, methods=["post"], url_path="verdict", filter_backends=[])
     @idempotent
@@ -321,8 +344,14 @@ class ClusterActionsMixin(ScopedActionsMixin):
         body.is_valid(raise_exception=True)
         try:
             cluster = editorial.set_verdict(
-                cluster, body.validated_data["verdict"], body.validated_data["note"], request.user
+                cluster,
+                body.validated_data["verdict"],
+                body.validated_data["note"],
+                request.user,
+                confirm=_confirmed(request),
             )
+        except ConflictingDecision as exc:
+            raise _conflict(exc) from None
         except DjangoValidationError as exc:
             raise _validation_error(exc) from None
         return Response(serializers.ClusterSerializer(cluster).data)

@@ -158,6 +158,9 @@ class ImportResultSerializer(serializers.Serializer):
 class VerdictSerializer(serializers.Serializer):
     verdict = serializers.ChoiceField(choices=Verdict.choices, help_text="Empty: back to unreviewed.")
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+    confirm = serializers.BooleanField(
+        required=False, default=False, help_text="Override another editor's verdict (otherwise a 409 names it)."
+    )
 
     def validate_note(self, value: str) -> str:
         try:
@@ -168,6 +171,11 @@ class VerdictSerializer(serializers.Serializer):
 
 class OtherClaimSerializer(serializers.Serializer):
     claim = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The other claim's id.")
+    confirm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Reverse an earlier decision about the pair (otherwise a 409 names it).",
+    )
 
 
 class ClaimPlacementSerializer(serializers.Serializer):

@@ -6,7 +6,8 @@ assign          assign_claims: new claims join clusters, the neighbourhood is re
 rebuild         recluster: rebuild every cluster from scratch, deterministically
 statuses        refresh_clusters: status, reason, counts and conflicts of clusters (stance plumbing)
 scoring         what those share: slots, the pair scorer, the pgvector kNN, the cluster lock
-editorial       editors' decisions (merge, split, links, lock, verdict)
+editorial       editors' decisions (merge, split, links, lock, verdict), each written to the audit trail
+audit           the audit trail, ConflictingDecision, flagging verdict clusters a rebuild changed
 enqueue         where claims.apps registers the Celery tasks, so services never import claims.tasks
 
 Modules here may import Django, claims.models, sources and newsclaims; never claims.tasks,

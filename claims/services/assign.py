@@ -12,6 +12,7 @@ import numpy as np
 from django.conf import settings
 
 from claims.models import Claim, Cluster
+from claims.services.audit import flag_changed_verdicts, verdict_memberships
 from claims.services.rebuild import REBUILD_ORDER, _rebuild
 from claims.services.scoring import _claim_scorer, _Matcher, _matcher, lock_clusters, nearest_clustered, slots_of
 from claims.services.statuses import refresh_clusters
@@ -62,6 +63,7 @@ def assign_claims(claims: Iterable[Claim]) -> set[int]:
     members: dict[int, list[Claim]] = {}
     slots_by_id: dict[int, ClaimSlots] = {}
     locked = set(Cluster.objects.filter(locked=True).values_list("pk", flat=True))
+    with_verdict = verdict_memberships()
     matcher = _matcher()
 
     def slots(claim: Claim) -> ClaimSlots:
@@ -115,6 +117,7 @@ def assign_claims(claims: Iterable[Claim]) -> set[int]:
         # newcomers joined, and any old cluster left empty (refresh deletes it).
         touched = (touched & set(final_ids)) | changed | (old_ids - set(final_ids))
     refresh_clusters(touched)
+    flag_changed_verdicts(with_verdict)  # a claim joining or leaving a verdict's cluster asks for review
     return touched
 
 

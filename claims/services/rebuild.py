@@ -17,6 +17,7 @@ from django.db.models import F
 
 from claims.choices import LinkKind
 from claims.models import Claim, ClaimLink, Cluster
+from claims.services.audit import flag_changed_verdicts, verdict_memberships
 from claims.services.scoring import CLUSTER_LOCK, REBUILD_LOCK, _claim_scorer, _matcher, slots_of
 from claims.services.statuses import cluster_counts, refresh_clusters
 from newsclaims.matching.clustering import Constraints, cluster_all, stable_ids
@@ -136,10 +137,12 @@ def recluster(
         if not claims:
             Cluster.objects.filter(claims__isnull=True).delete()
             return report
+        with_verdict = verdict_memberships()
         final_ids, report.kept_ids, _ = _rebuild(claims, progress)
         # Clusters left without claims go, except clusters whose claims use another model.
         Cluster.objects.exclude(pk__in=final_ids).filter(claims__isnull=True).delete()
         refresh_clusters(final_ids)
+        flag_changed_verdicts(with_verdict)  # an editor looks again at a verdict whose claims changed
         report.clusters = len(final_ids)
         report.by_status = cluster_counts()
     return report

@@ -359,6 +359,11 @@ def test_editor_actions_need_the_editor_scope_and_go_through_the_admins_services
     assert ClaimLink.objects.get(claim_a=min(english.pk, unrelated.pk)).kind == LinkKind.SAME
 
     apart = editor_client.post(f"/api/v1/claims/{english.pk}/not-same/", {"claim": unrelated.pk}, format="json")
+    assert apart.status_code == 409 and "the same claim" in apart.json()["detail"]  # reverses the decision above
+    assert ClaimLink.objects.get(claim_a=min(english.pk, unrelated.pk)).kind == LinkKind.SAME
+    apart = editor_client.post(
+        f"/api/v1/claims/{english.pk}/not-same/", {"claim": unrelated.pk, "confirm": True}, format="json"
+    )
     assert apart.status_code == 200
     placed = {c["id"]: c["cluster"] for c in apart.json()["claims"]}
     assert placed[english.pk] != placed[unrelated.pk]

@@ -95,6 +95,8 @@ def test_quickstart_prints_the_summary_and_a_fresh_editor_password_each_time(db,
     password = first.split("password ", 1)[1].split()[0]
     editor = get_user_model().objects.get(username="editor")
     assert editor.is_staff and not editor.is_superuser and editor.check_password(password)
+    assert list(editor.groups.values_list("name", flat=True)) == ["editors"] and not editor.user_permissions.exists()
+    assert editor.has_perm("claims.change_cluster") and not editor.has_perm("claims.delete_cluster")
     second, _, _ = run("quickstart", "seeds/")
     assert "already stored" in second and second.split("password ", 1)[1].split()[0] != password
 

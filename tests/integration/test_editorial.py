@@ -9,6 +9,7 @@ from claims import services
 from claims.choices import LinkKind
 from claims.models import Claim, ClaimLink, Cluster
 from claims.services import editorial
+from claims.services.audit import ConflictingDecision
 
 pytestmark = pytest.mark.django_db
 
@@ -60,10 +61,12 @@ def test_the_same_claim_brings_them_together_now_and_after_reclustering(seeded, 
     assert cluster_of(a) == cluster_of(b)
 
 
-def test_a_later_decision_about_a_pair_replaces_the_earlier_one(seeded, admin_user):
+def test_a_later_decision_about_a_pair_replaces_the_earlier_one_once_confirmed(seeded, admin_user):
     a, b = hundred_million()[:2]
     editorial.mark_different([a.pk, b.pk], admin_user)
-    editorial.mark_same([a.pk, b.pk], admin_user)
+    with pytest.raises(ConflictingDecision, match="not the same claim"):
+        editorial.mark_same([a.pk, b.pk], admin_user)
+    editorial.mark_same([a.pk, b.pk], admin_user, confirm=True)
     assert list(ClaimLink.objects.values_list("kind", flat=True)) == [LinkKind.SAME]
 
 

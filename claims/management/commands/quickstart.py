@@ -84,14 +84,16 @@ class Command(BaseCommand):
 
     def _print_login(self) -> None:
         from django.contrib.auth import get_user_model
-        from django.contrib.auth.models import Permission
+
+        from claims.management.commands.setup_roles import setup_roles
 
         password = secrets.token_urlsafe(12)
         user, _ = get_user_model().objects.get_or_create(username=EDITOR_USERNAME)
         user.is_staff = True
         user.set_password(password)
         user.save()
-        user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["claims", "sources"]))
+        user.user_permissions.clear()  # the editor's permissions are the editors group's
+        user.groups.add(setup_roles()["editors"])
         self.stdout.write("")
         self.stdout.write("Admin:  http://127.0.0.1:8000/admin/")
         self.stdout.write("API:    http://127.0.0.1:8000/api/v1/clusters/   (schema: /api/v1/schema/)")
