@@ -3,9 +3,11 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy
 
-from claims import services
+from claims import admin_display, services
 from claims.login_throttle import ThrottledAdminAuthenticationForm
 from claims.models import Claim, ClaimLink, Cluster
 from claims.selectors import claims_with_source
@@ -16,15 +18,7 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 def format_quantity(quantity: dict | None) -> str:
-    if not quantity:
-        return "—"
-    value = quantity.get("value")
-    if value is None:
-        shown = f"{quantity.get('low')}–{quantity.get('high')}"
-    else:
-        shown = f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
-    unit = quantity.get("unit") or ""
-    return f"{quantity.get('qualifier', '')} {shown} {unit}".strip()
+    return admin_display.format_figure(quantity)
 
 
 def report(model_admin: admin.ModelAdmin, request, action) -> None:
@@ -43,7 +37,7 @@ class ClaimInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["text", "source", "language", "span", "claimant", "quantity_display", "as_of", "polarity"]
+    fields = ["claim_text", "source", "language", "claimant", "quantity_display", "as_of", "polarity"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -52,9 +46,9 @@ class ClaimInline(admin.TabularInline):
     def get_queryset(self, request):
         return claims_with_source(super().get_queryset(request))
 
-    @admin.display(description="span")
-    def span(self, claim: Claim) -> str:
-        return f"{claim.start}–{claim.end}"
+    @admin.display(description=gettext_lazy("text"))
+    def claim_text(self, claim: Claim) -> SafeString:
+        return format_html('<span dir="auto">{}</span>', claim.text)
 
     @admin.display(description="quantity")
     def quantity_display(self, claim: Claim) -> str:
@@ -62,19 +56,15 @@ class ClaimInline(admin.TabularInline):
 
 
 @admin.register(Cluster)
-class ClusterAdmin(admin.ModelAdmin):
-    list_display = [
-        "id", "label", "status", "independent_source_count", "source_count", "claim_count", "language_list",
-        "verdict", "locked", "updated_at",
-    ]  # fmt: skip
+class ClusterAdmin(admin_display.ClusterDisplay, admin.ModelAdmin):
+    list_display = ["id", "short_label", "status", "counts", "language_list", "verdict", "locked", "updated_at"]
+    list_display_links = ["id", "short_label"]
     list_filter = ["status", "verdict", "locked", "independent_source_count"]
     search_fields = ["label", "claims__text", "claims__claimant"]
-    readonly_fields = [
-        "status", "status_reason", "conflict_list", "independence", "timeline_table", "source_count",
-        "independent_source_count", "claim_count", "languages", "verdict_by", "verdict_at", "created_at", "updated_at",
-    ]  # fmt: skip
+    # Status, conflicts, independence, the claims and the timeline plot are drawn above the form
+    # (templates/admin/claims/cluster/change_form.html, claims.admin_display.cluster_panel).
+    readonly_fields = ["verdict_by", "verdict_at", "created_at", "updated_at"]
     fields = ["label", "verdict", "verdict_note", "locked", *readonly_fields]
-    inlines = [ClaimInline]
     actions = ["merge", "lock", "unlock", "refresh_status"]
 
     def get_search_results(self, request, queryset, search_term):
@@ -86,48 +76,10 @@ class ClusterAdmin(admin.ModelAdmin):
         if {"verdict", "verdict_note"} & set(form.changed_data):
             editorial.set_verdict(obj, obj.verdict, obj.verdict_note, request.user)
 
-    @admin.display(description="languages")
-    def language_list(self, cluster: Cluster) -> str:
-        return ", ".join(cluster.languages)
-
-    @admin.display(description="conflicts")
-    def conflict_list(self, cluster: Cluster) -> str:
-        if not cluster.conflicts:
-            return "—"
-        return format_html(
-            "<ul>{}</ul>",
-            format_html_join(
-                "",
-                "<li>claims {} and {}: {}</li>",
-                ((c["claims"][0], c["claims"][1], c["reason"]) for c in cluster.conflicts),
-            ),
-        )
-
-    @admin.display(description="sources")
-    def independence(self, cluster: Cluster) -> str:
-        if not cluster.source_independence:
-            return "—"
-        return format_html(
-            "<ul>{}</ul>",
-            format_html_join(
-                "",
-                "<li>source {}: {}</li>",
-                ((v["source"], "counts" if v["counted"] else v["reason"]) for v in cluster.source_independence),
-            ),
-        )
-
-    @admin.display(description="timeline")
-    def timeline_table(self, cluster: Cluster) -> str:
-        if not cluster.timeline:
-            return "—"
-        return format_html(
-            "<ul>{}</ul>",
-            format_html_join(
-                "",
-                "<li>{}: {} (claim {}, source {})</li>",
-                ((p["as_of"] or "undated", format_quantity(p), p["claim"], p["source"]) for p in cluster.timeline),
-            ),
-        )
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["panel"] = admin_display.cluster_panel(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.action(description="Merge selected clusters (their claims become the same claim)")
     def merge(self, request, queryset: QuerySet[Cluster]) -> None:
@@ -152,7 +104,7 @@ class ClusterAdmin(admin.ModelAdmin):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(admin_display.ClaimDisplay, admin.ModelAdmin):
     list_display = [
         "id", "short_text", "source", "language", "claimant", "quantity_display", "as_of", "polarity", "cluster",
         "checkworthiness",
@@ -160,20 +112,31 @@ class ClaimAdmin(admin.ModelAdmin):
     list_filter = ["language", "polarity", "cluster__status", "as_of_source"]
     search_fields = ["text", "claimant", "subject"]
     list_select_related = ["source", "cluster"]
-    raw_id_fields = ["source", "cluster"]
+    # Read-only, and only what an editor judges by: the vector, the nearest cosines, the match
+    # text and the offsets are the service's own and never shown. Claims come from sources, so
+    # there is no "Add claim".
     readonly_fields = [
-        "source", "cluster", "text", "start", "end", "language", "claimant", "subject", "polarity", "quantity",
-        "as_of", "as_of_source", "checkworthiness", "reasons", "match_text", "embedding_model", "created_at",
+        "in_sentence", "figure", "source_link", "cluster_link", "neighbours", "claimant", "subject", "language",
+        "polarity", "as_of", "as_of_source", "checkworthiness", "reasons", "created_at",
     ]  # fmt: skip
-    exclude = ["embedding"]
+    fields = readonly_fields
     actions = ["split_off", "mark_same", "mark_different"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("embedding", "source__text")
+        return super().get_queryset(request).defer("embedding", "nearest_cosines", "match_text", "source__text")
 
-    @admin.display(description="text")
-    def short_text(self, claim: Claim) -> str:
-        return claim.text[:120]
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:  # the page shows the claim in its sentence: the source's text around it
+            return admin_display.with_context(Claim.objects.filter(pk=obj.pk)).select_related("cluster").first()
+        return obj
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("text"))
+    def short_text(self, claim: Claim) -> SafeString:
+        return format_html('<span dir="auto">{}</span>', claim.text[:120])
 
     @admin.display(description="quantity")
     def quantity_display(self, claim: Claim) -> str:
