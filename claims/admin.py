@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from claims import admin_display, services
@@ -50,7 +51,7 @@ class ClaimInline(admin.TabularInline):
     def claim_text(self, claim: Claim) -> SafeString:
         return format_html('<span dir="auto">{}</span>', claim.text)
 
-    @admin.display(description="quantity")
+    @admin.display(description=gettext_lazy("quantity"))
     def quantity_display(self, claim: Claim) -> str:
         return format_quantity(claim.quantity)
 
@@ -81,26 +82,30 @@ class ClusterAdmin(admin_display.ClusterDisplay, admin.ModelAdmin):
             context["panel"] = admin_display.cluster_panel(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    @admin.action(description="Merge selected clusters (their claims become the same claim)")
+    @admin.action(description=gettext_lazy("Merge selected clusters (their claims become the same claim)"))
     def merge(self, request, queryset: QuerySet[Cluster]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
-        report(self, request, lambda: f"Merged into cluster {editorial.merge_clusters(ids, request.user).pk}.")
+        report(
+            self,
+            request,
+            lambda: _("Merged into cluster %(id)d.") % {"id": editorial.merge_clusters(ids, request.user).pk},
+        )
 
-    @admin.action(description="Lock selected clusters (re-clustering keeps exactly their claims)")
+    @admin.action(description=gettext_lazy("Lock selected clusters (re-clustering keeps exactly their claims)"))
     def lock(self, request, queryset: QuerySet[Cluster]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
-        report(self, request, lambda: f"Locked {editorial.set_locked(ids, True)} cluster(s).")
+        report(self, request, lambda: _("Locked %(count)d cluster(s).") % {"count": editorial.set_locked(ids, True)})
 
-    @admin.action(description="Unlock selected clusters")
+    @admin.action(description=gettext_lazy("Unlock selected clusters"))
     def unlock(self, request, queryset: QuerySet[Cluster]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
-        report(self, request, lambda: f"Unlocked {editorial.set_locked(ids, False)} cluster(s).")
+        report(self, request, lambda: _("Unlocked %(count)d cluster(s).") % {"count": editorial.set_locked(ids, False)})
 
-    @admin.action(description="Refresh status of selected clusters")
+    @admin.action(description=gettext_lazy("Refresh status of selected clusters"))
     def refresh_status(self, request, queryset: QuerySet[Cluster]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
         services.refresh_clusters(ids)
-        self.message_user(request, f"Refreshed {len(ids)} cluster(s).", messages.SUCCESS)
+        self.message_user(request, _("Refreshed %(count)d cluster(s).") % {"count": len(ids)}, messages.SUCCESS)
 
 
 @admin.register(Claim)
@@ -138,27 +143,38 @@ class ClaimAdmin(admin_display.ClaimDisplay, admin.ModelAdmin):
     def short_text(self, claim: Claim) -> SafeString:
         return format_html('<span dir="auto">{}</span>', claim.text[:120])
 
-    @admin.display(description="quantity")
+    @admin.display(description=gettext_lazy("quantity"))
     def quantity_display(self, claim: Claim) -> str:
         return format_quantity(claim.quantity)
 
-    @admin.action(description="Split selected claims off into a new cluster")
+    @admin.action(description=gettext_lazy("Split selected claims off into a new cluster"))
     def split_off(self, request, queryset: QuerySet[Claim]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
-        report(self, request, lambda: f"Split into new cluster {editorial.split_claims(ids, request.user).pk}.")
+        report(
+            self,
+            request,
+            lambda: _("Split into new cluster %(id)d.") % {"id": editorial.split_claims(ids, request.user).pk},
+        )
 
-    @admin.action(description="Mark selected claims as the same claim")
+    @admin.action(description=gettext_lazy("Mark selected claims as the same claim"))
     def mark_same(self, request, queryset: QuerySet[Claim]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
-        report(self, request, lambda: f"Linked; they are now in cluster {editorial.mark_same(ids, request.user).pk}.")
+        report(
+            self,
+            request,
+            lambda: _("Linked; they are now in cluster %(id)d.") % {"id": editorial.mark_same(ids, request.user).pk},
+        )
 
-    @admin.action(description="Mark selected claims as not the same claim")
+    @admin.action(description=gettext_lazy("Mark selected claims as not the same claim"))
     def mark_different(self, request, queryset: QuerySet[Claim]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
         report(
             self,
             request,
-            lambda: f"Recorded; moved to {len(editorial.mark_different(ids, request.user))} new cluster(s).",
+            lambda: (
+                _("Recorded; moved to %(count)d new cluster(s).")
+                % {"count": len(editorial.mark_different(ids, request.user))}
+            ),
         )
 
 
