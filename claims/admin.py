@@ -1,7 +1,9 @@
 """Editors' views of clusters and claims. Every action calls claims.services.editorial or claims.services."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -16,6 +18,8 @@ from claims.services import editorial
 
 # Failed logins are throttled per username and address; the form says so when a pair is locked.
 admin.site.login_form = ThrottledAdminAuthenticationForm
+# No app list down the side of every page: the change lists get the width (the index has the list).
+admin.site.enable_nav_sidebar = False
 
 
 def format_quantity(quantity: dict | None) -> str:
@@ -58,7 +62,7 @@ class ClaimInline(admin.TabularInline):
 
 @admin.register(Cluster)
 class ClusterAdmin(admin_display.ClusterDisplay, admin.ModelAdmin):
-    list_display = ["id", "short_label", "status", "counts", "language_list", "verdict", "locked", "updated_at"]
+    list_display = ["id", "short_label", "status", "counts", "language_list", "verdict", "locked", "updated"]
     list_display_links = ["id", "short_label"]
     list_filter = ["status", "verdict", "locked", "independent_source_count"]
     search_fields = ["label", "claims__text", "claims__claimant"]
@@ -66,6 +70,10 @@ class ClusterAdmin(admin_display.ClusterDisplay, admin.ModelAdmin):
     # (templates/admin/claims/cluster/change_form.html, claims.admin_display.cluster_panel).
     readonly_fields = ["verdict_by", "verdict_at", "created_at", "updated_at"]
     fields = ["label", "verdict", "verdict_note", "locked", *readonly_fields]
+    formfield_overrides = {  # Arabic or English, each laid out its own way
+        models.CharField: {"widget": forms.TextInput(attrs={"dir": "auto", "class": "vTextField"})},
+        models.TextField: {"widget": forms.Textarea(attrs={"dir": "auto", "class": "vLargeTextField"})},
+    }
     actions = ["merge", "lock", "unlock", "refresh_status"]
 
     def get_search_results(self, request, queryset, search_term):

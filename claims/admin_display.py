@@ -175,7 +175,7 @@ def timeline_svg(points: list[dict], titles: dict[int, str] | None = None) -> Sa
     dated = [p for p in points if p.get("as_of") and (p.get("value") is not None or p.get("high") is not None)]
     if not dated:
         return mark_safe("")
-    width, height, left, right, top, bottom = 640, 260, 90, 30, 20, 50
+    width, height, left, right, top, bottom = 680, 260, 90, 60, 20, 50
     days = [dt.date.fromisoformat(p["as_of"]) for p in dated]
     first, last = min(days), max(days)
     span = max((last - first).days, 1)
@@ -397,9 +397,25 @@ class ClusterDisplay:
         shown = label if len(label) <= 90 else label[:89] + "…"
         return format_html('<span class="cluster-label" dir="auto" title="{}">{}</span>', label, shown)
 
-    @admin.display(description=gettext_lazy("independent / sources / claims"), ordering="independent_source_count")
-    def counts(self, cluster: Cluster) -> str:
-        return f"{cluster.independent_source_count} / {cluster.source_count} / {cluster.claim_count}"
+    @admin.display(description=gettext_lazy("sources · claims"), ordering="independent_source_count")
+    def counts(self, cluster: Cluster) -> SafeString:
+        """ "2/3 · 5": 2 independent of 3 sources, 5 claims (said in full in its title)."""
+        return format_html(
+            '<span title="{}">{}/{} · {}</span>',
+            _("%(independent)d independent of %(sources)d sources; %(claims)d claims")
+            % {
+                "independent": cluster.independent_source_count,
+                "sources": cluster.source_count,
+                "claims": cluster.claim_count,
+            },
+            cluster.independent_source_count,
+            cluster.source_count,
+            cluster.claim_count,
+        )
+
+    @admin.display(description=gettext_lazy("updated"), ordering="updated_at")
+    def updated(self, cluster: Cluster) -> str:
+        return format_date(cluster.updated_at.date()) if cluster.updated_at else ""
 
     @admin.display(description=gettext_lazy("languages"))
     def language_list(self, cluster: Cluster) -> str:

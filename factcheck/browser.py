@@ -82,3 +82,23 @@ def full_page_png(driver, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(path))
     driver.set_window_size(WIDTH, HEIGHT)
+
+
+def give_seeds_example_dates() -> None:
+    """Date the seed articles (they state no publication date) so the timeline plot has points:
+    source n published on 10 Feb 2026 + 3n days, and each undated claim as of its source's day.
+    For the browser tests and screenshots only, on their scratch databases."""
+    import datetime as dt
+
+    from claims import services
+    from claims.models import Claim
+    from sources.models import Source
+
+    first = dt.datetime(2026, 2, 10, 9, 0, tzinfo=dt.UTC)
+    for n, source in enumerate(Source.objects.order_by("id")):
+        source.published_at = first + dt.timedelta(days=3 * n)
+        source.save(update_fields=["published_at"])
+        Claim.objects.filter(source=source, as_of=None).update(
+            as_of=source.published_at.date(), as_of_source="published"
+        )
+    services.refresh_clusters(Claim.objects.exclude(cluster=None).values_list("cluster_id", flat=True).distinct())

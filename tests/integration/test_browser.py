@@ -36,6 +36,7 @@ def editor(driver, live_server, transactional_db, django_user_model):
 
     report = services.ingest_inputs([str(browser_seeds())])
     assert not report.errors, report.errors
+    browser.give_seeds_example_dates()
     django_user_model.objects.create_superuser("editor", "editor@example.org", PASSWORD)
     driver.delete_all_cookies()
     browser.log_in(driver, live_server.url, "editor", PASSWORD)
@@ -74,6 +75,7 @@ def test_an_editor_judges_merges_splits_and_rules_on_clusters_in_both_languages(
     editor.get(f"{base}/admin/claims/cluster/")
     page_width, window_width = browser.scroll_width(editor)
     assert page_width <= window_width
+    assert editor.execute_script("const r = document.querySelector('.results'); return r.scrollWidth <= r.clientWidth")
     labels = css(editor, "#result_list .cluster-label")
     assert labels and all(label.get_attribute("dir") == "auto" and label.get_attribute("title") for label in labels)
 
@@ -87,9 +89,10 @@ def test_an_editor_judges_merges_splits_and_rules_on_clusters_in_both_languages(
     assert any("100 million" in f.text for f in css(editor, ".claim-figure"))
     arabic = [q for q in css(editor, "blockquote.claim-context") if q.get_attribute("lang") == "ar"]
     assert arabic and all(q.get_attribute("dir") == "auto" for q in arabic)
-    if any(p.get("as_of") for p in cluster.timeline):
-        assert css(editor, "figure.timeline svg g.mark circle")
-        assert css(editor, "figure.timeline svg g.mark title")
+    dated = [p for p in cluster.timeline if p["as_of"]]
+    assert dated
+    assert len(css(editor, "figure.timeline svg g.mark circle")) == len(dated)
+    assert all(t.get_attribute("textContent") for t in css(editor, "figure.timeline svg g.mark title"))
     assert browser.scroll_width(editor)[0] <= browser.scroll_width(editor)[1]
 
     # A verdict, given on that page.
@@ -122,4 +125,5 @@ def test_an_editor_judges_merges_splits_and_rules_on_clusters_in_both_languages(
     assert "الحكم" in editor.page_source
     editor.get(f"{base}/admin/claims/cluster/")
     assert browser.scroll_width(editor)[0] <= browser.scroll_width(editor)[1]
+    assert editor.execute_script("const r = document.querySelector('.results'); return r.scrollWidth <= r.clientWidth")
     browser.switch_language(editor, "en")

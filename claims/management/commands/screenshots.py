@@ -2,7 +2,9 @@
 
 Creates a scratch database (test_<name>, dropped afterwards), ingests seeds/ into it, serves it on
 a live server thread and drives headless Chromium (factcheck.browser) through the cluster list, a
-contradiction (else agreement) cluster page, the Arabic admin and a claim page.
+contradiction (else agreement) cluster page, the Arabic admin and a claim page. The seeds state no
+publication dates; the scratch copy gets example ones (factcheck.browser.give_seeds_example_dates)
+so that the timeline plot has points.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ class Command(BaseCommand):
     def handle(self, *args, out: str, **options):
         if reason := browser.missing():
             raise CommandError(reason)
-        from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+        from django.contrib.staticfiles.handlers import StaticFilesHandler
+        from django.test.testcases import LiveServerThread
         from django.test.utils import setup_test_environment, teardown_test_environment
 
         setup_test_environment()
@@ -35,7 +38,7 @@ class Command(BaseCommand):
         connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
         try:
             self._seed()
-            server = LiveServerThread("localhost", QuietWSGIRequestHandler, connections_override={}, port=0)
+            server = LiveServerThread("localhost", StaticFilesHandler, connections_override={}, port=0)
             server.daemon = True
             server.start()
             server.is_ready.wait()
@@ -58,6 +61,7 @@ class Command(BaseCommand):
         if report.errors:
             raise CommandError(f"seeds did not ingest: {report.errors}")
         services.recluster()  # as quickstart does
+        browser.give_seeds_example_dates()
         get_user_model().objects.create_superuser("editor", "editor@example.org", PASSWORD)
 
     def _shoot(self, base: str, out: Path) -> None:
