@@ -85,6 +85,12 @@ class ClusterAdmin(admin_display.ClusterDisplay, admin.ModelAdmin):
         if {"verdict", "verdict_note"} & set(form.changed_data):
             editorial.set_verdict(obj, obj.verdict, obj.verdict_note, request.user)
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "locked":  # the model's help text, in the editor's language
+            field.help_text = gettext_lazy("Keep exactly these claims when re-clustering.")
+        return field
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["panel"] = admin_display.cluster_panel(obj)
@@ -130,7 +136,7 @@ class ClaimAdmin(admin_display.ClaimDisplay, admin.ModelAdmin):
     # there is no "Add claim".
     readonly_fields = [
         "in_sentence", "figure", "source_link", "cluster_link", "neighbours", "claimant", "subject", "language",
-        "polarity", "as_of", "as_of_source", "checkworthiness", "reasons", "created_at",
+        "polarity", "as_of", "as_of_source", "checkworthiness", "why_check_worthy", "created_at",
     ]  # fmt: skip
     fields = readonly_fields
     actions = ["split_off", "mark_same", "mark_different"]

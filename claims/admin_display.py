@@ -365,6 +365,10 @@ class ClaimDisplay:
         cluster = claim.cluster
         return format_html("{} ({})", _change_link(cluster, str(cluster)), cluster.get_status_display())
 
+    @admin.display(description=gettext_lazy("why check-worthy"))
+    def why_check_worthy(self, claim: Claim) -> str:
+        return ", ".join(str(reason).replace("_", " ") for reason in claim.reasons or []) or "—"
+
     @admin.display(description=gettext_lazy("other claims of its cluster"))
     def neighbours(self, claim: Claim) -> SafeString | str:
         if claim.cluster_id is None:
