@@ -125,8 +125,8 @@ class ClusterAdmin(admin_display.ClusterDisplay, admin.ModelAdmin):
 @admin.register(Claim)
 class ClaimAdmin(admin_display.ClaimDisplay, admin.ModelAdmin):
     list_display = [
-        "id", "short_text", "source", "language", "claimant", "quantity_display", "as_of", "polarity", "cluster",
-        "checkworthiness",
+        "id", "short_text", "source_title", "language", "claimant_text", "quantity_display", "as_of", "polarity",
+        "cluster_label", "checkworthiness",
     ]  # fmt: skip
     list_filter = ["language", "polarity", "cluster__status", "as_of_source"]
     search_fields = ["text", "claimant", "subject"]

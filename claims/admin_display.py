@@ -365,6 +365,21 @@ class ClaimDisplay:
         cluster = claim.cluster
         return format_html("{} ({})", _change_link(cluster, str(cluster)), cluster.get_status_display())
 
+    @admin.display(description=gettext_lazy("source"), ordering="source")
+    def source_title(self, claim: Claim) -> SafeString:
+        return format_html('<span dir="auto">{}</span>', str(claim.source))
+
+    @admin.display(description=gettext_lazy("claimant"), ordering="claimant")
+    def claimant_text(self, claim: Claim) -> SafeString:
+        return format_html('<span dir="auto">{}</span>', claim.claimant)
+
+    @admin.display(description=gettext_lazy("cluster"), ordering="cluster")
+    def cluster_label(self, claim: Claim) -> SafeString | str:
+        if claim.cluster is None:
+            return "—"
+        label = str(claim.cluster)
+        return format_html('<span class="cluster-label" dir="auto" title="{}">{}</span>', label, label[:60])
+
     @admin.display(description=gettext_lazy("why check-worthy"))
     def why_check_worthy(self, claim: Claim) -> str:
         return ", ".join(str(reason).replace("_", " ") for reason in claim.reasons or []) or "—"

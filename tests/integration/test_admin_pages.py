@@ -82,3 +82,10 @@ def test_the_arabic_admin_is_right_to_left(seeded, editor):
     agreement = Cluster.objects.filter(status=ClusterStatus.AGREEMENT).first()
     page = editor.get(f"/admin/claims/cluster/{agreement.pk}/change/").content.decode()
     assert "اتفاق" in page and "الحكم" in page
+
+
+def test_a_source_page_lists_its_claims_with_figures_and_no_content_hash(seeded, editor):
+    claim = next(c for c in Claim.objects.order_by("id") if c.quantity and c.quantity.get("value") == 100_000_000)
+    page = editor.get(f"/admin/sources/source/{claim.source_id}/change/").content.decode()
+    assert "100 million" in page and '"value"' not in page
+    assert claim.source.content_hash not in page

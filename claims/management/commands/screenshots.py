@@ -1,6 +1,6 @@
 """python manage.py screenshots [--out docs/screenshots]: the editors' pages as PNGs.
 
-Creates a scratch database (test_<name>, dropped afterwards), ingests seeds/ into it, serves it on
+Creates a scratch database (<name>_screenshots, dropped afterwards), ingests seeds/ into it, serves it on
 a live server thread and drives headless Chromium (factcheck.browser) through the cluster list, a
 contradiction (else agreement) cluster page, the Arabic admin and a claim page. The seeds state no
 publication dates; the scratch copy gets example ones (factcheck.browser.give_seeds_example_dates)
@@ -35,6 +35,11 @@ class Command(BaseCommand):
 
         setup_test_environment()
         old_name = connection.settings_dict["NAME"]
+        # A name of its own, so that it never drops the test suite's database under a running test.
+        connection.settings_dict["TEST"] = {
+            **connection.settings_dict.get("TEST", {}),
+            "NAME": f"{old_name}_screenshots",
+        }
         connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
         try:
             self._seed()
