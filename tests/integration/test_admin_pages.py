@@ -91,3 +91,14 @@ def test_a_source_page_lists_its_claims_with_figures_and_no_content_hash(seeded,
     page = editor.get(f"/admin/sources/source/{claim.source_id}/change/").content.decode()
     assert "100 million" in page and '"value"' not in page
     assert claim.source.content_hash not in page
+
+
+def test_conflicting_pairs_are_named_by_claim_and_source_with_their_reason_escaped(seeded, editor):
+    cluster = busiest_cluster()
+    a, b = cluster.claims.order_by("id")[:2]
+    Cluster.objects.filter(pk=cluster.pk).update(
+        conflicts=[{"claims": [a.pk, b.pk], "reason": "<b>100 million</b> vs 60 million"}]
+    )
+    page = editor.get(f"/admin/claims/cluster/{cluster.pk}/change/").content.decode()
+    assert f'href="#claim-{a.pk}"' in page and f'href="#claim-{b.pk}"' in page
+    assert "&lt;b&gt;100 million&lt;/b&gt; vs 60 million" in page and "<b>100 million</b>" not in page
