@@ -13,17 +13,12 @@ from django.utils.translation import gettext_lazy
 from claims import admin_display, services
 from claims.login_throttle import ThrottledAdminAuthenticationForm
 from claims.models import Claim, ClaimLink, Cluster
-from claims.selectors import claims_with_source
 from claims.services import editorial
 
 # Failed logins are throttled per username and address; the form says so when a pair is locked.
 admin.site.login_form = ThrottledAdminAuthenticationForm
 # No app list down the side of every page: the change lists get the width (the index has the list).
 admin.site.enable_nav_sidebar = False
-
-
-def format_quantity(quantity: dict | None) -> str:
-    return admin_display.format_figure(quantity)
 
 
 def report(model_admin: admin.ModelAdmin, request, action) -> None:
@@ -34,30 +29,6 @@ def report(model_admin: admin.ModelAdmin, request, action) -> None:
         model_admin.message_user(request, " ".join(exc.messages), messages.ERROR)
         return
     model_admin.message_user(request, text, messages.SUCCESS)
-
-
-class ClaimInline(admin.TabularInline):
-    model = Claim
-    fk_name = "cluster"
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    fields = ["claim_text", "source", "language", "claimant", "quantity_display", "as_of", "polarity"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_queryset(self, request):
-        return claims_with_source(super().get_queryset(request))
-
-    @admin.display(description=gettext_lazy("text"))
-    def claim_text(self, claim: Claim) -> SafeString:
-        return format_html('<span dir="auto">{}</span>', claim.text)
-
-    @admin.display(description=gettext_lazy("quantity"))
-    def quantity_display(self, claim: Claim) -> str:
-        return format_quantity(claim.quantity)
 
 
 @admin.register(Cluster)
@@ -159,7 +130,7 @@ class ClaimAdmin(admin_display.ClaimDisplay, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("quantity"))
     def quantity_display(self, claim: Claim) -> str:
-        return format_quantity(claim.quantity)
+        return admin_display.format_figure(claim.quantity)
 
     @admin.action(description=gettext_lazy("Split selected claims off into a new cluster"))
     def split_off(self, request, queryset: QuerySet[Claim]) -> None:
