@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 
-.PHONY: setup run serve test lint bench clean-db
+.PHONY: setup run serve test lint bench clean-db screenshots messages
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,16 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+
+# PNGs of the editors' pages (docs/screenshots/), from a scratch database with the seeds; needs chromium.
+screenshots: setup
+	$(PY) manage.py screenshots
+
+# Collect the project's strings into locale/ar (translate the new ones) and compile them; needs gettext.
+messages: setup
+	$(PY) manage.py makemessages -l ar --no-obsolete --ignore=.venv --ignore=var --ignore=tests \
+		--ignore=training --ignore=evaluation --ignore=docs
+	$(PY) manage.py compilemessages --ignore=.venv
 
 bench: setup
 	$(PY) -m evaluation.bench_embedding

@@ -1,23 +1,26 @@
 """Editors' views of clusters and claims. Every action calls claims.services.editorial or claims.services."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from claims import services
+from claims import admin_display, services
 from claims.admin_search import meaning_and_words
 from claims.admin_views import review_queue_view
 from claims.choices import AuditAction, LinkKind
 from claims.login_throttle import ThrottledAdminAuthenticationForm
 from claims.models import AuditEntry, Claim, ClaimLink, Cluster
-from claims.selectors import audit_for_claim, audit_for_cluster, claims_with_source
+from claims.selectors import audit_for_claim, audit_for_cluster
 from claims.services import editorial
 from claims.services.audit import ConflictingDecision, record
 
@@ -26,17 +29,8 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 # The admin index leads editors to the review queue first.
 admin.site.index_template = "admin/claims/index_with_queue.html"
 
-
-def format_quantity(quantity: dict | None) -> str:
-    if not quantity:
-        return "—"
-    value = quantity.get("value")
-    if value is None:
-        shown = f"{quantity.get('low')}–{quantity.get('high')}"
-    else:
-        shown = f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
-    unit = quantity.get("unit") or ""
-    return f"{quantity.get('qualifier', '')} {shown} {unit}".strip()
+# No app list down the side of every page: the change lists get the width (the index has the list).
+admin.site.enable_nav_sidebar = False
 
 
 CONFIRM_FIELD = "confirm_override"
@@ -79,45 +73,21 @@ def audit_block(entries, cluster_id: int | None = None) -> str:
     return render_to_string("admin/claims/_audit_entries.html", context)
 
 
-class ClaimInline(admin.TabularInline):
-    model = Claim
-    fk_name = "cluster"
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    fields = ["text", "source", "language", "span", "claimant", "quantity_display", "as_of", "polarity"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_queryset(self, request):
-        return claims_with_source(super().get_queryset(request))
-
-    @admin.display(description="span")
-    def span(self, claim: Claim) -> str:
-        return f"{claim.start}–{claim.end}"
-
-    @admin.display(description="quantity")
-    def quantity_display(self, claim: Claim) -> str:
-        return format_quantity(claim.quantity)
-
-
 @admin.register(Cluster)
-class ClusterAdmin(admin.ModelAdmin):
-    list_display = [
-        "id", "label", "status", "independent_source_count", "source_count", "claim_count", "language_list",
-        "verdict", "locked", "updated_at",
-    ]  # fmt: skip
+class ClusterAdmin(admin_display.ClusterDisplay, admin.ModelAdmin):
+    list_display = ["id", "short_label", "status", "counts", "language_list", "verdict", "locked", "updated"]
+    list_display_links = ["id", "short_label"]
     list_filter = ["status", "verdict", "needs_review", "locked", "independent_source_count"]
     search_fields = ["label", "claims__text", "claims__claimant"]
-    readonly_fields = [
-        "status", "status_reason", "conflict_list", "independence", "timeline_table", "source_count",
-        "independent_source_count", "claim_count", "languages", "verdict_by", "verdict_at", "created_at", "updated_at",
-    ]  # fmt: skip
+    # Status, conflicts, independence, the claims and the timeline plot are drawn above the form
+    # (templates/admin/claims/cluster/change_form.html, claims.admin_display.cluster_panel).
+    readonly_fields = ["verdict_by", "verdict_at", "created_at", "updated_at"]
     readonly_fields += ["needs_review", "changed_since_verdict_at", "locked_by", "audit_history"]
     fields = ["label", "verdict", "verdict_note", "locked", *readonly_fields]
-    inlines = [ClaimInline]
+    formfield_overrides = {  # Arabic or English, each laid out its own way
+        models.CharField: {"widget": forms.TextInput(attrs={"dir": "auto", "class": "vTextField"})},
+        models.TextField: {"widget": forms.Textarea(attrs={"dir": "auto", "class": "vLargeTextField"})},
+    }
     actions = ["merge", "lock", "unlock", "refresh_status"]
 
     def get_urls(self):
@@ -179,48 +149,16 @@ class ClusterAdmin(admin.ModelAdmin):
         if {"verdict", "verdict_note"} & set(form.changed_data):
             editorial.set_verdict(obj, verdict, note, request.user, confirm=confirm)
 
-    @admin.display(description="languages")
-    def language_list(self, cluster: Cluster) -> str:
-        return ", ".join(cluster.languages)
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "locked":  # the model's help text, in the editor's language
+            field.help_text = gettext_lazy("Keep exactly these claims when re-clustering.")
+        return field
 
-    @admin.display(description="conflicts")
-    def conflict_list(self, cluster: Cluster) -> str:
-        if not cluster.conflicts:
-            return "—"
-        return format_html(
-            "<ul>{}</ul>",
-            format_html_join(
-                "",
-                "<li>claims {} and {}: {}</li>",
-                ((c["claims"][0], c["claims"][1], c["reason"]) for c in cluster.conflicts),
-            ),
-        )
-
-    @admin.display(description="sources")
-    def independence(self, cluster: Cluster) -> str:
-        if not cluster.source_independence:
-            return "—"
-        return format_html(
-            "<ul>{}</ul>",
-            format_html_join(
-                "",
-                "<li>source {}: {}</li>",
-                ((v["source"], "counts" if v["counted"] else v["reason"]) for v in cluster.source_independence),
-            ),
-        )
-
-    @admin.display(description="timeline")
-    def timeline_table(self, cluster: Cluster) -> str:
-        if not cluster.timeline:
-            return "—"
-        return format_html(
-            "<ul>{}</ul>",
-            format_html_join(
-                "",
-                "<li>{}: {} (claim {}, source {})</li>",
-                ((p["as_of"] or "undated", format_quantity(p), p["claim"], p["source"]) for p in cluster.timeline),
-            ),
-        )
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["panel"] = admin_display.cluster_panel(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.action(
         description=gettext_lazy("Merge selected clusters (their claims become the same claim)"), permissions=["change"]
@@ -269,29 +207,31 @@ class ClusterAdmin(admin.ModelAdmin):
     def refresh_status(self, request, queryset: QuerySet[Cluster]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
         services.refresh_clusters(ids)
-        self.message_user(request, f"Refreshed {len(ids)} cluster(s).", messages.SUCCESS)
+        self.message_user(request, _("Refreshed %(count)d cluster(s).") % {"count": len(ids)}, messages.SUCCESS)
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(admin_display.ClaimDisplay, admin.ModelAdmin):
     list_display = [
-        "id", "short_text", "source", "language", "claimant", "quantity_display", "as_of", "polarity", "cluster",
-        "checkworthiness",
+        "id", "short_text", "source_title", "language", "claimant_text", "quantity_display", "as_of", "polarity",
+        "cluster_label", "checkworthiness",
     ]  # fmt: skip
     list_filter = ["language", "polarity", "cluster__status", "as_of_source"]
     search_fields = ["text", "claimant", "subject"]
     list_select_related = ["source", "cluster"]
-    raw_id_fields = ["source", "cluster"]
+    # Read-only, and only what an editor judges by: the vector, the nearest cosines, the match
+    # text and the offsets are the service's own and never shown. Claims come from sources, so
+    # there is no "Add claim".
     readonly_fields = [
-        "source", "cluster", "text", "start", "end", "language", "claimant", "subject", "polarity", "quantity",
-        "as_of", "as_of_source", "checkworthiness", "reasons", "match_text", "embedding_model", "created_at",
+        "in_sentence", "figure", "source_link", "cluster_link", "neighbours", "claimant", "subject", "language",
+        "polarity", "as_of", "as_of_source", "checkworthiness", "why_check_worthy", "created_at",
     ]  # fmt: skip
     readonly_fields += ["audit_history"]
-    exclude = ["embedding"]
+    fields = readonly_fields
     actions = ["split_off", "mark_same", "mark_different"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("embedding", "source__text")
+        return super().get_queryset(request).defer("embedding", "nearest_cosines", "match_text", "source__text")
 
     def get_search_results(self, request, queryset, search_term):
         return meaning_and_words(queryset, search_term, cluster=False), False
@@ -300,13 +240,22 @@ class ClaimAdmin(admin.ModelAdmin):
     def audit_history(self, claim: Claim) -> str:
         return audit_block(audit_for_claim(claim.pk)) if claim.pk else "—"
 
-    @admin.display(description="text")
-    def short_text(self, claim: Claim) -> str:
-        return claim.text[:120]
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:  # the page shows the claim in its sentence: the source's text around it
+            return admin_display.with_context(Claim.objects.filter(pk=obj.pk)).select_related("cluster").first()
+        return obj
 
-    @admin.display(description="quantity")
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("text"))
+    def short_text(self, claim: Claim) -> SafeString:
+        return format_html('<span dir="auto">{}</span>', claim.text[:120])
+
+    @admin.display(description=gettext_lazy("quantity"))
     def quantity_display(self, claim: Claim) -> str:
-        return format_quantity(claim.quantity)
+        return admin_display.format_figure(claim.quantity)
 
     @admin.action(description=gettext_lazy("Split selected claims off into a new cluster"), permissions=["change"])
     def split_off(self, request, queryset: QuerySet[Claim]):

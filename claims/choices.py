@@ -5,60 +5,60 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Language(models.TextChoices):
-    ARABIC = "ar", "Arabic"
-    ENGLISH = "en", "English"
-    MIXED = "mixed", "Mixed"
-    OTHER = "other", "Other"
+    ARABIC = "ar", _("Arabic")
+    ENGLISH = "en", _("English")
+    MIXED = "mixed", _("Mixed")
+    OTHER = "other", _("Other")
 
 
 class SourceKind(models.TextChoices):
-    ARTICLE = "article", "Article"  # claims are extracted from it
-    CLAIM = "claim", "Imported claim"  # the whole text is one claim a fact-checker already holds
+    ARTICLE = "article", _("Article")  # claims are extracted from it
+    CLAIM = "claim", _("Imported claim")  # the whole text is one claim a fact-checker already holds
 
 
 class SourceStatus(models.TextChoices):
-    PENDING = "pending", "Pending"  # stored, not yet processed
-    PROCESSING = "processing", "Processing"
-    PROCESSED = "processed", "Processed"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")  # stored, not yet processed
+    PROCESSING = "processing", _("Processing")
+    PROCESSED = "processed", _("Processed")
+    FAILED = "failed", _("Failed")
 
 
 class ClusterStatus(models.TextChoices):
-    SINGLE_SOURCE = "single_source", "Single source"
-    AGREEMENT = "agreement", "Agreement"
-    CONTRADICTION = "contradiction", "Contradiction"
+    SINGLE_SOURCE = "single_source", _("Single source")
+    AGREEMENT = "agreement", _("Agreement")
+    CONTRADICTION = "contradiction", _("Contradiction")
 
 
 class Polarity(models.TextChoices):
-    POSITIVE = "positive", "Positive"
-    NEGATIVE = "negative", "Negative"
+    POSITIVE = "positive", _("Positive")
+    NEGATIVE = "negative", _("Negative")
 
 
 class Qualifier(models.TextChoices):
-    EXACT = "exact", "Exact"
-    ABOUT = "about", "About"
-    MORE_THAN = "more_than", "More than"
-    AT_LEAST = "at_least", "At least"
-    LESS_THAN = "less_than", "Less than"
-    AT_MOST = "at_most", "At most"
-    RANGE = "range", "Range"
+    EXACT = "exact", _("Exact")
+    ABOUT = "about", _("About")
+    MORE_THAN = "more_than", _("More than")
+    AT_LEAST = "at_least", _("At least")
+    LESS_THAN = "less_than", _("Less than")
+    AT_MOST = "at_most", _("At most")
+    RANGE = "range", _("Range")
 
 
 class Verdict(models.TextChoices):
     """An editor's fact-check verdict on a cluster's claim."""
 
-    UNREVIEWED = "", "Unreviewed"
-    TRUE = "true", "True"
-    FALSE = "false", "False"
-    MISLEADING = "misleading", "Misleading"
-    UNPROVEN = "unproven", "Unproven"
+    UNREVIEWED = "", _("Unreviewed")
+    TRUE = "true", _("True")
+    FALSE = "false", _("False")
+    MISLEADING = "misleading", _("Misleading")
+    UNPROVEN = "unproven", _("Unproven")
 
 
 class LinkKind(models.TextChoices):
     """An editor's decision about two claims, which re-clustering obeys."""
 
-    SAME = "same", "Same claim (must-link)"
-    DIFFERENT = "different", "Not the same claim (cannot-link)"
+    SAME = "same", _("Same claim (must-link)")
+    DIFFERENT = "different", _("Not the same claim (cannot-link)")
 
 
 class AuditAction(models.TextChoices):

@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    # The admin's language switch posts here (set_language).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("claims.api.urls")),
     # ClaimReview JSON-LD (clusters/{id}/claimreview/, claimreview/) and webhook subscriptions.
     path("api/v1/", include("integrations.urls")),

@@ -5,10 +5,12 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from claims import services
+from claims.admin_display import format_figure
 from claims.choices import Language
 from claims.models import Claim
 from clients import submissions
@@ -23,14 +25,24 @@ class SourceClaimInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["text", "start", "end", "claimant", "quantity", "cluster"]
+    fields = ["claim_text", "claimant", "figure", "cluster"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("embedding")
+        return (
+            super().get_queryset(request).defer("embedding", "nearest_cosines", "match_text").select_related("cluster")
+        )
+
+    @admin.display(description=gettext_lazy("text"))
+    def claim_text(self, claim: Claim):
+        return format_html('<span dir="auto">{}</span>', claim.text)
+
+    @admin.display(description=gettext_lazy("figure"))
+    def figure(self, claim: Claim) -> str:
+        return format_figure(claim.quantity, claim.as_of)
 
 
 class SourceForm(forms.ModelForm):
@@ -99,7 +111,7 @@ class SourceAdmin(admin.ModelAdmin):
     list_filter = ["status", "language", "publisher"]
     search_fields = ["title", "url", "publisher", "origin"]
     readonly_fields = [
-        "content_hash", "origin", "status", "error", "processing_started_at", "attempts", "created_at", "processed_at",
+        "origin", "status", "error", "processing_started_at", "attempts", "created_at", "processed_at",
         "text",
     ]  # fmt: skip
     inlines = [SourceClaimInline]
