@@ -114,7 +114,12 @@ def test_an_editor_judges_merges_splits_and_rules_on_clusters_in_both_languages(
     editor.get(f"{base}/admin/claims/cluster/")
     for pk in (cluster.pk, first.cluster_id):
         editor.find_element(By.CSS_SELECTOR, f"input.action-select[value='{pk}']").click()
-    assert "Merged into cluster" in run_action(editor, "merge")
+    # Merging undoes the split just recorded: the admin first says what it overrides, and asks.
+    assert run_action(editor, "merge") == ""
+    overrides = " ".join(li.text for li in css(editor, "ul.overrides li"))
+    assert overrides, "the confirmation page names the decision it overrides"
+    browser.and_wait(editor, editor.find_element(By.CSS_SELECTOR, "input[type=submit][value='Yes, override']").click)
+    assert "Merged into cluster" in " ".join(m.text for m in css(editor, ".messagelist li"))
     assert Cluster.objects.get(pk=min(cluster.pk, first.cluster_id)).claims.filter(pk=first.pk).exists()
 
     # The admin in Arabic: right to left, the project's own labels translated.
