@@ -38,7 +38,7 @@ screenshots: setup
 # Collect the project's strings into locale/ar (translate the new ones) and compile them; needs gettext.
 messages: setup
 	$(PY) manage.py makemessages -l ar --no-obsolete --ignore=.venv --ignore=var --ignore=tests \
-		--ignore=training --ignore=evaluation --ignore=docs
+		--ignore=training --ignore=evaluation --ignore=docs --ignore=staticfiles
 	$(PY) manage.py compilemessages --ignore=.venv
 
 bench: setup
