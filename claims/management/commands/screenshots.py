@@ -1,14 +1,16 @@
 """python manage.py screenshots [--out docs/screenshots]: the editors' pages as PNGs.
 
 Creates a scratch database (<name>_screenshots, dropped afterwards), ingests seeds/ into it, serves it on
-a live server thread and drives headless Chromium (factcheck.browser) through the cluster list, a
-contradiction (else agreement) cluster page, the Arabic admin and a claim page. The seeds state no
-publication dates; the scratch copy gets example ones (factcheck.browser.give_seeds_example_dates)
-so that the timeline plot has points.
+a live server thread and drives headless Chromium (factcheck.browser) through the review queue, the
+cluster list, a contradiction (else agreement) cluster page, a claim page and the Arabic admin. The
+seeds state no publication dates; the scratch copy gets example ones
+(factcheck.browser.give_seeds_example_dates) so that the timeline plot has points, and two short
+made-up reports of one toll (DEMO_CONTRADICTION) so that there is a contradiction to show.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -16,8 +18,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from factcheck import browser
+from sources.readers import SourceInput
 
 PASSWORD = "screenshots-only"  # noqa: S105 - a throwaway user in a throwaway database
+DEMO_CONTRADICTION = [
+    ("The health ministry said on Monday that 40 people died in the factory fire in Alexandria.", "en", "Demo Wire"),
+    ("قالت وزارة الصحة يوم الاثنين إن 75 شخصا لقوا حتفهم في حريق المصنع في الإسكندرية.", "ar", "وكالة تجريبية"),
+]
 
 
 class Command(BaseCommand):
@@ -65,8 +72,17 @@ class Command(BaseCommand):
         report = services.ingest_inputs([str(Path(settings.BASE_DIR) / "seeds")])
         if report.errors:
             raise CommandError(f"seeds did not ingest: {report.errors}")
-        services.recluster()  # as quickstart does
         browser.give_seeds_example_dates()
+        # The seeds hold no contradiction; two short reports of our own (one toll, one day, two
+        # figures) give the screenshots one, in both languages.
+        for text, language, publisher in DEMO_CONTRADICTION:
+            services.ingest_source(
+                SourceInput(
+                    text=text, origin=f"screenshots:{publisher}", publisher=publisher, language=language,
+                    published_at=datetime(2026, 3, 2, 12, tzinfo=UTC), title=text[:60],
+                )
+            )  # fmt: skip
+        services.recluster()  # as quickstart does
         get_user_model().objects.create_superuser("editor", "editor@example.org", PASSWORD)
 
     def _shoot(self, base: str, out: Path) -> None:
@@ -81,7 +97,8 @@ class Command(BaseCommand):
         driver = browser.chrome()
         try:
             browser.log_in(driver, base, "editor", PASSWORD)
-            shots = [("cluster-list.png", "/admin/claims/cluster/")]
+            shots = [("review-queue.png", "/admin/claims/cluster/review/")]
+            shots.append(("cluster-list.png", "/admin/claims/cluster/"))
             if cluster:
                 shots.append((f"cluster-{cluster.status}.png", f"/admin/claims/cluster/{cluster.pk}/change/"))
             if claim:
@@ -92,7 +109,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"{out / name}  ({path}; page {browser.scroll_width(driver)[0]} px wide)")
             driver.get(base + "/admin/claims/cluster/")
             browser.switch_language(driver, "ar")
-            for name, path in [("arabic-cluster-list.png", "/admin/claims/cluster/")] + (
+            arabic = [("arabic-review-queue.png", "/admin/claims/cluster/review/")]
+            arabic += [("arabic-cluster-list.png", "/admin/claims/cluster/")]
+            for name, path in arabic + (
                 [("arabic-cluster.png", f"/admin/claims/cluster/{cluster.pk}/change/")] if cluster else []
             ):
                 driver.get(base + path)
