@@ -168,7 +168,14 @@ def top_cosines(
         for start in range(0, n, chunk):
             sims = part[start : start + chunk] @ part.T
             sims[groups[start : start + chunk, None] == groups[None, :]] = -np.inf
-            top = -np.sort(-sims, axis=1)[:, :kk]
+            # In place, no new (chunk, n) arrays: the kk highest cosines are the kk smallest of
+            # -sims; partition them to the front (O(n) a row) and sort just those, giving the same
+            # values in the same order as sorting whole rows.
+            np.negative(sims, out=sims)
+            if 0 < kk < sims.shape[1]:
+                sims.partition(kk - 1, axis=1)
+                sims = sims[:, :kk]
+            top = -np.sort(sims, axis=1)[:, :kk]
             for row, values in enumerate(top):
                 out[start + row][p] = [round(float(x), 5) for x in values if np.isfinite(x)]
     return out
