@@ -53,6 +53,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -383,10 +384,19 @@ class StanceHead:
         """Size of the stored vectors the head takes."""
         return self.bounds[-1]
 
+    @cached_property
+    def _w1_flat(self) -> np.ndarray:
+        """``w1`` as one contiguous (F, k * H) matrix, built once per head: the layer is then a
+        single matmul, where ``einsum("nf,kfh->knh")`` copied all of ``w1`` on every call."""
+        k, f, h = self.w1.shape
+        return np.ascontiguousarray(self.w1.transpose(1, 0, 2).reshape(f, k * h))
+
     def mlp_logit(self, feats: np.ndarray) -> np.ndarray:
         """Logit of the ensemble's mean "agree" probability for :func:`pair_features` rows."""
-        # (n, F) x (k, F, H) -> (k, n, H); float32 is plenty and twice as fast.
-        hidden = _gelu(np.einsum("nf,kfh->knh", feats, self.w1, optimize=True) + self.b1[:, None, :])
+        # (n, F) x (F, k * H) -> (n, k, H) -> (k, n, H); float32 is plenty and twice as fast.
+        k, _, h = self.w1.shape
+        first = (feats @ self._w1_flat).reshape(len(feats), k, h).transpose(1, 0, 2)
+        hidden = _gelu(first + self.b1[:, None, :])
         logits = np.einsum("knh,kh->kn", hidden, self.w2) + self.b2[:, None]
         q = np.clip(_sigmoid(logits).mean(axis=0), 1e-9, 1.0 - 1e-9)
         return np.log(q / (1.0 - q))

@@ -2,6 +2,8 @@
 
 - ``pairscore.top_cosines`` takes each row's top k by partition, then sorts only those; it
   must return exactly the lists of the old full-row sort (kept here as the reference).
+- ``StanceHead.mlp_logit`` multiplies by ``w1`` reshaped once to (F, k * H); it must equal the
+  old ``einsum("nf,kfh->knh")`` to float tolerance.
 
 No Django, no model files: random data only.
 """
@@ -14,6 +16,7 @@ import numpy as np
 import pytest
 
 from newsclaims.matching import pairscore
+from newsclaims.verdicts import stance
 
 
 def old_top_cosines(parts, groups, k: int = pairscore.DENSITY_K, chunk: int = 2048):
@@ -75,3 +78,58 @@ def test_top_cosines_when_every_claim_is_of_one_source() -> None:
     parts = tied_parts(np.random.default_rng(3), 10, (4,))
     groups = [5] * 10
     assert pairscore.top_cosines(parts, groups) == old_top_cosines(parts, groups) == [[[]]] * 10
+
+
+def random_head(rng: np.random.Generator, k: int, f: int, h: int, dtype) -> stance.StanceHead:
+    def arr(*shape):
+        return rng.standard_normal(shape).astype(dtype)
+
+    return stance.StanceHead(
+        model_name="test",
+        bounds=(f,),
+        other_coef=arr(1),
+        other_intercept=0.0,
+        w1=arr(k, f, h) / np.sqrt(f),
+        b1=arr(k, h),
+        w2=arr(k, h) / np.sqrt(h),
+        b2=arr(k),
+        other_text_coef=arr(1),
+        other_text_intercept=0.0,
+        tree_feature=np.zeros((1, 1), dtype=np.int64),
+        tree_threshold=np.zeros((1, 1)),
+        tree_children=np.zeros((1, 1, 2), dtype=np.int64),
+        tree_value=np.zeros((1, 1)),
+        tree_baseline=0.0,
+        metadata={},
+    )
+
+
+def old_mlp_logit(head: stance.StanceHead, feats: np.ndarray) -> np.ndarray:
+    """`StanceHead.mlp_logit` before the reshaped weights (einsum), verbatim."""
+    hidden = stance._gelu(np.einsum("nf,kfh->knh", feats, head.w1, optimize=True) + head.b1[:, None, :])
+    logits = np.einsum("knh,kh->kn", hidden, head.w2) + head.b2[:, None]
+    q = np.clip(stance._sigmoid(logits).mean(axis=0), 1e-9, 1.0 - 1e-9)
+    return np.log(q / (1.0 - q))
+
+
+@pytest.mark.parametrize("n", [1, 2, 64])
+def test_the_stance_mlp_equals_the_einsum(n: int) -> None:
+    rng = np.random.default_rng(n)
+    k, f, h = 5, 97, 16
+    # float64: only the summation order differs, so 1e-6 relative holds with room to spare.
+    head = random_head(rng, k, f, h, np.float64)
+    feats = rng.standard_normal((n, f))
+    first = (feats @ head._w1_flat).reshape(n, k, h).transpose(1, 0, 2)
+    np.testing.assert_allclose(first, np.einsum("nf,kfh->knh", feats, head.w1), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(head.mlp_logit(feats), old_mlp_logit(head, feats), rtol=1e-6, atol=1e-12)
+    assert head.mlp_logit(feats).shape == (n,)
+
+
+def test_the_stance_mlp_in_float32_as_loaded_matches_the_einsum() -> None:
+    # float32 as load_head gives it: rounding differs with the summation order (~1e-7 relative
+    # per product), far below anything that moves a probability.
+    rng = np.random.default_rng(32)
+    head = random_head(rng, 5, 2690, 256, np.float32)
+    feats = rng.standard_normal((64, 2690)).astype(np.float32)
+    np.testing.assert_allclose(head.mlp_logit(feats), old_mlp_logit(head, feats), rtol=1e-4, atol=1e-5)
+    assert head._w1_flat is head._w1_flat  # built once per head
