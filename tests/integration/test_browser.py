@@ -1,6 +1,8 @@
 """An editor in headless Chromium on the seeds: the cluster list fits the screen, a cluster page
 shows its claims highlighted with their figures and a plot, merge, split and verdict work through
-the admin, and the admin switches to right-to-left Arabic.
+the admin (a merge that undoes a split asks first), the review queue leads to cluster pages, an
+article pasted into the admin is ingested and shows its claims, the audit log names every decision,
+and the admin switches to right-to-left Arabic.
 
 Needs Debian's chromium and chromium-driver (.ci/run installs them): skipped without them, except
 under CI, where their absence fails.
@@ -121,6 +123,34 @@ def test_an_editor_judges_merges_splits_and_rules_on_clusters_in_both_languages(
     browser.and_wait(editor, editor.find_element(By.CSS_SELECTOR, "input[type=submit][value='Yes, override']").click)
     assert "Merged into cluster" in " ".join(m.text for m in css(editor, ".messagelist li"))
     assert Cluster.objects.get(pk=min(cluster.pk, first.cluster_id)).claims.filter(pk=first.pk).exists()
+
+    # The review queue leads to cluster pages and says what is reviewed.
+    editor.get(f"{base}/admin/claims/cluster/review/")
+    rows = css(editor, "#review-queue tbody tr")
+    assert rows and css(editor, ".counts")
+    assert all("/admin/claims/cluster/" in a.get_attribute("href") for a in css(editor, "#review-queue tbody td a"))
+    assert {"reviewed", "not-reviewed"} & {row.get_attribute("class") for row in rows}
+
+    # Adding an article by pasting its text: the editor lands on its page and sees its claims.
+    editor.get(f"{base}/admin/sources/source/add/")
+    editor.find_element(By.NAME, "text").send_keys(
+        "The civil defence said on Tuesday that 23 people were injured when a bridge collapsed in Tripoli."
+    )
+    editor.find_element(By.NAME, "title").send_keys("Bridge collapse")
+    editor.find_element(By.NAME, "publisher").send_keys("Browser Wire")
+    browser.and_wait(editor, editor.find_element(By.NAME, "_save").click)
+    assert "/admin/sources/source/" in editor.current_url and "/change/" in editor.current_url
+    assert "23 people were injured" in editor.page_source
+    from sources.models import Source
+
+    assert Source.objects.get(title="Bridge collapse").claims.exists()
+
+    # The audit log names the verdict, the split and the merge, and who made them.
+    editor.get(f"{base}/admin/claims/auditentry/")
+    log = editor.find_element(By.ID, "result_list").text
+    for action in ("Verdict", "Split claims off", "Merge clusters"):
+        assert action in log, (action, log[:500])
+    assert "editor" in log
 
     # The admin in Arabic: right to left, the project's own labels translated.
     browser.switch_language(editor, "ar")
