@@ -114,16 +114,10 @@ def database() -> Iterator[Database]:
     shutil.rmtree(workdir, ignore_errors=True)
 
 
-@pytest.mark.faults
-def test_the_web_process_answers_503_while_the_database_is_down_and_recovers_without_a_restart(database):
-    env = {
-        **os.environ,
-        "DATABASE_URL": database.url,
-        "DJANGO_SECRET_KEY": "faults-test-" + "k" * 50,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "FACTCHECK_RETRY_AFTER_SECONDS": "5",
-    }
+@contextlib.contextmanager
+def web_server(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Migrate, then serve the project with `env` on a free port; yields the sources list URL
+    (already answering 200) and the web process."""
     manage = [sys.executable, "manage.py"]
     # migrate also creates the database cache's table, which the throttles read on every request
     subprocess.run([*manage, "migrate", "--noinput"], cwd=REPO, env=env, check=True, capture_output=True, timeout=300)
@@ -137,6 +131,7 @@ def test_the_web_process_answers_503_while_the_database_is_down_and_recovers_wit
     )
     url = f"http://127.0.0.1:{port}/api/v1/sources/"
     try:
+        status = None
         for _ in range(300):
             try:
                 status, _headers, _body = get(url)
@@ -144,7 +139,23 @@ def test_the_web_process_answers_503_while_the_database_is_down_and_recovers_wit
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.2)
         assert status == 200
+        yield url, web
+    finally:
+        web.terminate()
+        web.wait(timeout=30)
 
+
+@pytest.mark.faults
+def test_the_web_process_answers_503_while_the_database_is_down_and_recovers_without_a_restart(database):
+    env = {
+        **os.environ,
+        "DATABASE_URL": database.url,
+        "DJANGO_SECRET_KEY": "faults-test-" + "k" * 50,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "FACTCHECK_RETRY_AFTER_SECONDS": "5",
+    }
+    with web_server(env) as (url, web):
         database.stop()
         status, headers, body = get(url)
         assert status == 503
@@ -155,9 +166,6 @@ def test_the_web_process_answers_503_while_the_database_is_down_and_recovers_wit
         status, _headers, body = get(url)
         assert status == 200 and json.loads(body)["count"] == 0
         assert web.poll() is None  # the same process, never restarted
-    finally:
-        web.terminate()
-        web.wait(timeout=30)
 
 
 @pytest.mark.faults
@@ -172,26 +180,7 @@ def test_on_the_embedded_default_the_web_process_starts_a_stopped_server_again(d
         DJANGO_DEBUG="0",
         FACTCHECK_RETRY_AFTER_SECONDS="5",
     )
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput"], cwd=REPO, env=env, check=True, capture_output=True, timeout=300)
-    port = free_port()
-    web = subprocess.Popen(
-        [*manage, "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/api/v1/sources/"
-    try:
-        for _ in range(300):
-            try:
-                status, _headers, _body = get(url)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.2)
-        assert status == 200
-
+    with web_server(env) as (url, web):
         database.stop()  # as a crash or an operator would; nothing but the web process is left
         status, headers, _body = get(url)
         assert status == 503 and headers["Retry-After"] == "5"
@@ -199,6 +188,3 @@ def test_on_the_embedded_default_the_web_process_starts_a_stopped_server_again(d
         status, _headers, body = get(url)
         assert status == 200 and json.loads(body)["count"] == 0
         assert web.poll() is None
-    finally:
-        web.terminate()
-        web.wait(timeout=30)
