@@ -4,64 +4,28 @@ countdown path that in-process runs skip)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
-import uuid
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 
 from claims.choices import Verdict
 from claims.models import Cluster
 from claims.services import editorial
-from factcheck.celery import app as celery_app
 from integrations.models import DeliveryState, WebhookDelivery, WebhookSubscription
 from integrations.signing import verify_signature
-from tests.conftest import REPO
 from tests.integration.test_webhooks import Receiver
-from tests.integration.test_worker import redis_is_up, reset_connection_pools
+from tests.integration.test_worker import real_worker, require_redis
 
 BROKER = "redis://127.0.0.1:6379/8"
 
 
 @pytest.fixture
 def webhook_worker(transactional_db):
-    if not redis_is_up():
-        if os.environ.get("CI"):
-            pytest.fail("Redis is not running on 127.0.0.1:6379")
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "CELERY_BROKER_URL": BROKER,
-        "DATABASE_URL": f"postgresql://{db['USER']}@{quote(db['HOST'], safe='')}:{db['PORT']}/{db['NAME']}",
-        "DATABASE_CONN_MAX_AGE": "0",
-        "DJANGO_SECRET_KEY": "webhook-worker-test-key",
-        "FACTCHECK_WEBHOOK_RETRY_SECONDS": "1",
-        "FACTCHECK_WEBHOOK_MAX_ATTEMPTS": "3",
-    }
-    queue = f"factcheck-webhooks-test-{uuid.uuid4().hex[:12]}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "factcheck", "worker", "--pool", "solo", "--loglevel", "INFO",
-         "--queues", queue, "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")}
-    celery_app.conf.update(broker_url=BROKER, task_always_eager=False, task_default_queue=queue)
-    reset_connection_pools()
-    try:
+    require_redis()
+    with real_worker(
+        BROKER, "factcheck-webhooks-test", FACTCHECK_WEBHOOK_RETRY_SECONDS="1", FACTCHECK_WEBHOOK_MAX_ATTEMPTS="3"
+    ) as process:
         yield process
-    finally:
-        celery_app.conf.update(previous)
-        reset_connection_pools()
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.mark.worker

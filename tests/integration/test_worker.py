@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
@@ -41,50 +43,37 @@ def reset_connection_pools() -> None:
     celery_app.__dict__.pop("amqp", None)
 
 
-@pytest.fixture
-def worker(transactional_db):
+def require_redis() -> None:
     if not redis_is_up():
         if os.environ.get("CI"):
             pytest.fail("Redis is not running on 127.0.0.1:6379 (.ci/run should have started it)")
         pytest.skip("no Redis on 127.0.0.1:6379")
+
+
+@contextlib.contextmanager
+def real_worker(broker: str, queue_prefix: str = "factcheck-test", **env: str) -> Iterator[subprocess.Popen]:
+    """A Celery worker process on `broker` and the test database, taking this run's own queue,
+    with this process's tasks sent there (not run eagerly) until the block ends."""
     db = connection.settings_dict
     database_url = f"postgresql://{db['USER']}@{quote(db['HOST'], safe='')}:{db['PORT']}/{db['NAME']}"
     env = {
         **os.environ,
-        "CELERY_BROKER_URL": BROKER,
+        "CELERY_BROKER_URL": broker,
         "DATABASE_URL": database_url,
         "DATABASE_CONN_MAX_AGE": "0",
         "DJANGO_SECRET_KEY": "worker-test-key",  # required beside a DATABASE_URL
+        **env,
     }
     # A queue of this run's own, so two runs on one machine (a developer's and CI's) never take
     # each other's tasks.
-    queue = f"factcheck-test-{uuid.uuid4().hex[:12]}"
+    queue = f"{queue_prefix}-{uuid.uuid4().hex[:12]}"
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "factcheck",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "INFO",
-            "--queues",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+        [sys.executable, "-m", "celery", "-A", "factcheck", "worker", "--pool", "solo", "--loglevel", "INFO",
+         "--queues", queue, "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
     previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")}
-    celery_app.conf.update(broker_url=BROKER, task_always_eager=False, task_default_queue=queue)
+    celery_app.conf.update(broker_url=broker, task_always_eager=False, task_default_queue=queue)
     reset_connection_pools()
     try:
         yield process
@@ -96,6 +85,13 @@ def worker(transactional_db):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture
+def worker(transactional_db):
+    require_redis()
+    with real_worker(BROKER) as process:
+        yield process
 
 
 @pytest.mark.worker
