@@ -45,6 +45,9 @@ class ClaimReviewListView(generics.GenericAPIView):
     queryset = Cluster.objects.exclude(verdict="").order_by("-verdict_at", "-id")
     filter_backends = []
 
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related(services.review_claims())
+
     @extend_schema(
         operation_id="claimreview_list",
         responses={200: OpenApiResponse(response=OpenApiTypes.OBJECT, description="A page of ClaimReview objects.")},

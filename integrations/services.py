@@ -30,6 +30,7 @@ import feedparser
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -87,6 +88,13 @@ def _appearance(source) -> dict[str, Any]:
     return work
 
 
+def review_claims() -> Prefetch:
+    """A cluster's claims as claimreview_for reads them (with their sources, without the vectors):
+    prefetch it on a list of clusters so a page of reviews costs two queries, not two per cluster."""
+    claims = Claim.objects.select_related("source").defer("embedding", "nearest_cosines", "match_text", "source__text")
+    return Prefetch("claims", queryset=claims.order_by("id"))
+
+
 def claimreview_for(cluster: Cluster, url: str) -> dict[str, Any]:
     """The cluster's verdict as a schema.org ClaimReview (JSON-LD), `url` being the cluster's URL.
 
@@ -99,7 +107,8 @@ def claimreview_for(cluster: Cluster, url: str) -> dict[str, Any]:
         raise NoVerdict(
             _("Cluster %(id)s has no verdict yet; only reviewed clusters have a ClaimReview.") % {"id": cluster.pk}
         )
-    claims = list(Claim.objects.filter(cluster=cluster).select_related("source").order_by("id"))
+    prefetch_related_objects([cluster], review_claims())  # a no-op when the caller prefetched them
+    claims = list(cluster.claims.all())
     representative = max(claims, key=lambda c: (c.checkworthiness, -c.pk), default=None)
     sources = sorted(
         {c.source_id: c.source for c in claims}.values(),

@@ -203,3 +203,17 @@ def test_the_bulk_feed_lists_only_reviewed_clusters_paginated(client):
     everything = client.get("/api/v1/claimreview/").json()["results"]
     assert sorted(r["url"].rsplit("/", 2)[-2] for r in everything) == sorted(str(c.pk) for c in reviewed[:2])
     assert all(r["@type"] == "ClaimReview" and vocabulary_errors(r) == [] for r in everything)
+
+
+def test_a_page_of_reviews_costs_the_same_queries_however_many_clusters_it_holds(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(count: int) -> int:
+        for n in range(count):
+            editorial.set_verdict(make_cluster(f"Review {count}-{n}: 12 ships sank."), Verdict.FALSE)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/v1/claimreview/").status_code == 200
+        return len(captured)
+
+    assert queries_for(1) == queries_for(4)
