@@ -70,16 +70,25 @@ def ensure_vector_index(dimension: int) -> None:
         pass  # a concurrent process created it between the existence check and the insert
 
 
+def vector_literal(vector: np.ndarray) -> str:
+    """A vector as pgvector's text literal, for a query parameter."""
+    return "[" + ",".join(f"{x:.7g}" for x in vector.tolist()) + "]"
+
+
+def read_index_until_limit(cursor) -> None:
+    """For this transaction: a filter applied after an approximate HNSW scan can leave too few
+    rows, so pgvector's iterative scan keeps reading the index until the LIMIT is met."""
+    cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+    cursor.execute("SET LOCAL hnsw.ef_search = 100")
+
+
 def nearest_clustered(vector: np.ndarray, model_name: str, limit: int = KNN_CANDIDATES) -> list[tuple[int, int, float]]:
     """(claim id, cluster id, cosine similarity) of the clustered claims nearest to `vector`,
     through the HNSW index."""
     dimension = int(vector.shape[0])
-    literal = "[" + ",".join(f"{x:.7g}" for x in vector.tolist()) + "]"
+    literal = vector_literal(vector)
     with connection.cursor() as cursor:
-        # Filtering on cluster_id after an approximate scan can return too few rows; pgvector's
-        # iterative scan keeps reading the index until the limit is met.
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        cursor.execute("SET LOCAL hnsw.ef_search = 100")
+        read_index_until_limit(cursor)  # the cluster_id filter comes after the scan
         cursor.execute(
             f"SELECT id, cluster_id, 1 - ((embedding::vector({dimension:d})) <=> %s::vector({dimension:d})) "
             f"FROM claims_claim WHERE vector_dims(embedding) = {dimension:d} AND embedding_model = %s "

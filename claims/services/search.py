@@ -14,6 +14,7 @@ from django.utils import timezone
 from claims.models import Claim
 from claims.selectors import claims_with_source
 from claims.services.ingest import embed
+from claims.services.scoring import read_index_until_limit, vector_literal
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def search_claims(
     cluster of `status`. Each claim comes with its source and cluster joined."""
     vector = embed([query])[0]
     dimension = int(vector.shape[0])
-    literal = "[" + ",".join(f"{x:.7g}" for x in vector.tolist()) + "]"
+    literal = vector_literal(vector)
     conditions = [f"vector_dims(c.embedding) = {dimension:d}", "c.embedding_model = %s"]
     params: list[object] = [literal, settings.FACTCHECK_EMBEDDING_MODEL]
     if language:
@@ -60,9 +61,7 @@ def search_claims(
         f"ORDER BY (c.embedding::vector({dimension:d})) <=> %s::vector({dimension:d}) LIMIT %s"
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        # Filters applied after an approximate scan can leave too few rows: keep reading the index.
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        cursor.execute("SET LOCAL hnsw.ef_search = 100")
+        read_index_until_limit(cursor)  # the filters come after the scan
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     claims = claims_with_source().select_related("cluster").in_bulk([pk for pk, _ in rows])
