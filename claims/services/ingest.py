@@ -369,14 +369,14 @@ def _requeue_lost() -> list[int]:
     """Pending sources queued longer ago than the processing deadline (or never): their message was
     lost (the broker was down when the ingest committed, a queue was purged). Queuing one again is
     harmless even if its first message is only late: a second run finds it claimed or processed.
-    Stamping queued_at first, conditionally, keeps two reapers from both queuing it, and limits a
+    Stamping queued_at first, under row locks, keeps two reapers from both queuing it, and limits a
     long backlog to one extra message per source per deadline."""
     cutoff = timezone.now() - processing_deadline()
     lost = Q(status=SourceStatus.PENDING) & (Q(queued_at__lt=cutoff) | Q(queued_at__isnull=True, created_at__lt=cutoff))
-    requeued = []
-    for pk, queued_at in Source.objects.filter(lost).values_list("pk", "queued_at"):
-        if Source.objects.filter(lost, pk=pk, queued_at=queued_at).update(queued_at=timezone.now()):
-            requeued.append(pk)
+    with transaction.atomic():
+        # Rows another reaper holds are its to queue; the rest are stamped in one statement.
+        requeued = list(Source.objects.select_for_update(skip_locked=True).filter(lost).values_list("pk", flat=True))
+        Source.objects.filter(pk__in=requeued).update(queued_at=timezone.now())
     return requeued
 
 
