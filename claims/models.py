@@ -53,7 +53,10 @@ class Cluster(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [
-            models.Index(fields=["status"]),
+            # The API's keyset pages: the list by status in id order, and the reviewed clusters
+            # latest verdict first (ClaimReview), each one range of its index however deep the page.
+            models.Index(fields=["status", "id"], name="cluster_status_id"),
+            models.Index(fields=["verdict_at", "id"], condition=~models.Q(verdict=""), name="cluster_reviewed_order"),
             models.Index(fields=["verdict"]),
             models.Index(fields=["needs_review"], condition=models.Q(needs_review=True), name="cluster_needs_review"),
         ]
