@@ -164,7 +164,8 @@ warnings.filterwarnings("ignore", message="No directory at: ")
 
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_PAGINATION_CLASS": "claims.api.pagination.PageNumberPagination",
+    # Keyset pages (?cursor=): any page costs what the first does. ?page=N still works, counted and slower.
+    "DEFAULT_PAGINATION_CLASS": "claims.api.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
     # Client tokens (clients/), and the admin's session for a logged-in editor browsing the API.
     "DEFAULT_AUTHENTICATION_CLASSES": [

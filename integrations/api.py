@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from claims.api.pagination import PAGINATION_PARAMETERS, KeysetPagination, paginated_schema
 from claims.models import Cluster
 from clients.permissions import CanEdit
 from integrations import services
@@ -39,18 +40,33 @@ class ClaimReviewView(APIView):
             raise NotFound(str(exc)) from None
 
 
+class ReviewPagination(KeysetPagination):
+    """Latest verdict first: keyset pages on (verdict_at, id), which the reviewed clusters have an index on
+    (claims.Cluster.Meta)."""
+
+    ordering = ("-verdict_at", "-id")
+
+
 class ClaimReviewListView(generics.GenericAPIView):
     """Every reviewed cluster as a schema.org ClaimReview (JSON-LD), most recently reviewed first."""
 
-    queryset = Cluster.objects.exclude(verdict="").order_by("-verdict_at", "-id")
+    # A verdict always has its time (editorial.set_verdict); a row without one would have no place in the order.
+    queryset = Cluster.objects.exclude(verdict="").filter(verdict_at__isnull=False).order_by("-verdict_at", "-id")
     filter_backends = []
+    pagination_class = ReviewPagination
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related(services.review_claims())
 
     @extend_schema(
         operation_id="claimreview_list",
-        responses={200: OpenApiResponse(response=OpenApiTypes.OBJECT, description="A page of ClaimReview objects.")},
+        parameters=PAGINATION_PARAMETERS,
+        responses={
+            200: OpenApiResponse(
+                response=paginated_schema({"type": "array", "items": {"type": "object", "additionalProperties": {}}}),
+                description="A page of ClaimReview objects.",
+            )
+        },
     )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())

@@ -26,7 +26,7 @@ def get(api, url, **params):
 
 def test_sources_list_the_fields_clients_rely_on(seeded, api):
     page = get(api, "/api/v1/sources/")
-    assert page["count"] == 5
+    assert len(page["results"]) == 5 and page["next"] is None
     first = page["results"][0]
     assert set(first) == {"id", "title", "url", "publisher", "published_at", "language", "status", "claim_count"}
     assert first["claim_count"] == Source.objects.get(pk=first["id"]).claims.count()
@@ -57,7 +57,7 @@ def test_a_negated_claim_is_served_as_negative(seeded, api):
 def test_claims_filter_by_cluster_and_by_source(seeded, api):
     cluster = Cluster.objects.order_by("-claim_count").first()
     by_cluster = get(api, "/api/v1/claims/", cluster=cluster.pk, page_size=500)
-    assert by_cluster["count"] == cluster.claim_count
+    assert len(by_cluster["results"]) == cluster.claim_count
     assert {c["cluster"] for c in by_cluster["results"]} == {cluster.pk}
     source = Source.objects.first()
     by_source = get(api, "/api/v1/claims/", source=source.pk, page_size=500)
@@ -66,7 +66,7 @@ def test_claims_filter_by_cluster_and_by_source(seeded, api):
 
 def test_clusters_filter_by_status_and_detail_lists_claims_and_conflicts(seeded, api):
     agreeing = get(api, "/api/v1/clusters/", status="agreement")
-    assert agreeing["count"] >= 1
+    assert agreeing["results"]
     assert {c["status"] for c in agreeing["results"]} == {"agreement"}
     detail = get(api, f"/api/v1/clusters/{agreeing['results'][0]['id']}/")
     assert len(detail["claims"]) == detail["claim_count"]

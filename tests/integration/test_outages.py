@@ -164,7 +164,7 @@ def test_the_web_process_answers_503_while_the_database_is_down_and_recovers_wit
 
         database.start()
         status, _headers, body = get(url)
-        assert status == 200 and json.loads(body)["count"] == 0
+        assert status == 200 and json.loads(body)["results"] == []
         assert web.poll() is None  # the same process, never restarted
 
 
@@ -186,5 +186,5 @@ def test_on_the_embedded_default_the_web_process_starts_a_stopped_server_again(d
         assert status == 503 and headers["Retry-After"] == "5"
 
         status, _headers, body = get(url)
-        assert status == 200 and json.loads(body)["count"] == 0
+        assert status == 200 and json.loads(body)["results"] == []
         assert web.poll() is None
