@@ -308,3 +308,15 @@ def test_a_bad_page_size_is_the_same_400_with_a_cursor_a_page_number_or_on_the_f
         response = api.get(url, {**params, "page_size": size})
         assert response.status_code == 400 and set(response.json()) == {"page_size"}, (url, response.content)
 
+
+def test_the_page_benchmark_asks_for_the_last_page_both_ways_on_a_small_archive():
+    from evaluation import bench_api_pages as bench
+
+    bench.fill(400)
+    for case in bench.CASES:
+        pages, cursor = bench.last_page(case, 4)
+        assert pages > 1 and cursor, case
+        first = bench.measure(case, {"page_size": 4}, repeat=1)
+        by_cursor = bench.measure(case, {"page_size": 4, "cursor": cursor}, repeat=1)
+        by_number = bench.measure(case, {"page_size": 4, "page": pages}, repeat=1)
+        assert by_cursor.queries == first.queries and by_number.queries == first.queries + 1, case  # count
