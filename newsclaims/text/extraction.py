@@ -929,8 +929,6 @@ _STRONG_CUES = [
     "وهو ما",
     "في خطوة",
     "مما",
-    "which",
-    "where",
     "with critics",
     "وفي",
     "ووفقا",
@@ -965,6 +963,10 @@ _STRONG_CUES = [
     "and it",
 ]
 _STRONG_RE = re.compile(rf"^(?:{_alt(_STRONG_CUES)}){_WE}", re.IGNORECASE)
+# An English relative clause opens a claim of its own only when it gives a figure ("the platform,
+# where millions of messages are deleted daily"); otherwise it says something of the name before
+# it, and cut off it has no subject ("Storm Daniel, which hit eastern Libya on Sunday").
+_EN_RELATIVE_RE = re.compile(r"^(?:which|where)\b", re.IGNORECASE)
 _SAY_START_RE = re.compile(rf"^[وف]?(?:{_alt(_AR_SAY_VERBS)}){_WE}")
 _QUOTE_RE = re.compile(r"[«“\"]")
 _QUOTE_START_RE = re.compile(r"^[وف]?[«“\"]")
@@ -994,7 +996,20 @@ class _Seg:
     has_q: bool
 
 
-def _segments(norm: str, s: int, e: int, qspans: list[tuple[int, int]], strong: list[tuple[int, int]]) -> list[_Seg]:
+# A short phrase whose only figure is a duration or a share ("Less than 12 hours later", "more than
+# half of them from Egypt") qualifies the figure beside it rather than stating a fact of its own.
+_MINOR_KINDS = ("duration", "fraction")
+_MINOR_PHRASE_WORDS = 8
+
+
+def _segments(
+    norm: str,
+    s: int,
+    e: int,
+    qspans: list[tuple[int, int]],
+    strong: list[tuple[int, int]],
+    minor: set[tuple[int, int]] = frozenset(),
+) -> list[_Seg]:
     cuts = [s]
     for m in _SEG_SPLIT_RE.finditer(norm, s, e):
         p = m.start()
@@ -1020,7 +1035,10 @@ def _segments(norm: str, s: int, e: int, qspans: list[tuple[int, int]], strong: 
     segs = []
     for a, b in itertools.pairwise(cuts):
         if norm[a:b].strip(_TRIM_START + _TRIM_END):
-            has_q = any(a <= qs and qe <= b for qs, qe in strong)
+            inside = [(qs, qe) for qs, qe in strong if a <= qs and qe <= b]
+            has_q = bool(inside) and (
+                any(q not in minor for q in inside) or len(norm[a:b].split()) > _MINOR_PHRASE_WORDS
+            )
             segs.append(_Seg(a, b, has_q))
     return segs
 
@@ -1059,7 +1077,7 @@ def _group(norm: str, segs: list[_Seg]) -> list[tuple[int, int, bool]]:
             # one quoted statement stays one claim, unless a figure follows a full clause
             new = seg.has_q and not gq and cur_len >= _MIN_QUOTED_CLAUSE
         elif cur_len >= _MIN_GROUP:
-            cue = bool(_STRONG_RE.match(head) or _SAY_START_RE.match(head))
+            cue = bool(_STRONG_RE.match(head) or _SAY_START_RE.match(head) or (seg.has_q and _EN_RELATIVE_RE.match(head)))
             too_long = cur_len + (seg.e - seg.s) > _MAX_GROUP and not seg.has_q
             new = cue or too_long
         if new:
@@ -1295,7 +1313,8 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
             continue
         # dates do not force a clause split; numeric quantities do
         strong_q = [q_norm[i] for i in in_sentence if q_kinds[i] not in ("year", "date")]
-        segs = _segments(norm, ss, se, sq, strong_q)
+        minor_q = {q_norm[i] for i in in_sentence if q_kinds[i] in _MINOR_KINDS}
+        segs = _segments(norm, ss, se, sq, strong_q, minor_q)
         groups = _group(norm, segs)
         prev_claimant: str | None = None
         sentence_claimant: str | None = None

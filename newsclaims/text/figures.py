@@ -23,7 +23,7 @@ from newsclaims.text.textnorm import ARABIC_CLITICS, normalize
 METRICS: dict[str, tuple[str, ...]] = {
     "dead": (
         "dead", "death", "deaths", "died", "die", "dies", "killed", "kill", "kills", "killing", "toll",
-        "fatalities", "lives", "perished", "قتيل", "قتلى", "قتل", "مقتل", "وفاة", "وفيات", "الوفيات", "توفي",
+        "fatalities", "lives", "perished", "casualties", "mortalities", "victims", "الأرواح", "قتيل", "قتلى", "قتل", "مقتل", "وفاة", "وفيات", "الوفيات", "توفي",
         "ضحايا", "ضحية", "حتفهم", "حتفه", "مصرع", "موتى", "الموتى", "حصيلة", "أودت", "لقوا", "لقي", "متوفين",
     ),
     "missing": ("missing", "unaccounted", "مفقود", "مفقودين", "المفقودين", "مفقودا", "المفقودون", "فقدان"),

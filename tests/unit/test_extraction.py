@@ -294,7 +294,7 @@ def test_the_main_figure_is_never_the_day_of_a_written_date() -> None:
 
 
 def test_a_trailing_attribution_stays_with_the_figure_it_sources() -> None:
-    claims = extract_claims("More than 4,000 people are still missing, according to the WHO, which tracks the dead.")
+    claims = extract_claims("More than 4,000 people are still missing, according to the WHO. It tracks the dead.")
     assert claims[0].text == "More than 4,000 people are still missing, according to the WHO"
     assert claims[0].claimant == "the WHO"
     arabic = extract_claims("وبلغ عدد الوفيات 922 شخصا على الأقل، بحسب تعداد وكالة فرانس برس.")
@@ -377,3 +377,16 @@ def test_a_figure_in_brackets_far_into_a_text_is_still_an_aside() -> None:
     text = "(A) B. " * 10_000 + "The ministry said 40 people died (about 25 percent of the 160 residents) on the road."
     (claim,) = [c for c in extract_claims(text) if c.quantity is not None]
     assert claim.quantity.value == 40
+
+
+def test_a_relative_clause_stays_with_the_name_it_describes() -> None:
+    # The fact is often in the relative clause itself ("which hit on Sunday"): cut off, it has no subject.
+    claims = extract_claims("The dams collapsed under pressure from Storm Zed, which battered the coast on Sunday.")
+    assert [c.text for c in claims] == ["The dams collapsed under pressure from Storm Zed, which battered the coast on Sunday"]
+
+
+def test_a_time_phrase_or_a_share_does_not_cut_a_figure_from_its_clause() -> None:
+    later = extract_claims("Less than 12 hours later, a second 7.1 magnitude tremor struck the same region.")
+    assert later[0].text == "Less than 12 hours later, a second 7.1 magnitude tremor struck the same region"
+    share = extract_claims("A tally by the agency put the toll at 2,340, more than half of them from the capital.")
+    assert share[0].text == "A tally by the agency put the toll at 2,340, more than half of them from the capital"
