@@ -126,6 +126,17 @@ class Interval:
         return f"[{fmt(self.low)}, {fmt(self.high)}]"
 
 
+def _stated_precision(value: float) -> float:
+    """Half a unit of a decimal figure's last digit ("7.7" stands for 7.65..7.75): a figure given
+    to a tenth is not rounded by 2%, so a 7.6 and a 7.7 magnitude differ. Whole numbers keep the
+    relative tolerance (tolls are rounded to hundreds and thousands in reporting)."""
+    if float(value).is_integer():
+        return math.inf
+    decimals = len(repr(float(value)).split("e")[0].split(".")[1]) if "." in repr(float(value)) else 0
+    # Just under half: rounding intervals are half-open, so 7.6 and 7.7 must not meet at 7.65.
+    return 0.499 * 10 ** -min(decimals, 6)
+
+
 def interval(quantity: dict) -> Interval | None:
     """The values a quantity admits, from its low/high (set by the hedge) or its value."""
     low, high, value = quantity.get("low"), quantity.get("high"), quantity.get("value")
@@ -135,7 +146,7 @@ def interval(quantity: dict) -> Interval | None:
         low = high = value
     if quantity.get("qualifier") == "exact" and low is not None and low == high:
         slack = abs(low) * EXACT_TOLERANCE if quantity.get("kind") not in ("year", "date") else 0.0
-        low, high = low - slack, high + slack
+        low, high = low - min(slack, _stated_precision(low)), high + min(slack, _stated_precision(low))
     return Interval(-math.inf if low is None else float(low), math.inf if high is None else float(high))
 
 

@@ -252,3 +252,12 @@ def test_clauses_whose_figures_count_different_things_or_places_never_merge():
     assert not slots_compatible(dead, missing)
     assert not slots_compatible(dead, elsewhere)
     assert slots_compatible(dead, replace(clause(4, 4, quantity=q(310)), text="قتل 310 أشخاص في ليبيا"))
+
+
+def test_a_figure_given_to_a_tenth_is_read_to_that_precision() -> None:
+    from newsclaims.matching.rules import interval
+
+    first, second = (interval({"value": v, "qualifier": "exact", "kind": "count"}) for v in (6.1, 6.2))
+    assert not first.overlaps(second)  # two magnitudes a tenth apart are two readings
+    rounded = interval({"value": 38.0, "qualifier": "exact", "kind": "count"})
+    assert rounded.overlaps(interval({"value": 37.8, "qualifier": "exact", "kind": "count"}))
