@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from newsclaims.text.entities import PLACES, entity_key, mentioned_entities
-from newsclaims.text.figures import figure_context
+from newsclaims.text.figures import figure_context, is_projection
 
 # Relative slack for exact figures: news rounds ("100 million" for 101.3 million).
 EXACT_TOLERANCE = 0.02
@@ -205,7 +205,10 @@ def slots_compatible(a: ClaimSlots, b: ClaimSlots) -> bool:
         (metrics_a, countries_a), (metrics_b, countries_b) = figure_context(a.text), figure_context(b.text)
         if metrics_a and metrics_b and not metrics_a & metrics_b:
             return False
-        return not (countries_a and countries_b and not countries_a & countries_b)
+        if countries_a and countries_b and not countries_a & countries_b:
+            return False
+        # A forecast ("could reach 20,000") is not the count reported so far, however alike the words.
+        return not (a.quantity and b.quantity and is_projection(a.text) != is_projection(b.text))
     if a.subject_key and b.subject_key and a.subject_key != b.subject_key:
         return False
     if a.quantity and b.quantity:

@@ -101,3 +101,28 @@ def figure_context(text: str) -> tuple[frozenset[str], frozenset[str]]:
     return metrics_of(window), countries_of(window)
 
 
+
+
+# A forecast is not a report: "the toll could reach 20,000" and "11,300 have died" are two facts,
+# whatever their words share. Read just before the clause's first counted figure (the verb that
+# makes it a projection governs it: "could reach 20,000", "توقع ... ارتفاع الضحايا إلى 20 ألف").
+_PROJECTION_RE = re.compile(
+    r"\b(?:could|might|would|will|(?:is|are|was|were)\s+(?:expected|likely|feared|projected|forecast)\s+to)\s+"
+    r"(?:\w+\s+){0,2}?(?:reach|rise|climb|exceed|top|hit|surpass|increase|double|grow|soar)\b"
+    r"|(?:^|\s)(?:[وف]?(?:توقع|يتوقع|تتوقع|توقعت|يرجح|ترجح|رجح|رجحت)|(?:من\s+)?المتوقع|المرجح|مرشح|مرشحة"
+    r"|قد\s+(?:يصل|تصل|يرتفع|ترتفع|يتجاوز|تتجاوز)|[سـ]?(?:سيصل|ستصل|سيرتفع|سترتفع|سيتجاوز|ستتجاوز))(?=\s|$)",
+    re.IGNORECASE,
+)
+PROJECTION_WINDOW = 10
+
+
+@lru_cache(maxsize=65536)
+def is_projection(text: str) -> bool:
+    """Whether the clause's first counted figure is a forecast ("could reach 20,000", "توقع ...
+    ارتفاع الضحايا إلى أكثر من 20 ألف"), judged from the words just before it."""
+    figure = next((q for q in find_quantities(text) if q.kind in _FIGURE_KINDS), None)
+    if figure is None:
+        return False
+    # The figure's own words too: its hedge may be the verb ("likely to exceed 8,000").
+    before = " ".join([*text[: figure.start].split()[-PROJECTION_WINDOW:], figure.raw])
+    return bool(_PROJECTION_RE.search(normalize(before)))

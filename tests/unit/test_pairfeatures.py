@@ -77,3 +77,25 @@ def test_what_a_figure_counts_and_where_is_read_next_to_it():
     assert figure_context(clause) == ({"dead"}, {"syria"})
     assert figure_context("and another 10,100 were reported missing") == ({"missing"}, set())
     assert figure_context("The quake struck the south of the country") == (set(), set())
+
+
+def test_a_forecast_figure_is_told_from_a_reported_one() -> None:
+    from newsclaims.text.figures import is_projection
+
+    assert is_projection("The toll in the province could reach 9,000, the governor warned")
+    assert is_projection("توقع المحافظ ارتفاع عدد القتلى في المدينة إلى أكثر من 9 آلاف")
+    assert not is_projection("The governor said 4,200 people have died in the province")
+    assert not is_projection("and 3,000 or more people may be missing")
+
+
+def test_a_forecast_and_a_reported_count_are_never_one_fact() -> None:
+    from newsclaims.matching.rules import ClaimSlots, slots_compatible
+
+    def clause(k: int, text: str, value: float) -> ClaimSlots:
+        return ClaimSlots(id=k, source_id=k, quantity={"value": value, "kind": "count"}, text=text)
+
+    forecast = clause(1, "The toll in the province could reach 9,000, the governor warned", 9000)
+    reported = clause(2, "The governor said 4,200 people have died in the province", 4200)
+    another = clause(3, "Officials expect the toll in the province is likely to exceed 8,000", 8000)
+    assert not slots_compatible(forecast, reported)
+    assert slots_compatible(forecast, another)
