@@ -1077,7 +1077,8 @@ def _group(norm: str, segs: list[_Seg]) -> list[tuple[int, int, bool]]:
             # one quoted statement stays one claim, unless a figure follows a full clause
             new = seg.has_q and not gq and cur_len >= _MIN_QUOTED_CLAUSE
         elif cur_len >= _MIN_GROUP:
-            cue = bool(_STRONG_RE.match(head) or _SAY_START_RE.match(head) or (seg.has_q and _EN_RELATIVE_RE.match(head)))
+            relative = seg.has_q and _EN_RELATIVE_RE.match(head)
+            cue = bool(_STRONG_RE.match(head) or _SAY_START_RE.match(head) or relative)
             too_long = cur_len + (seg.e - seg.s) > _MAX_GROUP and not seg.has_q
             new = cue or too_long
         if new:

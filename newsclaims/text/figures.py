@@ -23,7 +23,8 @@ from newsclaims.text.textnorm import ARABIC_CLITICS, normalize
 METRICS: dict[str, tuple[str, ...]] = {
     "dead": (
         "dead", "death", "deaths", "died", "die", "dies", "killed", "kill", "kills", "killing", "toll",
-        "fatalities", "lives", "perished", "casualties", "mortalities", "victims", "الأرواح", "قتيل", "قتلى", "قتل", "مقتل", "وفاة", "وفيات", "الوفيات", "توفي",
+        "fatalities", "lives", "perished", "casualties", "mortalities", "victims", "الأرواح",
+        "قتيل", "قتلى", "قتل", "مقتل", "وفاة", "وفيات", "الوفيات", "توفي",
         "ضحايا", "ضحية", "حتفهم", "حتفه", "مصرع", "موتى", "الموتى", "حصيلة", "أودت", "لقوا", "لقي", "متوفين",
     ),
     "missing": ("missing", "unaccounted", "مفقود", "مفقودين", "المفقودين", "مفقودا", "المفقودون", "فقدان"),
@@ -99,8 +100,6 @@ def figure_context(text: str) -> tuple[frozenset[str], frozenset[str]]:
     after = text[figure.end :].split()[:FIGURE_WINDOW]
     window = " ".join([*before, figure.raw, *after])
     return metrics_of(window), countries_of(window)
-
-
 
 
 # A forecast is not a report: "the toll could reach 20,000" and "11,300 have died" are two facts,

@@ -381,8 +381,8 @@ def test_a_figure_in_brackets_far_into_a_text_is_still_an_aside() -> None:
 
 def test_a_relative_clause_stays_with_the_name_it_describes() -> None:
     # The fact is often in the relative clause itself ("which hit on Sunday"): cut off, it has no subject.
-    claims = extract_claims("The dams collapsed under pressure from Storm Zed, which battered the coast on Sunday.")
-    assert [c.text for c in claims] == ["The dams collapsed under pressure from Storm Zed, which battered the coast on Sunday"]
+    sentence = "The dams collapsed under pressure from Storm Zed, which battered the coast on Sunday"
+    assert [c.text for c in extract_claims(sentence + ".")] == [sentence]
 
 
 def test_a_time_phrase_or_a_share_does_not_cut_a_figure_from_its_clause() -> None:
