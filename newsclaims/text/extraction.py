@@ -777,12 +777,26 @@ def _pick_subject(ents: list[_Ent], anchor: int | None) -> str | None:
 _AR_NEG_WORDS = "لم لن ليس ليست لسنا لا نفى نفت نفته نفاه ينفي تنفي يفتقر تفتقر يفتقد تفتقد"
 _AR_NEG_RE = re.compile(rf"{_WB}[وف]?(?:{_alt(_AR_NEG_WORDS.split())}){_WE}")
 _EXCEPTIVE_RE = re.compile(rf"{_WB}[وف]?(?:الا){_WE}")
+_AR_ONLY_RE = re.compile(rf"{_WB}فحسب{_WE}")
 _EN_NEG_RE = re.compile(
     r"\b(?:not|never|no|none|neither|nor|denied|denies|deny|lacks?|lacking|cannot)\b|n't", re.IGNORECASE
 )
 
 
+# "not only ... but also", "ليس فقط ... بل", "لا ... فحسب", "no fewer than", "zero" as a figure:
+# additive or hedging, not a denial.
+_NOT_A_DENIAL_RE = re.compile(
+    r"\bnot\s+only\b|\bnot\s+just\b|\bno\s+(?:fewer|less|more)\s+than\b|\bnot\s+(?:least|less|fewer)\s+than\b"
+    rf"|{_WB}[وف]?(?:ليس|ليست|لا)\s+(?:فقط|فحسب){_WE}|{_WB}لا\s+(?:يقل|تقل)\s+عن{_WE}",
+    re.IGNORECASE,
+)
+
+
 def _polarity(norm_clause: str) -> str:
+    norm_clause = _NOT_A_DENIAL_RE.sub(" ", norm_clause)
+    if _AR_ONLY_RE.search(norm_clause):
+        # "لا ... فحسب" (not merely): the negation particle belongs to the additive frame
+        norm_clause = _AR_NEG_RE.sub(" ", norm_clause, count=1)
     for m in _AR_NEG_RE.finditer(norm_clause):
         # "لن تؤدي إلا إلى" / "لا يمكن ... إلا" is restrictive, not a denial
         if _EXCEPTIVE_RE.search(norm_clause, m.end()):
@@ -892,9 +906,36 @@ def _relative_date(norm_clause: str, published: date | None) -> date | None:
     return published  # today / this week
 
 
+# A part of a year ("mid-2025", "منتصف 2025", "late 2024", "أواخر 2024"): the year alone would read
+# as 1 January, half a year or more from what the text says.
+_PART_OF_YEAR_RE = re.compile(
+    r"\b(?P<en>mid|early|late|end\s+of|beginning\s+of|start\s+of)[-\s]+(?:of\s+)?(?P<y1>(?:19|20)\d\d)\b"
+    r"|(?P<ar>منتصف|اواسط|مطلع|بدايه|اوائل|اواخر|نهايه)\s+(?:عام\s+|العام\s+|سنه\s+)?(?P<y2>(?:19|20)\d\d)(?!\d)",
+    re.IGNORECASE,
+)
+_PART_OF_YEAR = {
+    "mid": (7, 1), "early": (1, 1), "beginning of": (1, 1), "start of": (1, 1), "late": (12, 31), "end of": (12, 31),
+    "منتصف": (7, 1), "اواسط": (7, 1), "مطلع": (1, 1), "بدايه": (1, 1), "اوائل": (1, 1), "اواخر": (12, 31),
+    "نهايه": (12, 31),
+}  # fmt: skip
+
+
+def _parts_of_years(norm_clause: str) -> list[date]:
+    found = []
+    for m in _PART_OF_YEAR_RE.finditer(norm_clause):
+        word = re.sub(r"\s+", " ", (m.group("en") or m.group("ar")).lower())
+        month, day = _PART_OF_YEAR.get(word, (1, 1))
+        found.append(date(int(m.group("y1") or m.group("y2")), month, day))
+    return found
+
+
 def _claim_date(qs: list[Quantity], norm_clause: str, published: date | None) -> tuple[date | None, str]:
     """(as_of, source): the latest explicit date in the clause, else a relative one, else publication."""
+    parts = _parts_of_years(norm_clause)
+    years = {d.year for d in parts}
     dates = [d for d in (_explicit_date(q) for q in qs) if d is not None]
+    # "mid-2025" says July: the bare year's 1 January gives way to it
+    dates = [d for d in dates if not (d.year in years and (d.month, d.day) == (1, 1))] + parts
     if dates:
         return max(dates), "text"
     rel = _relative_date(norm_clause, published)

@@ -390,3 +390,30 @@ def test_a_time_phrase_or_a_share_does_not_cut_a_figure_from_its_clause() -> Non
     assert later[0].text == "Less than 12 hours later, a second 7.1 magnitude tremor struck the same region"
     share = extract_claims("A tally by the agency put the toll at 2,340, more than half of them from the capital.")
     assert share[0].text == "A tally by the agency put the toll at 2,340, more than half of them from the capital"
+
+
+def test_not_only_and_no_fewer_than_are_not_denials() -> None:
+    assert extract_claims("The app is not only popular but also used by 70 million people.")[0].polarity == "positive"
+    assert extract_claims("لا يستخدمه الشباب فحسب، بل 70 مليون شخص")[0].polarity == "positive"
+    assert extract_claims("ليس فقط 70 مليون مستخدم بل أكثر")[0].polarity == "positive"
+    assert extract_claims("No fewer than 70 people died in the fire.")[0].polarity == "positive"
+    assert extract_claims("The app is not used by 70 million people.")[0].polarity == "negative"
+    assert extract_claims("لم يستخدم التطبيق 70 مليون شخص")[0].polarity == "negative"
+
+
+def test_a_part_of_a_year_is_dated_where_it_falls() -> None:
+    from datetime import date
+
+    published = date(2031, 3, 1)
+    assert extract_claims("By mid-2030, the service had 40 million users.", published_at=published)[0].as_of == date(
+        2030, 7, 1
+    )
+    assert extract_claims("بحلول منتصف 2030 بلغ عدد المستخدمين 40 مليون مستخدم", published_at=published)[
+        0
+    ].as_of == date(2030, 7, 1)
+    assert extract_claims("وفي أواخر عام 2029 بلغ عدد المستخدمين 40 مليون", published_at=published)[0].as_of == date(
+        2029, 12, 31
+    )
+    assert extract_claims("In 2030, the service had 40 million users.", published_at=published)[0].as_of == date(
+        2030, 1, 1
+    )
