@@ -12,9 +12,11 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from newsclaims.text.entities import PLACES, entity_key, mentioned_entities
 from newsclaims.text.figures import figure_context, is_projection
+from newsclaims.text.quantities import find_quantities
 
 # Relative slack for exact figures: news rounds ("100 million" for 101.3 million).
 EXACT_TOLERANCE = 0.02
@@ -293,6 +295,10 @@ def conflict_reason(
             )
     if a.text and a.text.strip() == b.text.strip():
         return None  # one text cannot contradict itself, whatever a model reads
+    if matched and same_moment(a, b, max_days):
+        sums = _sums_in_conflict(a.text, b.text)
+        if sums:
+            return sums
     if clauses:
         return _opposite_clauses(a, b, similarity, stance, paraphrase)
     near_paraphrase = similarity is not None and similarity >= paraphrase
@@ -302,6 +308,31 @@ def conflict_reason(
         judged = stance(a.id, b.id)
         if judged and judged[0] == "disagree" and judged[1] >= STANCE_CONFLICT_MIN_PROBABILITY:
             return f"stance: the stance model reads these claims as contradicting (p={judged[1]:.2f})"
+    return None
+
+
+@lru_cache(maxsize=16384)
+def _sums(text: str) -> tuple[dict, ...]:
+    return tuple(q.to_dict() for q in find_quantities(text) if q.kind == "money" and q.unit)
+
+
+def _sums_in_conflict(text_a: str, text_b: str) -> str | None:
+    """Sums in one currency, one in each claim, that cannot both hold, when neither claim gives
+    another sum in that currency: "64 million roubles ($830,000)" and "$84,200" conflict on the
+    dollars, though the main figures (roubles, dollars) are not comparable. Not only the main
+    figure: a fine or a budget is often given in two currencies."""
+    sums_a, sums_b = _sums(text_a), _sums(text_b)
+    for unit in {q["unit"] for q in sums_a} & {q["unit"] for q in sums_b}:
+        in_a = [q for q in sums_a if q["unit"] == unit]
+        in_b = [q for q in sums_b if q["unit"] == unit]
+        if len(in_a) != 1 or len(in_b) != 1:
+            continue  # several sums in one currency: which pairs with which is not known
+        ia, ib = interval(in_a[0]), interval(in_b[0])
+        if ia and ib and not ia.overlaps(ib):
+            return (
+                f"quantity: {in_a[0].get('raw', '')!r} admits {ia} and {in_b[0].get('raw', '')!r} admits {ib} "
+                f"({unit}); the intervals do not overlap"
+            )
     return None
 
 

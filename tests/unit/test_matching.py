@@ -261,3 +261,17 @@ def test_a_figure_given_to_a_tenth_is_read_to_that_precision() -> None:
     assert not first.overlaps(second)  # two magnitudes a tenth apart are two readings
     rounded = interval({"value": 38.0, "qualifier": "exact", "kind": "count"})
     assert rounded.overlaps(interval({"value": 37.8, "qualifier": "exact", "kind": "count"}))
+
+
+def test_a_sum_given_in_a_second_currency_is_compared_too() -> None:
+    from newsclaims.matching.rules import ClaimSlots, conflict_reason
+
+    def clause(k: int, text: str, value: float, unit: str) -> ClaimSlots:
+        return ClaimSlots(id=k, source_id=k, quantity={"value": value, "unit": unit, "kind": "money"}, text=text)
+
+    both = clause(1, "A court fined the firm 50 million roubles ($650,000) for the breach", 50e6, "RUB")
+    dollars = clause(2, "The firm was fined $71,000 for the breach", 71e3, "USD")
+    same = clause(3, "The firm was fined $650,000 for the breach", 65e4, "USD")
+    assert "$71,000" in conflict_reason(both, dollars, similarity=0.9)
+    assert conflict_reason(both, same, similarity=0.9) is None
+    assert conflict_reason(both, dollars, similarity=0.1) is None  # not matched as one fact: no verdict
