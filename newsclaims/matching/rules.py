@@ -169,7 +169,7 @@ FIGURE_KINDS = frozenset({"count", "percent", "money"})
 # pilgrims". What happened to them (died, missing) is the pair model's to weigh, not a veto.
 _PERSON_UNITS = frozenset(
     {"people", "citizens", "deaths", "injured", "users", "subscribers", "followers", "soldiers", "journalists",
-     "members", "employees", "russians"}
+     "members", "employees", "russians", "pilgrims", "victims"}
 )  # fmt: skip
 
 

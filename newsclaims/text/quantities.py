@@ -967,7 +967,9 @@ _UNIT_FORMS: dict[str, list[str]] = {
     "platforms": ["منصة", "منصات", "platform", "platforms"],
     "employees": ["موظف", "موظفا", "موظفين", "employee", "employees", "staff", "workers"],
     "soldiers": ["جندي", "جنديا", "جنود", "soldier", "soldiers", "troops"],
-    "deaths": ["قتيل", "قتيلا", "قتلى", "deaths", "dead", "killed"],
+    "deaths": ["قتيل", "قتيلا", "قتلى", "deaths", "dead", "killed", "fatalities"],
+    "pilgrims": ["حاج", "حاجا", "حجاج", "حاجًا", "pilgrim", "pilgrims"],
+    "victims": ["ضحية", "ضحايا", "victim", "victims"],
     "injured": ["جريح", "جرحى", "مصاب", "مصابا", "مصابين", "injured", "wounded"],
     "journalists": ["صحفي", "صحفيا", "صحفيين", "صحافيين", "journalist", "journalists"],
     "members": ["عضو", "عضوا", "أعضاء", "member", "members"],
@@ -1063,6 +1065,9 @@ def _lookup_unit(word: str) -> str | None:
     return None
 
 
+_DEATH_WORDS = {_n(w).lower() for w in ("وفاة", "وفيات", "الوفاة", "death", "deaths")}
+
+
 def _find_unit(norm: str, pos: int) -> tuple[str | None, int]:
     """Counted noun right after ``pos``: (unit, end position in norm)."""
     window = norm[pos : pos + 60]
@@ -1076,6 +1081,13 @@ def _find_unit(norm: str, pos: int) -> tuple[str | None, int]:
         if not low.isascii():
             arabic_seen = True
         unit = _lookup_unit(low)
+        if unit == "cases":
+            # "577 حالة وفاة", "cases of death": a case of death is a death
+            after = [w for w in _TOKEN_RE.finditer(window, m.end()) if w.group()[0].isalpha()][:2]
+            if after and after[0].group().lower() == "of":
+                after = after[1:]
+            if after and after[0].group().lower() in _DEATH_WORDS:
+                return "deaths", pos + after[0].end()
         if unit:
             return unit, pos + m.end()
         if low in _UNIT_STOP or _AR_STRIP_PFX.sub("", low) in ("في",):

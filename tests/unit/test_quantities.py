@@ -475,3 +475,12 @@ def test_a_year_and_the_figure_after_it_are_not_a_range() -> None:
 def test_four_digits_before_others_are_people_not_a_year() -> None:
     assert only("وأصيب 2000 آخرون").kind == "count"
     assert only("injuring 2000 others").kind == "count"
+
+
+def test_a_case_of_death_is_a_death_and_pilgrims_are_people() -> None:
+    from newsclaims.matching.rules import unit_family
+
+    assert [q.unit for q in find_quantities("سجلت 212 حالة وفاة في المدينة")] == ["deaths"]
+    assert [q.unit for q in find_quantities("212 cases of death were recorded")] == ["deaths"]
+    assert [q.unit for q in find_quantities("4,000 new cases were recorded")] == ["cases"]
+    assert unit_family(find_quantities("توفي 41 حاجا")[0].unit) == unit_family("people")
