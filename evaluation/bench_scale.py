@@ -9,7 +9,8 @@
   its peak RSS is its own: the first build (no claim clustered yet) and a rebuild of the built
   clusters (the hourly job's case), with 1 worker and, when the service can, 2;
 - `time_assignment`: `assign_claims` of one new claim at a time (its vector precomputed), each in
-  a transaction rolled back after, so every newcomer meets the same archive;
+  a transaction rolled back after, so every newcomer meets the same archive (and the stance
+  cross-encoder's cache of judged pairs emptied first, so an earlier size's pairs do not help);
 - `time_api`: the claims and clusters lists (first page and last page) and a cluster's detail,
   through the Django test client with a read token, wall time and queries per request;
 - `time_ingest`: small articles through `ingest_source` (extract, embed, assign, statuses: the
@@ -228,6 +229,19 @@ def run_rebuild(workers: int, cross_encoder: bool) -> dict:
 
 
 # --- Incremental assignment -------------------------------------------------------------------
+def forget_judged_pairs() -> None:
+    """Empty the stance cross-encoder's in-process cache of judged pairs, if it is loaded: a
+    smaller archive measured before is mostly a prefix of this one, and pairs it left judged would
+    make this size's assignment and ingest look cheaper than a worker new to the archive finds them.
+    (The cache has no public way to empty it; this reads the service's private attribute.)"""
+    crossencoder = sys.modules.get("newsclaims.verdicts.crossencoder")
+    model = getattr(crossencoder, "_ce", None) if crossencoder else None
+    cache = getattr(model, "_cache", None)
+    if cache is not None:
+        with model._cache_lock:
+            cache.clear()
+
+
 def time_assignment(
     corpus: scale_corpus.Corpus, fields: list, texts: list[str], vectors: np.ndarray, progress: Progress
 ) -> dict:
@@ -253,6 +267,7 @@ def time_assignment(
 
     if not corpus.newcomers:
         return {}
+    forget_judged_pairs()
     assign(0)  # warm-up: the pair model, stance head and cross-encoder load on first use
     times, joined = [], 0
     for k in range(len(corpus.newcomers)):
