@@ -106,7 +106,7 @@ class Command(BaseCommand):
             with _scratch_database():
                 for n in sizes:
                     rows.append(self._size(n, families, cache, cross_encoder, keyword is not None, options))
-                    if options["json"]:
+                    if options["json"]:  # after each size: a long run stopped midway keeps what it measured
                         self._write_json(options["json"], sizes, rows, cross_encoder, keyword)
         finally:
             cache.close()
