@@ -1,0 +1,409 @@
+"""The scale benchmark's measurements (issue 14, "Scale to a newsroom's archive"), run by
+`manage.py bench scale` on its scratch database, one archive size at a time:
+
+- `store_archive`: the synthetic archive (`evaluation.scale_corpus`) stored as the service
+  stores claims (extraction's fields for each statement, the configured model's vectors, read
+  back from the disk cache when a run before embedded them), with `bulk_create`; the HNSW index
+  built once after the rows, as a restore from backup would;
+- `run_rebuild`: `claims.services.recluster` in a child process (`evaluation.scale_rebuild`), so
+  its peak RSS is its own: the first build (no claim clustered yet) and a rebuild of the built
+  clusters (the hourly job's case), with 1 worker and, when the service can, 2;
+- `time_assignment`: `assign_claims` of one new claim at a time (its vector precomputed), each in
+  a transaction rolled back after, so every newcomer meets the same archive (and the stance
+  cross-encoder's cache of judged pairs emptied first, so an earlier size's pairs do not help);
+- `time_api`: the claims and clusters lists (first page and last page) and a cluster's detail,
+  through the Django test client with a read token, wall time and queries per request;
+- `time_ingest`: small articles through `ingest_source` (extract, embed, assign, statuses: the
+  whole path, in-process as without a broker) against the raw encoder on the same sentences.
+
+Needs Django (imported only by the bench command). Figures are returned as plain dicts, so the
+command prints them and writes them as JSON.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from claims import services
+from claims.choices import SourceKind, SourceStatus
+from claims.models import Claim, Cluster
+from claims.services.ingest import _claim_fields, source_digest
+from clients import services as client_services
+from evaluation import scale_corpus
+from evaluation.embedding_cache import EmbeddingCache
+from newsclaims.matching import embedding as embedding_lib
+from sources.models import Source
+from sources.readers import SourceInput
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_CACHE = REPO / "var" / "bench" / "embeddings.sqlite3"
+Progress = Callable[[int, int], None]
+Say = Callable[[str], None]
+INSERT_BATCH = 1000
+API_ROOT = "/api/v1"
+MAX_CURSOR_HOPS = 500  # a cursor-paginated list is walked this far at most to reach a deep page
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values, dtype=float), q)) if len(values) else math.nan
+
+
+def exponent(n1: float, t1: float, n2: float, t2: float) -> float | None:
+    """The growth exponent between two sizes: log(t2 / t1) / log(n2 / n1) (1 is linear)."""
+    if min(n1, n2, t1, t2) <= 0 or n1 == n2:
+        return None
+    return math.log(t2 / t1) / math.log(n2 / n1)
+
+
+def growth(rows: Sequence[dict]) -> list[dict]:
+    """Growth exponents between consecutive sizes of the command's per-size figures: wall time and
+    peak RSS of the first build and of the 1-worker rebuild, the 2-worker rebuild's time (when
+    measured) and incremental assignment's p50."""
+
+    def pick(row: dict, *path: str) -> float:
+        value = row
+        for key in path:
+            value = (value or {}).get(key)
+        return value or 0.0
+
+    out = []
+    for a, b in itertools.pairwise(rows):
+        n1, n2 = a["claims"], b["claims"]
+        out.append(
+            {
+                "from": n1,
+                "to": n2,
+                **{
+                    name: exponent(n1, pick(a, *path), n2, pick(b, *path))
+                    for name, path in (
+                        ("first_build_time", ("first_build", "wall_seconds")),
+                        ("first_build_rss", ("first_build", "peak_rss_kb")),
+                        ("rebuild_time", ("rebuild", "1", "wall_seconds")),
+                        ("rebuild_rss", ("rebuild", "1", "peak_rss_kb")),
+                        ("rebuild_2_workers_time", ("rebuild", "2", "wall_seconds")),
+                        ("assign_p50", ("assign", "p50_ms")),
+                    )
+                },
+            }
+        )
+    return out
+
+
+def parallel_keyword() -> str | None:
+    """The argument of `services.recluster` that asks for N workers, when the service has one."""
+    return "workers" if "workers" in inspect.signature(services.recluster).parameters else None
+
+
+def load_average() -> list[float]:
+    """The machine's 1, 5 and 15 minute load: on a shared machine, what the figures were measured beside."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return []
+
+
+# --- Storing the archive -----------------------------------------------------------------------
+def claim_fields(corpus_claims: Sequence[scale_corpus.CorpusClaim], sources: Sequence[scale_corpus.CorpusSource]):
+    """Extraction's fields of each claim (the import path's `statement_claim`, so its quantity,
+    subject, claimant, polarity and as-of date are the service's reading) and its text to embed."""
+    fields, texts = [], []
+    for claim in corpus_claims:
+        source = sources[claim.source]
+        extracted = services.statement_claim(claim.text, source.published_at)
+        if source.kind == scale_corpus.ARTICLE:
+            extracted.reasons[:] = [r for r in extracted.reasons if r != "imported"]
+        fields.append(extracted)
+        texts.append(services.match_text(extracted))
+    return fields, texts
+
+
+def embed_texts(texts: Sequence[str], cache: EmbeddingCache, progress: Progress | None) -> tuple[np.ndarray, int]:
+    """The configured model's vectors of `texts`, through the disk cache."""
+    model = settings.FACTCHECK_EMBEDDING_MODEL
+    return cache.embed(texts, lambda batch: embedding_lib.embed(batch, name=model), progress)
+
+
+def _source_row(source: scale_corpus.CorpusSource, origin: str) -> Source:
+    kind = SourceKind.ARTICLE if source.kind == scale_corpus.ARTICLE else SourceKind.CLAIM
+    item = SourceInput(source.text, origin, url=source.url, publisher=source.publisher)
+    now = timezone.now()
+    return Source(
+        kind=kind, text=source.text, url=source.url, publisher=source.publisher, published_at=source.published_at,
+        language=source.language, content_hash=source_digest(item, kind), origin=origin,
+        status=SourceStatus.PROCESSED, processed_at=now,
+    )  # fmt: skip
+
+
+def _drop_vector_index(dimension: int) -> None:
+    """Drop the HNSW index `services.ensure_vector_index` makes (its name is the service's), so the
+    archive's rows go in before it and it is built once; `store_archive` has the service make it again."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX IF EXISTS claims_claim_embedding_hnsw_{dimension:d}")
+
+
+def empty_database() -> None:
+    """Remove every source, claim, cluster and what hangs on them (a size's archive, before the next)."""
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Source, Cluster))
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE TABLE {tables} RESTART IDENTITY CASCADE")
+
+
+def store_archive(corpus: scale_corpus.Corpus, cache: EmbeddingCache, say: Say, progress: Callable[[str], Progress]):
+    """Store the archive; returns the timings and the newcomers' prepared fields and vectors."""
+    model = settings.FACTCHECK_EMBEDDING_MODEL
+    started = time.perf_counter()
+    fields, texts = claim_fields(corpus.claims, corpus.sources)
+    new_fields, new_texts = claim_fields(corpus.newcomers, corpus.newcomer_sources)
+    extracted = time.perf_counter() - started
+    started = time.perf_counter()
+    vectors, encoded = embed_texts(texts + new_texts, cache, progress("  embedding new texts"))
+    embedded = time.perf_counter() - started
+    say(f"  extraction {extracted:.1f}s; vectors {embedded:.1f}s ({encoded} encoded, the rest from {cache.path})")
+    dimension = int(vectors.shape[1])
+    _drop_vector_index(dimension)  # rows first, index after: one build instead of n insertions
+    started = time.perf_counter()
+    sources = Source.objects.bulk_create(
+        [_source_row(s, f"bench:{i}") for i, s in enumerate(corpus.sources)], batch_size=INSERT_BATCH
+    )
+    rows = []
+    show = progress("  inserting claims")
+    for k, (claim, extracted_claim, text) in enumerate(zip(corpus.claims, fields, texts, strict=True)):
+        row = _claim_fields(extracted_claim, text, vectors[k], model)
+        rows.append(Claim(source_id=sources[claim.source].pk, start=claim.start, end=claim.end, **row))
+        if len(rows) == INSERT_BATCH or k == len(corpus.claims) - 1:
+            Claim.objects.bulk_create(rows)
+            rows = []
+            show(k + 1, len(corpus.claims))
+    inserted = time.perf_counter() - started
+    started = time.perf_counter()
+    services.ensure_vector_index(dimension)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh statistics, as autovacuum would give a long-lived archive
+    indexed = time.perf_counter() - started
+    say(f"  inserted {len(sources)} sources and {len(corpus.claims)} claims in {inserted:.1f}s; index {indexed:.1f}s")
+    timings = {
+        "extraction_seconds": extracted,
+        "embedding_seconds": embedded,
+        "texts_encoded": encoded,
+        "insert_seconds": inserted,
+        "index_seconds": indexed,
+    }
+    return timings, new_fields, new_texts, vectors[len(texts) :]
+
+
+# --- Rebuild ----------------------------------------------------------------------------------
+def run_rebuild(workers: int, cross_encoder: bool) -> dict:
+    """`recluster` in a child process on this connection's database; its figures (see
+    evaluation.scale_rebuild), with the whole process's wall time (start-up included)."""
+    env = {**os.environ, "FACTCHECK_STANCE_CROSS_ENCODER": "1" if cross_encoder else "0"}
+    with tempfile.TemporaryDirectory(prefix="factcheck-bench-") as tmp:
+        out = Path(tmp) / "rebuild.json"
+        command = [
+            sys.executable, "-m", "evaluation.scale_rebuild",
+            "--database", connection.settings_dict["NAME"], "--workers", str(workers), "--out", str(out),
+        ]  # fmt: skip
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=REPO, env=env, check=False)  # noqa: S603 - our own module, fixed arguments
+        process = time.perf_counter() - started
+        if done.returncode != 0 or not out.exists():
+            raise RuntimeError(f"the rebuild process failed (exit {done.returncode})")
+        result = json.loads(out.read_text())
+    result["process_seconds"] = process
+    result["load"] = load_average()
+    return result
+
+
+# --- Incremental assignment -------------------------------------------------------------------
+def forget_judged_pairs() -> None:
+    """Empty the stance cross-encoder's in-process cache of judged pairs, if it is loaded: a
+    smaller archive measured before is mostly a prefix of this one, and pairs it left judged would
+    make this size's assignment and ingest look cheaper than a worker new to the archive finds them.
+    (The cache has no public way to empty it; this reads the service's private attribute.)"""
+    crossencoder = sys.modules.get("newsclaims.verdicts.crossencoder")
+    model = getattr(crossencoder, "_ce", None) if crossencoder else None
+    cache = getattr(model, "_cache", None)
+    if cache is not None:
+        with model._cache_lock:
+            cache.clear()
+
+
+def time_assignment(
+    corpus: scale_corpus.Corpus, fields: list, texts: list[str], vectors: np.ndarray, progress: Progress
+) -> dict:
+    """Milliseconds `assign_claims` takes for one new claim (vector precomputed), per newcomer;
+    each newcomer's transaction is rolled back, so the archive stays as it was."""
+    model = settings.FACTCHECK_EMBEDDING_MODEL
+    newest_cluster = Cluster.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+    def assign(k: int) -> tuple[float, bool]:
+        claim = corpus.newcomers[k]
+        with transaction.atomic():
+            source = _source_row(corpus.newcomer_sources[claim.source], f"bench-newcomer:{k}")
+            source.save()
+            row = Claim.objects.create(
+                source=source, start=claim.start, end=claim.end, **_claim_fields(fields[k], texts[k], vectors[k], model)
+            )
+            started = time.perf_counter()
+            services.assign_claims([row])
+            seconds = time.perf_counter() - started
+            joined = row.cluster_id is not None and row.cluster_id <= newest_cluster
+            transaction.set_rollback(True)
+        return seconds, joined
+
+    if not corpus.newcomers:
+        return {}
+    forget_judged_pairs()
+    assign(0)  # warm-up: the pair model, stance head and cross-encoder load on first use
+    times, joined = [], 0
+    for k in range(len(corpus.newcomers)):
+        seconds, into_existing = assign(k)
+        times.append(seconds * 1000)
+        joined += into_existing
+        progress(k + 1, len(corpus.newcomers))
+    return {
+        "claims": len(times),
+        "p50_ms": percentile(times, 50),
+        "p95_ms": percentile(times, 95),
+        "mean_ms": float(np.mean(times)),
+        "joined_existing_cluster": joined,
+        "load": load_average(),
+    }
+
+
+# --- API --------------------------------------------------------------------------------------
+def _deep_page(client: Client, first: str) -> tuple[str, int]:
+    """The URL of the last page of a list (page numbers: computed from the count; a cursor: its
+    `next` links followed, at most MAX_CURSOR_HOPS), and that page's number (1 = the first)."""
+    body = client.get(first).json()
+    nxt = body.get("next")
+    if not nxt:
+        return first, 1
+    if "count" in body and "page=" in nxt and body.get("results"):
+        last = max(1, math.ceil(body["count"] / len(body["results"])))
+        return f"{first}?page={last}", last
+    hops = 0
+    url = first
+    while nxt and hops < MAX_CURSOR_HOPS:
+        url = nxt
+        body = client.get(url).json()
+        nxt = body.get("next")
+        hops += 1
+    return url, hops + 1
+
+
+def time_api(repeat: int, progress: Progress) -> dict:
+    """p50 / p95 milliseconds and queries per request of the lists (first and last page) and of
+    the largest cluster's detail, read with a read-scope token as a client would.
+
+    The database connection is kept between requests, as a deployment keeps it
+    (DATABASE_CONN_MAX_AGE); the embedded default (CONN_MAX_AGE 0) would reconnect for every
+    request, a cost that has nothing to do with the archive."""
+    kept = connection.settings_dict["CONN_MAX_AGE"]
+    connection.close()
+    connection.settings_dict["CONN_MAX_AGE"] = None
+    try:
+        return _time_api(repeat, progress)
+    finally:
+        connection.close()
+        connection.settings_dict["CONN_MAX_AGE"] = kept
+
+
+def _time_api(repeat: int, progress: Progress) -> dict:
+    token = client_services.create_token("bench scale", "read")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
+    largest = Cluster.objects.order_by("-claim_count", "pk").values_list("pk", "claim_count").first()
+    endpoints: dict[str, str] = {}
+    pages: dict[str, int] = {}
+    for name in ("claims", "clusters"):
+        first = f"{API_ROOT}/{name}/"
+        endpoints[f"{name} first page"] = first
+        endpoints[f"{name} last page"], pages[name] = _deep_page(client, first)
+    if largest:
+        endpoints[f"cluster detail ({largest[1]} claims)"] = f"{API_ROOT}/clusters/{largest[0]}/"
+    results = {}
+    total = len(endpoints) * repeat
+    done = 0
+    for name, url in endpoints.items():
+        response = client.get(url)  # warm-up (and the token's last-used stamp, written once a minute)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {url}: HTTP {response.status_code}")
+        times, queries = [], []
+        for _ in range(repeat):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(url)
+                times.append((time.perf_counter() - started) * 1000)
+            queries.append(len(captured))
+            done += 1
+            progress(done, total)
+        results[name] = {
+            "url": url,
+            "p50_ms": percentile(times, 50),
+            "p95_ms": percentile(times, 95),
+            "queries": max(queries),
+            "queries_constant": len(set(queries)) == 1,
+        }
+    results["_pages"] = pages
+    return results
+
+
+# --- Ingest against the raw encoder -----------------------------------------------------------
+def time_ingest(articles: Sequence[scale_corpus.IngestArticle], progress: Progress) -> dict:
+    """Sentences per second through `ingest_source` (processing runs in-process after commit, as
+    without a broker) and through the raw encoder alone, on the same sentences; the in-process
+    vector cache is emptied before each, so both encode every sentence. The first article is
+    ingested before the clock starts (what a running worker has already loaded), and not counted."""
+    if len(articles) < 2:
+        return {}
+    model = settings.FACTCHECK_EMBEDDING_MODEL
+
+    def ingest(k: int, article: scale_corpus.IngestArticle) -> None:
+        item = SourceInput(
+            article.text, f"bench-ingest:{k}", publisher=article.publisher, published_at=article.published_at,
+            language=article.language,
+        )  # fmt: skip
+        services.ingest_source(item)  # commits; processing runs on commit (no broker) before this returns
+
+    ingest(0, articles[0])
+    timed = articles[1:]
+    sentences = [s for a in timed for s in a.sentences]
+    embedding_lib.clear_cache()
+    started = time.perf_counter()
+    embedding_lib.embed(sentences, name=model)
+    encoder = time.perf_counter() - started
+    embedding_lib.clear_cache()
+    before = Claim.objects.count()
+    started = time.perf_counter()
+    for k, article in enumerate(timed, start=1):
+        ingest(k, article)
+        progress(k, len(timed))
+    seconds = time.perf_counter() - started
+    claims = Claim.objects.count() - before
+    return {
+        "articles": len(timed),
+        "sentences": len(sentences),
+        "claims": claims,
+        "ingest_seconds": seconds,
+        "encoder_seconds": encoder,
+        "ingest_sentences_per_second": len(sentences) / seconds,
+        "encoder_sentences_per_second": len(sentences) / encoder,
+        "ratio_to_encoder": encoder / seconds,
+        "load": load_average(),
+    }
