@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 from django.conf import settings
@@ -38,16 +39,54 @@ def subject_key_of(claim: Claim) -> str | None:
 
 
 def slots_of(claim: Claim) -> ClaimSlots:
+    """A stored claim's slots (its source is read for `standalone` unless already loaded)."""
+    return slots_from(
+        claim.pk,
+        claim.source_id,
+        claim.subject,
+        claim.text,
+        claim.claimant,
+        claim.quantity,
+        claim.polarity,
+        claim.language,
+        claim.as_of,
+        _standalone(claim),
+    )
+
+
+# The columns `slots_from` takes, in its order, for reading claims as plain rows (values_list)
+# rather than model objects: a rebuild reads every claim this way.
+SLOT_FIELDS = (
+    "id", "source_id", "subject", "text", "claimant", "quantity", "polarity", "language", "as_of", "source__kind",
+)  # fmt: skip
+
+
+def slots_from(
+    claim_id: int,
+    source_id: int,
+    subject: str | None,
+    text: str,
+    claimant: str | None,
+    quantity: dict | None,
+    polarity: str,
+    language: str,
+    as_of: date | None,
+    standalone: bool | str,
+) -> ClaimSlots:
+    """A claim's slots from its stored values (`SLOT_FIELDS`); `standalone` may be the source's
+    kind, as a row read through `source__kind` has it."""
+    if isinstance(standalone, str):
+        standalone = standalone == SourceKind.CLAIM
     return ClaimSlots(
-        id=claim.pk,
-        source_id=claim.source_id,
-        subject_key=subject_key_of(claim),
-        quantity=claim.quantity,
-        polarity=claim.polarity,
-        language=claim.language,
-        text=claim.text,
-        as_of=claim.as_of,
-        standalone=_standalone(claim),
+        id=claim_id,
+        source_id=source_id,
+        subject_key=subject_key(subject, text, claimant),
+        quantity=quantity,
+        polarity=polarity,
+        language=language,
+        text=text,
+        as_of=as_of,
+        standalone=standalone,
     )
 
 
@@ -123,20 +162,35 @@ def _claim_scorer(
 ) -> pairscore.ClaimScorer:
     """Pair probabilities among these claims. With `stored_neighbours`, each claim's density
     comes from its stored nearest cosines (which see the whole corpus; computed now where
-    missing); otherwise from these claims alone (a full rebuild)."""
+    missing, and set on the claim); otherwise from these claims alone (a full rebuild)."""
     if stored_neighbours:
         for c in claims:
             if c.nearest_cosines is None:
                 c.nearest_cosines = _neighbour_cosines_of(c, pair_model)
-    return pairscore.ClaimScorer(
+    return scorer_from(
         pair_model,
         vectors,
         [c.match_text or c.text for c in claims],
         [c.language for c in claims],
         [c.source_id for c in claims],
-        [c.nearest_cosines for c in claims] if stored_neighbours else None,
         [_standalone(c) for c in claims],
+        [c.nearest_cosines for c in claims] if stored_neighbours else None,
     )
+
+
+def scorer_from(
+    pair_model: pairscore.PairModel,
+    vectors: np.ndarray,
+    texts: Sequence[str],
+    languages: Sequence[str],
+    source_ids: Sequence[int],
+    standalone: Sequence[bool],
+    nearest_cosines: Sequence[list[list[float]] | None] | None = None,
+) -> pairscore.ClaimScorer:
+    """`_claim_scorer` from plain values (one per claim, in the order of `vectors`' rows): texts
+    are what was embedded (`match_text`, else the text). With `nearest_cosines` (none missing:
+    see `neighbour_cosines_for`), densities come from them; without, from these claims alone."""
+    return pairscore.ClaimScorer(pair_model, vectors, texts, languages, source_ids, nearest_cosines, standalone)
 
 
 def _standalone(claim: Claim) -> bool:
@@ -146,9 +200,17 @@ def _standalone(claim: Claim) -> bool:
 
 def _neighbour_cosines_of(claim: Claim, pair_model: pairscore.PairModel) -> list[list[float]]:
     """A claim's nearest-cosine lists (per part) from its nearest clustered claims of other sources."""
-    vector = np.asarray(claim.embedding, dtype=np.float32)
-    near = [row[0] for row in nearest_clustered(vector, claim.embedding_model, limit=KNN_CANDIDATES)]
-    others = list(Claim.objects.filter(pk__in=near).exclude(source_id=claim.source_id))
+    return neighbour_cosines_for(
+        np.asarray(claim.embedding, dtype=np.float32), claim.embedding_model, claim.source_id, pair_model
+    )
+
+
+def neighbour_cosines_for(
+    vector: np.ndarray, model_name: str, source_id: int, pair_model: pairscore.PairModel
+) -> list[list[float]]:
+    """`_neighbour_cosines_of` from a claim's vector, embedding model and source."""
+    near = [row[0] for row in nearest_clustered(vector, model_name, limit=KNN_CANDIDATES)]
+    others = list(Claim.objects.filter(pk__in=near).exclude(source_id=source_id).only("id", "embedding"))
     return _nearest_from(vector, others, pair_model)
 
 

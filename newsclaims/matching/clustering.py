@@ -169,28 +169,70 @@ PairScorer = Callable[[int, int, float], float]
 """Score of the pair (i, j) of input indices, given their cosine; higher is more alike."""
 
 
+# Bytes of argpartition indices (int64) held at once while choosing a chunk's nearest claims: the
+# chunk's rows are partitioned in blocks of this size, so the indices never outgrow the chunk's
+# own cosines (a whole (1024, n) int64 index is twice the cosine block).
+_SELECT_BYTES = 1 << 25
+
+
 def candidate_pairs(
     vectors: np.ndarray, neighbours: int, floor: float, chunk: int = 1024
 ) -> dict[tuple[int, int], float]:
-    """(i, j) -> cosine for each claim's `neighbours` nearest others at or above `floor`, i < j."""
+    """(i, j) -> cosine for each claim's `neighbours` nearest others at or above `floor`, i < j.
+
+    Cosines come `chunk` rows at a time (memory: one (chunk, n) float32 block, plus indices of at
+    most `_SELECT_BYTES`), the nearest of every row of a block by one argpartition and the floor
+    by a mask, with no Python loop per row or neighbour. Each row's neighbours are exactly those
+    a per-row `argpartition(-row, k - 1)[:k]` picks (ties included): a 2-D argpartition runs the
+    same selection on each row. A pair found from both ends keeps the cosine seen from its later
+    row, and pairs come in the order a row-by-row walk first meets them, so the dict is the one
+    the row-by-row loop this replaced built (the chunk stays 1024 rows by default: BLAS gives the
+    same bits only for the same block shapes).
+    """
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     vectors = vectors / np.where(norms == 0, 1.0, norms)
     n = len(vectors)
-    pairs: dict[tuple[int, int], float] = {}
+    k = min(neighbours, n - 1)
+    if k <= 0:
+        return {}
+    rows_found: list[np.ndarray] = []
+    cols_found: list[np.ndarray] = []
+    cosines_found: list[np.ndarray] = []
+    block = max(1, _SELECT_BYTES // (8 * n))
     for start in range(0, n, chunk):
         sims = vectors[start : start + chunk] @ vectors.T
-        for row, i in enumerate(range(start, min(n, start + chunk))):
-            sims[row, i] = -np.inf
-            k = min(neighbours, n - 1)
-            if k <= 0:
-                continue
-            nearest = np.argpartition(-sims[row], k - 1)[:k]
-            for j in nearest:
-                cosine = float(sims[row, j])
-                if cosine >= floor:
-                    pairs[(min(i, int(j)), max(i, int(j)))] = cosine
-    return pairs
+        rows = np.arange(start, start + len(sims))
+        sims[rows - start, rows] = -np.inf  # never one's own neighbour
+        np.negative(sims, out=sims)  # in place: the nearest are the k smallest of -sims
+        for first in range(0, len(sims), block):
+            part = sims[first : first + block]
+            nearest = np.argpartition(part, k - 1, axis=1)[:, :k]
+            cosines = -np.take_along_axis(part, nearest, axis=1)
+            # The floor is compared in float64, as the loop compared Python floats.
+            keep = cosines.astype(np.float64) >= floor
+            rows_found.append(np.broadcast_to(rows[first : first + block, None], nearest.shape)[keep])
+            cols_found.append(nearest[keep])
+            cosines_found.append(cosines[keep])
+        del sims
+    # Entries in the row-by-row walk's order (row, then argpartition position).
+    rows_all = np.concatenate(rows_found).astype(np.int64)
+    if not len(rows_all):
+        return {}
+    cols_all = np.concatenate(cols_found).astype(np.int64)
+    cosines_all = np.concatenate(cosines_found)
+    low, high = np.minimum(rows_all, cols_all), np.maximum(rows_all, cols_all)
+    keys = low * n + high
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    ends = np.r_[starts[1:], len(sorted_keys)] - 1
+    first_seen = order[starts]  # where the walk first met each pair: its place in the dict
+    last_seen = order[ends]  # the walk's last write: the cosine it kept
+    by_first = np.argsort(first_seen, kind="stable")
+    pair_keys = zip(low[first_seen[by_first]].tolist(), high[first_seen[by_first]].tolist(), strict=True)
+    values = cosines_all[last_seen[by_first]].astype(np.float64).tolist()
+    return dict(zip(pair_keys, values, strict=True))
 
 
 def cluster_all(
