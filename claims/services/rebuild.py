@@ -51,6 +51,7 @@ class ReclusterReport:
     kept_ids: int = 0
     outcome: str = RAN
     waited: float = 0.0
+    refreshed: int = 0  # clusters whose status was recomputed
     by_status: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -108,7 +109,11 @@ def _wait_for_cluster_lock(limit: float, waiting: Waiting | None) -> float | Non
 
 
 def recluster(
-    progress: Progress | None = None, *, waiting: Waiting | None = None, wait: float | None = None
+    progress: Progress | None = None,
+    *,
+    waiting: Waiting | None = None,
+    wait: float | None = None,
+    all_statuses: bool = False,
 ) -> ReclusterReport:
     """Rebuild all clusters from scratch, deterministically, obeying editors' decisions.
 
@@ -122,6 +127,9 @@ def recluster(
     still held after that, nothing is done and outcome is TIMED_OUT. If another rebuild is already
     running or waiting, this returns at once with outcome COVERED: that rebuild reads the claims
     once it holds the clusters, so it includes everything this one would have.
+
+    Statuses are recomputed where they can have changed (a cluster whose claims or whose claims'
+    nearest cosines changed), or everywhere with `all_statuses` (after a change of rules or models).
     """
     report = ReclusterReport()
     limit = settings.FACTCHECK_REBUILD_WAIT_SECONDS if wait is None else wait
@@ -149,7 +157,12 @@ def recluster(
         del rows  # the statuses below read their clusters' claims batch by batch
         # Clusters left without claims go, except clusters whose claims use another model.
         Cluster.objects.exclude(pk__in=final_ids).filter(claims__isnull=True).delete()
-        refresh_in_batches(final_ids, done.sizes)
+        # Only where a status can have changed: refreshing every cluster was ~99% of a rebuild with
+        # the stance cross-encoder on (`manage.py bench scale`). `all_statuses` after a change of
+        # rules or models, which moves statuses without moving a claim.
+        refresh = [(c, size) for c, size in zip(final_ids, done.sizes, strict=True) if all_statuses or c in done.stale]
+        refresh_in_batches([c for c, _ in refresh], [size for _, size in refresh])
+        report.refreshed = len(refresh)
         flag_changed_verdicts(with_verdict)  # an editor looks again at a verdict whose claims changed
         report.clusters = len(final_ids)
         report.by_status = cluster_counts()
@@ -263,6 +276,7 @@ class _Rebuilt:
     cluster_ids: list[int]  # per row, the cluster saved
     nearest_cosines: list  # per row, the nearest cosines saved
     written: int  # rows whose stored values changed (and were written)
+    stale: set[int]  # clusters whose status may have changed: new or changed membership, or members' densities
 
 
 def _rebuild_rows(rows: ClaimRows, progress: Progress | None = None, *, local: bool = False) -> _Rebuilt:
@@ -327,7 +341,12 @@ def _rebuild_rows(rows: ClaimRows, progress: Progress | None = None, *, local: b
         if (new_cluster[k], nearest[k]) != (old_cluster, rows.nearest_cosines[k]):
             dirty.append(k)
     write_rows([rows.ids[k] for k in dirty], [new_cluster[k] for k in dirty], [nearest[k] for k in dirty])
-    return _Rebuilt(final_ids, [len(g) for g in groups], kept_count, changed, new_cluster, nearest, len(dirty))
+    # A status reads its members and their nearest cosines (the pair scores' hubness correction),
+    # nothing else of the corpus: a cluster none of whose rows changed keeps a status that holds.
+    stale = changed | {new_cluster[k] for k in dirty}
+    return _Rebuilt(
+        final_ids, [len(g) for g in groups], kept_count, changed, new_cluster, nearest, len(dirty), stale
+    )
 
 
 def write_rows(ids: Sequence[int], cluster_ids: Sequence[int], nearest: Sequence[list | None]) -> None:

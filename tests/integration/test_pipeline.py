@@ -113,6 +113,32 @@ def test_recluster_is_deterministic_and_keeps_cluster_ids(seeded):
     assert dict(Claim.objects.values_list("id", "cluster_id")) == after and again.kept_ids == again.clusters
 
 
+def test_a_rebuild_recomputes_statuses_only_where_claims_moved_unless_asked_for_all(seeded):
+    services.recluster()
+    cluster = Cluster.objects.filter(claims__isnull=False).first()
+    right = (cluster.status, cluster.status_reason)
+    Cluster.objects.filter(pk=cluster.pk).update(status=ClusterStatus.CONTRADICTION, status_reason="stale")
+    quiet = services.recluster()
+    assert quiet.refreshed == 0  # nothing moved: no status to recompute
+    assert Cluster.objects.get(pk=cluster.pk).status_reason == "stale"
+    everything = services.recluster(all_statuses=True)
+    assert everything.refreshed == everything.clusters
+    cluster.refresh_from_db()
+    assert (cluster.status, cluster.status_reason) == right
+
+
+def test_a_claim_moved_by_a_rebuild_has_both_its_clusters_statuses_recomputed(seeded):
+    services.recluster()
+    moved = Claim.objects.filter(cluster__isnull=False).order_by("id").first()
+    old_cluster = moved.cluster_id
+    lone = Cluster.objects.create(label="parked by hand")
+    Claim.objects.filter(pk=moved.pk).update(cluster=lone)
+    Cluster.objects.filter(pk=old_cluster).update(status_reason="stale")
+    report = services.recluster()
+    assert report.refreshed >= 1
+    assert Cluster.objects.get(pk=Claim.objects.get(pk=moved.pk).cluster_id).status_reason != "stale"
+
+
 def test_incremental_assignment_and_a_rebuild_agree_on_the_key_cluster(seeded):
     services.recluster()
     clusters = {c.cluster_id for c in hundred_million_claims()}

@@ -22,14 +22,19 @@ class Command(BaseCommand):
             metavar="SECONDS",
             help="How long to wait for ingestion to finish (default: FACTCHECK_REBUILD_WAIT_SECONDS).",
         )
+        parser.add_argument(
+            "--all-statuses",
+            action="store_true",
+            help="Recompute every cluster's status, not only where claims moved (after upgrading rules or models).",
+        )
 
-    def handle(self, *args, wait: float | None = None, **options):
+    def handle(self, *args, wait: float | None = None, all_statuses: bool = False, **options):
         progress = ProgressLine(_("clustering claims"), stream=self.stderr._out)
 
         def waiting(seconds: float) -> None:
             self.stderr.write(_("waiting for ingestion to finish… %(seconds).0fs") % {"seconds": seconds})
 
-        report = services.recluster(progress=progress, waiting=waiting, wait=wait)
+        report = services.recluster(progress=progress, waiting=waiting, wait=wait, all_statuses=all_statuses)
         if report.outcome == services.COVERED:
             self.stdout.write(
                 _(
@@ -47,10 +52,14 @@ class Command(BaseCommand):
                 % {"seconds": report.waited}
             )
         statuses = ", ".join(f"{k} {v}" for k, v in report.by_status.items())
-        summary = _("%(claims)d claims in %(clusters)d clusters (%(kept)d ids kept): %(statuses)s") % {
+        summary = _(
+            "%(claims)d claims in %(clusters)d clusters (%(kept)d ids kept, %(refreshed)d statuses recomputed): "
+            "%(statuses)s"
+        ) % {
             "claims": report.claims,
             "clusters": report.clusters,
             "kept": report.kept_ids,
+            "refreshed": report.refreshed,
             "statuses": statuses,
         }
         if report.waited > 0:
