@@ -456,23 +456,24 @@ class ClaimScorer:
             self._by_source.setdefault(source, []).append(k)
         self._best_of: dict[tuple[int, int], tuple[float, float]] = {}
         self._quantities: dict[int, list[dict]] = {}
+        self._rows: dict[int, np.ndarray] = {}
 
-    def _mean_cosine(self, i: int, others: Sequence[int]) -> np.ndarray:
-        """The mean over encoder parts of i's cosine with each of `others`. Only one source's
-        claims are ever needed, so no claim's row over the whole corpus is computed or kept
-        (that cache grew as the square of the corpus: 400 MB at 10,000 claims)."""
-        return sum(p[others] @ p[i] for p in self.parts) / len(self.parts)
+    def _mean_cosines(self, i: int) -> np.ndarray:
+        """The mean over encoder parts of i's cosine with every claim (computed once per claim)."""
+        if i not in self._rows:
+            self._rows[i] = sum(p @ p[i] for p in self.parts) / len(self.parts)
+        return self._rows[i]
 
     def margin(self, i: int, j: int) -> float:
         """How far j stands ahead of the next-closest claim of its own source, seen from i
         (a fact is stated once in an article: its partner is the closest clause there)."""
         key = (i, self.source_ids[j])
         if key not in self._best_of:
-            others = [k for k in self._by_source[self.source_ids[j]] if k != i]
-            sims = sorted(self._mean_cosine(i, others).tolist(), reverse=True)[:2] if others else []
+            row = self._mean_cosines(i)
+            sims = sorted((float(row[k]) for k in self._by_source[self.source_ids[j]] if k != i), reverse=True)[:2]
             self._best_of[key] = (sims[0] if sims else -1.0, sims[1] if len(sims) > 1 else -1.0)
         best, second = self._best_of[key]
-        own = float(self._mean_cosine(i, [j])[0])
+        own = float(self._mean_cosines(i)[j])
         return own - (second if own >= best else best)
 
     def _figures(self, i: int) -> list[dict]:
