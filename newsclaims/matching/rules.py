@@ -134,9 +134,9 @@ def _stated_precision(value: float) -> float:
     relative tolerance (tolls are rounded to hundreds and thousands in reporting)."""
     if float(value).is_integer():
         return math.inf
-    decimals = len(repr(float(value)).split("e")[0].split(".")[1]) if "." in repr(float(value)) else 0
+    decimals = f"{abs(value):.6f}".rstrip("0").split(".")[1]
     # Just under half: rounding intervals are half-open, so 7.6 and 7.7 must not meet at 7.65.
-    return 0.499 * 10 ** -min(decimals, 6)
+    return 0.499 * 10 ** -len(decimals)
 
 
 def interval(quantity: dict) -> Interval | None:

@@ -39,7 +39,7 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -1049,7 +1049,7 @@ def _segments(
     e: int,
     qspans: list[tuple[int, int]],
     strong: list[tuple[int, int]],
-    minor: set[tuple[int, int]] = frozenset(),
+    minor: Collection[tuple[int, int]] = (),
 ) -> list[_Seg]:
     cuts = [s]
     for m in _SEG_SPLIT_RE.finditer(norm, s, e):

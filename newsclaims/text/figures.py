@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from newsclaims.text.entities import countries_of, normalise
-from newsclaims.text.quantities import find_quantities
+from newsclaims.text.quantities import Quantity, find_quantities
 from newsclaims.text.textnorm import ARABIC_CLITICS, normalize
 
 # What a figure counts, in both languages: general news vocabulary (casualties, displacement, damage,
@@ -90,10 +90,17 @@ _FIGURE_KINDS = ("count", "percent", "money", "dimension")
 
 
 @lru_cache(maxsize=65536)
+def first_figure(text: str) -> Quantity | None:
+    """The clause's first counted figure (a count, percent, sum or measure; not a year or date),
+    read once per text for what it counts, where and whether it is a forecast."""
+    return next((q for q in find_quantities(text) if q.kind in _FIGURE_KINDS), None)
+
+
+@lru_cache(maxsize=65536)
 def figure_context(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """What the clause's first counted figure counts and where: the metrics and countries named
     within `FIGURE_WINDOW` words of it (empty when the clause gives no such figure)."""
-    figure = next((q for q in find_quantities(text) if q.kind in _FIGURE_KINDS), None)
+    figure = first_figure(text)
     if figure is None:
         return frozenset(), frozenset()
     before = text[: figure.start].split()[-FIGURE_WINDOW:]
@@ -119,7 +126,7 @@ PROJECTION_WINDOW = 10
 def is_projection(text: str) -> bool:
     """Whether the clause's first counted figure is a forecast ("could reach 20,000", "توقع ...
     ارتفاع الضحايا إلى أكثر من 20 ألف"), judged from the words just before it."""
-    figure = next((q for q in find_quantities(text) if q.kind in _FIGURE_KINDS), None)
+    figure = first_figure(text)
     if figure is None:
         return False
     # The figure's own words too: its hedge may be the verb ("likely to exceed 8,000").
