@@ -186,11 +186,16 @@ def scorer_from(
     source_ids: Sequence[int],
     standalone: Sequence[bool],
     nearest_cosines: Sequence[list[list[float]] | None] | None = None,
+    *,
+    source_margins: bool = False,
 ) -> pairscore.ClaimScorer:
     """`_claim_scorer` from plain values (one per claim, in the order of `vectors`' rows): texts
     are what was embedded (`match_text`, else the text). With `nearest_cosines` (none missing:
-    see `neighbour_cosines_for`), densities come from them; without, from these claims alone."""
-    return pairscore.ClaimScorer(pair_model, vectors, texts, languages, source_ids, nearest_cosines, standalone)
+    see `neighbour_cosines_for`), densities come from them; without, from these claims alone.
+    `source_margins`: see `pairscore.ClaimScorer`."""
+    return pairscore.ClaimScorer(
+        pair_model, vectors, texts, languages, source_ids, nearest_cosines, standalone, source_margins=source_margins
+    )
 
 
 def _standalone(claim: Claim) -> bool:

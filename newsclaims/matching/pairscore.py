@@ -433,8 +433,15 @@ class ClaimScorer:
         source_ids: Sequence[int],
         neighbour_cosines: Sequence[Sequence[Sequence[float]] | None] | None = None,
         standalone: Sequence[bool] | None = None,
+        *,
+        source_margins: bool = False,
     ) -> None:
+        """`source_margins`: compute each margin from i's cosines with the claims of one source
+        (see `margin`) rather than from i's row over every claim here, so a pair's score is the
+        same bits whichever other claims the scorer holds, as long as it holds both claims'
+        sources whole, in the same order: a rebuild scored in parts gives the one-process scores."""
         self.model = model
+        self.source_margins = source_margins
         self.parts = split_parts(vectors, model.bounds)
         parts = len(model.bounds)
         if neighbour_cosines is None:
@@ -457,6 +464,9 @@ class ClaimScorer:
         self._best_of: dict[tuple[int, int], tuple[float, float]] = {}
         self._quantities: dict[int, list[dict]] = {}
         self._rows: dict[int, np.ndarray] = {}
+        # source_margins: (i, source) -> i's mean cosine with each of the source's claims, the two highest but i
+        self._source_rows: dict[tuple[int, int], tuple[np.ndarray, float, float]] = {}
+        self._position = {k: position for rows in self._by_source.values() for position, k in enumerate(rows)}
 
     def _mean_cosines(self, i: int) -> np.ndarray:
         """The mean over encoder parts of i's cosine with every claim (computed once per claim)."""
@@ -467,6 +477,8 @@ class ClaimScorer:
     def margin(self, i: int, j: int) -> float:
         """How far j stands ahead of the next-closest claim of its own source, seen from i
         (a fact is stated once in an article: its partner is the closest clause there)."""
+        if self.source_margins:
+            return self._source_margin(i, j)
         key = (i, self.source_ids[j])
         if key not in self._best_of:
             row = self._mean_cosines(i)
@@ -474,6 +486,19 @@ class ClaimScorer:
             self._best_of[key] = (sims[0] if sims else -1.0, sims[1] if len(sims) > 1 else -1.0)
         best, second = self._best_of[key]
         own = float(self._mean_cosines(i)[j])
+        return own - (second if own >= best else best)
+
+    def _source_margin(self, i: int, j: int) -> float:
+        """`margin` from i's cosines with j's source's claims alone: one (claims of the source,
+        dimension) product per part, so neither the bits nor the memory depend on the rest."""
+        key = (i, self.source_ids[j])
+        if key not in self._source_rows:
+            rows = self._by_source[self.source_ids[j]]
+            cosines = sum(p[rows] @ p[i] for p in self.parts) / len(self.parts)
+            sims = sorted((float(c) for k, c in zip(rows, cosines, strict=True) if k != i), reverse=True)[:2]
+            self._source_rows[key] = (cosines, sims[0] if sims else -1.0, sims[1] if len(sims) > 1 else -1.0)
+        cosines, best, second = self._source_rows[key]
+        own = float(cosines[self._position[j]])
         return own - (second if own >= best else best)
 
     def _figures(self, i: int) -> list[dict]:
