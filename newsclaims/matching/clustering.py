@@ -253,7 +253,60 @@ def cluster_all(
     and every cross pair is slot-compatible and not cannot-linked. Must-linked claims start in
     one group; locked clusters start closed, keeping exactly their members. Labels follow the
     input order of each cluster's first claim, so the same data always gives the same labels.
+
+    The two steps are `score_pairs` and `cluster_scored`; a rebuild that scores its pairs
+    elsewhere (in parts, on workers) calls the second with the scores.
     """
+    n = len(slots)
+    if n == 0:
+        return Clustering([], {})
+    score = scorer or (lambda i, j, cosine: match_score(slots[i], slots[j], cosine))
+    scores = score_pairs(n, candidate_pairs(vectors, neighbours, floor), score, progress)
+    return cluster_scored(slots, scores, threshold, constraints)
+
+
+def _by_row(candidates: Mapping[tuple[int, int], float]) -> dict[int, list[tuple[int, int, float]]]:
+    by_row: dict[int, list[tuple[int, int, float]]] = {}
+    for (i, j), cosine in candidates.items():
+        by_row.setdefault(i, []).append((i, j, cosine))
+    return by_row
+
+
+def pairs_in_order(candidates: Mapping[tuple[int, int], float]) -> list[tuple[int, int, float]]:
+    """Candidate pairs (i, j, cosine) in the order `score_pairs` scores them: by their first claim,
+    then as `candidate_pairs` found them."""
+    by_row = _by_row(candidates)
+    return [pair for i in sorted(by_row) for pair in by_row[i]]
+
+
+def score_pairs(
+    n: int,
+    candidates: Mapping[tuple[int, int], float],
+    score: PairScorer,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[tuple[int, int], float]:
+    """(i, j) -> score of each candidate pair scoring above 0, in `pairs_in_order`'s order;
+    `progress(claims done, n)` after each claim's pairs."""
+    scores: dict[tuple[int, int], float] = {}
+    by_row = _by_row(candidates)
+    for i in range(n):
+        for a, b, cosine in by_row.get(i, ()):
+            value = score(a, b, cosine)
+            if value > 0:
+                scores[(a, b)] = value
+        if progress:
+            progress(i + 1, n)
+    return scores
+
+
+def cluster_scored(
+    slots: Sequence[ClaimSlots],
+    scores: Mapping[tuple[int, int], float],
+    threshold: float,
+    constraints: Constraints | None = None,
+) -> Clustering:
+    """`cluster_all`'s second step: average link over these pair scores (indices into `slots`),
+    obeying slots and editors' constraints."""
     constraints = constraints or Constraints()
     n = len(slots)
     if n == 0:
@@ -290,20 +343,6 @@ def cluster_all(
             group_of_root[root] = len(groups)
             groups.append([])
         groups[group_of_root[root]].append(i)
-
-    score = scorer or (lambda i, j, cosine: match_score(slots[i], slots[j], cosine))
-    scores: dict[tuple[int, int], float] = {}
-    candidates = candidate_pairs(vectors, neighbours, floor)
-    by_row: dict[int, list[tuple[int, int, float]]] = {}
-    for (i, j), cosine in candidates.items():
-        by_row.setdefault(i, []).append((i, j, cosine))
-    for i in range(n):
-        for a, b, cosine in by_row.get(i, ()):
-            value = score(a, b, cosine)
-            if value > 0:
-                scores[(a, b)] = value
-        if progress:
-            progress(i + 1, n)
 
     # Agglomerate starting groups as single nodes: editors said a must-linked group is one
     # claim, so its score with another node is its closest member's (averaging over its members
