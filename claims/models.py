@@ -192,3 +192,35 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit entries are never deleted.")
+
+
+class RebuildPart(models.Model):
+    """One part of a parallel rebuild's work, kept in the database the workers share: the pair
+    scores of a slice of the candidate pairs (`claims.services.rebuild`).
+
+    The rebuild writes its parts, Celery workers (and the rebuild itself, for parts no worker
+    took) each lock one part at a time, score it and write its scores; the rebuild reads them
+    and deletes its parts. Arrays are stored as raw little-endian bytes: at 100,000 claims a
+    rebuild's parts hold a few million pairs.
+    """
+
+    rebuild = models.UUIDField(db_index=True)
+    number = models.PositiveIntegerField()
+    rows = models.PositiveIntegerField(help_text="Claims whose pairs this part scores (for progress).")
+    claim_ids = models.BinaryField(help_text="int64: the claims this part reads, in rebuild order.")
+    # Per claim of claim_ids: its nearest cosines over the whole corpus (the rebuild's densities), or null.
+    nearest_cosines = models.JSONField(null=True)
+    pairs = models.BinaryField(help_text="int32 (pairs, 2): positions in claim_ids, scored in this order.")
+    cosines = models.BinaryField(help_text="float64: each pair's cosine.")
+    scores = models.BinaryField(null=True, help_text="float64: each pair's score, once scored.")
+    worker = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["rebuild", "number"]
+        constraints = [models.UniqueConstraint(fields=["rebuild", "number"], name="rebuildpart_one_per_number")]
+
+    def __str__(self) -> str:
+        return f"{self.rebuild} part {self.number}"

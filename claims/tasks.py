@@ -52,10 +52,22 @@ def reap_stale_processing_task(self) -> list[int]:
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60)
-def recluster_task(self) -> dict:
-    """Rebuild every cluster. When another rebuild is already running it covers this one (not
-    run twice); when ingestion holds the clusters past FACTCHECK_REBUILD_WAIT_SECONDS, retried later."""
-    report = _or_retry(self, services.recluster)
+def recluster_task(self, workers: int | None = None) -> dict:
+    """Rebuild every cluster, its pair scores split across `workers` processes (default
+    FACTCHECK_REBUILD_WORKERS: this one and Celery workers). When another rebuild is already
+    running it covers this one (not run twice); when ingestion holds the clusters past
+    FACTCHECK_REBUILD_WAIT_SECONDS, retried later."""
+    workers = workers or settings.FACTCHECK_REBUILD_WORKERS
+    report = _or_retry(self, lambda: services.recluster(workers=workers))
     if report.outcome == services.TIMED_OUT and not self.request.is_eager:
         raise self.retry()
     return {"claims": report.claims, "clusters": report.clusters, "outcome": report.outcome, "waited": report.waited}
+
+
+# One part of a rebuild's pair scores; killed at the deadline like processing, so a hung worker
+# lets go of its part (the rebuild then scores it itself). Acks late: requeued if its process dies.
+@shared_task(bind=True, max_retries=3, default_retry_delay=5, acks_late=True,
+             time_limit=settings.FACTCHECK_PROCESSING_DEADLINE_SECONDS)  # fmt: skip
+def rebuild_part_task(self, rebuild: str, number: int) -> bool:
+    """Score part `number` of a running rebuild, unless it is taken, done or the rebuild is over."""
+    return _or_retry(self, lambda: services.score_rebuild_part(rebuild, number, worker=self.request.hostname))

@@ -253,6 +253,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # How long a rebuild (`recluster`) waits for ingestion holding the cluster lock before it gives
 # up (the command then exits non-zero; the Celery task retries later).
 FACTCHECK_REBUILD_WAIT_SECONDS = env_int("FACTCHECK_REBUILD_WAIT_SECONDS", 600, minimum=0)
+# How many processes share a rebuild's pair scores: the one running it and Celery workers (with a
+# broker; 1 or no broker: the rebuild's own process alone). The scheduled job and `recluster` use it.
+FACTCHECK_REBUILD_WORKERS = env_int("FACTCHECK_REBUILD_WORKERS", 1, minimum=1)
 RECLUSTER_EVERY = timedelta(minutes=env_int("FACTCHECK_RECLUSTER_EVERY_MINUTES", 60, minimum=1))
 REAP_EVERY = timedelta(seconds=max(30, FACTCHECK_PROCESSING_DEADLINE_SECONDS // 3))
 FEED_POLL_EVERY = timedelta(minutes=env_int("FACTCHECK_FEED_POLL_MINUTES", 15, minimum=1))

@@ -3,7 +3,8 @@
 ingest          ingest_source / ingest_inputs / import_claims store articles and claims (deduplicated
                 by content hash) and enqueue processing; process_source extracts, embeds, assigns
 assign          assign_claims: new claims join clusters, the neighbourhood is re-clustered
-rebuild         recluster: rebuild every cluster from scratch, deterministically
+rebuild         recluster: rebuild every cluster from scratch, deterministically, its pair
+                scores in parts on Celery workers (score_rebuild_part)
 statuses        refresh_clusters: status, reason, counts and conflicts of clusters (stance plumbing)
 scoring         what those share: slots, the pair scorer, the pgvector kNN, the cluster lock
 editorial       editors' decisions (merge, split, links, lock, verdict), each written to the audit trail
@@ -49,6 +50,7 @@ from claims.services.rebuild import (
     Waiting,
     editor_constraints,
     recluster,
+    score_rebuild_part,
 )
 from claims.services.scoring import (
     CLUSTER_LOCK,
@@ -102,6 +104,7 @@ __all__ = [
     "recluster",
     "refresh_clusters",
     "reprocess_sources",
+    "score_rebuild_part",
     "slots_of",
     "statement_claim",
     "subject_key_of",

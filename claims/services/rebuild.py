@@ -1,28 +1,59 @@
 """Rebuilding every cluster from scratch, deterministically, obeying editors' decisions
 (`recluster`), and the re-clustering of a set of claims that assigning also uses (`_rebuild`).
 
-May import Django, claims.models, newsclaims, claims.services.scoring and .statuses.
+A full rebuild runs in three phases, so that ingestion never waits for its long part:
+
+1. plan, holding no cluster lock: the claims are read as rows, and their nearest cosines over the
+   corpus (the pair scores' densities) and candidate pairs are computed once (`plan_rebuild`);
+2. score, holding no cluster lock: the candidate pairs' scores, which are nearly all of a
+   rebuild's time. With `workers` above 1 and a broker, the pairs are cut into parts stored in
+   PostgreSQL (`RebuildPart`), a Celery group sends one task per part, and workers and this
+   process each lock one part at a time and write its scores back (`score_rebuild_part`);
+   otherwise this process scores them all. Each pair's score is the same bits wherever it is
+   computed (a part holds both claims' sources whole; `ClaimScorer(source_margins=True)`), so
+   every way gives the one-process clusters;
+3. commit, under the cluster lock (a short hold): average link over the scores with editors'
+   decisions as they are now, ids kept by overlap with the clusters as they are now, changed rows
+   written, the claims ingestion assigned meanwhile placed (`_place_arrivals`), statuses
+   refreshed where they can have changed.
+
+(The candidate graph is not cut into connected components: every claim's 40 nearest claims at
+cosine 0.2 join a real archive into one component; `manage.py bench scale` at 2,000 claims found
+one component of 2,000, while scoring took 99% of the clustering's time. Parts are slices of the
+pairs instead, and average link, ~0.5% of it, runs once.)
+
+May import Django, Celery, claims.models, newsclaims, claims.services.scoring, .statuses, .audit
+and .enqueue.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import socket
 import time
+import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+from celery import group
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import BinaryField, F, Func, QuerySet
+from django.db.models import BinaryField, F, Func, QuerySet, Sum
+from django.utils import timezone
 
 from claims.choices import LinkKind
-from claims.models import Claim, ClaimLink, Cluster
+from claims.models import Claim, ClaimLink, Cluster, RebuildPart
 from claims.services.audit import flag_changed_verdicts, verdict_memberships
+from claims.services.enqueue import registered_task
 from claims.services.scoring import (
     CLUSTER_LOCK,
     REBUILD_LOCK,
     SLOT_FIELDS,
+    _claim_scorer,
     _matcher,
     neighbour_cosines_for,
     scorer_from,
@@ -30,8 +61,23 @@ from claims.services.scoring import (
     slots_of,
 )
 from claims.services.statuses import cluster_counts, refresh_clusters
-from newsclaims.matching.clustering import Constraints, cluster_all, stable_ids
-from newsclaims.matching.rules import ClaimSlots, same_figure
+from newsclaims.matching import pairscore
+from newsclaims.matching.clustering import (
+    CANDIDATE_FLOOR,
+    CANDIDATE_NEIGHBOURS,
+    Clustering,
+    Constraints,
+    PairScorer,
+    candidate_pairs,
+    cluster_all,
+    cluster_scored,
+    pairs_in_order,
+    qualifying_clusters,
+    stable_ids,
+)
+from newsclaims.matching.rules import ClaimSlots, match_score, same_figure
+
+logger = logging.getLogger("claims.services")
 
 Progress = Callable[[int, int], None]
 Waiting = Callable[[float], None]  # called with the seconds waited so far, every WAIT_STEP
@@ -53,6 +99,9 @@ class ReclusterReport:
     waited: float = 0.0
     refreshed: int = 0  # clusters whose status was recomputed
     by_status: dict[str, int] = field(default_factory=dict)
+    arrived: int = 0  # claims stored while the rebuild scored, which ingestion had assigned
+    replaced: int = 0  # of those, the ones whose cluster did not live on, placed again
+    parts: dict[str, int] = field(default_factory=dict)  # who scored the parts (process label -> parts)
 
     @property
     def skipped(self) -> bool:
@@ -108,12 +157,26 @@ def _wait_for_cluster_lock(limit: float, waiting: Waiting | None) -> float | Non
             return time.monotonic() - started
 
 
+def _take_rebuild_lock() -> bool:
+    """The lock one rebuild holds from start to end (its session's; released by
+    `_release_rebuild_lock`, or when the session ends with its process)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [REBUILD_LOCK])
+        return bool(cursor.fetchone()[0])
+
+
+def _release_rebuild_lock() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [REBUILD_LOCK])
+
+
 def recluster(
     progress: Progress | None = None,
     *,
     waiting: Waiting | None = None,
     wait: float | None = None,
     all_statuses: bool = False,
+    workers: int = 1,
 ) -> ReclusterReport:
     """Rebuild all clusters from scratch, deterministically, obeying editors' decisions.
 
@@ -122,51 +185,380 @@ def recluster(
     the id of the old cluster it overlaps most, so clients and editors keep their place (and
     verdicts stay on their cluster).
 
-    While ingestion assigns claims (or an editor changes clusters) the rebuild waits for it, up to
-    `wait` seconds (FACTCHECK_REBUILD_WAIT_SECONDS by default), calling `waiting` as it does;
-    still held after that, nothing is done and outcome is TIMED_OUT. If another rebuild is already
-    running or waiting, this returns at once with outcome COVERED: that rebuild reads the claims
-    once it holds the clusters, so it includes everything this one would have.
+    The pair scores, nearly all of the work, are computed holding no cluster lock (see the
+    module's phases), by this process and, with `workers` above 1 and a broker, Celery workers
+    (the pairs are cut into about PARTS_PER_WORKER parts per worker); the clusters are the same
+    whichever way. Ingestion goes on meanwhile: the claims it stores are assigned against the
+    clusters as they were, and placed when the rebuild commits (`_place_arrivals`).
+
+    The commit takes the cluster lock, waiting for ingestion (or an editorial change) holding it
+    up to `wait` seconds (FACTCHECK_REBUILD_WAIT_SECONDS by default), calling `waiting` as it
+    does; still held after that, nothing is written and outcome is TIMED_OUT. If another rebuild
+    is already running, this returns at once with outcome COVERED: that one commits after this
+    call started, placing every claim stored by then.
 
     Statuses are recomputed where they can have changed (a cluster whose claims or whose claims'
     nearest cosines changed), or everywhere with `all_statuses` (after a change of rules or models).
     """
     report = ReclusterReport()
     limit = settings.FACTCHECK_REBUILD_WAIT_SECONDS if wait is None else wait
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [REBUILD_LOCK])
-            if not cursor.fetchone()[0]:
-                report.outcome = COVERED
-                return report
-        waited = _wait_for_cluster_lock(limit, waiting)
-        if waited is None:
-            report.outcome = TIMED_OUT
-            report.waited = limit
-            return report
-        report.waited = waited
+    if not _take_rebuild_lock():
+        report.outcome = COVERED
+        return report
+    try:
         model_name = settings.FACTCHECK_EMBEDDING_MODEL
         rows = read_claims(Claim.objects.filter(embedding__isnull=False, embedding_model=model_name), model_name)
-        report.claims = len(rows)
-        if not len(rows):
-            Cluster.objects.filter(claims__isnull=True).delete()
-            return report
-        with_verdict = verdict_memberships()
-        done = _rebuild_rows(rows, progress)
-        final_ids, report.kept_ids = done.final_ids, done.kept
-        del rows  # the statuses below read their clusters' claims batch by batch
-        # Clusters left without claims go, except clusters whose claims use another model.
-        Cluster.objects.exclude(pk__in=final_ids).filter(claims__isnull=True).delete()
-        # Only where a status can have changed: refreshing every cluster was ~99% of a rebuild with
-        # the stance cross-encoder on (`manage.py bench scale`). `all_statuses` after a change of
-        # rules or models, which moves statuses without moving a claim.
-        refresh = [(c, size) for c, size in zip(final_ids, done.sizes, strict=True) if all_statuses or c in done.stale]
-        refresh_in_batches([c for c, _ in refresh], [size for _, size in refresh])
-        report.refreshed = len(refresh)
-        flag_changed_verdicts(with_verdict)  # an editor looks again at a verdict whose claims changed
-        report.clusters = len(final_ids)
-        report.by_status = cluster_counts()
+        plan = plan_rebuild(rows)
+        scores = score_plan(plan, workers, progress, report)
+        with transaction.atomic():
+            waited = _wait_for_cluster_lock(limit, waiting)
+            if waited is None:
+                report.outcome = TIMED_OUT
+                report.waited = limit
+                return report
+            report.waited = waited
+            _commit(plan, scores, report, all_statuses=all_statuses)
+    finally:
+        _release_rebuild_lock()
     return report
+
+
+# --- Phase 1: the plan ------------------------------------------------------------------------
+@dataclass
+class RebuildPlan:
+    """What every pair score of a rebuild needs, computed once for the corpus."""
+
+    rows: ClaimRows
+    nearest: list  # per row, its nearest cosines over the corpus (the stored ones without a pair model)
+    pairs: list[tuple[int, int, float]]  # candidate pairs (i, j, cosine), in scoring order
+
+
+def plan_rebuild(rows: ClaimRows) -> RebuildPlan:
+    """The rows' nearest cosines over the corpus and candidate pairs (`pairs_in_order`)."""
+    if not len(rows):
+        return RebuildPlan(rows, list(rows.nearest_cosines), [])
+    pairs = pairs_in_order(candidate_pairs(rows.vectors, CANDIDATE_NEIGHBOURS, CANDIDATE_FLOOR))
+    return RebuildPlan(rows, corpus_nearest(rows), pairs)
+
+
+def corpus_nearest(rows: ClaimRows) -> list:
+    """Each row's nearest cosines among these rows (`pairscore.top_cosines`: what ClaimScorer
+    computes when given none), or the stored ones when the model has no pair model."""
+    pair_model = _matcher().pair_model
+    if pair_model is None or not len(rows):
+        return list(rows.nearest_cosines)
+    return pairscore.top_cosines(
+        pairscore.split_parts(rows.vectors, pair_model.bounds), [s.source_id for s in rows.slots], pair_model.density_k
+    )
+
+
+def _pair_scorer(rows: ClaimRows, nearest: Sequence[list | None]) -> PairScorer:
+    """The score of a pair of these rows, as `cluster_all` takes it: the pair model's probability
+    (densities from `nearest`; margins within each source, so any rows holding both claims'
+    sources whole give the same bits), else the cosine raised by matching slots."""
+    slots = rows.slots
+    pair_model = _matcher().pair_model
+    if pair_model is None:
+        return lambda i, j, cosine: match_score(slots[i], slots[j], cosine)
+    claim_scorer = scorer_from(
+        pair_model,
+        rows.vectors,
+        rows.texts,
+        [s.language for s in slots],
+        [s.source_id for s in slots],
+        [s.standalone for s in slots],
+        nearest,
+        source_margins=True,
+    )
+    return lambda i, j, cosine: claim_scorer.score(i, j, same_figure(slots[i], slots[j]))
+
+
+# --- Phase 2: the pair scores -----------------------------------------------------------------
+# Parts cut per worker: more than one, so a worker that finishes early takes another part.
+PARTS_PER_WORKER = 4
+MIN_PART_PAIRS = 200  # fewer pairs a part cost more to hand over than to score
+POLL_SECONDS = 0.2  # how often the rebuild looks whether the parts workers hold are done
+
+
+def score_plan(
+    plan: RebuildPlan, workers: int = 1, progress: Progress | None = None, report: ReclusterReport | None = None
+) -> np.ndarray:
+    """Each of the plan's pairs' score (float64, in `plan.pairs`' order).
+
+    With `workers` above 1, a broker (tasks not run eagerly) and no transaction open around the
+    call (workers must see the parts), the pairs are cut into parts that Celery workers and this
+    process score together; otherwise this process scores them all.
+    """
+    report = report if report is not None else ReclusterReport()
+    parts = min(workers * PARTS_PER_WORKER, len(plan.pairs) // MIN_PART_PAIRS) if workers > 1 else 1
+    task = registered_task("rebuild_part_task")
+    if parts > 1 and connection.in_atomic_block:
+        logger.info("rebuild scored in this process: inside a transaction, workers could not read its parts")
+        parts = 1
+    if parts > 1 and task.app.conf.task_always_eager:
+        parts = 1  # no broker: every task would run here anyway
+    if parts <= 1:
+        values = _score_here(plan, progress)
+        report.parts = {_process_label(None): 1}
+        return values
+    return _score_in_parts(plan, parts, task, progress, report)
+
+
+def _score_here(plan: RebuildPlan, progress: Progress | None) -> np.ndarray:
+    n = len(plan.rows)
+    score = _pair_scorer(plan.rows, plan.nearest)
+    values = np.empty(len(plan.pairs), dtype=np.float64)
+    for k, (i, j, cosine) in enumerate(plan.pairs):
+        values[k] = score(i, j, cosine)
+        if progress and (k + 1 == len(plan.pairs) or plan.pairs[k + 1][0] != i):
+            progress(i + 1, n)
+    if progress and n:
+        progress(n, n)
+    return values
+
+
+def _cut(pairs: Sequence[tuple[int, int, float]], parts: int) -> list[tuple[int, int]]:
+    """(start, stop) slices of about equal numbers of pairs, each claim's pairs in one slice."""
+    target = -(-len(pairs) // parts)
+    slices: list[tuple[int, int]] = []
+    start = 0
+    for k in range(1, len(pairs) + 1):
+        if k == len(pairs) or (k - start >= target and pairs[k][0] != pairs[k - 1][0]):
+            slices.append((start, k))
+            start = k
+    return slices
+
+
+def _part_row(plan: RebuildPlan, rebuild: uuid.UUID, number: int, start: int, stop: int, by_source) -> RebuildPart:
+    """A part: its pairs, and the claims they need: both claims of each pair, and every other claim
+    of their sources (a margin compares a claim with the rest of the other's source)."""
+    pairs = plan.pairs[start:stop]
+    sources = {plan.rows.slots[k].source_id for i, j, _ in pairs for k in (i, j)}
+    needed = sorted(k for source in sources for k in by_source[source])  # rebuild order
+    position = {k: p for p, k in enumerate(needed)}
+    return RebuildPart(
+        rebuild=rebuild,
+        number=number,
+        rows=len({i for i, _, _ in pairs}),
+        claim_ids=np.array([plan.rows.ids[k] for k in needed], dtype="<i8").tobytes(),
+        nearest_cosines=[plan.nearest[k] for k in needed],
+        pairs=np.array([(position[i], position[j]) for i, j, _ in pairs], dtype="<i4").tobytes(),
+        cosines=np.array([cosine for _, _, cosine in pairs], dtype="<f8").tobytes(),
+    )
+
+
+def _score_in_parts(plan: RebuildPlan, parts: int, task, progress: Progress | None, report: ReclusterReport):
+    n = len(plan.rows)
+    rebuild = uuid.uuid4()
+    by_source: dict[int, list[int]] = defaultdict(list)
+    for k, slot in enumerate(plan.rows.slots):
+        by_source[slot.source_id].append(k)
+    slices = _cut(plan.pairs, parts)
+    # Parts a rebuild that died left behind (the rebuild lock: no other rebuild is running).
+    RebuildPart.objects.all().delete()
+    RebuildPart.objects.bulk_create(
+        [_part_row(plan, rebuild, number, start, stop, by_source) for number, (start, stop) in enumerate(slices)]
+    )
+    mine = _process_label(None)
+    try:
+        try:
+            group(task.s(str(rebuild), number) for number in range(len(slices))).apply_async()
+        except Exception:  # the broker is down: this process scores every part
+            logger.exception("rebuild parts not sent to workers; scoring them in this process")
+        while True:
+            # Parts from the last: workers take them from the first, as the group sent them.
+            if _score_one_part(rebuild, mine, last_first=True):
+                _progress_of_parts(rebuild, n, progress)
+                continue
+            if not RebuildPart.objects.filter(rebuild=rebuild, scores__isnull=True).exists():
+                break
+            _progress_of_parts(rebuild, n, progress)
+            time.sleep(POLL_SECONDS)  # the parts left are locked by workers scoring them
+        values = []
+        for scores, worker in (
+            RebuildPart.objects.filter(rebuild=rebuild).order_by("number").values_list("scores", "worker")
+        ):
+            values.append(np.frombuffer(bytes(scores), dtype="<f8"))
+            report.parts[worker] = report.parts.get(worker, 0) + 1
+    finally:
+        RebuildPart.objects.filter(rebuild=rebuild).delete()
+    if progress:
+        progress(n, n)
+    return np.concatenate(values).astype(np.float64)
+
+
+def _progress_of_parts(rebuild: uuid.UUID, n: int, progress: Progress | None) -> None:
+    if progress:
+        done = RebuildPart.objects.filter(rebuild=rebuild, scores__isnull=False).aggregate(rows=Sum("rows"))["rows"]
+        progress(min(done or 0, n), n)
+
+
+def _process_label(worker: str | None) -> str:
+    """Who scored a part: the Celery worker's name (or this host's), and the process."""
+    return f"{worker or socket.gethostname()}:{os.getpid()}"
+
+
+def score_rebuild_part(rebuild: str, number: int, worker: str | None = None) -> bool:
+    """Score one part of a running rebuild (a Celery task's work), unless another process holds
+    it, it is done, or the rebuild is over; returns whether it scored it. Safe to run twice."""
+    return _score_one_part(uuid.UUID(str(rebuild)), _process_label(worker), number=number)
+
+
+def _score_one_part(rebuild: uuid.UUID, worker: str, *, number: int | None = None, last_first: bool = False) -> bool:
+    """Lock a part no one holds (this one, or any), score it and write its scores, in one transaction:
+    the lock says it is taken, and goes with the process if it dies (the part is then free again)."""
+    with transaction.atomic():
+        parts = RebuildPart.objects.select_for_update(skip_locked=True).filter(rebuild=rebuild, scores__isnull=True)
+        if number is not None:
+            parts = parts.filter(number=number)
+        part = parts.order_by("-number" if last_first else "number").first()
+        if part is None:
+            return False
+        started = timezone.now()
+        values = _score_part(part)
+        RebuildPart.objects.filter(pk=part.pk).update(
+            scores=values.astype("<f8").tobytes(), worker=worker[:300], started_at=started, finished_at=timezone.now()
+        )
+    return True
+
+
+def _score_part(part: RebuildPart) -> np.ndarray:
+    """A part's pair scores, from its claims read back from the database (in rebuild order)."""
+    ids = np.frombuffer(bytes(part.claim_ids), dtype="<i8").tolist()
+    pairs = np.frombuffer(bytes(part.pairs), dtype="<i4").reshape(-1, 2)
+    cosines = np.frombuffer(bytes(part.cosines), dtype="<f8")
+    model_name = settings.FACTCHECK_EMBEDDING_MODEL
+    read = read_claims(Claim.objects.filter(pk__in=ids), model_name)
+    at = {pk: k for k, pk in enumerate(read.ids)}
+    # A claim deleted since the plan: its pairs score 0 (the commit leaves it out anyway).
+    keep = [p for p, pk in enumerate(ids) if pk in at]
+    rows = read.take([at[ids[p]] for p in keep])
+    row_of = {p: k for k, p in enumerate(keep)}
+    nearest = part.nearest_cosines or [None] * len(ids)
+    score = _pair_scorer(rows, [nearest[p] for p in keep])
+    values = np.zeros(len(pairs), dtype=np.float64)
+    for k, (a, b) in enumerate(pairs.tolist()):
+        if a in row_of and b in row_of:
+            values[k] = score(row_of[a], row_of[b], float(cosines[k]))
+    return values
+
+
+# --- Phase 3: the commit ----------------------------------------------------------------------
+def _commit(plan: RebuildPlan, values: np.ndarray, report: ReclusterReport, *, all_statuses: bool) -> None:
+    """Cluster the scored pairs and store the result; under the cluster lock, in its transaction.
+
+    Claims and clusters are read again as they are now: claims deleted since the plan leave, the
+    ids kept are those of the clusters the claims are in now (ingestion and editors may have moved
+    some), and editors' decisions are the current ones.
+    """
+    rows, nearest = plan.rows, plan.nearest
+    current = dict(
+        Claim.objects.filter(embedding__isnull=False, embedding_model=rows.model_name).values_list("id", "cluster_id")
+    )
+    if not current:
+        Cluster.objects.filter(claims__isnull=True).delete()
+        return
+    planned = set(rows.ids)
+    arrived = sorted(pk for pk in current if pk not in planned)
+    keep = [k for k, pk in enumerate(rows.ids) if pk in current]
+    new_index = {k: position for position, k in enumerate(keep)}
+    scores = {}
+    for (i, j, _), value in zip(plan.pairs, values.tolist(), strict=True):
+        if value > 0 and i in new_index and j in new_index:
+            scores[(new_index[i], new_index[j])] = value
+    rows = rows.take(keep)
+    rows.cluster_ids = [current[pk] for pk in rows.ids]
+    nearest = [nearest[k] for k in keep]
+    report.claims = len(rows)
+    with_verdict = verdict_memberships()
+    result = cluster_scored(rows.slots, scores, _matcher().threshold, editor_constraints())
+    done = _save_clustering(rows, result, nearest)
+    final_ids, report.kept_ids = done.final_ids, done.kept
+    placed, report.replaced = _place_arrivals(arrived, current, rows, done)
+    report.arrived = len(arrived)
+    # Clusters left without claims go, except clusters whose claims use another model.
+    Cluster.objects.exclude(pk__in=final_ids).filter(claims__isnull=True).delete()
+    # Only where a status can have changed: refreshing every cluster was ~99% of a rebuild with
+    # the stance cross-encoder on (`manage.py bench scale`). `all_statuses` after a change of
+    # rules or models, which moves statuses without moving a claim.
+    stale = done.stale | placed
+    refresh = [(c, size) for c, size in zip(final_ids, done.sizes, strict=True) if all_statuses or c in stale]
+    refresh += [(c, 1) for c in sorted(placed - set(final_ids))]
+    refresh_in_batches([c for c, _ in refresh], [size for _, size in refresh])
+    report.refreshed = len(refresh)
+    flag_changed_verdicts(with_verdict)  # an editor looks again at a verdict whose claims changed
+    of_arrivals = set(Claim.objects.filter(pk__in=arrived).values_list("cluster_id", flat=True)) - {None}
+    report.clusters = len(set(final_ids) | of_arrivals)
+    report.by_status = cluster_counts()
+
+
+def _place_arrivals(
+    arrived: Sequence[int], current: dict[int, int | None], rows: ClaimRows, done: _Rebuilt
+) -> tuple[set[int], int]:
+    """Place the claims stored while the rebuild scored (ingestion assigned them against the
+    clusters as they were); returns the clusters whose claims this changed, and how many moved.
+
+    Each stays in the cluster ingestion put it in when that cluster lives on: a rebuilt cluster
+    kept its id, it is locked, or it holds no claim the rebuild clustered (only claims that
+    arrived). Otherwise its cluster's other claims were rebuilt into clusters with other ids: it
+    joins the one of those it matches best on average, as ingestion assigns (`qualifying_clusters`),
+    or, matching none, keeps its cluster to itself.
+    """
+    if not arrived:
+        return set(), 0
+    went: dict[int, set[int]] = defaultdict(set)  # cluster before -> the rebuilt clusters its claims went to
+    for before, after in zip(rows.cluster_ids, done.cluster_ids, strict=True):
+        if before is not None:
+            went[before].add(after)
+    final = set(done.final_ids)
+    locked = set(Cluster.objects.filter(locked=True).values_list("pk", flat=True))
+    touched: set[int] = set()
+    displaced = []
+    for pk in arrived:
+        cluster_id = current[pk]
+        if cluster_id is None:
+            continue  # not assigned yet: its processing assigns it
+        touched.add(cluster_id)
+        if cluster_id not in final and cluster_id not in locked and cluster_id in went:
+            displaced.append(pk)
+    moved = 0
+    for claim in Claim.objects.filter(pk__in=displaced).select_related("source").order_by(*REBUILD_ORDER):
+        target = _best_cluster(claim, sorted(went[claim.cluster_id] - locked))
+        if target is not None:
+            Claim.objects.filter(pk=claim.pk).update(cluster_id=target)
+            touched.add(target)
+            moved += 1
+    return touched, moved
+
+
+def _best_cluster(claim: Claim, cluster_ids: Sequence[int]) -> int | None:
+    """The cluster of these the claim matches best on average, if any qualifies (ingestion's rule)."""
+    members: dict[int, list[Claim]] = {key: [] for key in cluster_ids}
+    for member in Claim.objects.filter(cluster_id__in=cluster_ids).select_related("source").order_by("id"):
+        members[member.cluster_id].append(member)
+    keys = [key for key in cluster_ids if members[key]]
+    everyone = [claim, *(m for key in keys for m in members[key])]
+    if len(everyone) == 1:
+        return None
+    vectors = np.stack([np.asarray(c.embedding, dtype=np.float32) for c in everyone])
+    slots = [slots_of(c) for c in everyone]
+    matcher = _matcher()
+    if matcher.pair_model is None:
+        unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        flat = [match_score(slots[0], slots[k], float(unit[0] @ unit[k])) for k in range(1, len(everyone))]
+    else:
+        scorer = _claim_scorer(everyone, vectors, matcher.pair_model)
+        flat = [scorer.score(0, k, same_figure(slots[0], slots[k])) for k in range(1, len(everyone))]
+    scores: dict[int, list[float]] = {}
+    slots_of_cluster: dict[int, list[ClaimSlots]] = {}
+    position = 0
+    for key in keys:
+        size = len(members[key])
+        scores[key] = flat[position : position + size]
+        slots_of_cluster[key] = slots[1 + position : 1 + position + size]
+        position += size
+    best = qualifying_clusters(slots[0], scores, lambda key: slots_of_cluster[key], matcher.threshold)
+    return best[0] if best else None
 
 
 # Claims read per round trip while streaming a rebuild's rows, and rows written per UPDATE.
@@ -197,6 +589,21 @@ class ClaimRows:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def take(self, positions: Sequence[int]) -> ClaimRows:
+        """These rows at `positions`, in that order."""
+        positions = list(positions)
+        if positions == list(range(len(self))):
+            return replace(self, cluster_ids=list(self.cluster_ids))
+        return ClaimRows(
+            ids=[self.ids[k] for k in positions],
+            vectors=self.vectors[positions] if len(self) else self.vectors,
+            slots=[self.slots[k] for k in positions],
+            texts=[self.texts[k] for k in positions],
+            cluster_ids=[self.cluster_ids[k] for k in positions],
+            nearest_cosines=[self.nearest_cosines[k] for k in positions],
+            model_name=self.model_name,
+        )
 
     @classmethod
     def from_claims(cls, claims: Sequence[Claim]) -> ClaimRows:
@@ -281,34 +688,31 @@ class _Rebuilt:
 
 def _rebuild_rows(rows: ClaimRows, progress: Progress | None = None, *, local: bool = False) -> _Rebuilt:
     """`_rebuild` on rows; see there."""
-    n = len(rows)
-    slots = rows.slots
     nearest = list(rows.nearest_cosines)
     matcher = _matcher()
-    scorer = None
     if matcher.pair_model is not None:
-        pair_model = matcher.pair_model
         if local:
             # A neighbourhood's claims keep their stored densities; a claim without any (assigned
             # before densities were stored) gets them from its nearest claims through the index.
-            for k in range(n):
+            for k in range(len(rows)):
                 if nearest[k] is None:
-                    nearest[k] = neighbour_cosines_for(rows.vectors[k], rows.model_name, slots[k].source_id, pair_model)
-        claim_scorer = scorer_from(
-            pair_model,
-            rows.vectors,
-            rows.texts,
-            [s.language for s in slots],
-            [s.source_id for s in slots],
-            [s.standalone for s in slots],
-            nearest if local else None,
-        )
-        nearest = list(claim_scorer.neighbour_cosines)
+                    nearest[k] = neighbour_cosines_for(
+                        rows.vectors[k], rows.model_name, rows.slots[k].source_id, matcher.pair_model
+                    )
+        else:
+            nearest = corpus_nearest(rows)
+    result = cluster_all(
+        rows.slots, rows.vectors, matcher.threshold, progress, editor_constraints(rows.ids), _pair_scorer(rows, nearest)
+    )
+    return _save_clustering(rows, result, nearest)
 
-        def scorer(i: int, j: int, cosine: float) -> float:
-            return claim_scorer.score(i, j, same_figure(slots[i], slots[j]))
 
-    result = cluster_all(slots, rows.vectors, matcher.threshold, progress, editor_constraints(rows.ids), scorer)
+def _save_clustering(rows: ClaimRows, result: Clustering, nearest: Sequence[list | None]) -> _Rebuilt:
+    """Store a clustering of these rows: each cluster keeps the id of the old cluster it overlaps
+    most (`rows.cluster_ids`: where the claims are), else gets a new one; only rows whose cluster
+    or nearest cosines changed are written."""
+    n = len(rows)
+    slots = rows.slots
     groups = result.groups()
     locked_ids = set(result.locked_labels.values())
     old_cluster_of = {
@@ -323,14 +727,14 @@ def _rebuild_rows(rows: ClaimRows, progress: Progress | None = None, *, local: b
     final_ids = []
     kept_count = 0
     new_cluster: list[int] = [0] * n
-    for label, group in enumerate(groups):
+    for label, group_members in enumerate(groups):
         cluster_id = kept.get(label)
         if cluster_id is None or cluster_id not in existing:
-            cluster_id = Cluster.objects.create(label=slots[group[0]].text[:300]).pk
+            cluster_id = Cluster.objects.create(label=slots[group_members[0]].text[:300]).pk
         else:
             kept_count += 1
         final_ids.append(cluster_id)
-        for i in group:
+        for i in group_members:
             new_cluster[i] = cluster_id
     changed: set[int] = set()
     dirty: list[int] = []
@@ -345,7 +749,7 @@ def _rebuild_rows(rows: ClaimRows, progress: Progress | None = None, *, local: b
     # nothing else of the corpus: a cluster none of whose rows changed keeps a status that holds.
     stale = changed | {new_cluster[k] for k in dirty}
     return _Rebuilt(
-        final_ids, [len(g) for g in groups], kept_count, changed, new_cluster, nearest, len(dirty), stale
+        final_ids, [len(g) for g in groups], kept_count, changed, new_cluster, list(nearest), len(dirty), stale
     )
 
 

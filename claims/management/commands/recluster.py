@@ -1,5 +1,6 @@
 """python manage.py recluster: rebuild all clusters and refresh their statuses."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -23,23 +24,40 @@ class Command(BaseCommand):
             help="How long to wait for ingestion to finish (default: FACTCHECK_REBUILD_WAIT_SECONDS).",
         )
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            metavar="N",
+            help=(
+                "Split the pair scores across N processes: this one and Celery workers on the broker "
+                "(default: FACTCHECK_REBUILD_WORKERS; without a broker this process scores them all)."
+            ),
+        )
+        parser.add_argument(
             "--all-statuses",
             action="store_true",
             help="Recompute every cluster's status, not only where claims moved (after upgrading rules or models).",
         )
 
-    def handle(self, *args, wait: float | None = None, all_statuses: bool = False, **options):
+    def handle(
+        self, *args, wait: float | None = None, all_statuses: bool = False, workers: int | None = None, **options
+    ):
+        if workers is not None and workers < 1:
+            raise CommandError(_("--workers must be at least 1"))
+        workers = workers or settings.FACTCHECK_REBUILD_WORKERS
         progress = ProgressLine(_("clustering claims"), stream=self.stderr._out)
 
         def waiting(seconds: float) -> None:
             self.stderr.write(_("waiting for ingestion to finish… %(seconds).0fs") % {"seconds": seconds})
 
-        report = services.recluster(progress=progress, waiting=waiting, wait=wait, all_statuses=all_statuses)
+        report = services.recluster(
+            progress=progress, waiting=waiting, wait=wait, all_statuses=all_statuses, workers=workers
+        )
         if report.outcome == services.COVERED:
             self.stdout.write(
                 _(
-                    "skipped: another rebuild is already running (or waiting for ingestion); it re-clusters "
-                    "every claim stored before it starts, so it covers this one"
+                    "skipped: another rebuild is already running (or waiting for ingestion); it places every "
+                    "claim stored before it commits, so it covers this one"
                 )
             )
             return
@@ -62,6 +80,13 @@ class Command(BaseCommand):
             "refreshed": report.refreshed,
             "statuses": statuses,
         }
+        if report.arrived:
+            summary += "; " + _("%(arrived)d claims arrived during the rebuild, %(replaced)d of them placed again") % {
+                "arrived": report.arrived,
+                "replaced": report.replaced,
+            }
+        if len(report.parts) > 1:
+            summary += "; " + _("pair scores shared by %(processes)d processes") % {"processes": len(report.parts)}
         if report.waited > 0:
             summary = _("rebuilt after waiting %(seconds).1fs for ingestion to finish: %(summary)s") % {
                 "seconds": report.waited,
