@@ -34,7 +34,7 @@ import os
 import socket
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -53,8 +53,8 @@ from claims.services.scoring import (
     CLUSTER_LOCK,
     REBUILD_LOCK,
     SLOT_FIELDS,
-    _claim_scorer,
     _matcher,
+    nearest_clustered,
     neighbour_cosines_for,
     scorer_from,
     slots_from,
@@ -72,7 +72,6 @@ from newsclaims.matching.clustering import (
     cluster_all,
     cluster_scored,
     pairs_in_order,
-    qualifying_clusters,
     stable_ids,
 )
 from newsclaims.matching.rules import ClaimSlots, match_score, same_figure
@@ -449,12 +448,16 @@ def _commit(plan: RebuildPlan, values: np.ndarray, report: ReclusterReport, *, a
 
     Claims and clusters are read again as they are now: claims deleted since the plan leave, the
     ids kept are those of the clusters the claims are in now (ingestion and editors may have moved
-    some), and editors' decisions are the current ones.
+    some), editors' decisions are the current ones, and the nearest cosines ingestion added to a
+    claim's lists meanwhile (`_with_arrivals`) stay in them.
     """
     rows, nearest = plan.rows, plan.nearest
-    current = dict(
-        Claim.objects.filter(embedding__isnull=False, embedding_model=rows.model_name).values_list("id", "cluster_id")
-    )
+    current = {
+        pk: (cluster_id, top)
+        for pk, cluster_id, top in Claim.objects.filter(
+            embedding__isnull=False, embedding_model=rows.model_name
+        ).values_list("id", "cluster_id", "nearest_cosines")
+    }
     if not current:
         Cluster.objects.filter(claims__isnull=True).delete()
         return
@@ -467,14 +470,20 @@ def _commit(plan: RebuildPlan, values: np.ndarray, report: ReclusterReport, *, a
         if value > 0 and i in new_index and j in new_index:
             scores[(new_index[i], new_index[j])] = value
     rows = rows.take(keep)
-    rows.cluster_ids = [current[pk] for pk in rows.ids]
-    nearest = [nearest[k] for k in keep]
+    then = rows.nearest_cosines
+    rows.cluster_ids = [current[pk][0] for pk in rows.ids]
+    rows.nearest_cosines = [current[pk][1] for pk in rows.ids]
+    pair_model = _matcher().pair_model
+    most = pair_model.density_k if pair_model is not None else None
+    nearest = [
+        _with_arrivals(nearest[k], was, now, most) for k, was, now in zip(keep, then, rows.nearest_cosines, strict=True)
+    ]
     report.claims = len(rows)
     with_verdict = verdict_memberships()
     result = cluster_scored(rows.slots, scores, _matcher().threshold, editor_constraints())
     done = _save_clustering(rows, result, nearest)
     final_ids, report.kept_ids = done.final_ids, done.kept
-    placed, report.replaced = _place_arrivals(arrived, current, rows, done)
+    placed, report.replaced = _place_arrivals(arrived, rows, done)
     report.arrived = len(arrived)
     # Clusters left without claims go, except clusters whose claims use another model.
     Cluster.objects.exclude(pk__in=final_ids).filter(claims__isnull=True).delete()
@@ -487,22 +496,41 @@ def _commit(plan: RebuildPlan, values: np.ndarray, report: ReclusterReport, *, a
     refresh_in_batches([c for c, _ in refresh], [size for _, size in refresh])
     report.refreshed = len(refresh)
     flag_changed_verdicts(with_verdict)  # an editor looks again at a verdict whose claims changed
-    of_arrivals = set(Claim.objects.filter(pk__in=arrived).values_list("cluster_id", flat=True)) - {None}
-    report.clusters = len(set(final_ids) | of_arrivals)
+    report.clusters = (
+        Claim.objects.filter(embedding__isnull=False, embedding_model=rows.model_name, cluster__isnull=False)
+        .values("cluster_id")
+        .distinct()
+        .count()
+    )
     report.by_status = cluster_counts()
 
 
-def _place_arrivals(
-    arrived: Sequence[int], current: dict[int, int | None], rows: ClaimRows, done: _Rebuilt
-) -> tuple[set[int], int]:
-    """Place the claims stored while the rebuild scored (ingestion assigned them against the
-    clusters as they were); returns the clusters whose claims this changed, and how many moved.
+def _with_arrivals(rebuilt: list | None, then: list | None, now: list | None, most: int | None) -> list | None:
+    """A claim's nearest cosines as the rebuild computed them (`rebuilt`, from the claims it read),
+    with the cosines ingestion added to its stored lists since (`then` -> `now`: the claims that
+    arrived meanwhile), the `most` highest of each list kept."""
+    if now == then or now is None:
+        return rebuilt
+    if rebuilt is None or rebuilt == then:
+        return now
+    merged = []
+    for p, values in enumerate(rebuilt):
+        added = Counter(now[p]) - Counter(then[p] if then and p < len(then) else [])
+        merged.append(sorted([*values, *added.elements()], reverse=True)[:most])
+    return merged
 
-    Each stays in the cluster ingestion put it in when that cluster lives on: a rebuilt cluster
-    kept its id, it is locked, or it holds no claim the rebuild clustered (only claims that
-    arrived). Otherwise its cluster's other claims were rebuilt into clusters with other ids: it
-    joins the one of those it matches best on average, as ingestion assigns (`qualifying_clusters`),
-    or, matching none, keeps its cluster to itself.
+
+def _place_arrivals(arrived: Sequence[int], rows: ClaimRows, done: _Rebuilt) -> tuple[set[int], int]:
+    """Place the claims stored while the rebuild scored, which ingestion assigned against the
+    clusters as they were; returns the clusters whose claims this changed, and how many of
+    those claims changed cluster.
+
+    As ingestion re-clusters a newcomer's neighbourhood, the neighbourhood of these claims is
+    re-clustered by the same rule (`_rebuild`, local) among the rebuilt clusters: the clusters
+    they are in, the rebuilt clusters their clusters' other claims went to, and the clusters of
+    their nearest claims. So a claim stays where ingestion put it while that still holds, and
+    follows its cluster's claims (or leaves them) where the rebuild moved them. Claims not
+    assigned yet (their processing assigns them) and claims in locked clusters stay.
     """
     if not arrived:
         return set(), 0
@@ -510,55 +538,27 @@ def _place_arrivals(
     for before, after in zip(rows.cluster_ids, done.cluster_ids, strict=True):
         if before is not None:
             went[before].add(after)
-    final = set(done.final_ids)
     locked = set(Cluster.objects.filter(locked=True).values_list("pk", flat=True))
-    touched: set[int] = set()
-    displaced = []
-    for pk in arrived:
-        cluster_id = current[pk]
-        if cluster_id is None:
-            continue  # not assigned yet: its processing assigns it
-        touched.add(cluster_id)
-        if cluster_id not in final and cluster_id not in locked and cluster_id in went:
-            displaced.append(pk)
-    moved = 0
-    for claim in Claim.objects.filter(pk__in=displaced).select_related("source").order_by(*REBUILD_ORDER):
-        target = _best_cluster(claim, sorted(went[claim.cluster_id] - locked))
-        if target is not None:
-            Claim.objects.filter(pk=claim.pk).update(cluster_id=target)
-            touched.add(target)
-            moved += 1
-    return touched, moved
-
-
-def _best_cluster(claim: Claim, cluster_ids: Sequence[int]) -> int | None:
-    """The cluster of these the claim matches best on average, if any qualifies (ingestion's rule)."""
-    members: dict[int, list[Claim]] = {key: [] for key in cluster_ids}
-    for member in Claim.objects.filter(cluster_id__in=cluster_ids).select_related("source").order_by("id"):
-        members[member.cluster_id].append(member)
-    keys = [key for key in cluster_ids if members[key]]
-    everyone = [claim, *(m for key in keys for m in members[key])]
-    if len(everyone) == 1:
-        return None
-    vectors = np.stack([np.asarray(c.embedding, dtype=np.float32) for c in everyone])
-    slots = [slots_of(c) for c in everyone]
-    matcher = _matcher()
-    if matcher.pair_model is None:
-        unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        flat = [match_score(slots[0], slots[k], float(unit[0] @ unit[k])) for k in range(1, len(everyone))]
-    else:
-        scorer = _claim_scorer(everyone, vectors, matcher.pair_model)
-        flat = [scorer.score(0, k, same_figure(slots[0], slots[k])) for k in range(1, len(everyone))]
-    scores: dict[int, list[float]] = {}
-    slots_of_cluster: dict[int, list[ClaimSlots]] = {}
-    position = 0
-    for key in keys:
-        size = len(members[key])
-        scores[key] = flat[position : position + size]
-        slots_of_cluster[key] = slots[1 + position : 1 + position + size]
-        position += size
-    best = qualifying_clusters(slots[0], scores, lambda key: slots_of_cluster[key], matcher.threshold)
-    return best[0] if best else None
+    newcomers = Claim.objects.filter(pk__in=arrived, cluster__isnull=False).exclude(cluster_id__in=locked)
+    around: set[int] = set()
+    where: dict[int, int] = {}
+    for claim_id, cluster_id, embedding in newcomers.values_list("id", "cluster_id", "embedding"):
+        where[claim_id] = cluster_id
+        around |= {cluster_id, *went.get(cluster_id, ())}
+        vector = np.asarray(embedding, dtype=np.float32)
+        around.update(cluster for _, cluster, _ in nearest_clustered(vector, rows.model_name))
+    around -= locked
+    if not around:
+        return set(), 0
+    neighbourhood = list(
+        Claim.objects.filter(cluster_id__in=sorted(around), embedding__isnull=False, embedding_model=rows.model_name)
+        .select_related("source")
+        .order_by(*REBUILD_ORDER)
+    )
+    final_ids, _, changed = _rebuild(neighbourhood, local=True)
+    after = {c.pk: c.cluster_id for c in neighbourhood if c.pk in where}
+    moved = sum(after[pk] != cluster_id for pk, cluster_id in where.items())
+    return changed | set(after.values()) | (around - set(final_ids)), moved
 
 
 # Claims read per round trip while streaming a rebuild's rows, and rows written per UPDATE.
