@@ -51,9 +51,17 @@ def require_redis() -> None:
 
 
 @contextlib.contextmanager
-def real_worker(broker: str, queue_prefix: str = "factcheck-test", **env: str) -> Iterator[subprocess.Popen]:
-    """A Celery worker process on `broker` and the test database, taking this run's own queue,
-    with this process's tasks sent there (not run eagerly) until the block ends."""
+def real_worker(
+    broker: str,
+    queue_prefix: str = "factcheck-test",
+    *,
+    queue: str | None = None,
+    hostname: str | None = None,
+    **env: str,
+) -> Iterator[subprocess.Popen]:
+    """A Celery worker process on `broker` and the test database, taking this run's own queue (or
+    `queue`, to share one between workers; `hostname`: the worker's name), with this process's
+    tasks sent there (not run eagerly) until the block ends."""
     db = connection.settings_dict
     database_url = f"postgresql://{db['USER']}@{quote(db['HOST'], safe='')}:{db['PORT']}/{db['NAME']}"
     env = {
@@ -66,10 +74,11 @@ def real_worker(broker: str, queue_prefix: str = "factcheck-test", **env: str) -
     }
     # A queue of this run's own, so two runs on one machine (a developer's and CI's) never take
     # each other's tasks.
-    queue = f"{queue_prefix}-{uuid.uuid4().hex[:12]}"
+    queue = queue or f"{queue_prefix}-{uuid.uuid4().hex[:12]}"
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "factcheck", "worker", "--pool", "solo", "--loglevel", "INFO",
-         "--queues", queue, "--without-gossip", "--without-mingle", "--without-heartbeat"],
+         "--queues", queue, "--without-gossip", "--without-mingle", "--without-heartbeat",
+         *(["--hostname", hostname] if hostname else [])],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")}
