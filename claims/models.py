@@ -194,33 +194,39 @@ class AuditEntry(models.Model):
         raise TypeError("Audit entries are never deleted.")
 
 
+class RebuildJob(models.Model):
+    """A rebuild whose pair scores are shared out in parts (`claims.services.rebuild`): the claims
+    its parts' pairs index, in rebuild order, and their nearest cosines over the corpus (the pair
+    scores' densities), written once for every worker to read. Deleted, with its parts, when the
+    rebuild has its scores."""
+
+    id = models.UUIDField(primary_key=True)
+    claim_ids = models.BinaryField(help_text="int64 little-endian: the rebuild's claims, in rebuild order.")
+    nearest_cosines = models.JSONField(null=True, help_text="Per claim: its nearest cosines over the corpus.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"rebuild {self.id}"
+
+
 class RebuildPart(models.Model):
-    """One part of a parallel rebuild's work, kept in the database the workers share: the pair
-    scores of a slice of the candidate pairs (`claims.services.rebuild`).
+    """A slice of a rebuild's candidate pairs, scored by whichever process locks it first (a Celery
+    worker, or the rebuild itself) and written back here. Arrays are raw little-endian bytes: at
+    100,000 claims a rebuild's parts hold a few million pairs."""
 
-    The rebuild writes its parts, Celery workers (and the rebuild itself, for parts no worker
-    took) each lock one part at a time, score it and write its scores; the rebuild reads them
-    and deletes its parts. Arrays are stored as raw little-endian bytes: at 100,000 claims a
-    rebuild's parts hold a few million pairs.
-    """
-
-    rebuild = models.UUIDField(db_index=True)
+    job = models.ForeignKey(RebuildJob, on_delete=models.CASCADE, related_name="parts")
     number = models.PositiveIntegerField()
     rows = models.PositiveIntegerField(help_text="Claims whose pairs this part scores (for progress).")
-    claim_ids = models.BinaryField(help_text="int64: the claims this part reads, in rebuild order.")
-    # Per claim of claim_ids: its nearest cosines over the whole corpus (the rebuild's densities), or null.
-    nearest_cosines = models.JSONField(null=True)
-    pairs = models.BinaryField(help_text="int32 (pairs, 2): positions in claim_ids, scored in this order.")
+    pairs = models.BinaryField(help_text="int32 (pairs, 2): positions in the job's claims, scored in this order.")
     cosines = models.BinaryField(help_text="float64: each pair's cosine.")
     scores = models.BinaryField(null=True, help_text="float64: each pair's score, once scored.")
-    worker = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    worker = models.CharField(max_length=300, blank=True, help_text="The process that scored it.")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["rebuild", "number"]
-        constraints = [models.UniqueConstraint(fields=["rebuild", "number"], name="rebuildpart_one_per_number")]
+        ordering = ["job", "number"]
+        constraints = [models.UniqueConstraint(fields=["job", "number"], name="rebuildpart_one_per_number")]
 
     def __str__(self) -> str:
-        return f"{self.rebuild} part {self.number}"
+        return f"{self.job_id} part {self.number}"

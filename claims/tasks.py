@@ -68,6 +68,6 @@ def recluster_task(self, workers: int | None = None) -> dict:
 # lets go of its part (the rebuild then scores it itself). Acks late: requeued if its process dies.
 @shared_task(bind=True, max_retries=3, default_retry_delay=5, acks_late=True,
              time_limit=settings.FACTCHECK_PROCESSING_DEADLINE_SECONDS)  # fmt: skip
-def rebuild_part_task(self, rebuild: str, number: int) -> bool:
-    """Score part `number` of a running rebuild, unless it is taken, done or the rebuild is over."""
-    return _or_retry(self, lambda: services.score_rebuild_part(rebuild, number, worker=self.request.hostname))
+def rebuild_part_task(self, job: str, number: int) -> bool:
+    """Score part `number` of a running rebuild's job, unless it is taken, done or the rebuild is over."""
+    return _or_retry(self, lambda: services.score_rebuild_part(job, number, worker=self.request.hostname))

@@ -7,7 +7,9 @@
   built once after the rows, as a restore from backup would;
 - `run_rebuild`: `claims.services.recluster` in a child process (`evaluation.scale_rebuild`), so
   its peak RSS is its own: the first build (no claim clustered yet) and a rebuild of the built
-  clusters (the hourly job's case), with 1 worker and, when the service can, 2;
+  clusters (the hourly job's case), with 1 worker and, when the service can, 2: the rebuild's own
+  process and a real Celery worker it starts on Redis (`celery_workers`; FACTCHECK_BENCH_BROKER,
+  default redis://127.0.0.1:6379/12), scoring the parts of the pair scores between them;
 - `time_assignment`: `assign_claims` of one new claim at a time (its vector precomputed), each in
   a transaction rolled back after, so every newcomer meets the same archive (and the stance
   cross-encoder's cache of judged pairs emptied first, so an earlier size's pairs do not help);
@@ -22,17 +24,20 @@ command prints them and writes them as JSON.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import itertools
 import json
 import math
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 from django.conf import settings
@@ -209,25 +214,117 @@ def store_archive(corpus: scale_corpus.Corpus, cache: EmbeddingCache, say: Say, 
 
 
 # --- Rebuild ----------------------------------------------------------------------------------
+BROKER = os.environ.get("FACTCHECK_BENCH_BROKER", "redis://127.0.0.1:6379/12")
+WORKER_START_SECONDS = 180
+
+
+def broker_reachable(broker: str = BROKER) -> bool:
+    """Whether the benchmark's broker answers (the 2-worker rebuild needs it)."""
+    from kombu import Connection
+
+    try:
+        with Connection(broker, connect_timeout=3) as conn:
+            conn.ensure_connection(max_retries=1)
+        return True
+    except Exception:  # any failure means no broker
+        return False
+
+
+def _database_url() -> str:
+    """This connection's database as a DATABASE_URL, for worker processes."""
+    db = connection.settings_dict
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    return f"postgresql://{db['USER']}{password}@{quote(db['HOST'] or 'localhost', safe='')}:{db['PORT']}/{db['NAME']}"
+
+
+@contextlib.contextmanager
+def celery_workers(
+    count: int, queue: str, env: dict[str, str], broker: str = BROKER
+) -> Iterator[list[subprocess.Popen]]:
+    """`count` real Celery worker processes (solo pool) on `broker`, taking `queue`, on this
+    connection's database; yields them once each answers a ping, and stops them after."""
+    from celery import Celery
+
+    names = [f"bench-{k}-{secrets.token_hex(3)}@localhost" for k in range(count)]
+    worker_env = {
+        **env,
+        "CELERY_BROKER_URL": broker,
+        "DATABASE_URL": _database_url(),
+        "DATABASE_CONN_MAX_AGE": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(32),  # required beside a DATABASE_URL
+    }
+    with contextlib.ExitStack() as stack:
+        logs = [stack.enter_context(tempfile.TemporaryFile(mode="w+")) for _ in names]
+        processes = []
+        for name, log in zip(names, logs, strict=True):
+            command = [
+                sys.executable, "-m", "celery", "-A", "factcheck", "worker", "--pool", "solo", "--loglevel", "WARNING",
+                "--queues", queue, "--hostname", name, "--without-gossip", "--without-mingle", "--without-heartbeat",
+            ]  # fmt: skip
+            process = subprocess.Popen(command, cwd=REPO, env=worker_env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+            processes.append(process)
+        control = Celery(broker=broker, set_as_current=False).control
+        try:
+            deadline = time.monotonic() + WORKER_START_SECONDS
+            while True:
+                answered = {name for reply in control.ping(destination=names, timeout=1.0) for name in reply}
+                if answered >= set(names):
+                    break
+                dead = [k for k, process in enumerate(processes) if process.poll() is not None]
+                if dead or time.monotonic() > deadline:
+                    logs[dead[0] if dead else 0].seek(0)
+                    raise RuntimeError(f"a bench worker did not start:\n{logs[dead[0] if dead else 0].read()[-4000:]}")
+            yield processes
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
 def run_rebuild(workers: int, cross_encoder: bool) -> dict:
     """`recluster` in a child process on this connection's database; its figures (see
-    evaluation.scale_rebuild), with the whole process's wall time (start-up included)."""
+    evaluation.scale_rebuild), with the whole process's wall time (start-up included).
+
+    With `workers` above 1, `workers - 1` Celery worker processes are started first (and stopped
+    after) on BROKER and a queue of this run's own, so `workers` processes score the pair scores:
+    the rebuild's own and the Celery workers."""
     env = {**os.environ, "FACTCHECK_STANCE_CROSS_ENCODER": "1" if cross_encoder else "0"}
-    with tempfile.TemporaryDirectory(prefix="factcheck-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="factcheck-bench-") as tmp, contextlib.ExitStack() as stack:
         out = Path(tmp) / "rebuild.json"
         command = [
             sys.executable, "-m", "evaluation.scale_rebuild",
             "--database", connection.settings_dict["NAME"], "--workers", str(workers), "--out", str(out),
         ]  # fmt: skip
+        workers_cpu = None
+        if workers > 1:
+            queue = f"factcheck-bench-{secrets.token_hex(6)}"
+            processes = stack.enter_context(celery_workers(workers - 1, queue, env))
+            env["CELERY_BROKER_URL"] = BROKER
+            command += ["--queue", queue]
+            workers_cpu = [_cpu_seconds(p.pid) for p in processes]
         started = time.perf_counter()
         done = subprocess.run(command, cwd=REPO, env=env, check=False)  # noqa: S603 - our own module, fixed arguments
         process = time.perf_counter() - started
+        if workers_cpu is not None:
+            # What each Celery worker spent on the rebuild's parts (its CPU during the rebuild).
+            workers_cpu = [_cpu_seconds(p.pid) - before for p, before in zip(processes, workers_cpu, strict=True)]
         if done.returncode != 0 or not out.exists():
             raise RuntimeError(f"the rebuild process failed (exit {done.returncode})")
         result = json.loads(out.read_text())
     result["process_seconds"] = process
+    result["workers_cpu_seconds"] = workers_cpu
     result["load"] = load_average()
     return result
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process so far (its own; /proc/PID/stat, clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- Incremental assignment -------------------------------------------------------------------

@@ -11,6 +11,8 @@ rebuild (imports and models), the seconds to load the models (before the clock s
 warm worker holds them) and to the end of the clustering, and the rebuild's report. Progress
 goes to stderr. `--workers` above 1 is passed to `recluster(workers=...)` when the service has
 that argument; otherwise it exits with an error (the bench checks first and does not start it).
+With a broker (CELERY_BROKER_URL), the parts go to `--queue`, where the bench's Celery workers
+listen; the report says which process scored how many parts.
 """
 
 from __future__ import annotations
@@ -70,11 +72,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", required=True, help="Database name on the configured server.")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--queue", help="The Celery queue the rebuild's parts go to (the bench's workers').")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     process_started = time.monotonic()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+    if args.queue:
+        os.environ["CELERY_TASK_DEFAULT_QUEUE"] = args.queue  # read by the settings
     import django
 
     django.setup()
@@ -121,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         "clusters": report.clusters,
         "kept_ids": report.kept_ids,
         "by_status": report.by_status,
+        "parts": getattr(report, "parts", {}),  # which process scored how many parts of the pair scores
         "wall_seconds": wall,
         "cpu_seconds": (own.ru_utime - cpu_before.ru_utime) + (own.ru_stime - cpu_before.ru_stime),
         "children_cpu_seconds": children.ru_utime + children.ru_stime,

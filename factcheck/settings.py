@@ -214,6 +214,8 @@ _broker = env_str("CELERY_BROKER_URL")
 # from looking for an AMQP server on localhost.
 CELERY_BROKER_URL = _broker or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not _broker
+# The queue tasks are sent to (workers take it with `--queues`); a benchmark or test gives its own.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 # Nothing lost, nothing stuck. A task is acknowledged only after it ran (acks late), and a task

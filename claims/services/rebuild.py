@@ -6,12 +6,13 @@ A full rebuild runs in three phases, so that ingestion never waits for its long 
 1. plan, holding no cluster lock: the claims are read as rows, and their nearest cosines over the
    corpus (the pair scores' densities) and candidate pairs are computed once (`plan_rebuild`);
 2. score, holding no cluster lock: the candidate pairs' scores, which are nearly all of a
-   rebuild's time. With `workers` above 1 and a broker, the pairs are cut into parts stored in
-   PostgreSQL (`RebuildPart`), a Celery group sends one task per part, and workers and this
-   process each lock one part at a time and write its scores back (`score_rebuild_part`);
-   otherwise this process scores them all. Each pair's score is the same bits wherever it is
-   computed (a part holds both claims' sources whole; `ClaimScorer(source_margins=True)`), so
-   every way gives the one-process clusters;
+   rebuild's time. With `workers` above 1 and a broker, the claims and their densities are
+   written once to PostgreSQL (`RebuildJob`) and the pairs cut into parts (`RebuildPart`); a
+   Celery group sends one task per part, and the workers and this process each lock one part at
+   a time and write its scores back (`score_rebuild_part`); otherwise this process scores them
+   all. A pair's score is the same bits in every process (the same claims in the same order, and
+   margins computed within a source: `ClaimScorer(source_margins=True)`), so every way gives the
+   one-process clusters;
 3. commit, under the cluster lock (a short hold): average link over the scores with editors'
    decisions as they are now, ids kept by overlap with the clusters as they are now, changed rows
    written, the claims ingestion assigned meanwhile placed (`_place_arrivals`), statuses
@@ -46,7 +47,7 @@ from django.db.models import BinaryField, F, Func, QuerySet, Sum
 from django.utils import timezone
 
 from claims.choices import LinkKind
-from claims.models import Claim, ClaimLink, Cluster, RebuildPart
+from claims.models import Claim, ClaimLink, Cluster, RebuildJob, RebuildPart
 from claims.services.audit import flag_changed_verdicts, verdict_memberships
 from claims.services.enqueue import registered_task
 from claims.services.scoring import (
@@ -273,8 +274,8 @@ def _pair_scorer(rows: ClaimRows, nearest: Sequence[list | None]) -> PairScorer:
 
 
 # --- Phase 2: the pair scores -----------------------------------------------------------------
-# Parts cut per worker: more than one, so a worker that finishes early takes another part.
-PARTS_PER_WORKER = 4
+# Parts cut per worker: a few, so a process that finishes early takes another.
+PARTS_PER_WORKER = 3
 MIN_PART_PAIRS = 200  # fewer pairs a part cost more to hand over than to score
 POLL_SECONDS = 0.2  # how often the rebuild looks whether the parts workers hold are done
 
@@ -285,8 +286,8 @@ def score_plan(
     """Each of the plan's pairs' score (float64, in `plan.pairs`' order).
 
     With `workers` above 1, a broker (tasks not run eagerly) and no transaction open around the
-    call (workers must see the parts), the pairs are cut into parts that Celery workers and this
-    process score together; otherwise this process scores them all.
+    call (workers must see the job), the pairs are cut into parts that Celery workers and this
+    process score together (`_score_in_parts`); otherwise this process scores them all.
     """
     report = report if report is not None else ReclusterReport()
     parts = min(workers * PARTS_PER_WORKER, len(plan.pairs) // MIN_PART_PAIRS) if workers > 1 else 1
@@ -328,67 +329,61 @@ def _cut(pairs: Sequence[tuple[int, int, float]], parts: int) -> list[tuple[int,
     return slices
 
 
-def _part_row(plan: RebuildPlan, rebuild: uuid.UUID, number: int, start: int, stop: int, by_source) -> RebuildPart:
-    """A part: its pairs, and the claims they need: both claims of each pair, and every other claim
-    of their sources (a margin compares a claim with the rest of the other's source)."""
-    pairs = plan.pairs[start:stop]
-    sources = {plan.rows.slots[k].source_id for i, j, _ in pairs for k in (i, j)}
-    needed = sorted(k for source in sources for k in by_source[source])  # rebuild order
-    position = {k: p for p, k in enumerate(needed)}
-    return RebuildPart(
-        rebuild=rebuild,
-        number=number,
-        rows=len({i for i, _, _ in pairs}),
-        claim_ids=np.array([plan.rows.ids[k] for k in needed], dtype="<i8").tobytes(),
-        nearest_cosines=[plan.nearest[k] for k in needed],
-        pairs=np.array([(position[i], position[j]) for i, j, _ in pairs], dtype="<i4").tobytes(),
-        cosines=np.array([cosine for _, _, cosine in pairs], dtype="<f8").tobytes(),
-    )
-
-
 def _score_in_parts(plan: RebuildPlan, parts: int, task, progress: Progress | None, report: ReclusterReport):
+    """The plan's pair scores, shared out: a `RebuildJob` (the claims, their densities) and its
+    parts are written, a Celery group sends one `rebuild_part_task` per part, and each process
+    (the workers, and this one from the last part back) locks a part no one holds, scores it and
+    writes its scores, until every part has them. A worker reads the job's claims once per
+    rebuild (`_job_scorer`); this process scores with the rows it holds."""
     n = len(plan.rows)
-    rebuild = uuid.uuid4()
-    by_source: dict[int, list[int]] = defaultdict(list)
-    for k, slot in enumerate(plan.rows.slots):
-        by_source[slot.source_id].append(k)
     slices = _cut(plan.pairs, parts)
-    # Parts a rebuild that died left behind (the rebuild lock: no other rebuild is running).
-    RebuildPart.objects.all().delete()
+    # Jobs a rebuild that died left behind (the rebuild lock: no other rebuild is running).
+    RebuildJob.objects.all().delete()
+    job = RebuildJob.objects.create(
+        id=uuid.uuid4(),
+        claim_ids=np.asarray(plan.rows.ids, dtype="<i8").tobytes(),
+        nearest_cosines=list(plan.nearest),
+    )
     RebuildPart.objects.bulk_create(
-        [_part_row(plan, rebuild, number, start, stop, by_source) for number, (start, stop) in enumerate(slices)]
+        RebuildPart(
+            job=job,
+            number=number,
+            rows=len({i for i, _, _ in plan.pairs[start:stop]}),
+            pairs=np.array([(i, j) for i, j, _ in plan.pairs[start:stop]], dtype="<i4").tobytes(),
+            cosines=np.array([cosine for _, _, cosine in plan.pairs[start:stop]], dtype="<f8").tobytes(),
+        )
+        for number, (start, stop) in enumerate(slices)
     )
     mine = _process_label(None)
+    score = _pair_scorer(plan.rows, plan.nearest)
     try:
         try:
-            group(task.s(str(rebuild), number) for number in range(len(slices))).apply_async()
+            group(task.s(str(job.id), number) for number in range(len(slices))).apply_async()
         except Exception:  # the broker is down: this process scores every part
             logger.exception("rebuild parts not sent to workers; scoring them in this process")
         while True:
-            # Parts from the last: workers take them from the first, as the group sent them.
-            if _score_one_part(rebuild, mine, last_first=True):
-                _progress_of_parts(rebuild, n, progress)
+            # From the last part back: the workers take them from the first, as the group sent them.
+            if _score_one_part(job.id, mine, lambda: score, last_first=True):
+                _progress_of_parts(job.id, n, progress)
                 continue
-            if not RebuildPart.objects.filter(rebuild=rebuild, scores__isnull=True).exists():
+            if not RebuildPart.objects.filter(job=job, scores__isnull=True).exists():
                 break
-            _progress_of_parts(rebuild, n, progress)
+            _progress_of_parts(job.id, n, progress)
             time.sleep(POLL_SECONDS)  # the parts left are locked by workers scoring them
         values = []
-        for scores, worker in (
-            RebuildPart.objects.filter(rebuild=rebuild).order_by("number").values_list("scores", "worker")
-        ):
+        for scores, worker in RebuildPart.objects.filter(job=job).order_by("number").values_list("scores", "worker"):
             values.append(np.frombuffer(bytes(scores), dtype="<f8"))
             report.parts[worker] = report.parts.get(worker, 0) + 1
     finally:
-        RebuildPart.objects.filter(rebuild=rebuild).delete()
+        RebuildJob.objects.filter(pk=job.pk).delete()  # and its parts
     if progress:
         progress(n, n)
     return np.concatenate(values).astype(np.float64)
 
 
-def _progress_of_parts(rebuild: uuid.UUID, n: int, progress: Progress | None) -> None:
+def _progress_of_parts(job: uuid.UUID, n: int, progress: Progress | None) -> None:
     if progress:
-        done = RebuildPart.objects.filter(rebuild=rebuild, scores__isnull=False).aggregate(rows=Sum("rows"))["rows"]
+        done = RebuildPart.objects.filter(job_id=job, scores__isnull=False).aggregate(rows=Sum("rows"))["rows"]
         progress(min(done or 0, n), n)
 
 
@@ -397,49 +392,77 @@ def _process_label(worker: str | None) -> str:
     return f"{worker or socket.gethostname()}:{os.getpid()}"
 
 
-def score_rebuild_part(rebuild: str, number: int, worker: str | None = None) -> bool:
-    """Score one part of a running rebuild (a Celery task's work), unless another process holds
-    it, it is done, or the rebuild is over; returns whether it scored it. Safe to run twice."""
-    return _score_one_part(uuid.UUID(str(rebuild)), _process_label(worker), number=number)
+# A worker's scorer for the job it last scored a part of: the job's claims are read once per
+# rebuild, not once per part (each part's pairs reach across most of the corpus).
+_job_cache: dict[uuid.UUID, PairScorer] = {}
 
 
-def _score_one_part(rebuild: uuid.UUID, worker: str, *, number: int | None = None, last_first: bool = False) -> bool:
-    """Lock a part no one holds (this one, or any), score it and write its scores, in one transaction:
-    the lock says it is taken, and goes with the process if it dies (the part is then free again)."""
+def score_rebuild_part(job: str, number: int, worker: str | None = None) -> bool:
+    """Score part `number` of a running rebuild's job (a Celery task's work), unless another
+    process holds it, it is done, or the rebuild is over; returns whether it scored it. Safe to
+    run twice. The job's claims stay read while the job has parts no one holds."""
+    job_id = uuid.UUID(str(job))
+    try:
+        return _score_one_part(job_id, _process_label(worker), lambda: _job_scorer(job_id), number=number)
+    finally:
+        with transaction.atomic():
+            free = RebuildPart.objects.select_for_update(skip_locked=True).filter(job_id=job_id, scores__isnull=True)
+            if not free.exists():
+                _job_cache.pop(job_id, None)
+
+
+def _job_scorer(job_id: uuid.UUID) -> PairScorer:
+    """The pair scorer over a job's claims, read back from the database (in rebuild order)."""
+    if job_id not in _job_cache:
+        _job_cache.clear()  # one job at a time: an earlier rebuild's claims go
+        job = RebuildJob.objects.get(pk=job_id)
+        ids = np.frombuffer(bytes(job.claim_ids), dtype="<i8").tolist()
+        model_name = settings.FACTCHECK_EMBEDDING_MODEL
+        read = read_claims(Claim.objects.filter(pk__in=ids), model_name)
+        at = {pk: k for k, pk in enumerate(read.ids)}
+        # A claim deleted since the plan: its pairs score 0 (the commit leaves it out anyway).
+        keep = [position for position, pk in enumerate(ids) if pk in at]
+        rows = read.take([at[ids[position]] for position in keep])
+        nearest = job.nearest_cosines or [None] * len(ids)
+        score = _pair_scorer(rows, [nearest[position] for position in keep])
+        row_of = {position: k for k, position in enumerate(keep)}
+
+        def scorer(i: int, j: int, cosine: float) -> float:
+            if i in row_of and j in row_of:
+                return score(row_of[i], row_of[j], cosine)
+            return 0.0
+
+        _job_cache[job_id] = scorer
+    return _job_cache[job_id]
+
+
+def _score_one_part(
+    job: uuid.UUID,
+    worker: str,
+    scorer: Callable[[], PairScorer],
+    *,
+    number: int | None = None,
+    last_first: bool = False,
+) -> bool:
+    """Lock a part no one holds (this one, or any), score it with `scorer()` and write its scores,
+    in one transaction: the lock says it is taken, and goes with the process if it dies (the part
+    is then free again)."""
     with transaction.atomic():
-        parts = RebuildPart.objects.select_for_update(skip_locked=True).filter(rebuild=rebuild, scores__isnull=True)
+        parts = RebuildPart.objects.select_for_update(skip_locked=True).filter(job_id=job, scores__isnull=True)
         if number is not None:
             parts = parts.filter(number=number)
         part = parts.order_by("-number" if last_first else "number").first()
         if part is None:
             return False
         started = timezone.now()
-        values = _score_part(part)
+        score = scorer()
+        pairs = np.frombuffer(bytes(part.pairs), dtype="<i4").reshape(-1, 2).tolist()
+        cosines = np.frombuffer(bytes(part.cosines), dtype="<f8").tolist()
+        values = np.array([score(i, j, c) for (i, j), c in zip(pairs, cosines, strict=True)], dtype="<f8")
         RebuildPart.objects.filter(pk=part.pk).update(
-            scores=values.astype("<f8").tobytes(), worker=worker[:300], started_at=started, finished_at=timezone.now()
+            scores=values.tobytes(), worker=worker[:300], started_at=started, finished_at=timezone.now()
         )
     return True
-
-
-def _score_part(part: RebuildPart) -> np.ndarray:
-    """A part's pair scores, from its claims read back from the database (in rebuild order)."""
-    ids = np.frombuffer(bytes(part.claim_ids), dtype="<i8").tolist()
-    pairs = np.frombuffer(bytes(part.pairs), dtype="<i4").reshape(-1, 2)
-    cosines = np.frombuffer(bytes(part.cosines), dtype="<f8")
-    model_name = settings.FACTCHECK_EMBEDDING_MODEL
-    read = read_claims(Claim.objects.filter(pk__in=ids), model_name)
-    at = {pk: k for k, pk in enumerate(read.ids)}
-    # A claim deleted since the plan: its pairs score 0 (the commit leaves it out anyway).
-    keep = [p for p, pk in enumerate(ids) if pk in at]
-    rows = read.take([at[ids[p]] for p in keep])
-    row_of = {p: k for k, p in enumerate(keep)}
-    nearest = part.nearest_cosines or [None] * len(ids)
-    score = _pair_scorer(rows, [nearest[p] for p in keep])
-    values = np.zeros(len(pairs), dtype=np.float64)
-    for k, (a, b) in enumerate(pairs.tolist()):
-        if a in row_of and b in row_of:
-            values[k] = score(row_of[a], row_of[b], float(cosines[k]))
-    return values
 
 
 # --- Phase 3: the commit ----------------------------------------------------------------------

@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from claims import services
-from claims.models import Claim, Cluster, RebuildPart
+from claims.models import Claim, Cluster, RebuildJob, RebuildPart
 from evaluation.bench_rebuild import fill
 from factcheck.celery import app as celery_app
 from tests.integration.test_worker import BROKER, real_worker, require_redis
@@ -82,7 +82,7 @@ def test_a_rebuild_split_across_two_real_workers_gives_the_one_process_clusters(
     assert set(workers) <= scored_by, split.parts  # both workers scored parts of it
     assert sum(split.parts.values()) > len(split.parts)  # more parts than processes
     assert state() == want
-    assert not RebuildPart.objects.exists()  # the parts go with the rebuild
+    assert not RebuildJob.objects.exists() and not RebuildPart.objects.exists()  # they go with the rebuild
 
     # A rebuild of the built clusters, split again: nothing moves, every id is kept.
     ids = dict(Claim.objects.values_list("id", "cluster_id"))

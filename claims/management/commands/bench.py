@@ -4,7 +4,8 @@ For each size, a synthetic archive (`evaluation.scale_corpus`: ANS and STS sente
 paraphrase groups, near-duplicates, changed figures and names, both languages, hundreds of
 publishers over two years) is stored in a scratch database (created and dropped here, never the
 service's data), then measured (`evaluation.bench_scale`): the full rebuild's wall time, CPU and
-peak RSS in a process of its own, with 1 worker and, when the service has a parallel rebuild, 2;
+peak RSS in a process of its own, with 1 worker and 2 (the rebuild's process and a Celery worker
+the bench starts on Redis, FACTCHECK_BENCH_BROKER);
 incremental assignment of one claim; ingest throughput as a share of the raw encoder's; the API's
 lists and detail. It prints progress while it works, each size's figures, the growth exponents
 between sizes and a final table; `--json PATH` writes every figure.
@@ -87,6 +88,12 @@ class Command(BaseCommand):
             settings.FACTCHECK_STANCE_CROSS_ENCODER = False  # this process; the rebuilds get it by environment
         cross_encoder = bool(settings.FACTCHECK_STANCE_CROSS_ENCODER)
         keyword = bench_scale.parallel_keyword()
+        if keyword is not None and not bench_scale.broker_reachable():
+            self.stdout.write(
+                f"   2 workers: no broker at {bench_scale.BROKER} (FACTCHECK_BENCH_BROKER) for the worker "
+                "process; rebuilds run with 1 worker only"
+            )
+            keyword = None
         families = scale_corpus.read_families(bench_dir)
         model = settings.FACTCHECK_EMBEDDING_MODEL
         self.stdout.write(
@@ -187,6 +194,12 @@ class Command(BaseCommand):
             f"({_gb(r['rss_before_kb']):.2f} GB with the models loaded, in {r['models_seconds']:.1f}s before the "
             f"clock); process {r['process_seconds']:.1f}s; "
             f"{r['clusters']} clusters ({', '.join(f'{k} {v}' for k, v in r['by_status'].items())})"
+            + (f"; parts scored by process: {r['parts']}" if len(r.get("parts") or {}) > 1 else "")
+            + (
+                f"; Celery workers' CPU {', '.join(f'{c:.1f}s' for c in r['workers_cpu_seconds'])}"
+                if r.get("workers_cpu_seconds")
+                else ""
+            )
         )
 
     def _table(self, rows: list[dict], parallel: bool) -> None:
