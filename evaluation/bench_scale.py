@@ -261,7 +261,12 @@ def celery_workers(
                 sys.executable, "-m", "celery", "-A", "factcheck", "worker", "--pool", "solo", "--loglevel", "WARNING",
                 "--queues", queue, "--hostname", name, "--without-gossip", "--without-mingle", "--without-heartbeat",
             ]  # fmt: skip
-            process = subprocess.Popen(command, cwd=REPO, env=worker_env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+            # A session of its own, as a worker service runs: with the kernel's autogroup scheduling
+            # (Linux's default) the processes of one session share one session's CPU share, so a
+            # worker started in the bench's session would add no CPU to a busy machine.
+            process = subprocess.Popen(  # noqa: S603 - our own Celery app, fixed arguments
+                command, cwd=REPO, env=worker_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
             processes.append(process)
         control = Celery(broker=broker, set_as_current=False).control
         try:

@@ -274,8 +274,9 @@ def _pair_scorer(rows: ClaimRows, nearest: Sequence[list | None]) -> PairScorer:
 
 
 # --- Phase 2: the pair scores -----------------------------------------------------------------
-# Parts cut per worker: a few, so a process that finishes early takes another.
-PARTS_PER_WORKER = 3
+# Parts cut per worker: several, so a process that finishes early takes another and none waits long
+# for the last (a part costs a lock and its pair indices to hand over, nothing per claim).
+PARTS_PER_WORKER = 8
 MIN_PART_PAIRS = 200  # fewer pairs a part cost more to hand over than to score
 POLL_SECONDS = 0.2  # how often the rebuild looks whether the parts workers hold are done
 
