@@ -59,3 +59,17 @@ def recluster_task(self) -> dict:
     if report.outcome == services.TIMED_OUT and not self.request.is_eager:
         raise self.retry()
     return {"claims": report.claims, "clusters": report.clusters, "outcome": report.outcome, "waited": report.waited}
+
+
+# --- Statuses waiting for the stance model (claims.services.statuses) ------------------------------
+@shared_task(bind=True, max_retries=5, default_retry_delay=30, acks_late=True)
+def refresh_statuses_task(self, cluster_ids: list[int]) -> list[int]:
+    """Finish the statuses ingestion left to the stance cross-encoder (queued on commit; clusters
+    already refreshed are skipped, so running twice or at once is safe)."""
+    return _or_retry(self, lambda: services.refresh_stale_statuses(cluster_ids))
+
+
+@shared_task(bind=True, max_retries=3, default_retry_delay=60)
+def refresh_stale_statuses_task(self) -> list[int]:
+    """On the beat schedule: statuses stale for a while (their job was lost, e.g. with the broker)."""
+    return _or_retry(self, services.sweep_stale_statuses)
