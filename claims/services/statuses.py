@@ -354,11 +354,11 @@ class _Assessment:
     stale: set[int] = field(default_factory=set)
 
 
-def _assess(ids: Sequence[int], *, wait_for_stance: bool, write_nothing: bool = False) -> _Assessment:
+def _assess(ids: Sequence[int], *, wait_for_stance: bool, cross_encoder_only: bool = False) -> _Assessment:
     """Each cluster's status (see the module docstring for how stance is judged). Without
     `wait_for_stance`, a cluster needing a cross-encoder logit the stance cache lacks is left in
-    `stale` without a result. With `write_nothing`, only the cross-encoder's pairs are judged (into
-    the stance cache), no status is computed."""
+    `stale` without a result. With `cross_encoder_only`, only the cross-encoder reads the pairs
+    asked (into the stance cache); the statuses asking are left as computed without stance."""
     by_cluster: dict[int, list[Claim]] = defaultdict(list)
     for claim in Claim.objects.filter(cluster_id__in=ids).select_related("source").order_by("id"):
         by_cluster[claim.cluster_id].append(claim)
@@ -397,7 +397,7 @@ def _assess(ids: Sequence[int], *, wait_for_stance: bool, write_nothing: bool = 
     if not asking or head is None:
         return out
     started = time.perf_counter()
-    if write_nothing:
+    if cross_encoder_only:
         ce = _cross_encoder(head)
         together, _ = _split_asked(asking, vectors)
         if ce is not None and together:
@@ -511,7 +511,7 @@ def refresh_stale_statuses(
     done: list[int] = []
     for start in range(0, len(ids), STALE_BATCH):
         batch = ids[start : start + STALE_BATCH]
-        _assess(batch, wait_for_stance=True, write_nothing=True)  # the slow part, holding nothing
+        _assess(batch, wait_for_stance=True, cross_encoder_only=True)  # the slow part, holding nothing
         with transaction.atomic():
             lock_clusters()
             still = sorted(Cluster.objects.filter(pk__in=batch, status_stale=True).values_list("pk", flat=True))
