@@ -82,7 +82,7 @@ class ClusterAdmin(admin_display.ClusterDisplay, admin.ModelAdmin):
     # Status, conflicts, independence, the claims and the timeline plot are drawn above the form
     # (templates/admin/claims/cluster/change_form.html, claims.admin_display.cluster_panel).
     readonly_fields = ["verdict_by", "verdict_at", "created_at", "updated_at"]
-    readonly_fields += ["needs_review", "changed_since_verdict_at", "locked_by", "audit_history"]
+    readonly_fields += ["needs_review", "changed_since_verdict_at", "status_stale", "locked_by", "audit_history"]
     fields = ["label", "verdict", "verdict_note", "locked", *readonly_fields]
     formfield_overrides = {  # Arabic or English, each laid out its own way
         models.CharField: {"widget": forms.TextInput(attrs={"dir": "auto", "class": "vTextField"})},

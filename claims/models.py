@@ -46,6 +46,12 @@ class Cluster(models.Model):
     # Re-clustering changed the claims of this cluster after its verdict: an editor should look
     # again. Setting a verdict clears it.
     needs_review = models.BooleanField(default=False, help_text=_("Its claims changed since its verdict."))
+    # Ingestion changed the claims but the stance model has still to read some pair (the status
+    # refresh job does it after the commit): status, reason and conflicts are the ones before the
+    # change until then; counts, sources, timeline and label are current.
+    status_stale = models.BooleanField(
+        default=False, help_text=_("Its status waits for the stance model to read a new pair of claims.")
+    )
     changed_since_verdict_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -59,6 +65,7 @@ class Cluster(models.Model):
             models.Index(fields=["verdict_at", "id"], condition=~models.Q(verdict=""), name="cluster_reviewed_order"),
             models.Index(fields=["verdict"]),
             models.Index(fields=["needs_review"], condition=models.Q(needs_review=True), name="cluster_needs_review"),
+            models.Index(fields=["updated_at"], condition=models.Q(status_stale=True), name="cluster_status_stale"),
         ]
 
     def __str__(self) -> str:
@@ -230,3 +237,28 @@ class RebuildPart(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id} part {self.number}"
+
+
+class StanceJudgement(models.Model):
+    """The stance cross-encoder's logit for one pair of claim texts, kept so that no process (an
+    ingest worker, the status refresh job, a rebuild) reads a pair again with the same model.
+
+    Keyed by the pair of texts, order-normalised (the logit is the mean over both reading orders,
+    so it is symmetric: see `claims.services.statuses.pair_key`), and the model's version (a digest
+    of its weights: a retrained cross-encoder misses every entry of the one before). Only the
+    cross-encoder's logit is kept: the stance head also reads the claims' vectors, and costs
+    little.
+    """
+
+    pair_key = models.CharField(max_length=64)
+    model_version = models.CharField(max_length=64)
+    logit = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pair_key", "model_version"], name="stance_judgement_pair_model"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pair_key[:12]} ({self.model_version[:12]}): {self.logit:.3f}"

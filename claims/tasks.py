@@ -71,3 +71,17 @@ def recluster_task(self, workers: int | None = None) -> dict:
 def rebuild_part_task(self, job: str, number: int) -> bool:
     """Score part `number` of a running rebuild's job, unless it is taken, done or the rebuild is over."""
     return _or_retry(self, lambda: services.score_rebuild_part(job, number, worker=self.request.hostname))
+
+
+# --- Statuses waiting for the stance model (claims.services.statuses) ------------------------------
+@shared_task(bind=True, max_retries=5, default_retry_delay=30, acks_late=True)
+def refresh_statuses_task(self, cluster_ids: list[int]) -> list[int]:
+    """Finish the statuses ingestion left to the stance cross-encoder (queued on commit; clusters
+    already refreshed are skipped, so running twice or at once is safe)."""
+    return _or_retry(self, lambda: services.refresh_stale_statuses(cluster_ids))
+
+
+@shared_task(bind=True, max_retries=3, default_retry_delay=60)
+def refresh_stale_statuses_task(self) -> list[int]:
+    """On the beat schedule: statuses stale for a while (their job was lost, e.g. with the broker)."""
+    return _or_retry(self, services.sweep_stale_statuses)

@@ -12,11 +12,16 @@
   default redis://127.0.0.1:6379/12), scoring the parts of the pair scores between them;
 - `time_assignment`: `assign_claims` of one new claim at a time (its vector precomputed), each in
   a transaction rolled back after, so every newcomer meets the same archive (and the stance
-  cross-encoder's cache of judged pairs emptied first, so an earlier size's pairs do not help);
+  cross-encoder's cache of judged pairs emptied first, so an earlier size's pairs do not help),
+  then, apart, the status refresh job it queues (statuses waiting for the cross-encoder);
 - `time_api`: the claims and clusters lists (first page and last page) and a cluster's detail,
   through the Django test client with a read token, wall time and queries per request;
 - `time_ingest`: small articles through `ingest_source` (extract, embed, assign, statuses: the
   whole path, in-process as without a broker) against the raw encoder on the same sentences.
+
+Each of the rebuilds, the assignment and the ingest also reports what its status refreshes cost
+(`claims.services.stance_cost`: statuses, of which stance, of which the cross-encoder), printed
+by `stance_line`.
 
 Needs Django (imported only by the bench command). Figures are returned as plain dicts, so the
 command prints them and writes them as JSON.
@@ -48,7 +53,7 @@ from django.utils import timezone
 
 from claims import services
 from claims.choices import SourceKind, SourceStatus
-from claims.models import Claim, Cluster
+from claims.models import Claim, Cluster, StanceJudgement
 from claims.services.ingest import _claim_fields, source_digest
 from clients import services as client_services
 from evaluation import scale_corpus
@@ -116,6 +121,18 @@ def parallel_keyword() -> str | None:
     return "workers" if "workers" in inspect.signature(services.recluster).parameters else None
 
 
+def stance_line(cost: dict | None) -> str:
+    """What status refreshes cost (a `claims.services.StanceCost` as a dict), as one line."""
+    if not cost:
+        return "statuses: not measured"
+    return (
+        f"statuses {cost['refresh_seconds']:.1f}s ({cost['clusters']} clusters), of which stance "
+        f"{cost['stance_seconds']:.1f}s for {cost['pairs_asked']} pairs asked: cross-encoder "
+        f"{cost['cross_seconds']:.1f}s ({cost['cross_read']} text pairs read, {cost['cross_cached']} from the "
+        f"stance cache), head {cost['head_seconds']:.2f}s; {cost['deferred_clusters']} clusters left to the job"
+    )
+
+
 def load_average() -> list[float]:
     """The machine's 1, 5 and 15 minute load: on a shared machine, what the figures were measured beside."""
     try:
@@ -164,8 +181,9 @@ def _drop_vector_index(dimension: int) -> None:
 
 
 def empty_database() -> None:
-    """Remove every source, claim, cluster and what hangs on them (a size's archive, before the next)."""
-    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Source, Cluster))
+    """Remove every source, claim, cluster and what hangs on them (a size's archive, before the next),
+    and the stance cache (a smaller archive is mostly a prefix of a larger one)."""
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Source, Cluster, StanceJudgement))
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE TABLE {tables} RESTART IDENTITY CASCADE")
 
@@ -349,12 +367,13 @@ def forget_judged_pairs() -> None:
 def time_assignment(
     corpus: scale_corpus.Corpus, fields: list, texts: list[str], vectors: np.ndarray, progress: Progress
 ) -> dict:
-    """Milliseconds `assign_claims` takes for one new claim (vector precomputed), per newcomer;
-    each newcomer's transaction is rolled back, so the archive stays as it was."""
+    """Milliseconds `assign_claims` takes for one new claim (vector precomputed), per newcomer, and
+    then the status refresh job it queued (`refresh_ms`: statuses waiting for the cross-encoder),
+    timed apart; each newcomer's transaction is rolled back, so the archive stays as it was."""
     model = settings.FACTCHECK_EMBEDDING_MODEL
     newest_cluster = Cluster.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
-    def assign(k: int) -> tuple[float, bool]:
+    def assign(k: int) -> tuple[float, float, bool]:
         claim = corpus.newcomers[k]
         with transaction.atomic():
             source = _source_row(corpus.newcomer_sources[claim.source], f"bench-newcomer:{k}")
@@ -363,20 +382,27 @@ def time_assignment(
                 source=source, start=claim.start, end=claim.end, **_claim_fields(fields[k], texts[k], vectors[k], model)
             )
             started = time.perf_counter()
-            services.assign_claims([row])
+            touched = services.assign_claims([row])
             seconds = time.perf_counter() - started
+            # The job queued on commit (never reached: rolled back), run here, on the same clusters.
+            started = time.perf_counter()
+            services.refresh_stale_statuses(touched)
+            refresh = time.perf_counter() - started
             joined = row.cluster_id is not None and row.cluster_id <= newest_cluster
             transaction.set_rollback(True)
-        return seconds, joined
+        return seconds, refresh, joined
 
     if not corpus.newcomers:
         return {}
     forget_judged_pairs()
     assign(0)  # warm-up: the pair model, stance head and cross-encoder load on first use
-    times, joined = [], 0
+    forget_judged_pairs()
+    services.reset_stance_cost()
+    times, refreshes, joined = [], [], 0
     for k in range(len(corpus.newcomers)):
-        seconds, into_existing = assign(k)
+        seconds, refresh, into_existing = assign(k)
         times.append(seconds * 1000)
+        refreshes.append(refresh * 1000)
         joined += into_existing
         progress(k + 1, len(corpus.newcomers))
     return {
@@ -384,7 +410,11 @@ def time_assignment(
         "p50_ms": percentile(times, 50),
         "p95_ms": percentile(times, 95),
         "mean_ms": float(np.mean(times)),
+        "refresh_p50_ms": percentile(refreshes, 50),
+        "refresh_p95_ms": percentile(refreshes, 95),
+        "with_refresh_p50_ms": percentile([a + b for a, b in zip(times, refreshes, strict=True)], 50),
         "joined_existing_cluster": joined,
+        "stance": services.stance_cost().as_dict(),
         "load": load_average(),
     }
 
@@ -492,6 +522,7 @@ def time_ingest(articles: Sequence[scale_corpus.IngestArticle], progress: Progre
     encoder = time.perf_counter() - started
     embedding_lib.clear_cache()
     before = Claim.objects.count()
+    services.reset_stance_cost()
     started = time.perf_counter()
     for k, article in enumerate(timed, start=1):
         ingest(k, article)
@@ -507,5 +538,6 @@ def time_ingest(articles: Sequence[scale_corpus.IngestArticle], progress: Progre
         "ingest_sentences_per_second": len(sentences) / seconds,
         "encoder_sentences_per_second": len(sentences) / encoder,
         "ratio_to_encoder": encoder / seconds,
+        "stance": services.stance_cost().as_dict(),
         "load": load_average(),
     }

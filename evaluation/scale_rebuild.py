@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             # says whether the peak comes from the clustering or from what follows.
             clustered.extend([time.perf_counter() - started, rss_now_kb()])
 
+    services.reset_stance_cost()
     started = time.perf_counter()
     report = services.recluster(progress=progress, **extra)
     wall = time.perf_counter() - started
@@ -131,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_seconds": (own.ru_utime - cpu_before.ru_utime) + (own.ru_stime - cpu_before.ru_stime),
         "children_cpu_seconds": children.ru_utime + children.ru_stime,
         "clustering_seconds": clustered[0] if clustered else None,  # reading, pair scores, clustering
+        # What its status refreshes cost: statuses, of which stance, of which the cross-encoder.
+        "stance": services.stance_cost().as_dict(),
         "rss_after_clustering_kb": clustered[1] if clustered else None,
         "models_seconds": models,
         "startup_seconds": time.monotonic() - process_started - wall - models,

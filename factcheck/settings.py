@@ -268,6 +268,11 @@ CELERY_BEAT_SCHEDULE = {
     "reap-stale-processing": {"task": "claims.tasks.reap_stale_processing_task", "schedule": REAP_EVERY},
     # integrations/: followed feeds polled; webhook attempts a broker outage or a lost task left behind queued again
     "poll-feeds": {"task": "integrations.tasks.poll_feeds_task", "schedule": FEED_POLL_EVERY},
+    # Clusters whose status still waits for the stance model (a status refresh job lost with a broker outage).
+    "refresh-stale-statuses": {
+        "task": "claims.tasks.refresh_stale_statuses_task",
+        "schedule": timedelta(minutes=10),
+    },
     "requeue-stalled-webhooks": {
         "task": "integrations.tasks.requeue_stalled_deliveries_task",
         "schedule": timedelta(minutes=10),
@@ -292,6 +297,10 @@ FACTCHECK_MIN_CHECKWORTHINESS = env_float("FACTCHECK_MIN_CHECKWORTHINESS", 0.3, 
 # Whether the stance judgement reads each pair of claims together with the cross-encoder
 # (newsclaims/verdicts/data/stance_ce.npz, ~10 ms a pair on 2 cores) on top of the vector-and-text head.
 FACTCHECK_STANCE_CROSS_ENCODER = env_bool("FACTCHECK_STANCE_CROSS_ENCODER", True)
+# torch's intra-op threads while the cross-encoder reads pairs (0: torch's default, one per core).
+# 1 is the default because a worker rarely has the machine to itself: on 2 cores beside one other
+# busy process a pair took 4x longer with 2 threads than with 1 (evaluation.bench_stance_cost).
+FACTCHECK_STANCE_THREADS = env_int("FACTCHECK_STANCE_THREADS", 1, minimum=0)
 # Quantity claims further apart in time than this describe different moments (a timeline).
 # News tolls move by the day: figures published a day or more apart are a timeline, not a conflict.
 FACTCHECK_SAME_MOMENT_DAYS = env_int("FACTCHECK_SAME_MOMENT_DAYS", 1, minimum=0)

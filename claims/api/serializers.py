@@ -78,8 +78,9 @@ class ClusterSerializer(serializers.ModelSerializer):
     class Meta:
         model = Cluster
         fields = [
-            "id", "label", "status", "status_reason", "source_count", "independent_source_count", "sources",
-            "claim_count", "languages", "conflicts", "timeline", "verdict", "verdict_note", "locked", "updated_at",
+            "id", "label", "status", "status_reason", "status_stale", "source_count", "independent_source_count",
+            "sources", "claim_count", "languages", "conflicts", "timeline", "verdict", "verdict_note", "locked",
+            "updated_at",
         ]  # fmt: skip
 
 

@@ -5,7 +5,9 @@ ingest          ingest_source / ingest_inputs / import_claims store articles and
 assign          assign_claims: new claims join clusters, the neighbourhood is re-clustered
 rebuild         recluster: rebuild every cluster from scratch, deterministically, its pair
                 scores in parts on Celery workers (score_rebuild_part)
-statuses        refresh_clusters: status, reason, counts and conflicts of clusters (stance plumbing)
+statuses        refresh_clusters: status, reason, counts and conflicts of clusters (stance plumbing, the
+                stance cache); queue_status_refresh / refresh_stale_statuses: ingestion's statuses
+                finished by a job after commit; stance_cost: what refreshes cost
 scoring         what those share: slots, the pair scorer, the pgvector kNN, the cluster lock
 editorial       editors' decisions (merge, split, links, lock, verdict), each written to the audit trail
 audit           the audit trail, ConflictingDecision, flagging verdict clusters a rebuild changed
@@ -62,7 +64,17 @@ from claims.services.scoring import (
     slots_of,
     subject_key_of,
 )
-from claims.services.statuses import _cross_logits, cluster_counts, refresh_clusters
+from claims.services.statuses import (
+    StanceCost,
+    _cross_logits,
+    cluster_counts,
+    queue_status_refresh,
+    refresh_clusters,
+    refresh_stale_statuses,
+    reset_stance_cost,
+    stance_cost,
+    sweep_stale_statuses,
+)
 
 __all__ = [
     "CLAIM_FIELDS",
@@ -80,6 +92,7 @@ __all__ = [
     "Progress",
     "ReclusterReport",
     "ReprocessReport",
+    "StanceCost",
     "Waiting",
     "_cross_logits",
     "assign_claims",
@@ -100,12 +113,17 @@ __all__ = [
     "needs_processing",
     "process_source",
     "process_sources",
+    "queue_status_refresh",
     "reap_stale_processing",
     "recluster",
     "refresh_clusters",
+    "refresh_stale_statuses",
     "reprocess_sources",
+    "reset_stance_cost",
     "score_rebuild_part",
     "slots_of",
+    "stance_cost",
     "statement_claim",
     "subject_key_of",
+    "sweep_stale_statuses",
 ]

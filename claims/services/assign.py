@@ -15,7 +15,7 @@ from claims.models import Claim, Cluster
 from claims.services.audit import flag_changed_verdicts, verdict_memberships
 from claims.services.rebuild import REBUILD_ORDER, _rebuild
 from claims.services.scoring import _claim_scorer, _Matcher, _matcher, lock_clusters, nearest_clustered, slots_of
-from claims.services.statuses import refresh_clusters
+from claims.services.statuses import queue_status_refresh
 from newsclaims.matching import pairscore
 from newsclaims.matching.clustering import qualifying_clusters
 from newsclaims.matching.rules import ClaimSlots, match_score, same_figure
@@ -116,7 +116,7 @@ def assign_claims(claims: Iterable[Claim]) -> set[int]:
         # Only clusters whose membership changed need their status recomputed, plus the ones the
         # newcomers joined, and any old cluster left empty (refresh deletes it).
         touched = (touched & set(final_ids)) | changed | (old_ids - set(final_ids))
-    refresh_clusters(touched)
+    queue_status_refresh(touched)  # statuses needing the stance cross-encoder: a job after commit
     flag_changed_verdicts(with_verdict)  # a claim joining or leaving a verdict's cluster asks for review
     return touched
 

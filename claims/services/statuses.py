@@ -1,37 +1,138 @@
 """A cluster's status, reason, conflicts, independence, timeline and counts (`refresh_clusters`),
 with the stance plumbing it needs: the stance head and cross-encoder judging pairs of stored
-claims.
+claims, the cross-encoder's logits kept by text pair (`StanceJudgement`), and the status refresh
+ingestion leaves to a job (`queue_status_refresh`, `refresh_stale_statuses`).
+
+What stance costs, and where:
+- Only the pairs the status rules ask about are judged (claims of two sources matching as one
+  fact whose figures, sums, identical text or polarity do not already decide them). Each status
+  is computed once with a stance function that only notes the pairs asked (`cluster_status` asks
+  about a pair at most once and never stops early, so which pairs it asks does not depend on the
+  answers); a cluster that asked about none is done.
+- The pairs asked by all the clusters of a call are judged together: the head in a few batched
+  calls, the cross-encoder once on the text pairs not already in `StanceJudgement` under its
+  version (a rebuild or a refresh in any process never reads a pair twice). Then the statuses of
+  the clusters that asked are computed with the answers.
+- Ingestion does not wait for the cross-encoder (`queue_status_refresh`): a cluster whose status
+  needs a pair it has not read keeps its status until the status refresh job, queued on commit,
+  reads it (`status_stale` meanwhile).
+- `stance_cost` reports what refreshes cost in this process (the bench prints it).
 
 May import Django, claims.models, newsclaims and claims.services.scoring.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
+import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from claims.choices import ClusterStatus
-from claims.models import Claim, Cluster
+from claims.models import Claim, Cluster, StanceJudgement
 from claims.services import events
-from claims.services.scoring import _claim_scorer, _Matcher, _matcher, slots_of
-from newsclaims.matching.independence import SourceFacts, voice_of, votes
-from newsclaims.matching.rules import ClaimSlots, StanceFn, cluster_status, profile_for, same_figure, timeline
+from claims.services.enqueue import registered_task
+from claims.services.scoring import _claim_scorer, _Matcher, _matcher, lock_clusters, slots_of
+from newsclaims.matching.independence import SourceFacts, Vote, voice_of, votes
+from newsclaims.matching.rules import (
+    ClaimSlots,
+    StanceFn,
+    StatusResult,
+    cluster_status,
+    profile_for,
+    same_figure,
+    timeline,
+)
 from sources.models import Source
 
 if TYPE_CHECKING:
+    from newsclaims.verdicts.crossencoder import CrossEncoder
     from newsclaims.verdicts.stance import StanceHead
 
 logger = logging.getLogger("claims.services")
 
+Pair = tuple[int, int]
+"""Two claim ids, the smaller first."""
 
-def _cross_logits(head: StanceHead, texts_a: list[str], texts_b: list[str]) -> np.ndarray | None:
-    """The stance cross-encoder's logits of the pairs, when the head uses one and it is on.
+HEAD_BATCH = 512
+"""Pairs per stance head call (its features take ~11 KB a pair)."""
+CACHE_READ_BATCH = 5000
+"""Pair keys per `StanceJudgement` query."""
+STALE_BATCH = 500
+"""Clusters the status refresh job finishes per transaction."""
+STALE_SWEEP_AFTER = timedelta(minutes=5)
+"""How long a cluster stays stale before the beat job finishes it (its own job was lost)."""
+
+
+# --- What refreshes cost ----------------------------------------------------------------------------
+@dataclass
+class StanceCost:
+    """What status refreshes cost in this process since `reset_stance_cost` (seconds are wall time).
+
+    `refresh_seconds` covers all of `refresh_clusters`; `stance_seconds` the part judging stance
+    (stance cache, head and cross-encoder), of which `head_seconds` and `cross_seconds`.
+    `cross_pairs` text pairs the cross-encoder was asked about: `cross_cached` were in the stance
+    cache, `cross_read` it read now (the rest wait for the job: `deferred_clusters`).
+    """
+
+    refreshes: int = 0
+    clusters: int = 0
+    refresh_seconds: float = 0.0
+    pairs_asked: int = 0
+    stance_seconds: float = 0.0
+    head_seconds: float = 0.0
+    cross_pairs: int = 0
+    cross_cached: int = 0
+    cross_read: int = 0
+    cross_seconds: float = 0.0
+    deferred_clusters: int = 0
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+_cost = StanceCost()
+_cost_lock = threading.Lock()
+
+
+def stance_cost() -> StanceCost:
+    """A copy of this process's counters."""
+    with _cost_lock:
+        return replace(_cost)
+
+
+def reset_stance_cost() -> None:
+    global _cost
+    with _cost_lock:
+        _cost = StanceCost()
+
+
+def _add_cost(**amounts: float) -> None:
+    with _cost_lock:
+        for name, amount in amounts.items():
+            setattr(_cost, name, getattr(_cost, name) + amount)
+
+
+# --- The stance cache -------------------------------------------------------------------------------
+def pair_key(text_a: str, text_b: str) -> str:
+    """The key of a pair of texts in `StanceJudgement`, the same in either order (the cross-encoder's
+    logit is the mean over both reading orders, so it is symmetric)."""
+    digests = sorted(hashlib.sha256(t.encode("utf-8", "surrogatepass")).digest() for t in (text_a, text_b))
+    return hashlib.sha256(digests[0] + digests[1]).hexdigest()
+
+
+def _cross_encoder(head: StanceHead) -> CrossEncoder | None:
+    """The stance cross-encoder, when the head uses one and it is on.
 
     A cross-encoder that cannot be read is logged and skipped: the head then judges with
     its vector-and-text stacker alone.
@@ -41,28 +142,59 @@ def _cross_logits(head: StanceHead, texts_a: list[str], texts_b: list[str]) -> n
     from newsclaims.verdicts import crossencoder  # torch is imported on first use
 
     try:
-        ce = crossencoder.get_cross_encoder()
+        return crossencoder.get_cross_encoder()
     except (OSError, ValueError, KeyError):
         logger.exception("stance cross-encoder unreadable; judging stance without it")
         return None
-    return None if ce is None else ce.logits(texts_a, texts_b)
 
 
-def _stance_fn(
-    vectors: dict[int, np.ndarray],
-    texts: dict[int, str],
-    worth_judging: Callable[[int, int], bool] | None = None,
-    read_together: Callable[[int, int], bool] | None = None,
-) -> StanceFn | None:
-    """The stance model over stored claim vectors, when a head trained on this model exists.
+def _cached_cross_logits(ce: CrossEncoder, texts_a: Sequence[str], texts_b: Sequence[str], *, read: bool) -> np.ndarray:
+    """The cross-encoder's logit of each pair: from `StanceJudgement` under the model's version,
+    else (with `read`) read now, once per distinct pair, and stored; else NaN."""
+    keys = [pair_key(a, b) for a, b in zip(texts_a, texts_b, strict=True)]
+    texts = {}
+    for key, a, b in zip(keys, texts_a, texts_b, strict=True):
+        texts.setdefault(key, (a, b))
+    known: dict[str, float] = {}
+    if ce.version:
+        distinct = list(texts)
+        for start in range(0, len(distinct), CACHE_READ_BATCH):
+            rows = StanceJudgement.objects.filter(
+                model_version=ce.version, pair_key__in=distinct[start : start + CACHE_READ_BATCH]
+            ).values_list("pair_key", "logit")
+            known.update(rows)
+    cached = len(known)
+    todo = [key for key in texts if key not in known] if read else []
+    seconds = 0.0
+    if todo:
+        started = time.perf_counter()
+        fresh = ce.logits(
+            [texts[k][0] for k in todo], [texts[k][1] for k in todo], threads=settings.FACTCHECK_STANCE_THREADS
+        )
+        seconds = time.perf_counter() - started
+        known.update(zip(todo, (float(x) for x in fresh), strict=True))
+        if ce.version:
+            StanceJudgement.objects.bulk_create(
+                [StanceJudgement(pair_key=k, model_version=ce.version, logit=known[k]) for k in todo],
+                batch_size=1000,
+                ignore_conflicts=True,  # another process judged it meanwhile: the same logit
+            )
+    _add_cost(cross_pairs=len(texts), cross_cached=cached, cross_read=len(todo), cross_seconds=seconds)
+    return np.array([known.get(k, np.nan) for k in keys], dtype=np.float64)
 
-    `worth_judging(a, b)` names the pairs the caller may ask about (those matching as one
-    fact); the others are not judged, which matters because the cross-encoder costs ~10 ms a
-    pair and a large cluster has many pairs. `read_together(a, b)` names the pairs the
-    cross-encoder reads (default: all); the head judges the rest alone. A head that cannot be
-    read is logged and skipped: statuses then rest on numbers and polarity alone, and
-    ingestion goes on.
-    """
+
+def _cross_logits(head: StanceHead, texts_a: list[str], texts_b: list[str]) -> np.ndarray | None:
+    """The stance cross-encoder's logits of the pairs (through the stance cache), when the head
+    uses one and it is on."""
+    ce = _cross_encoder(head)
+    return None if ce is None else _cached_cross_logits(ce, texts_a, texts_b, read=True)
+
+
+# --- Judging the pairs asked ------------------------------------------------------------------------
+def _stance_head() -> StanceHead | None:
+    """The stance head trained on the configured embedding model's vectors, if any. A head that
+    cannot be read is logged and skipped: statuses then rest on numbers and polarity alone, and
+    ingestion goes on."""
     from newsclaims.verdicts import stance as stance_lib  # numpy only; loaded on first use
 
     try:
@@ -72,41 +204,97 @@ def _stance_fn(
         return None
     if head is None or head.model_name != settings.FACTCHECK_EMBEDDING_MODEL:
         return None
+    return head
 
-    judged: dict[tuple[int, int], tuple[str, float]] = {}
-    done = False
 
-    def judge(a: int, b: int) -> tuple[str, float] | None:
-        nonlocal done
-        if a not in vectors or b not in vectors:
-            return None
-        if not done:
-            # The models are far cheaper on a batch than pair by pair: judge every pair at once.
-            done = True
-            ids = sorted(vectors)
-            pairs = [
-                (x, y) for k, x in enumerate(ids) for y in ids[k + 1 :] if worth_judging is None or worth_judging(x, y)
-            ]
-            together = [p for p in pairs if read_together is None or read_together(*p)]
-            apart = [p for p in pairs if read_together is not None and not read_together(*p)]
-            for batch, cross in ((together, True), (apart, False)):
-                if not batch:
-                    continue
-                texts_a = [texts.get(x) or "" for x, _ in batch]
-                texts_b = [texts.get(y) or "" for _, y in batch]
-                probabilities = head.predict_proba(
-                    np.stack([vectors[x] for x, _ in batch]),
-                    np.stack([vectors[y] for _, y in batch]),
-                    texts_a,
-                    texts_b,
-                    cross_logits=_cross_logits(head, texts_a, texts_b) if cross else None,
-                )
-                for pair, row in zip(batch, probabilities, strict=True):
-                    best = int(np.argmax(row))
-                    judged[pair] = (stance_lib.CLASSES[best], float(row[best]))
-        return judged.get((min(a, b), max(a, b)))
+@dataclass
+class _Asking:
+    """A cluster whose status asked the stance model about some pairs: what its status needs again."""
 
-    return judge
+    pk: int
+    slots: list[ClaimSlots]
+    similarity: Callable[[int, int], float]
+    level: float
+    voices: Mapping[int, int]
+    asked: list[Pair]
+    read_together: Callable[[int, int], bool] | None
+
+
+def _noting(asked: list[Pair]) -> StanceFn:
+    """A stance function that notes each pair asked about and answers nothing."""
+
+    def note(a: int, b: int) -> None:
+        asked.append((min(a, b), max(a, b)))
+
+    return note
+
+
+def _remembered(similarity: Callable[[int, int], float]) -> Callable[[int, int], float]:
+    """`similarity` computed once per pair (a status that asks about stance is computed twice)."""
+    seen: dict[Pair, float] = {}
+
+    def remembered(a: int, b: int) -> float:
+        if (a, b) not in seen:
+            seen[(a, b)] = similarity(a, b)
+        return seen[(a, b)]
+
+    return remembered
+
+
+def _split_asked(asking: Sequence[_Asking], vectors: Mapping[int, np.ndarray]) -> tuple[list[Pair], list[Pair]]:
+    """The pairs asked that the cross-encoder reads, and those the head judges alone (a pair
+    without both vectors is not judged)."""
+    together, apart = [], []
+    for cluster in asking:
+        for a, b in cluster.asked:
+            if a in vectors and b in vectors:
+                read = cluster.read_together is None or cluster.read_together(a, b)
+                (together if read else apart).append((a, b))
+    return together, apart
+
+
+def _judge_pairs(
+    head: StanceHead,
+    asking: Sequence[_Asking],
+    vectors: Mapping[int, np.ndarray],
+    texts: Mapping[int, str],
+    *,
+    read: bool,
+) -> tuple[dict[Pair, tuple[str, float]], set[Pair]]:
+    """The stance of every pair asked, over all these clusters at once, and the pairs left unjudged:
+    without `read`, those the cross-encoder should read and the stance cache does not hold."""
+    from newsclaims.verdicts import stance as stance_lib
+
+    together, apart = _split_asked(asking, vectors)
+    batches: list[tuple[list[Pair], np.ndarray | None]] = [(apart, None)]
+    unjudged: set[Pair] = set()
+    ce = _cross_encoder(head) if together else None
+    if ce is None:
+        batches.append((together, None))
+    else:
+        cross = _cached_cross_logits(
+            ce, [texts.get(a) or "" for a, _ in together], [texts.get(b) or "" for _, b in together], read=read
+        )
+        known = ~np.isnan(cross)
+        unjudged = {pair for pair, ok in zip(together, known, strict=True) if not ok}
+        batches.append(([pair for pair, ok in zip(together, known, strict=True) if ok], cross[known]))
+    judged: dict[Pair, tuple[str, float]] = {}
+    started = time.perf_counter()
+    for pairs, logits in batches:
+        for start in range(0, len(pairs), HEAD_BATCH):
+            chunk = pairs[start : start + HEAD_BATCH]
+            probabilities = head.predict_proba(
+                np.stack([vectors[a] for a, _ in chunk]),
+                np.stack([vectors[b] for _, b in chunk]),
+                [texts.get(a) or "" for a, _ in chunk],
+                [texts.get(b) or "" for _, b in chunk],
+                cross_logits=None if logits is None else logits[start : start + HEAD_BATCH],
+            )
+            for pair, row in zip(chunk, probabilities, strict=True):
+                best = int(np.argmax(row))
+                judged[pair] = (stance_lib.CLASSES[best], float(row[best]))
+    _add_cost(head_seconds=time.perf_counter() - started)
+    return judged, unjudged
 
 
 def _pair_similarity(
@@ -153,54 +341,109 @@ def _read_together(slots: Sequence[ClaimSlots], matcher: _Matcher) -> Callable[[
     return lambda a, b: standalone.get(a, False) and standalone.get(b, False)
 
 
-def refresh_clusters(cluster_ids: Iterable[int]) -> None:
-    """Recompute each cluster's status, reason, conflicts, independence, timeline, counts, label."""
-    ids = sorted(set(cluster_ids) - {None})
-    if not ids:
-        return
+@dataclass
+class _Assessment:
+    """The statuses of a set of clusters, computed but not yet written."""
+
+    clusters: dict[int, Cluster]
+    members: dict[int, list[Claim]]
+    empty: list[int]
+    slots: dict[int, list[ClaimSlots]] = field(default_factory=dict)
+    votes: dict[int, list[Vote]] = field(default_factory=dict)
+    results: dict[int, StatusResult] = field(default_factory=dict)
+    stale: set[int] = field(default_factory=set)
+
+
+def _assess(ids: Sequence[int], *, wait_for_stance: bool, cross_encoder_only: bool = False) -> _Assessment:
+    """Each cluster's status (see the module docstring for how stance is judged). Without
+    `wait_for_stance`, a cluster needing a cross-encoder logit the stance cache lacks is left in
+    `stale` without a result. With `cross_encoder_only`, only the cross-encoder reads the pairs
+    asked (into the stance cache); the statuses asking are left as computed without stance."""
     by_cluster: dict[int, list[Claim]] = defaultdict(list)
     for claim in Claim.objects.filter(cluster_id__in=ids).select_related("source").order_by("id"):
         by_cluster[claim.cluster_id].append(claim)
     clusters = {c.pk: c for c in Cluster.objects.filter(pk__in=ids)}
-    Cluster.objects.filter(pk__in=[pk for pk in ids if pk in clusters and not by_cluster.get(pk)]).delete()
+    out = _Assessment(clusters, by_cluster, [pk for pk in ids if pk in clusters and not by_cluster.get(pk)])
     source_ids = {c.source_id for members in by_cluster.values() for c in members}
     facts = {
         s["id"]: SourceFacts(s["id"], s["publisher"], s["text"])
         for s in Source.objects.filter(pk__in=source_ids).values("id", "publisher", "text")
     }
+    matcher = _matcher()
+    head = _stance_head()
+    days = settings.FACTCHECK_SAME_MOMENT_DAYS
+    asking: list[_Asking] = []
+    vectors: dict[int, np.ndarray] = {}
+    texts: dict[int, str] = {}
+    for pk, members in by_cluster.items():
+        if pk not in clusters:
+            continue
+        slots = [slots_of(c) for c in members]
+        similarity, level = _pair_similarity(members, slots, matcher)
+        similarity = _remembered(similarity)
+        vote_list = votes([facts[s] for s in sorted({c.source_id for c in members})])
+        voices = voice_of(vote_list)
+        asked: list[Pair] = []
+        out.results[pk] = cluster_status(
+            slots, similarity, voices, None if head is None else _noting(asked), days, level
+        )
+        out.slots[pk], out.votes[pk] = slots, vote_list
+        if asked:
+            asking.append(_Asking(pk, slots, similarity, level, voices, asked, _read_together(slots, matcher)))
+            for c in members:
+                if c.embedding is not None:
+                    vectors[c.pk] = np.asarray(c.embedding, dtype=np.float32)
+                    texts[c.pk] = c.text
+    if not asking or head is None:
+        return out
+    started = time.perf_counter()
+    if cross_encoder_only:
+        ce = _cross_encoder(head)
+        together, _ = _split_asked(asking, vectors)
+        if ce is not None and together:
+            _cached_cross_logits(
+                ce, [texts[a] or "" for a, _ in together], [texts[b] or "" for _, b in together], read=True
+            )
+    else:
+        judged, unjudged = _judge_pairs(head, asking, vectors, texts, read=wait_for_stance)
+
+        def stance(a: int, b: int) -> tuple[str, float] | None:
+            return judged.get((min(a, b), max(a, b)))
+
+        for cluster in asking:
+            if unjudged.intersection(cluster.asked):
+                out.stale.add(cluster.pk)
+                del out.results[cluster.pk]
+            else:
+                out.results[cluster.pk] = cluster_status(
+                    cluster.slots, cluster.similarity, cluster.voices, stance, days, cluster.level
+                )
+    _add_cost(stance_seconds=time.perf_counter() - started, pairs_asked=sum(len(c.asked) for c in asking))
+    return out
+
+
+def _write(assessment: _Assessment) -> None:
+    """Store the assessed clusters (deleting those left without claims) and announce status changes."""
+    Cluster.objects.filter(pk__in=assessment.empty).delete()
     changed = []
     previous: dict[int, str] = {}
-    matcher = _matcher()
-    for pk, members in by_cluster.items():
-        cluster = clusters.get(pk)
+    for pk, members in assessment.members.items():
+        cluster = assessment.clusters.get(pk)
         if cluster is None:
             continue
-        vectors = {c.pk: np.asarray(c.embedding, dtype=np.float32) for c in members if c.embedding is not None}
-        slots = [slots_of(c) for c in members]
-        similarity, same_claim_level = _pair_similarity(members, slots, matcher)
-        vote_list = votes([facts[s] for s in sorted({c.source_id for c in members})])
-        result = cluster_status(
-            slots,
-            similarity,
-            voice_of(vote_list),
-            _stance_fn(
-                vectors,
-                {c.pk: c.text for c in members},
-                lambda a, b, sim=similarity, level=same_claim_level: sim(a, b) >= level,
-                _read_together(slots, matcher),
-            ),
-            settings.FACTCHECK_SAME_MOMENT_DAYS,
-            same_claim_level,
-        )
-        previous[pk] = cluster.status
-        cluster.status = result.status
-        cluster.status_reason = result.reason
-        cluster.conflicts = result.conflicts
+        result = assessment.results.get(pk)
+        if result is not None:
+            previous[pk] = cluster.status
+            cluster.status = result.status
+            cluster.status_reason = result.reason
+            cluster.conflicts = result.conflicts
+        cluster.status_stale = result is None  # the status refresh job finishes it
+        vote_list = assessment.votes[pk]
         cluster.claim_count = len(members)
         cluster.source_count = len(vote_list)
         cluster.independent_source_count = sum(v.counted for v in vote_list)
         cluster.source_independence = [v.to_dict() for v in vote_list]
-        cluster.timeline = timeline(slots)
+        cluster.timeline = timeline(assessment.slots[pk])
         cluster.languages = sorted({c.language for c in members})
         cluster.label = max(members, key=lambda c: (c.checkworthiness, -c.pk)).text[:300]
         cluster.updated_at = timezone.now()  # bulk_update skips auto_now
@@ -208,11 +451,78 @@ def refresh_clusters(cluster_ids: Iterable[int]) -> None:
     Cluster.objects.bulk_update(
         changed,
         [
-            "status", "status_reason", "conflicts", "claim_count", "source_count", "independent_source_count",
-            "source_independence", "timeline", "languages", "label", "updated_at",
+            "status", "status_reason", "conflicts", "status_stale", "claim_count", "source_count",
+            "independent_source_count", "source_independence", "timeline", "languages", "label", "updated_at",
         ],
     )  # fmt: skip
-    _announce(changed, previous)
+    _announce([c for c in changed if c.pk in previous], previous)
+
+
+def refresh_clusters(cluster_ids: Iterable[int], *, wait_for_stance: bool = True) -> set[int]:
+    """Recompute each cluster's status, reason, conflicts, independence, timeline, counts, label.
+
+    Without `wait_for_stance` (ingestion), the cross-encoder is not run: a cluster whose status
+    needs a pair it has not read (not in the stance cache) keeps its status, reason and conflicts,
+    gets the rest, and is marked `status_stale`. Those clusters are returned (`queue_status_refresh`
+    has the job finish them); with `wait_for_stance`, none is left stale.
+    """
+    started = time.perf_counter()
+    ids = sorted(set(cluster_ids) - {None})
+    if not ids:
+        return set()
+    assessment = _assess(ids, wait_for_stance=wait_for_stance)
+    _write(assessment)
+    _add_cost(
+        refreshes=1, clusters=len(assessment.votes), refresh_seconds=time.perf_counter() - started,
+        deferred_clusters=len(assessment.stale),
+    )  # fmt: skip
+    return assessment.stale
+
+
+def queue_status_refresh(cluster_ids: Iterable[int]) -> set[int]:
+    """For ingestion: refresh these clusters without waiting for the stance cross-encoder, and
+    queue one status refresh job, run after the commit, for those whose status needs it (see
+    `refresh_clusters`). Returns them."""
+    stale = refresh_clusters(cluster_ids, wait_for_stance=False)
+    if stale:
+        refresh_statuses_task = registered_task("refresh_statuses_task")
+        ids = sorted(stale)
+        transaction.on_commit(lambda: refresh_statuses_task.delay(ids))
+    return stale
+
+
+def refresh_stale_statuses(
+    cluster_ids: Iterable[int] | None = None, *, older_than: timedelta | None = None
+) -> list[int]:
+    """Finish the statuses ingestion left to the stance model: of these clusters (default: all),
+    those still `status_stale` (with `older_than`, stale since at least that long). Returns them.
+
+    Safe to run twice or at once: the cross-encoder reads the pairs first, outside any lock (into
+    the stance cache); then, under the cluster lock, each cluster still stale is refreshed from
+    its claims as they are then (the logits now cached) and written. A cluster another run (or a
+    rebuild, or an editor) refreshed meanwhile is no longer stale and is skipped.
+    """
+    stale = Cluster.objects.filter(status_stale=True)
+    if cluster_ids is not None:
+        stale = stale.filter(pk__in=sorted(set(cluster_ids)))
+    if older_than is not None:
+        stale = stale.filter(updated_at__lte=timezone.now() - older_than)
+    ids = sorted(stale.values_list("pk", flat=True))
+    done: list[int] = []
+    for start in range(0, len(ids), STALE_BATCH):
+        batch = ids[start : start + STALE_BATCH]
+        _assess(batch, wait_for_stance=True, cross_encoder_only=True)  # the slow part, holding nothing
+        with transaction.atomic():
+            lock_clusters()
+            still = sorted(Cluster.objects.filter(pk__in=batch, status_stale=True).values_list("pk", flat=True))
+            refresh_clusters(still)
+        done += still
+    return done
+
+
+def sweep_stale_statuses() -> list[int]:
+    """Clusters stale for more than STALE_SWEEP_AFTER (their job was lost, e.g. with the broker)."""
+    return refresh_stale_statuses(older_than=STALE_SWEEP_AFTER)
 
 
 def _announce(clusters: Sequence[Cluster], previous: dict[int, str]) -> None:

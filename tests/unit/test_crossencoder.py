@@ -113,6 +113,8 @@ def test_save_and_load_round_trip(tmp_path: Path, trained: crossencoder.CrossEnc
     crossencoder.save_cross_encoder(trained, path)
     again = crossencoder.load_cross_encoder(path)
     assert again is not None and again.metadata == trained.metadata
+    # The version (the key of logits kept beyond a process) is the tensors', not the file's bytes.
+    assert len(trained.version) == 64 and again.version == trained.version
     a, b = ["ارتفاع أسعار النفط"], ["انخفاض أسعار النفط"]
     # float16 on disk both times: the same numbers.
     np.testing.assert_allclose(again.logits(a, b), trained.logits(a, b), atol=1e-4)
@@ -189,3 +191,23 @@ def test_on_200_dev_pairs_the_cross_encoder_makes_the_head_better_not_worse(trai
     with_cross = macro_f1(head.predict_proba(u, v, ta, tb, cross_logits=trained.logits(ta, tb)))
     assert with_cross >= 0.72
     assert with_cross >= without
+
+
+def test_a_changed_tensor_or_base_image_changes_the_version() -> None:
+    stored = {"p:head.weight": np.zeros((1, 4), np.float16), "p:head.bias": np.zeros(1, np.float16)}
+    version = crossencoder.model_version(stored, "base")
+    assert version == crossencoder.model_version(dict(reversed(list(stored.items()))), "base")
+    assert crossencoder.model_version(stored, "other base") != version
+    changed = {**stored, "p:head.bias": np.ones(1, np.float16)}
+    assert crossencoder.model_version(changed, "base") != version
+
+
+def test_torch_threads_are_set_for_the_block_and_restored() -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    with crossencoder.torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with crossencoder.torch_threads(None):
+        assert torch.get_num_threads() == before

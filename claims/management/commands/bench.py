@@ -146,6 +146,7 @@ class Command(BaseCommand):
         say("  first build (no claim clustered yet), 1 worker")
         row["first_build"] = first = bench_scale.run_rebuild(1, cross_encoder)
         say(f"    {self._rebuild_line(first)}")
+        say(f"    {bench_scale.stance_line(first.get('stance'))}")
         row["rebuild"] = {}
         for workers in (1, 2):
             if workers > 1 and not parallel:
@@ -155,6 +156,7 @@ class Command(BaseCommand):
             say(f"  rebuild of the built clusters, {workers} worker{'s' if workers > 1 else ''}")
             row["rebuild"][str(workers)] = result = bench_scale.run_rebuild(workers, cross_encoder)
             say(f"    {self._rebuild_line(result)}")
+            say(f"    {bench_scale.stance_line(result.get('stance'))}")
 
         say(f"  incremental assignment: {len(corpus.newcomers)} new claims, one at a time")
         row["assign"] = assign = bench_scale.time_assignment(
@@ -163,8 +165,11 @@ class Command(BaseCommand):
         if assign:
             say(
                 f"    p50 {assign['p50_ms']:.0f} ms, p95 {assign['p95_ms']:.0f} ms; "
-                f"{assign['joined_existing_cluster']}/{assign['claims']} joined an existing cluster"
+                f"{assign['joined_existing_cluster']}/{assign['claims']} joined an existing cluster; then the "
+                f"status refresh job p50 {assign['refresh_p50_ms']:.0f} ms, p95 {assign['refresh_p95_ms']:.0f} ms "
+                f"(both: p50 {assign['with_refresh_p50_ms']:.0f} ms)"
             )
+            say(f"    {bench_scale.stance_line(assign.get('stance'))}")
 
         say(f"  API: {options['api_repeat']} requests per endpoint")
         row["api"] = api = bench_scale.time_api(options["api_repeat"], self._progress("  requests"))
@@ -184,6 +189,7 @@ class Command(BaseCommand):
                 f"encoder {ingest['encoder_sentences_per_second']:.1f} sentences/s: "
                 f"{ingest['ratio_to_encoder']:.3f}x the encoder"
             )
+            say(f"    {bench_scale.stance_line(ingest.get('stance'))}")
         return row
 
     @staticmethod

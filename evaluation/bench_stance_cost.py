@@ -1,0 +1,101 @@
+"""What a stance judgement costs (issue 14, "Scale"); prints figures, asserts nothing.
+
+    python -m evaluation.bench_stance_cost [--pairs 96] [--busy]
+
+- the cross-encoder per pair (uncached, each pair read in both orders as the service does) at
+  1 and at 2 torch intra-op threads, on ANS dev headline pairs;
+- the stance head (``StanceHead.predict_proba`` with texts) per call for a batch of 1 and 64.
+
+``--busy`` starts one CPU-bound process beside the measurement (the situation of a worker
+sharing 2 cores with another) and stops it at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import multiprocessing
+import time
+from pathlib import Path
+
+import numpy as np
+
+from evaluation.bench_hotpaths import best_time
+from newsclaims.verdicts import crossencoder, stance
+
+DEFAULT_BENCH = Path(__file__).resolve().parent.parent.parent / "shared" / "bench"
+
+
+def _spin() -> None:
+    while True:
+        pass
+
+
+def ans_pairs(bench_dir: Path, n: int) -> list[tuple[str, str]]:
+    with (bench_dir / "ans" / "stance_dev.csv").open(encoding="utf-8") as f:
+        rows = [(r["s1"], r["s2"]) for r in csv.DictReader(f)]
+    return rows[:n]
+
+
+def bench_cross_encoder(pairs: list[tuple[str, str]], threads=(1, 2), repeat: int = 3) -> dict[int, float]:
+    """Seconds per pair (both orders, batches of 32, no cache) at each thread count."""
+    import torch
+
+    ce = crossencoder.get_cross_encoder()
+    if ce is None:
+        print("cross-encoder: none committed, skipped")
+        return {}
+    a, b = [p[0] for p in pairs], [p[1] for p in pairs]
+    before = torch.get_num_threads()
+    out = {}
+    try:
+        for n in threads:
+            torch.set_num_threads(n)
+            ce.logits(a[:8], b[:8], cache=False)  # warm-up
+            seconds = best_time(lambda: ce.logits(a, b, cache=False), repeat=repeat)
+            out[n] = seconds / len(pairs)
+            print(f"cross-encoder  threads={n}  {out[n] * 1e3:7.2f} ms/pair  ({len(pairs)} pairs)", flush=True)
+    finally:
+        torch.set_num_threads(before)
+    return out
+
+
+def bench_head(pairs: list[tuple[str, str]], batches=(1, 64), seed: int = 0) -> None:
+    head = stance.get_head()
+    if head is None:
+        print("stance head: none committed, skipped")
+        return
+    rng = np.random.default_rng(seed)
+    for n in batches:
+        u = rng.standard_normal((n, head.dimension)).astype(np.float32)
+        v = rng.standard_normal((n, head.dimension)).astype(np.float32)
+        ta = [pairs[k % len(pairs)][0] for k in range(n)]
+        tb = [pairs[k % len(pairs)][1] for k in range(n)]
+        head.predict_proba(u, v, ta, tb)
+        per_call = best_time(lambda u=u, v=v, ta=ta, tb=tb: head.predict_proba(u, v, ta, tb), repeat=20)
+        print(f"stance head  batch={n:3d}  {per_call * 1e3:7.2f} ms/call (predict_proba with texts)", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bench-dir", type=Path, default=DEFAULT_BENCH)
+    parser.add_argument("--pairs", type=int, default=96)
+    parser.add_argument("--busy", action="store_true", help="one CPU-bound process runs beside the measurement")
+    args = parser.parse_args(argv)
+    pairs = ans_pairs(args.bench_dir, args.pairs)
+    spinner = None
+    if args.busy:
+        spinner = multiprocessing.get_context("spawn").Process(target=_spin, daemon=True)
+        spinner.start()
+        time.sleep(0.5)
+    try:
+        bench_head(pairs)
+        bench_cross_encoder(pairs)
+    finally:
+        if spinner is not None:
+            spinner.terminate()
+            spinner.join()
+
+
+if __name__ == "__main__":
+    main()
