@@ -121,13 +121,17 @@ def read_index_until_limit(cursor) -> None:
     cursor.execute("SET LOCAL hnsw.ef_search = 100")
 
 
-def nearest_clustered(vector: np.ndarray, model_name: str, limit: int = KNN_CANDIDATES) -> list[tuple[int, int, float]]:
+def nearest_clustered(
+    vector: np.ndarray, model_name: str, limit: int = KNN_CANDIDATES, *, configure: bool = True
+) -> list[tuple[int, int, float]]:
     """(claim id, cluster id, cosine similarity) of the clustered claims nearest to `vector`,
-    through the HNSW index."""
+    through the HNSW index. `configure=False`: the caller has already called
+    `read_index_until_limit` in this transaction (one query of many)."""
     dimension = int(vector.shape[0])
     literal = vector_literal(vector)
     with connection.cursor() as cursor:
-        read_index_until_limit(cursor)  # the cluster_id filter comes after the scan
+        if configure:
+            read_index_until_limit(cursor)  # the cluster_id filter comes after the scan
         cursor.execute(
             f"SELECT id, cluster_id, 1 - ((embedding::vector({dimension:d})) <=> %s::vector({dimension:d})) "
             f"FROM claims_claim WHERE vector_dims(embedding) = {dimension:d} AND embedding_model = %s "
