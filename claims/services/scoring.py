@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 from django.conf import settings
@@ -80,7 +81,7 @@ def slots_from(
     return ClaimSlots(
         id=claim_id,
         source_id=source_id,
-        subject_key=subject_key(subject, text, claimant),
+        subject_key=_subject_key(subject, text, claimant),
         quantity=quantity,
         polarity=polarity,
         language=language,
@@ -88,6 +89,12 @@ def slots_from(
         as_of=as_of,
         standalone=standalone,
     )
+
+
+@lru_cache(maxsize=8192)
+def _subject_key(subject: str | None, text: str, claimant: str | None) -> str | None:
+    """`subject_key`, once per claim a process meets (assignment reads the same neighbourhoods again)."""
+    return subject_key(subject, text, claimant)
 
 
 def ensure_vector_index(dimension: int) -> None:

@@ -58,7 +58,7 @@ def _no_cross_encoder(settings):
 
 
 # --- The model-object path this replaced, kept as the reference -------------------------------
-def reference_note_newcomer(claim: Claim, neighbours: Sequence[Claim], pair_model: pairscore.PairModel) -> None:
+def reference_note_newcomer(claim: Claim, neighbours: Sequence[Claim], pair_model: pairscore.PairModel) -> list[Claim]:
     own = pairscore.split_parts(np.asarray(claim.embedding, dtype=np.float32), pair_model.bounds)
     if neighbours:
         theirs = pairscore.split_parts(
@@ -69,12 +69,17 @@ def reference_note_newcomer(claim: Claim, neighbours: Sequence[Claim], pair_mode
         cosines = [np.zeros(0, dtype=np.float32) for _ in own]
     claim.nearest_cosines = pairscore.top_k(cosines, pair_model.density_k)
     Claim.objects.filter(pk=claim.pk).update(nearest_cosines=claim.nearest_cosines)
+    changed = []
     for k, neighbour in enumerate(neighbours):
-        neighbour.nearest_cosines = pairscore.insert_cosine(
+        top = pairscore.insert_cosine(
             neighbour.nearest_cosines, [float(part[k]) for part in cosines], pair_model.density_k
         )
+        if top != neighbour.nearest_cosines:
+            changed.append(neighbour)
+        neighbour.nearest_cosines = top
     if neighbours:
         Claim.objects.bulk_update(list(neighbours), ["nearest_cosines"])
+    return changed
 
 
 def reference_scores(
@@ -106,12 +111,13 @@ def reference_scores(
 
 
 def reference_assign(claims: Iterable[Claim]) -> set[int]:
-    """assign_claims as it was: every candidate cluster's claims read whole as model objects,
-    each newcomer written at once, the neighbourhood read again and re-clustered as objects."""
+    """assign_claims as it was, on model objects: every candidate cluster's claims read whole,
+    each newcomer written at once, the neighbourhood (the clusters joined, with a claim a newcomer
+    matches or whose nearest cosines it entered) read again and re-clustered."""
     claims = list(claims)
     lock_clusters()
     touched: set[int] = set()
-    seen: set[int] = set()
+    around: set[int] = set()
     members: dict[int, list[Claim]] = {}
     slots_by_id: dict[int, ClaimSlots] = {}
     locked = set(Cluster.objects.filter(locked=True).values_list("pk", flat=True))
@@ -126,7 +132,6 @@ def reference_assign(claims: Iterable[Claim]) -> set[int]:
     for claim in claims:
         near = nearest_clustered(np.asarray(claim.embedding, dtype=np.float32), claim.embedding_model)
         cluster_ids = sorted({cluster_id for _, cluster_id, _ in near if cluster_id not in locked})
-        seen.update(cluster_ids)
         missing = [key for key in cluster_ids if key not in members]
         for key in missing:
             members[key] = []
@@ -138,16 +143,18 @@ def reference_assign(claims: Iterable[Claim]) -> set[int]:
             neighbours = [
                 m for key in cluster_ids for m in members[key] if m.pk in near_ids and m.source_id != claim.source_id
             ]
-            reference_note_newcomer(claim, neighbours, matcher.pair_model)
+            stirred = reference_note_newcomer(claim, neighbours, matcher.pair_model)
+            around.update(m.cluster_id for m in stirred)
         scores = reference_scores(claim, own, {key: members[key] for key in cluster_ids}, matcher, slots)
         keys = qualifying_clusters(own, scores, lambda key: [slots(m) for m in members[key]], matcher.threshold)
+        around.update(key for key, values in scores.items() if max(values) >= matcher.threshold)
         cluster_id = keys[0] if keys else Cluster.objects.create(label=claim.text[:300]).pk
         members.setdefault(cluster_id, [])
         Claim.objects.filter(pk=claim.pk).update(cluster_id=cluster_id)
         claim.cluster_id = cluster_id
         members[cluster_id].append(claim)
         touched.add(cluster_id)
-    around = sorted(touched | seen)
+    around = sorted(touched | around)
     old_ids = set(around)
     neighbourhood = list(
         Claim.objects.filter(
