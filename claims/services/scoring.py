@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 from django.conf import settings
@@ -80,7 +81,7 @@ def slots_from(
     return ClaimSlots(
         id=claim_id,
         source_id=source_id,
-        subject_key=subject_key(subject, text, claimant),
+        subject_key=_subject_key(subject, text, claimant),
         quantity=quantity,
         polarity=polarity,
         language=language,
@@ -88,6 +89,12 @@ def slots_from(
         as_of=as_of,
         standalone=standalone,
     )
+
+
+@lru_cache(maxsize=8192)
+def _subject_key(subject: str | None, text: str, claimant: str | None) -> str | None:
+    """`subject_key`, once per claim a process meets (assignment reads the same neighbourhoods again)."""
+    return subject_key(subject, text, claimant)
 
 
 def ensure_vector_index(dimension: int) -> None:
@@ -121,13 +128,17 @@ def read_index_until_limit(cursor) -> None:
     cursor.execute("SET LOCAL hnsw.ef_search = 100")
 
 
-def nearest_clustered(vector: np.ndarray, model_name: str, limit: int = KNN_CANDIDATES) -> list[tuple[int, int, float]]:
+def nearest_clustered(
+    vector: np.ndarray, model_name: str, limit: int = KNN_CANDIDATES, *, configure: bool = True
+) -> list[tuple[int, int, float]]:
     """(claim id, cluster id, cosine similarity) of the clustered claims nearest to `vector`,
-    through the HNSW index."""
+    through the HNSW index. `configure=False`: the caller has already called
+    `read_index_until_limit` in this transaction (one query of many)."""
     dimension = int(vector.shape[0])
     literal = vector_literal(vector)
     with connection.cursor() as cursor:
-        read_index_until_limit(cursor)  # the cluster_id filter comes after the scan
+        if configure:
+            read_index_until_limit(cursor)  # the cluster_id filter comes after the scan
         cursor.execute(
             f"SELECT id, cluster_id, 1 - ((embedding::vector({dimension:d})) <=> %s::vector({dimension:d})) "
             f"FROM claims_claim WHERE vector_dims(embedding) = {dimension:d} AND embedding_model = %s "

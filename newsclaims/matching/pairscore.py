@@ -104,6 +104,13 @@ def text_evidence(text: str) -> TextEvidence:
     return TextEvidence(stems, frozenset(squeezed[i : i + 4] for i in range(max(1, len(squeezed) - 3))), names)
 
 
+@lru_cache(maxsize=8192)
+def text_figures(text: str) -> tuple[dict, ...]:
+    """The figures a claim's text gives (`find_quantities`, as dicts; read, never changed), once per
+    text: assigning scores each new claim against claims a worker has met before."""
+    return tuple(q.to_dict() for q in find_quantities(text))
+
+
 def shares_content(a: TextEvidence, b: TextEvidence) -> bool:
     """Whether two texts share a content word: a stem that is not a function word, a name or a
     generic noun standing for one ("the app").
@@ -503,7 +510,7 @@ class ClaimScorer:
 
     def _figures(self, i: int) -> list[dict]:
         if i not in self._quantities:
-            self._quantities[i] = [q.to_dict() for q in find_quantities(self.texts[i])]
+            self._quantities[i] = list(text_figures(self.texts[i]))
         return self._quantities[i]
 
     def clause_features(self, i: int, j: int) -> list[float]:
