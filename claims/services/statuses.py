@@ -289,6 +289,7 @@ def _judge_pairs(
                 [texts.get(a) or "" for a, _ in chunk],
                 [texts.get(b) or "" for _, b in chunk],
                 cross_logits=None if logits is None else logits[start : start + HEAD_BATCH],
+                threads=settings.FACTCHECK_STANCE_THREADS,
             )
             for pair, row in zip(chunk, probabilities, strict=True):
                 best = int(np.argmax(row))
