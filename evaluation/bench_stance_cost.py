@@ -4,7 +4,8 @@
 
 - the cross-encoder per pair (uncached, each pair read in both orders as the service does) at
   1 and at 2 torch intra-op threads, on ANS dev headline pairs;
-- the stance head (``StanceHead.predict_proba`` with texts) per call for a batch of 1 and 64.
+- the stance head (``StanceHead.predict_proba`` with texts) per call for a batch of 1 and 64, at
+  numpy's default BLAS threads and at 1.
 
 ``--busy`` starts one CPU-bound process beside the measurement (the situation of a worker
 sharing 2 cores with another) and stops it at the end.
@@ -60,7 +61,9 @@ def bench_cross_encoder(pairs: list[tuple[str, str]], threads=(1, 2), repeat: in
     return out
 
 
-def bench_head(pairs: list[tuple[str, str]], batches=(1, 64), seed: int = 0) -> None:
+def bench_head(pairs: list[tuple[str, str]], batches=(1, 64), calls: int = 100, seed: int = 0) -> None:
+    """Mean milliseconds per ``predict_proba`` call (with texts) at numpy's default BLAS threads and
+    at 1 (the mean, not the best: a BLAS thread waiting for a busy core shows in the mean only)."""
     head = stance.get_head()
     if head is None:
         print("stance head: none committed, skipped")
@@ -71,9 +74,15 @@ def bench_head(pairs: list[tuple[str, str]], batches=(1, 64), seed: int = 0) -> 
         v = rng.standard_normal((n, head.dimension)).astype(np.float32)
         ta = [pairs[k % len(pairs)][0] for k in range(n)]
         tb = [pairs[k % len(pairs)][1] for k in range(n)]
-        head.predict_proba(u, v, ta, tb)
-        per_call = best_time(lambda u=u, v=v, ta=ta, tb=tb: head.predict_proba(u, v, ta, tb), repeat=20)
-        print(f"stance head  batch={n:3d}  {per_call * 1e3:7.2f} ms/call (predict_proba with texts)", flush=True)
+        for threads in (None, 1):
+            head.predict_proba(u, v, ta, tb, threads=threads)
+            reps = max(5, calls // n)
+            started = time.perf_counter()
+            for _ in range(reps):
+                head.predict_proba(u, v, ta, tb, threads=threads)
+            per_call = (time.perf_counter() - started) / reps
+            label = "default" if threads is None else str(threads)
+            print(f"stance head  batch={n:3d}  BLAS threads={label:7s}  {per_call * 1e3:7.2f} ms/call", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -297,9 +297,10 @@ FACTCHECK_MIN_CHECKWORTHINESS = env_float("FACTCHECK_MIN_CHECKWORTHINESS", 0.3, 
 # Whether the stance judgement reads each pair of claims together with the cross-encoder
 # (newsclaims/verdicts/data/stance_ce.npz, ~10 ms a pair on 2 cores) on top of the vector-and-text head.
 FACTCHECK_STANCE_CROSS_ENCODER = env_bool("FACTCHECK_STANCE_CROSS_ENCODER", True)
-# torch's intra-op threads while the cross-encoder reads pairs (0: torch's default, one per core).
-# 1 is the default because a worker rarely has the machine to itself: on 2 cores beside one other
-# busy process a pair took 4x longer with 2 threads than with 1 (evaluation.bench_stance_cost).
+# Threads of the stance models: torch's intra-op threads while the cross-encoder reads pairs, and
+# numpy's BLAS threads in the head (0: the libraries' default, one per core). 1 is the default
+# because a worker rarely has the machine to itself: on 2 busy cores a cross-encoder pair took
+# 2.5-4x longer with 2 threads than with 1, the head's first layer 5x (evaluation.bench_stance_cost).
 FACTCHECK_STANCE_THREADS = env_int("FACTCHECK_STANCE_THREADS", 1, minimum=0)
 # Quantity claims further apart in time than this describe different moments (a timeline).
 # News tolls move by the day: figures published a day or more apart are a timeline, not a conflict.

@@ -289,6 +289,7 @@ def _judge_pairs(
                 [texts.get(a) or "" for a, _ in chunk],
                 [texts.get(b) or "" for _, b in chunk],
                 cross_logits=None if logits is None else logits[start : start + HEAD_BATCH],
+                threads=settings.FACTCHECK_STANCE_THREADS,
             )
             for pair, row in zip(chunk, probabilities, strict=True):
                 best = int(np.argmax(row))
@@ -511,7 +512,9 @@ def refresh_stale_statuses(
     done: list[int] = []
     for start in range(0, len(ids), STALE_BATCH):
         batch = ids[start : start + STALE_BATCH]
+        started = time.perf_counter()
         _assess(batch, wait_for_stance=True, cross_encoder_only=True)  # the slow part, holding nothing
+        _add_cost(refresh_seconds=time.perf_counter() - started)
         with transaction.atomic():
             lock_clusters()
             still = sorted(Cluster.objects.filter(pk__in=batch, status_stale=True).values_list("pk", flat=True))

@@ -129,6 +129,26 @@ class RecordingTask:
         self.calls.append(list(cluster_ids))
 
 
+def test_the_job_is_queued_after_the_commit_once_for_all_the_clusters_waiting(
+    monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    settings.FACTCHECK_EMBEDDING_MODEL = "builtin:use+e5"
+    monkeypatch.setattr(statuses, "_cross_encoder", lambda head: FakeCrossEncoder())
+    job = RecordingTask()
+    monkeypatch.setitem(enqueue._tasks, "refresh_statuses_task", job)
+    waiting = _statement_cluster([APPROVES, REJECTS])
+    decided = _statement_cluster(["The floods killed 40 people.", "The floods killed 75 people."])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert services.queue_status_refresh([waiting.pk, decided.pk]) == {waiting.pk}
+    assert job.calls == [] and len(callbacks) == 1  # nothing is queued before the commit
+    callbacks[0]()
+    assert job.calls == [[waiting.pk]]
+    waiting.refresh_from_db()
+    decided.refresh_from_db()
+    assert waiting.status_stale and waiting.claim_count == 2 and waiting.status_reason == ""
+    assert not decided.status_stale and decided.status == "contradiction"
+
+
 def test_ingestion_queues_the_stance_it_needs_on_commit_and_the_job_is_safe_to_run_twice(
     tmp_path, django_capture_on_commit_callbacks, monkeypatch
 ):

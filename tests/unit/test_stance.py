@@ -186,3 +186,22 @@ def test_an_obviously_negated_headline_reads_disagree(head: stance.StanceHead) -
     probs = head.predict_proba(u, v, a, b)
     assert list(probs.argmax(axis=1)) == [stance.CLASSES.index("disagree")] * len(pairs), probs
     np.testing.assert_allclose(head.predict_proba(v, u, b, a), probs, atol=1e-9)
+
+
+def test_blas_threads_limit_the_call_and_leave_the_answers_alone(head: stance.StanceHead) -> None:
+    pytest.importorskip("threadpoolctl")
+    rng = np.random.default_rng(3)
+    u = rng.standard_normal((5, head.dimension)).astype(np.float32)
+    v = rng.standard_normal((5, head.dimension)).astype(np.float32)
+    texts_u, texts_v = ["a"] * 5, ["b"] * 5
+    with stance.blas_threads(1):
+        pass  # the controller is made on first use
+    numpy_blas = stance._blas_controller.select(user_api="blas")  # the BLAS numpy loaded (not torch's)
+    before = [lib["num_threads"] for lib in numpy_blas.info()]
+    with stance.blas_threads(1):
+        inside = [lib["num_threads"] for lib in numpy_blas.info()]
+    assert inside and all(n == 1 for n in inside)
+    assert [lib["num_threads"] for lib in numpy_blas.info()] == before
+    np.testing.assert_allclose(
+        head.predict_proba(u, v, texts_u, texts_v, threads=1), head.predict_proba(u, v, texts_u, texts_v), atol=1e-6
+    )
