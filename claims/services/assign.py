@@ -237,10 +237,11 @@ def assign_claims(claims: Iterable[Claim]) -> set[int]:
     hubness correction) it entered. Re-clustering it lets newcomers bring clusters together, or
     show that a cluster's claims belong apart, as a full rebuild would, so ingesting and
     rebuilding agree except where a neighbourhood's edge cuts a chain (or a cluster is too large
-    to read whole). Re-clustering every candidate cluster instead, as before, took ~1.5x the time
-    and agreed a little less with a full rebuild (`bench scale`'s archive of 1,000 claims, 50
-    newcomers: pairwise F1 against the full rebuild 0.858 -> 0.867; against the gold facts 0.551
-    -> 0.553). Must run inside a transaction (it takes the transaction-scoped cluster lock).
+    to read whole). Re-clustering every candidate cluster instead, as before, cost 4x the time
+    for about the same clusters (`bench scale`'s archive of 5,000 claims, 50 newcomers, statuses
+    left out: p50 260 -> 62 ms; pairwise F1 against the archive's gold facts 0.494 -> 0.500; on
+    the 1,000-claim archive with exact kNN, 0.568 -> 0.545, and 0.777 -> 0.751 against a full
+    rebuild). Must run inside a transaction (it takes the transaction-scoped cluster lock).
     Locked clusters take no newcomers and are left out of the neighbourhood.
     """
     claims = list(claims)
