@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from newsclaims.matching import neighbours as nearest_lib
 from newsclaims.matching.rules import ClaimSlots, match_score, slots_compatible
 
 # Each claim's pair scores are computed with its nearest claims only: this many, at or above this
@@ -176,18 +177,24 @@ _SELECT_BYTES = 1 << 25
 
 
 def candidate_pairs(
-    vectors: np.ndarray, neighbours: int, floor: float, chunk: int = 1024
+    vectors: np.ndarray,
+    neighbours: int,
+    floor: float,
+    chunk: int = 1024,
+    exact_limit: int = nearest_lib.EXACT_LIMIT,
 ) -> dict[tuple[int, int], float]:
     """(i, j) -> cosine for each claim's `neighbours` nearest others at or above `floor`, i < j.
 
-    Cosines come `chunk` rows at a time (memory: one (chunk, n) float32 block, plus indices of at
-    most `_SELECT_BYTES`), the nearest of every row of a block by one argpartition and the floor
-    by a mask, with no Python loop per row or neighbour. Each row's neighbours are exactly those
-    a per-row `argpartition(-row, k - 1)[:k]` picks (ties included): a 2-D argpartition runs the
+    Up to `exact_limit` claims the search is exact (`neighbours.exact_nearest`): cosines come
+    `chunk` rows at a time (memory: one (chunk, n) float32 block, plus indices of at most
+    `_SELECT_BYTES`), the nearest of every row of a block by one argpartition and the floor by a
+    mask, with no Python loop per row or neighbour. Each row's neighbours are exactly those a
+    per-row `argpartition(-row, k - 1)[:k]` picks (ties included): a 2-D argpartition runs the
     same selection on each row. A pair found from both ends keeps the cosine seen from its later
     row, and pairs come in the order a row-by-row walk first meets them, so the dict is the one
     the row-by-row loop this replaced built (the chunk stays 1024 rows by default: BLAS gives the
-    same bits only for the same block shapes).
+    same bits only for the same block shapes). Past `exact_limit`, each row's nearest come from an
+    HNSW index (`neighbours.approximate_nearest`, highest first), and the same walk builds the dict.
     """
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -196,31 +203,18 @@ def candidate_pairs(
     k = min(neighbours, n - 1)
     if k <= 0:
         return {}
-    rows_found: list[np.ndarray] = []
-    cols_found: list[np.ndarray] = []
-    cosines_found: list[np.ndarray] = []
-    block = max(1, _SELECT_BYTES // (8 * n))
-    for start in range(0, n, chunk):
-        sims = vectors[start : start + chunk] @ vectors.T
-        rows = np.arange(start, start + len(sims))
-        sims[rows - start, rows] = -np.inf  # never one's own neighbour
-        np.negative(sims, out=sims)  # in place: the nearest are the k smallest of -sims
-        for first in range(0, len(sims), block):
-            part = sims[first : first + block]
-            nearest = np.argpartition(part, k - 1, axis=1)[:, :k]
-            cosines = -np.take_along_axis(part, nearest, axis=1)
-            # The floor is compared in float64, as the loop compared Python floats.
-            keep = cosines.astype(np.float64) >= floor
-            rows_found.append(np.broadcast_to(rows[first : first + block, None], nearest.shape)[keep])
-            cols_found.append(nearest[keep])
-            cosines_found.append(cosines[keep])
-        del sims
+    found = nearest_lib.nearest(
+        vectors, k, exact_limit=exact_limit, chunk=chunk, select_bytes=_SELECT_BYTES, ordered=False
+    )
+    # The floor is compared in float64, as the loop compared Python floats.
+    keep = (found.cosines.astype(np.float64) >= floor) & (found.indices >= 0)
+    rows_all = np.broadcast_to(np.arange(n, dtype=np.int64)[:, None], found.indices.shape)[keep]
+    cols_all = found.indices[keep]
+    cosines_all = found.cosines[keep]
+    del found, keep
     # Entries in the row-by-row walk's order (row, then argpartition position).
-    rows_all = np.concatenate(rows_found).astype(np.int64)
     if not len(rows_all):
         return {}
-    cols_all = np.concatenate(cols_found).astype(np.int64)
-    cosines_all = np.concatenate(cosines_found)
     low, high = np.minimum(rows_all, cols_all), np.maximum(rows_all, cols_all)
     keys = low * n + high
     order = np.argsort(keys, kind="stable")

@@ -42,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
+from newsclaims.matching import neighbours
 from newsclaims.text.entities import GENERIC_NOUNS, is_name
 from newsclaims.text.quantities import find_quantities
 from newsclaims.text.textnorm import ARABIC_CLITICS, normalize
@@ -156,7 +157,11 @@ def split_parts(vectors: np.ndarray, bounds: Sequence[int]) -> list[np.ndarray]:
 
 
 def top_cosines(
-    parts: Sequence[np.ndarray], groups: Sequence[int], k: int = DENSITY_K, chunk: int = 2048
+    parts: Sequence[np.ndarray],
+    groups: Sequence[int],
+    k: int = DENSITY_K,
+    chunk: int = 2048,
+    exact_limit: int = neighbours.EXACT_LIMIT,
 ) -> list[list[list[float]]]:
     """Per claim and encoder part, the cosines of its k nearest claims from other groups (sources),
     highest first.
@@ -164,27 +169,20 @@ def top_cosines(
     Claims of the same source (an article's own translation, its other clauses) are skipped:
     they say how the article is written, not how crowded the topic is. Stored per claim, so a
     newcomer can update its neighbours' lists without a rebuild (`insert_cosine`).
+
+    Up to `exact_limit` claims the search is exact (`neighbours.exact_nearest`, `chunk` rows at a
+    time: the values are the k highest of each row's cosines, as sorting whole rows gave); past
+    it, from an HNSW index of each part (`neighbours.approximate_nearest`).
     """
     groups = np.asarray(groups)
     n = len(groups)
     out: list[list[list[float]]] = [[[] for _ in parts] for _ in range(n)]
     if n < 2:
         return out
-    kk = min(k, n - 1)
     for p, part in enumerate(parts):
-        for start in range(0, n, chunk):
-            sims = part[start : start + chunk] @ part.T
-            sims[groups[start : start + chunk, None] == groups[None, :]] = -np.inf
-            # In place, no new (chunk, n) arrays: the kk highest cosines are the kk smallest of
-            # -sims; partition them to the front (O(n) a row) and sort just those, giving the same
-            # values in the same order as sorting whole rows.
-            np.negative(sims, out=sims)
-            if 0 < kk < sims.shape[1]:
-                sims.partition(kk - 1, axis=1)
-                sims = sims[:, :kk]
-            top = -np.sort(sims, axis=1)[:, :kk]
-            for row, values in enumerate(top):
-                out[start + row][p] = [round(float(x), 5) for x in values if np.isfinite(x)]
+        found = neighbours.nearest(part, k, exclude_groups=groups, exact_limit=exact_limit, chunk=chunk)
+        for row, values in enumerate(found.cosines):
+            out[row][p] = [round(float(x), 5) for x in values if np.isfinite(x)]
     return out
 
 
@@ -442,6 +440,7 @@ class ClaimScorer:
         standalone: Sequence[bool] | None = None,
         *,
         source_margins: bool = False,
+        exact_limit: int = neighbours.EXACT_LIMIT,
     ) -> None:
         """`source_margins`: compute each margin from i's cosines with the claims of one source
         (see `margin`) rather than from i's row over every claim here, so a pair's score is the
@@ -452,7 +451,7 @@ class ClaimScorer:
         self.parts = split_parts(vectors, model.bounds)
         parts = len(model.bounds)
         if neighbour_cosines is None:
-            neighbour_cosines = top_cosines(self.parts, source_ids, model.density_k)
+            neighbour_cosines = top_cosines(self.parts, source_ids, model.density_k, exact_limit=exact_limit)
         self.neighbour_cosines = list(neighbour_cosines)
         self.densities = np.array([density(t, parts) for t in self.neighbour_cosines], dtype=np.float32).reshape(
             len(texts), parts
