@@ -83,6 +83,16 @@ _E5_DIM = 384
 _TOKEN_BUDGET = 384
 
 
+# Forward passes of fewer texts than this run each encoder on one thread. A small batch (one
+# article's claims, one API query) is a few tiny matrix products per layer, where a second
+# BLAS/OpenMP thread buys little and costs a wake-up and a barrier per product; on a busy
+# machine (a worker beside others on 2 cores) each barrier can wait a scheduler slice for the
+# descheduled thread. Measured on 2 shared cores (load ~8): 16 batches of 4 texts took 6-10x the
+# time of one batch of 64 with 2 threads, ~2.4x with 1 (e5 alone: 12-27 s -> 2.4 s). Large batches
+# (a rebuild's corpus, an import) keep every thread.
+SMALL_BATCH = 16
+
+
 def _default_threads() -> int:
     """Threads for the numpy/OpenMP encoders: the env override, else the usable cores.
 
@@ -216,10 +226,11 @@ def _define_classes() -> dict[str, type]:
             """Run the encoder on padded ids; returns float32 (n, 512), unit rows."""
             seqs = [row[: int(m.sum())].tolist() for row, m in zip(ids, mask, strict=True)]
             out = np.empty((len(seqs), _USE_DIM), dtype=np.float32)
+            threads = 1 if len(seqs) < SMALL_BATCH else self._use.threads
             if self._threadpool_limits is None:
                 self._encode_seqs(seqs, out)
             else:
-                with self._threadpool_limits(limits=self._use.threads, user_api="blas"):
+                with self._threadpool_limits(limits=threads, user_api="blas"):
                     self._encode_seqs(seqs, out)
             return out
 
@@ -276,6 +287,8 @@ def _define_classes() -> dict[str, type]:
             self.use_weight = use_weight
             self.e5_prefix = e5_prefix
             self._e5 = E5(num_threads=self._use.threads)
+            # Discovered again now that e5's own OpenMP runtime is loaded, so it can be limited too.
+            self._threadpool_limits = self._make_threadpool_limiter()
 
         def get_embedding_dimension(self) -> int:
             """Size of the concatenated vector."""
@@ -304,7 +317,11 @@ def _define_classes() -> dict[str, type]:
             ids = features["input_ids"]
             use = self._encode_ids(ids.cpu().numpy(), features["attention_mask"].cpu().numpy())
             _e5_ran_in_pid = os.getpid()
-            e5 = self._e5.encode(features["texts"], is_query=self.e5_prefix == "query")
+            if len(features["texts"]) < SMALL_BATCH and self._threadpool_limits is not None:
+                with self._threadpool_limits(limits=1, user_api="openmp"):
+                    e5 = self._e5.encode(features["texts"], is_query=self.e5_prefix == "query")
+            else:
+                e5 = self._e5.encode(features["texts"], is_query=self.e5_prefix == "query")
             both = np.concatenate(
                 [use * np.float32(np.sqrt(self.use_weight)), e5 * np.float32(np.sqrt(1.0 - self.use_weight))],
                 axis=1,

