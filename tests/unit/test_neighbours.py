@@ -133,13 +133,12 @@ def test_top_cosines_and_candidate_pairs_past_the_limit_agree_with_the_exact_one
     assert all(i < j and value >= 0.2 for (i, j), value in found.items())
 
 
-def test_past_the_limit_a_margin_reads_only_the_other_claims_source():
+def test_a_margin_by_source_reads_no_corpus_row_and_matches_the_full_row_margin():
     x, groups = corpus(400)
     vectors = np.hstack([x, x[:, ::-1]])
     args = (pairscore_model(), vectors, ["a"] * 400, ["en"] * 400, groups.tolist())
     exact = ClaimScorer(*args)
-    by_source = ClaimScorer(*args, exact_limit=100)
-    assert by_source._by_source_rows and not exact._by_source_rows
+    by_source = ClaimScorer(*args, source_margins=True)
     for i, j in [(0, 1), (5, 300), (17, 42), (399, 0), *((i, (i * 7) % 400) for i in range(0, 400, 9))]:
         assert by_source.margin(i, j) == pytest.approx(exact.margin(i, j), abs=1e-5)
     assert not by_source._rows  # no corpus row was computed
