@@ -30,9 +30,9 @@ import numpy as np
 # Up to this many vectors the search is exact, and returns what the dense blocked code of
 # `top_cosines` and `candidate_pairs` always returned, to the bit; past it, the index. Chosen by
 # measurement (CPU seconds of candidate_pairs + top_cosines on bench_rebuild's synthetic claims, 2
-# busy cores): exact 9.1 / 33 / 72 at 10,000 / 20,000 / 30,000 claims, the index 9.7 / 25 / 39. The
-# pair margins switch here too (`pairscore.ClaimScorer.margin`), whose exact path holds a corpus row
-# per claim: 0.4 GB at 10,000 claims, 3.6 GB at 30,000. Every evaluation, story and test is smaller.
+# busy cores): exact 9.1 / 33 / 72 at 10,000 / 20,000 / 30,000 claims, the index 9.7 / 25 / 39.
+# Every evaluation, story and test is smaller. (A rebuild's pair margins read one source's claims
+# at any size: `pairscore.ClaimScorer(source_margins=True)`.)
 EXACT_LIMIT = 10_000
 
 # The HNSW graph: links per node (M), candidates kept while inserting (ef_construction) and while
