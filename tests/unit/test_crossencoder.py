@@ -211,3 +211,10 @@ def test_torch_threads_are_set_for_the_block_and_restored() -> None:
     assert torch.get_num_threads() == before
     with crossencoder.torch_threads(None):
         assert torch.get_num_threads() == before
+
+
+def test_batches_are_padded_to_a_few_recurring_widths(trained: crossencoder.CrossEncoder) -> None:
+    pairs = [("سعر الذهب يرتفع", "سعر الذهب ينخفض"), ("a", "b")]
+    ids, mask = trained.batch(pairs)
+    assert ids.shape[1] % crossencoder.PAD_TO == 0
+    assert mask.sum(axis=1).tolist() == [len(trained.tokenizer.pair_ids(a, b)) for a, b in pairs]
