@@ -43,9 +43,9 @@ from newsclaims.matching.clustering import qualifying_clusters
 from newsclaims.matching.rules import ClaimSlots, match_score, same_figure
 from sources.models import Source
 
-# Claims read of one cluster (its members among the new claim's nearest, then the oldest in
-# rebuild order), and rows read for one new claim in all (its nearest claims' clusters, nearest
-# first, until the budget is spent). A cluster not read whole is "partial": the new claim is
+# Claims read of one cluster (the oldest in rebuild order; its members among the new claim's
+# nearest are read whatever the caps), and rows read for one new claim in all (its nearest
+# claims' clusters, nearest first, until the budget is spent). A cluster not read whole is "partial": the new claim is
 # scored against the members read, and the cluster is left out of the neighbourhood's
 # re-clustering (the full rebuild re-examines it). Clusters of the synthetic archive
 # (`manage.py bench scale`) hold a few to a few dozen claims; a story restated by every outlet
