@@ -464,7 +464,7 @@ class ClaimScorer:
         # row of the corpus per claim (n^2 time and memory); the same values up to float rounding,
         # which is why the exact path keeps its rows (see `margin`).
         self._by_source_rows = len(self.texts) > exact_limit
-        self._source_cosines: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._source_cosines: dict[tuple[int, int], tuple[dict[int, float], float, float]] = {}
 
     def _mean_cosines(self, i: int) -> np.ndarray:
         """The mean over encoder parts of i's cosine with every claim (computed once per claim)."""
@@ -472,17 +472,23 @@ class ClaimScorer:
             self._rows[i] = sum(p @ p[i] for p in self.parts) / len(self.parts)
         return self._rows[i]
 
-    def _mean_cosines_with_source(self, i: int, source: int) -> tuple[np.ndarray, np.ndarray]:
-        """The claims of a source and the mean over encoder parts of i's cosine with each (a
-        bounded cache: the same values whenever they are recomputed)."""
+    def _source_cosines_of(self, i: int, source: int) -> tuple[dict[int, float], float, float]:
+        """The mean over encoder parts of i's cosine with each claim of a source, and the best
+        and second best of them leaving i out (a bounded cache: the same values whenever they are
+        recomputed)."""
         key = (i, source)
         found = self._source_cosines.get(key)
         if found is None:
-            members = np.asarray(self._by_source[source], dtype=np.int64)
-            values = sum(p[members] @ p[i] for p in self.parts) / len(self.parts)
+            members = self._by_source[source]
+            values = (sum(p[members] @ p[i] for p in self.parts) / len(self.parts)).tolist()
+            sims = sorted((v for k, v in zip(members, values, strict=True) if k != i), reverse=True)
             if len(self._source_cosines) >= _SOURCE_COSINES_CACHED:
                 self._source_cosines.clear()
-            found = self._source_cosines[key] = (members, values)
+            found = self._source_cosines[key] = (
+                dict(zip(members, values, strict=True)),
+                sims[0] if sims else -1.0,
+                sims[1] if len(sims) > 1 else -1.0,
+            )
         return found
 
     def margin(self, i: int, j: int) -> float:
@@ -492,13 +498,11 @@ class ClaimScorer:
         Up to `exact_limit` claims the cosines come from i's row of the whole corpus, as they
         always did: reading only j's source gives the same cosines up to float rounding, and that
         rounding alone moved a held-out story's F1 (0.64 -> 0.55) through the threshold choice.
-        Past it, from j's source alone (`_mean_cosines_with_source`).
+        Past it, from j's source alone (`_source_cosines_of`).
         """
         if self._by_source_rows:
-            members, values = self._mean_cosines_with_source(i, self.source_ids[j])
-            sims = sorted((float(v) for k, v in zip(members.tolist(), values, strict=True) if k != i), reverse=True)
-            best, second = (sims[0] if sims else -1.0), (sims[1] if len(sims) > 1 else -1.0)
-            own = float(values[int(np.flatnonzero(members == j)[0])])
+            values, best, second = self._source_cosines_of(i, self.source_ids[j])
+            own = values[j]
             return own - (second if own >= best else best)
         key = (i, self.source_ids[j])
         if key not in self._best_of:
