@@ -426,6 +426,11 @@ def top_k(cosines_per_part: Sequence[np.ndarray], k: int) -> list[list[float]]:
     return [[round(float(x), 5) for x in np.sort(np.asarray(c))[::-1][:k]] for c in cosines_per_part]
 
 
+# (claim, source) cosine rows a `ClaimScorer(source_margins=True)` keeps at once: a rebuild asks
+# about ~40 pairs a claim, so an unbounded cache would grow with the archive (GBs at 100,000 claims).
+SOURCE_ROWS_CACHED = 100_000
+
+
 class ClaimScorer:
     """Pair probabilities among a fixed list of claims (a rebuild, or one claim and its candidates)."""
 
@@ -502,6 +507,8 @@ class ClaimScorer:
             rows = self._by_source[self.source_ids[j]]
             cosines = sum(p[rows] @ p[i] for p in self.parts) / len(self.parts)
             sims = sorted((float(c) for k, c in zip(rows, cosines, strict=True) if k != i), reverse=True)[:2]
+            if len(self._source_rows) >= SOURCE_ROWS_CACHED:  # bounded: recomputing gives the same bits
+                self._source_rows.clear()
             self._source_rows[key] = (cosines, sims[0] if sims else -1.0, sims[1] if len(sims) > 1 else -1.0)
         cosines, best, second = self._source_rows[key]
         own = float(cosines[self._position[j]])
