@@ -113,7 +113,7 @@ def figure_context(text: str) -> tuple[frozenset[str], frozenset[str]]:
 # whatever their words share. Read just before the clause's first counted figure (the verb that
 # makes it a projection governs it: "could reach 20,000", "توقع ... ارتفاع الضحايا إلى 20 ألف").
 _PROJECTION_RE = re.compile(
-    r"\b(?:could|might|would|will|(?:is|are|was|were)\s+(?:expected|likely|feared|projected|forecast)\s+to)\s+"
+    r"\b(?:could|might|would|will|can|may|(?:is|are|was|were)\s+(?:expected|likely|feared|projected|forecast)\s+to)\s+"
     r"(?:\w+\s+){0,2}?(?:reach|rise|climb|exceed|top|hit|surpass|increase|double|grow|soar)\b"
     r"|(?:^|\s)(?:[وف]?(?:توقع|يتوقع|تتوقع|توقعت|يرجح|ترجح|رجح|رجحت)|(?:من\s+)?المتوقع|المرجح|مرشح|مرشحة"
     r"|قد\s+(?:يصل|تصل|يرتفع|ترتفع|يتجاوز|تتجاوز)|[سـ]?(?:سيصل|ستصل|سيرتفع|سترتفع|سيتجاوز|ستتجاوز))(?=\s|$)",

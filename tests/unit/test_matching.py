@@ -245,6 +245,17 @@ def test_people_persons_and_the_dead_are_one_unit_between_clauses():
     )
 
 
+def test_a_unit_vetoes_only_when_no_figure_of_either_clause_counts_the_same_thing():
+    # The main figure here counts countries; its other figure counts the dead, as the other clause's does.
+    tally = replace(
+        clause(1, 1, quantity=q(12, unit="countries")), text="Some 12 countries have reported 2,040 deaths so far"
+    )
+    pilgrims = replace(clause(2, 2, quantity=q(2100, unit="pilgrims")), text="More than 2,100 pilgrims have died")
+    messages = replace(clause(3, 3, quantity=q(2100, unit="messages")), text="It deleted 2,100 messages")
+    assert slots_compatible(tally, pilgrims)
+    assert not slots_compatible(pilgrims, messages)
+
+
 def test_clauses_whose_figures_count_different_things_or_places_never_merge():
     dead = replace(clause(1, 1, quantity=q(300, unit="people")), text="The flood killed 300 people in Libya")
     missing = replace(clause(2, 2, quantity=q(300, unit="people")), text="and another 300 were reported missing")

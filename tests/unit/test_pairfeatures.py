@@ -86,6 +86,9 @@ def test_a_forecast_figure_is_told_from_a_reported_one() -> None:
     assert is_projection("توقع المحافظ ارتفاع عدد القتلى في المدينة إلى أكثر من 9 آلاف")
     assert not is_projection("The governor said 4,200 people have died in the province")
     assert not is_projection("and 3,000 or more people may be missing")
+    assert is_projection("It can reach 8,000 to 9,000 deaths in the valley, the governor said")
+    assert is_projection("Officials said the number may rise to 500")
+
 
 
 def test_a_forecast_and_a_reported_count_are_never_one_fact() -> None:
