@@ -90,7 +90,6 @@ def test_a_forecast_figure_is_told_from_a_reported_one() -> None:
     assert is_projection("Officials said the number may rise to 500")
 
 
-
 def test_a_forecast_and_a_reported_count_are_never_one_fact() -> None:
     from newsclaims.matching.rules import ClaimSlots, slots_compatible
 
