@@ -376,23 +376,7 @@ def _score_in_parts(plan: RebuildPlan, parts: int, task, progress: Progress | No
     rebuild (`_job_scorer`); this process scores with the rows it holds."""
     n = len(plan.rows)
     slices = _cut(plan.pairs, parts)
-    # Jobs a rebuild that died left behind (the rebuild lock: no other rebuild is running).
-    RebuildJob.objects.all().delete()
-    job = RebuildJob.objects.create(
-        id=uuid.uuid4(),
-        claim_ids=np.asarray(plan.rows.ids, dtype="<i8").tobytes(),
-        nearest_cosines=list(plan.nearest),
-    )
-    RebuildPart.objects.bulk_create(
-        RebuildPart(
-            job=job,
-            number=number,
-            rows=len({i for i, _, _ in plan.pairs[start:stop]}),
-            pairs=np.array([(i, j) for i, j, _ in plan.pairs[start:stop]], dtype="<i4").tobytes(),
-            cosines=np.array([cosine for _, _, cosine in plan.pairs[start:stop]], dtype="<f8").tobytes(),
-        )
-        for number, (start, stop) in enumerate(slices)
-    )
+    job = write_job(plan, slices)
     mine = _process_label(None)
     score = _pair_scorer(plan.rows, plan.nearest)
     try:
@@ -418,6 +402,29 @@ def _score_in_parts(plan: RebuildPlan, parts: int, task, progress: Progress | No
     if progress:
         progress(n, n)
     return np.concatenate(values).astype(np.float64)
+
+
+def write_job(plan: RebuildPlan, slices: Sequence[tuple[int, int]]) -> RebuildJob:
+    """The job workers score the plan's pairs from: its claims and densities once, and one part
+    per slice of the pairs (their indices and cosines). Jobs a rebuild that died left behind go
+    (the caller holds the rebuild lock: no other rebuild is running)."""
+    RebuildJob.objects.all().delete()
+    job = RebuildJob.objects.create(
+        id=uuid.uuid4(),
+        claim_ids=np.asarray(plan.rows.ids, dtype="<i8").tobytes(),
+        nearest_cosines=list(plan.nearest),
+    )
+    RebuildPart.objects.bulk_create(
+        RebuildPart(
+            job=job,
+            number=number,
+            rows=len({i for i, _, _ in plan.pairs[start:stop]}),
+            pairs=np.array([(i, j) for i, j, _ in plan.pairs[start:stop]], dtype="<i4").tobytes(),
+            cosines=np.array([cosine for _, _, cosine in plan.pairs[start:stop]], dtype="<f8").tobytes(),
+        )
+        for number, (start, stop) in enumerate(slices)
+    )
+    return job
 
 
 def _progress_of_parts(job: uuid.UUID, n: int, progress: Progress | None) -> None:
