@@ -9,7 +9,7 @@ import threading
 import pytest
 from django.db import connection, connections, transaction
 
-from claims import services
+from claims import services, tasks
 from claims.choices import ClusterStatus
 from claims.models import Claim, Cluster
 from claims.services import rebuild, statuses
@@ -146,3 +146,13 @@ def test_a_cluster_still_stale_after_it_changed_is_assessed_again_on_its_new_cla
     cluster.refresh_from_db()
     assert rounds == [1, 2]
     assert (cluster.status, cluster.claim_count, cluster.status_stale) == (ClusterStatus.CONTRADICTION, 2, False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduled_rebuild_leaves_its_statuses_to_tasks_that_finish_them(settings):
+    settings.FACTCHECK_STANCE_CROSS_ENCODER = False
+    fill(40, seed=7, index=False)
+    result = tasks.recluster_task.delay().get()  # no broker: it and its status tasks run here
+    assert result["outcome"] == rebuild.RAN and result["clusters"] > 1
+    assert not Cluster.objects.filter(status_stale=True).exists()
+    assert stored_statuses() == fresh_statuses()
