@@ -7,6 +7,7 @@ from celery import shared_task
 from django.conf import settings
 
 from claims import services
+from claims.services import rebuild
 
 T = TypeVar("T")
 
@@ -54,11 +55,12 @@ def reap_stale_processing_task(self) -> list[int]:
 @shared_task(bind=True, max_retries=5, default_retry_delay=60)
 def recluster_task(self, workers: int | None = None) -> dict:
     """Rebuild every cluster, its pair scores split across `workers` processes (default
-    FACTCHECK_REBUILD_WORKERS: this one and Celery workers). When another rebuild is already
+    FACTCHECK_REBUILD_WORKERS: this one and Celery workers), its stale statuses left to status
+    refresh tasks queued on commit (any worker takes them). When another rebuild is already
     running it covers this one (not run twice); when ingestion holds the clusters past
     FACTCHECK_REBUILD_WAIT_SECONDS, retried later."""
     workers = workers or settings.FACTCHECK_REBUILD_WORKERS
-    report = _or_retry(self, lambda: services.recluster(workers=workers))
+    report = _or_retry(self, lambda: services.recluster(workers=workers, statuses=rebuild.QUEUE))
     if report.outcome == services.TIMED_OUT and not self.request.is_eager:
         raise self.retry()
     return {"claims": report.claims, "clusters": report.clusters, "outcome": report.outcome, "waited": report.waited}
@@ -76,8 +78,9 @@ def rebuild_part_task(self, job: str, number: int) -> bool:
 # --- Statuses waiting for the stance model (claims.services.statuses) ------------------------------
 @shared_task(bind=True, max_retries=5, default_retry_delay=30, acks_late=True)
 def refresh_statuses_task(self, cluster_ids: list[int]) -> list[int]:
-    """Finish the statuses ingestion left to the stance cross-encoder (queued on commit; clusters
-    already refreshed are skipped, so running twice or at once is safe)."""
+    """Finish the statuses ingestion left to the stance cross-encoder, or a rebuild's commit left
+    stale (queued on commit; clusters already refreshed are skipped, so running twice or at once
+    is safe)."""
     return _or_retry(self, lambda: services.refresh_stale_statuses(cluster_ids))
 
 

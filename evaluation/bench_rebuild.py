@@ -235,7 +235,39 @@ def rebuild_child(database: str) -> dict:
         else:
             out["kept_ids"], out["by_status"] = report.kept_ids, report.by_status
     out["peak_mb"] = out["second_peak_mb"]
+    out.update(worker_costs())
     return out
+
+
+def worker_costs(parts: int = 16) -> dict:
+    """What a Celery worker pays for a rebuild split in `parts` (2 workers' worth): reading the
+    job's claims and building its scorer (`_job_scorer`, once per rebuild and worker), against
+    scoring one part and all the pairs in one process."""
+    from django.conf import settings
+
+    from claims.models import Claim, RebuildJob
+    from claims.services import rebuild
+
+    model = settings.FACTCHECK_EMBEDDING_MODEL
+    plan = rebuild.plan_rebuild(
+        rebuild.read_claims(Claim.objects.filter(embedding__isnull=False, embedding_model=model), model)
+    )
+    job = rebuild.write_job(plan, rebuild._cut(plan.pairs, parts))
+    try:
+        rebuild._job_cache.clear()
+        started, cpu = time.perf_counter(), cpu_seconds()
+        rebuild._job_scorer(job.id)
+        setup, setup_cpu = time.perf_counter() - started, cpu_seconds() - cpu
+        started = time.perf_counter()
+        rebuild.score_rebuild_part(str(job.id), 0)
+        part = time.perf_counter() - started
+        started = time.perf_counter()
+        rebuild._score_here(plan, None)
+        whole = time.perf_counter() - started
+    finally:
+        RebuildJob.objects.filter(pk=job.pk).delete()
+        rebuild._job_cache.clear()
+    return {"worker_setup_s": setup, "worker_setup_cpu": setup_cpu, "part_s": part, "all_pairs_s": whole}
 
 
 def exponent(n0: int, n1: int, a: float, b: float) -> float:
@@ -295,6 +327,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
             f"{row['claims']:>7} {row['clusters']:>8} {row['first_wall']:>10.1f} {row['first_cpu']:>6.1f} "
             f"{row['first_db_cpu']:>8.1f} {row['second_wall']:>10.1f} {row['second_cpu']:>6.1f} "
             f"{row['second_db_cpu']:>8.1f} {row['baseline_mb']:>8.0f} {row['peak_mb']:>8.0f}",
+            flush=True,
+        )
+        print(
+            f"        a worker's set-up (read the job's claims, build the scorer) {row['worker_setup_s']:.1f} s "
+            f"({row['worker_setup_cpu']:.1f} s CPU); one part of 16 {row['part_s']:.1f} s; "
+            f"every pair in one process {row['all_pairs_s']:.1f} s",
             flush=True,
         )
     for a, b in itertools.pairwise(rows):

@@ -8,6 +8,8 @@ Embeds the dev headlines with the model the head was trained for, predicts with
 newsclaims.verdicts.stance (numpy + pure-Python text features, the texts passed along with the
 vectors) and prints macro-F1, per-class F1 and the confusion matrix, then the macro-F1
 of the vector-only fallback (what callers that pass no texts get).
+The head and the cross-encoder run at the service's thread count (FACTCHECK_STANCE_THREADS,
+`--threads`), so their pairs per second are the service's.
 Like newsclaims.matching.embedding, it imports no Django.
 """
 
@@ -22,12 +24,19 @@ from pathlib import Path
 
 import numpy as np
 
+from factcheck.env import env_int
 from newsclaims.matching import embedding
 from newsclaims.verdicts import crossencoder
 from newsclaims.verdicts.stance import CLASSES, StanceHead, get_head, load_head
 
 DEFAULT_BENCH_DIR = embedding.REPO_ROOT.parent / "shared" / "bench"
 """The shared benchmark data beside the repository (``<repo>/../shared/bench``)."""
+
+
+def stance_threads() -> int:
+    """The threads the service gives the stance head and cross-encoder: FACTCHECK_STANCE_THREADS,
+    read as factcheck.settings reads it (that module starts the database, so it is not imported)."""
+    return env_int("FACTCHECK_STANCE_THREADS", 1, minimum=0)
 
 
 def read_rows(path: Path, limit: int | None = None) -> list[tuple[str, str, str]]:
@@ -58,8 +67,14 @@ def embed_rows(head: StanceHead, rows: Sequence[tuple[str, str, str]]) -> tuple[
     return vectors[[pos[r[0]] for r in rows]], vectors[[pos[r[1]] for r in rows]]
 
 
-def run(bench_dir: Path = DEFAULT_BENCH_DIR, head: StanceHead | None = None, limit: int | None = None) -> dict:
-    """Score ``head`` (default: the committed one) on ANS dev.
+def run(
+    bench_dir: Path = DEFAULT_BENCH_DIR,
+    head: StanceHead | None = None,
+    limit: int | None = None,
+    threads: int | None = None,
+) -> dict:
+    """Score ``head`` (default: the committed one) on ANS dev, the head and the cross-encoder at
+    ``threads`` threads (default: the service's, :func:`stance_threads`; 0: the libraries' own).
 
     Returns:
         :func:`scores` of the text-aware head (texts passed to ``predict_proba``) plus
@@ -73,18 +88,19 @@ def run(bench_dir: Path = DEFAULT_BENCH_DIR, head: StanceHead | None = None, lim
         raise RuntimeError("no stance head; run `python -m training.train_stance`")
     rows = read_rows(Path(bench_dir) / "ans" / "stance_dev.csv", limit)
     gold = [r[2] for r in rows]
+    threads = stance_threads() if threads is None else threads
     start = time.perf_counter()
     u, v = embed_rows(head, rows)
     texts_a, texts_b = [r[0] for r in rows], [r[1] for r in rows]
     t_pred = time.perf_counter()
-    without = head.predict_proba(u, v, texts_a, texts_b)
+    without = head.predict_proba(u, v, texts_a, texts_b, threads=threads)
     t_end = time.perf_counter()
     ce = crossencoder.get_cross_encoder() if head.cross_coef is not None else None
     if ce is not None:
         t_cross = time.perf_counter()
-        cross = ce.logits(texts_a, texts_b)
+        cross = ce.logits(texts_a, texts_b, threads=threads)
         result_cross_seconds = time.perf_counter() - t_cross
-        probs = head.predict_proba(u, v, texts_a, texts_b, cross_logits=cross)
+        probs = head.predict_proba(u, v, texts_a, texts_b, cross_logits=cross, threads=threads)
     else:
         probs, result_cross_seconds = without, None
     result = scores(gold, [CLASSES[k] for k in probs.argmax(1)])
@@ -94,8 +110,9 @@ def run(bench_dir: Path = DEFAULT_BENCH_DIR, head: StanceHead | None = None, lim
         None if result_cross_seconds is None else len(rows) / max(result_cross_seconds, 1e-9)
     )
     result["model"] = head.model_name
+    result["threads"] = threads
     result["without_cross_encoder"] = scores(gold, [CLASSES[k] for k in without.argmax(1)])
-    result["vectors_only"] = scores(gold, [CLASSES[k] for k in head.predict_proba(u, v).argmax(1)])
+    result["vectors_only"] = scores(gold, [CLASSES[k] for k in head.predict_proba(u, v, threads=threads).argmax(1)])
     return result
 
 
@@ -105,6 +122,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--bench-dir", type=Path, default=DEFAULT_BENCH_DIR, help="folder holding ans/")
     parser.add_argument("--head", type=Path, default=None, help="head npz (default: the committed one)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N dev rows")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads of the head and the cross-encoder (default: FACTCHECK_STANCE_THREADS, as the service)",
+    )
     args = parser.parse_args(argv)
     if not (args.bench_dir / "ans" / "stance_dev.csv").is_file():
         print(f"no ANS data under {args.bench_dir} (use --bench-dir)", file=sys.stderr)
@@ -113,13 +136,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if head is None:
         print("no stance head; run `python -m training.train_stance`", file=sys.stderr)
         return 2
-    res = run(args.bench_dir, head, args.limit)
+    res = run(args.bench_dir, head, args.limit, args.threads)
     per = "  ".join(f"{k} {v:.3f}" for k, v in res["f1"].items())
     cross_speed = res["cross_encoder_pairs_per_second"]
     print(
         f"stance head for {res['model']} on ANS dev, with texts"
         + (" and the cross-encoder" if cross_speed else "")
-        + f" ({res['n']} pairs, {res['seconds']:.1f} s incl. embedding; predict_proba "
+        + f" ({res['n']} pairs, {res['threads']} thread(s), {res['seconds']:.1f} s incl. embedding; predict_proba "
         f"{res['pairs_per_second']:.0f} pairs/s"
         + (f", cross-encoder {cross_speed:.0f} pairs/s)" if cross_speed else ")")
     )

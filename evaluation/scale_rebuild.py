@@ -132,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_seconds": (own.ru_utime - cpu_before.ru_utime) + (own.ru_stime - cpu_before.ru_stime),
         "children_cpu_seconds": children.ru_utime + children.ru_stime,
         "clustering_seconds": clustered[0] if clustered else None,  # reading, pair scores, clustering
+        # The commit's hold of the cluster lock, and the status refresh after it (ingestion goes on).
+        "locked_seconds": getattr(report, "locked_seconds", None),
+        "status_seconds": getattr(report, "status_seconds", None),
         # What its status refreshes cost: statuses, of which stance, of which the cross-encoder.
         "stance": services.stance_cost().as_dict(),
         "rss_after_clustering_kb": clustered[1] if clustered else None,

@@ -123,6 +123,12 @@ def _databases() -> dict:
     from factcheck.embedded_pg import DATABASE_NAME, ensure_server
 
     server = ensure_server(EMBEDDED_PGDATA)
+    # Persistent connections, as with DATABASE_URL (the embedded branch had 0 since the first
+    # commit, with no reason given). Safe here: a process holds at most one connection per thread
+    # (runserver closes its request threads' connections itself; a Celery child or a command holds
+    # one), far below the server's max_connections of 100; a connection to a server the web process
+    # started again (factcheck/middleware.py, perhaps on a new port) fails its health check and is
+    # replaced; the tests' real worker processes run on DATABASE_URL with DATABASE_CONN_MAX_AGE=0.
     return {
         "default": {
             "ENGINE": "django.db.backends.postgresql",
@@ -130,7 +136,8 @@ def _databases() -> dict:
             "USER": server.user,
             "HOST": server.socket_dir,
             "PORT": str(server.port),
-            "CONN_MAX_AGE": 0,
+            "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 

@@ -15,8 +15,13 @@ A full rebuild runs in three phases, so that ingestion never waits for its long 
    one-process clusters;
 3. commit, under the cluster lock (a short hold): average link over the scores with editors'
    decisions as they are now, ids kept by overlap with the clusters as they are now, changed rows
-   written, the claims ingestion assigned meanwhile placed (`_place_arrivals`), statuses
-   refreshed where they can have changed.
+   written, the claims ingestion assigned meanwhile placed (`_place_arrivals`), and the clusters
+   whose status can have changed marked `status_stale` (with their claim counts);
+4. statuses, holding no cluster lock: the stale clusters are refreshed in batches
+   (`statuses.refresh_stale_statuses`), in this process or (`statuses=QUEUE`) by status refresh
+   tasks; each batch is written under the lock only where its clusters are still as assessed, so
+   ingestion goes on meanwhile. With the stance cross-encoder, this was most of a first build's
+   time, all of it under the lock.
 
 (The candidate graph is not cut into connected components: every claim's 40 nearest claims at
 cosine 0.2 join a real archive into one component; `manage.py bench scale` at 2,000 claims found
@@ -43,7 +48,8 @@ import numpy as np
 from celery import group
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import BinaryField, F, Func, QuerySet, Sum
+from django.db.models import BinaryField, Count, F, Func, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from claims.choices import LinkKind
@@ -61,7 +67,7 @@ from claims.services.scoring import (
     slots_from,
     slots_of,
 )
-from claims.services.statuses import cluster_counts, refresh_clusters
+from claims.services.statuses import STALE_BATCH, cluster_counts, refresh_lock, refresh_stale_statuses
 from newsclaims.matching import pairscore
 from newsclaims.matching.clustering import (
     CANDIDATE_FLOOR,
@@ -89,6 +95,10 @@ TIMED_OUT = "timed_out"  # ingestion held the clusters longer than the wait allo
 
 WAIT_STEP = 2.0  # seconds between progress reports while waiting for the cluster lock
 
+# Where a rebuild's stale statuses are refreshed (`recluster(statuses=...)`).
+HERE = "here"  # in this process, after the commit, before `recluster` returns
+QUEUE = "queue"  # by status refresh tasks queued on commit (Celery workers, or in-process without a broker)
+
 
 @dataclass
 class ReclusterReport:
@@ -97,11 +107,13 @@ class ReclusterReport:
     kept_ids: int = 0
     outcome: str = RAN
     waited: float = 0.0
-    refreshed: int = 0  # clusters whose status was recomputed
+    refreshed: int = 0  # clusters whose status was recomputed (or, statuses=QUEUE, queued to be)
     by_status: dict[str, int] = field(default_factory=dict)
     arrived: int = 0  # claims stored while the rebuild scored, which ingestion had assigned
     replaced: int = 0  # of those, the ones whose cluster did not live on, placed again
     parts: dict[str, int] = field(default_factory=dict)  # who scored the parts (process label -> parts)
+    locked_seconds: float = 0.0  # the commit's hold of the cluster lock (waiting for it not counted)
+    status_seconds: float = 0.0  # refreshing the stale statuses after the commit (statuses=HERE)
 
     @property
     def skipped(self) -> bool:
@@ -177,6 +189,8 @@ def recluster(
     wait: float | None = None,
     all_statuses: bool = False,
     workers: int = 1,
+    statuses: str = HERE,
+    status_progress: Progress | None = None,
 ) -> ReclusterReport:
     """Rebuild all clusters from scratch, deterministically, obeying editors' decisions.
 
@@ -198,7 +212,11 @@ def recluster(
     call started, placing every claim stored by then.
 
     Statuses are recomputed where they can have changed (a cluster whose claims or whose claims'
-    nearest cosines changed), or everywhere with `all_statuses` (after a change of rules or models).
+    nearest cosines changed), or everywhere with `all_statuses` (after a change of rules or models):
+    the commit marks them stale, and they are refreshed after it, holding no lock but for each
+    batch's write (`refresh_stale_statuses`): with `statuses` HERE in this process before this
+    returns (`status_progress` called with clusters done and total; none is left stale), with QUEUE
+    by status refresh tasks queued on commit, STALE_BATCH clusters each.
     """
     report = ReclusterReport()
     limit = settings.FACTCHECK_REBUILD_WAIT_SECONDS if wait is None else wait
@@ -217,10 +235,30 @@ def recluster(
                 report.waited = limit
                 return report
             report.waited = waited
-            _commit(plan, scores, report, all_statuses=all_statuses)
+            locked = time.monotonic()
+            stale = _commit(plan, scores, report, all_statuses=all_statuses)
+            if statuses == QUEUE:
+                _queue_statuses(stale)
+        report.locked_seconds = time.monotonic() - locked
     finally:
+        # Released before the statuses: a rebuild asked for now must run, as this one has committed.
         _release_rebuild_lock()
+    if statuses == HERE:
+        started = time.monotonic()
+        with refresh_lock():  # the beat sweep leaves these clusters to this process
+            refresh_stale_statuses(stale, progress=status_progress, batch_claims=REFRESH_BATCH)
+        report.status_seconds = time.monotonic() - started
+    report.by_status = cluster_counts()
     return report
+
+
+def _queue_statuses(stale: Sequence[int]) -> None:
+    """Status refresh tasks for these clusters, STALE_BATCH each, sent when the commit is done
+    (without a broker they run then, in this process)."""
+    task = registered_task("refresh_statuses_task")
+    for start in range(0, len(stale), STALE_BATCH):
+        batch = list(stale[start : start + STALE_BATCH])
+        transaction.on_commit(lambda batch=batch: task.delay(batch))
 
 
 # --- Phase 1: the plan ------------------------------------------------------------------------
@@ -338,23 +376,7 @@ def _score_in_parts(plan: RebuildPlan, parts: int, task, progress: Progress | No
     rebuild (`_job_scorer`); this process scores with the rows it holds."""
     n = len(plan.rows)
     slices = _cut(plan.pairs, parts)
-    # Jobs a rebuild that died left behind (the rebuild lock: no other rebuild is running).
-    RebuildJob.objects.all().delete()
-    job = RebuildJob.objects.create(
-        id=uuid.uuid4(),
-        claim_ids=np.asarray(plan.rows.ids, dtype="<i8").tobytes(),
-        nearest_cosines=list(plan.nearest),
-    )
-    RebuildPart.objects.bulk_create(
-        RebuildPart(
-            job=job,
-            number=number,
-            rows=len({i for i, _, _ in plan.pairs[start:stop]}),
-            pairs=np.array([(i, j) for i, j, _ in plan.pairs[start:stop]], dtype="<i4").tobytes(),
-            cosines=np.array([cosine for _, _, cosine in plan.pairs[start:stop]], dtype="<f8").tobytes(),
-        )
-        for number, (start, stop) in enumerate(slices)
-    )
+    job = write_job(plan, slices)
     mine = _process_label(None)
     score = _pair_scorer(plan.rows, plan.nearest)
     try:
@@ -382,6 +404,29 @@ def _score_in_parts(plan: RebuildPlan, parts: int, task, progress: Progress | No
     return np.concatenate(values).astype(np.float64)
 
 
+def write_job(plan: RebuildPlan, slices: Sequence[tuple[int, int]]) -> RebuildJob:
+    """The job workers score the plan's pairs from: its claims and densities once, and one part
+    per slice of the pairs (their indices and cosines). Jobs a rebuild that died left behind go
+    (the caller holds the rebuild lock: no other rebuild is running)."""
+    RebuildJob.objects.all().delete()
+    job = RebuildJob.objects.create(
+        id=uuid.uuid4(),
+        claim_ids=np.asarray(plan.rows.ids, dtype="<i8").tobytes(),
+        nearest_cosines=list(plan.nearest),
+    )
+    RebuildPart.objects.bulk_create(
+        RebuildPart(
+            job=job,
+            number=number,
+            rows=len({i for i, _, _ in plan.pairs[start:stop]}),
+            pairs=np.array([(i, j) for i, j, _ in plan.pairs[start:stop]], dtype="<i4").tobytes(),
+            cosines=np.array([cosine for _, _, cosine in plan.pairs[start:stop]], dtype="<f8").tobytes(),
+        )
+        for number, (start, stop) in enumerate(slices)
+    )
+    return job
+
+
 def _progress_of_parts(job: uuid.UUID, n: int, progress: Progress | None) -> None:
     if progress:
         done = RebuildPart.objects.filter(job_id=job, scores__isnull=False).aggregate(rows=Sum("rows"))["rows"]
@@ -394,7 +439,10 @@ def _process_label(worker: str | None) -> str:
 
 
 # A worker's scorer for the job it last scored a part of: the job's claims are read once per
-# rebuild, not once per part (each part's pairs reach across most of the corpus).
+# rebuild, not once per part (each part's pairs reach across most of the corpus). That read and
+# the scorer's build cost 0.7 s CPU at 5,000 claims and 1.7 s at 10,000, against 3.9 s and 10 s a
+# part of 16 (`python -m evaluation.bench_rebuild`): ~2% of a worker's share with 2 workers, and
+# linear in claims as the share is, so the job does not carry the claims' arrays itself.
 _job_cache: dict[uuid.UUID, PairScorer] = {}
 
 
@@ -467,8 +515,9 @@ def _score_one_part(
 
 
 # --- Phase 3: the commit ----------------------------------------------------------------------
-def _commit(plan: RebuildPlan, values: np.ndarray, report: ReclusterReport, *, all_statuses: bool) -> None:
+def _commit(plan: RebuildPlan, values: np.ndarray, report: ReclusterReport, *, all_statuses: bool) -> list[int]:
     """Cluster the scored pairs and store the result; under the cluster lock, in its transaction.
+    Returns the clusters whose status can have changed, marked stale (`mark_stale`).
 
     Claims and clusters are read again as they are now: claims deleted since the plan leave, the
     ids kept are those of the clusters the claims are in now (ingestion and editors may have moved
@@ -484,7 +533,7 @@ def _commit(plan: RebuildPlan, values: np.ndarray, report: ReclusterReport, *, a
     }
     if not current:
         Cluster.objects.filter(claims__isnull=True).delete()
-        return
+        return []
     planned = set(rows.ids)
     arrived = sorted(pk for pk in current if pk not in planned)
     keep = [k for k, pk in enumerate(rows.ids) if pk in current]
@@ -514,10 +563,10 @@ def _commit(plan: RebuildPlan, values: np.ndarray, report: ReclusterReport, *, a
     # Only where a status can have changed: refreshing every cluster was ~99% of a rebuild with
     # the stance cross-encoder on (`manage.py bench scale`). `all_statuses` after a change of
     # rules or models, which moves statuses without moving a claim.
+    # They are refreshed after the commit, outside the lock (see `recluster`).
     stale = done.stale | placed
-    refresh = [(c, size) for c, size in zip(final_ids, done.sizes, strict=True) if all_statuses or c in stale]
-    refresh += [(c, 1) for c in sorted(placed - set(final_ids))]
-    refresh_in_batches([c for c, _ in refresh], [size for _, size in refresh])
+    refresh = [c for c in final_ids if all_statuses or c in stale] + sorted(placed - set(final_ids))
+    mark_stale(refresh)
     report.refreshed = len(refresh)
     flag_changed_verdicts(with_verdict)  # an editor looks again at a verdict whose claims changed
     report.clusters = (
@@ -526,7 +575,19 @@ def _commit(plan: RebuildPlan, values: np.ndarray, report: ReclusterReport, *, a
         .distinct()
         .count()
     )
-    report.by_status = cluster_counts()
+    return refresh
+
+
+def mark_stale(cluster_ids: Sequence[int]) -> None:
+    """Mark these clusters' statuses stale, with their claim counts as they are now, in a few
+    set-based statements: the status, reason, conflicts and sources stay the ones before until
+    `refresh_stale_statuses` writes them; the count, which a new cluster would have as 0, is right
+    at once."""
+    members = Claim.objects.filter(cluster_id=OuterRef("pk")).values("cluster_id").annotate(n=Count("id")).values("n")
+    for start in range(0, len(cluster_ids), WRITE_BATCH):
+        Cluster.objects.filter(pk__in=list(cluster_ids[start : start + WRITE_BATCH])).update(
+            status_stale=True, claim_count=Coalesce(Subquery(members), 0), updated_at=timezone.now()
+        )
 
 
 def _with_arrivals(rebuilt: list | None, then: list | None, now: list | None, most: int | None) -> list | None:
@@ -588,9 +649,9 @@ def _place_arrivals(arrived: Sequence[int], rows: ClaimRows, done: _Rebuilt) -> 
 # Claims read per round trip while streaming a rebuild's rows, and rows written per UPDATE.
 READ_BATCH = 2000
 WRITE_BATCH = 5000
-# Claims whose clusters' statuses are refreshed at once after a rebuild: `refresh_clusters` holds
-# its clusters' claims as model objects, so a whole corpus at once is what made a rebuild's memory
-# grow with the archive.
+# Claims whose clusters' statuses are refreshed at once after a rebuild: a refresh holds its
+# clusters' claims as model objects, so a whole corpus at once is what made a rebuild's memory grow
+# with the archive.
 REFRESH_BATCH = 2000
 
 
@@ -799,21 +860,6 @@ def write_rows(ids: Sequence[int], cluster_ids: Sequence[int], nearest: Sequence
             # As the JSON field stores them: None is SQL NULL, anything else its json.dumps.
             documents = [None if value is None else json.dumps(value) for value in nearest[start:stop]]
             cursor.execute(sql, [list(ids[start:stop]), list(cluster_ids[start:stop]), documents])
-
-
-def refresh_in_batches(cluster_ids: Sequence[int], sizes: Sequence[int]) -> None:
-    """`refresh_clusters` over these clusters (`sizes`: their claims), about REFRESH_BATCH claims at
-    a time: a status depends on its own cluster's claims only, so batches give the same statuses
-    while only one batch's claims are held as model objects."""
-    batch: list[int] = []
-    held = 0
-    for cluster_id, size in zip(cluster_ids, sizes, strict=True):
-        batch.append(cluster_id)
-        held += size
-        if held >= REFRESH_BATCH:
-            refresh_clusters(batch)
-            batch, held = [], 0
-    refresh_clusters(batch)
 
 
 REBUILD_ORDER = (F("source__published_at").asc(nulls_last=True), "source_id", "start", "id")

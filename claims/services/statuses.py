@@ -15,7 +15,9 @@ What stance costs, and where:
   the clusters that asked are computed with the answers.
 - Ingestion does not wait for the cross-encoder (`queue_status_refresh`): a cluster whose status
   needs a pair it has not read keeps its status until the status refresh job, queued on commit,
-  reads it (`status_stale` meanwhile).
+  reads it (`status_stale` meanwhile). A rebuild's commit marks the clusters it changed stale the
+  same way, and refreshes them after it (`refresh_stale_statuses`: assessed holding no lock,
+  written under the lock only where the cluster is still as assessed).
 - `stance_cost` reports what refreshes cost in this process (the bench prints it).
 
 May import Django, claims.models, newsclaims and claims.services.scoring.
@@ -28,14 +30,16 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from claims.choices import ClusterStatus
@@ -72,6 +76,12 @@ STALE_BATCH = 500
 """Clusters the status refresh job finishes per transaction."""
 STALE_SWEEP_AFTER = timedelta(minutes=5)
 """How long a cluster stays stale before the beat job finishes it (its own job was lost)."""
+REFRESH_CLAIMS = 2000
+"""Claims whose clusters a stale refresh assesses at once (held as model objects)."""
+REFRESH_ROUNDS = 3
+"""Times a stale refresh assesses a cluster that changed while it did, before it does it under the lock."""
+STATUS_REFRESH_LOCK = 0x66C1_0004
+"""Advisory lock key held by a rebuild's status refresh (`refresh_lock`); the others are in scoring."""
 
 
 # --- What refreshes cost ----------------------------------------------------------------------------
@@ -355,11 +365,10 @@ class _Assessment:
     stale: set[int] = field(default_factory=set)
 
 
-def _assess(ids: Sequence[int], *, wait_for_stance: bool, cross_encoder_only: bool = False) -> _Assessment:
+def _assess(ids: Sequence[int], *, wait_for_stance: bool) -> _Assessment:
     """Each cluster's status (see the module docstring for how stance is judged). Without
     `wait_for_stance`, a cluster needing a cross-encoder logit the stance cache lacks is left in
-    `stale` without a result. With `cross_encoder_only`, only the cross-encoder reads the pairs
-    asked (into the stance cache); the statuses asking are left as computed without stance."""
+    `stale` without a result."""
     by_cluster: dict[int, list[Claim]] = defaultdict(list)
     for claim in Claim.objects.filter(cluster_id__in=ids).select_related("source").order_by("id"):
         by_cluster[claim.cluster_id].append(claim)
@@ -398,27 +407,19 @@ def _assess(ids: Sequence[int], *, wait_for_stance: bool, cross_encoder_only: bo
     if not asking or head is None:
         return out
     started = time.perf_counter()
-    if cross_encoder_only:
-        ce = _cross_encoder(head)
-        together, _ = _split_asked(asking, vectors)
-        if ce is not None and together:
-            _cached_cross_logits(
-                ce, [texts[a] or "" for a, _ in together], [texts[b] or "" for _, b in together], read=True
+    judged, unjudged = _judge_pairs(head, asking, vectors, texts, read=wait_for_stance)
+
+    def stance(a: int, b: int) -> tuple[str, float] | None:
+        return judged.get((min(a, b), max(a, b)))
+
+    for cluster in asking:
+        if unjudged.intersection(cluster.asked):
+            out.stale.add(cluster.pk)
+            del out.results[cluster.pk]
+        else:
+            out.results[cluster.pk] = cluster_status(
+                cluster.slots, cluster.similarity, cluster.voices, stance, days, cluster.level
             )
-    else:
-        judged, unjudged = _judge_pairs(head, asking, vectors, texts, read=wait_for_stance)
-
-        def stance(a: int, b: int) -> tuple[str, float] | None:
-            return judged.get((min(a, b), max(a, b)))
-
-        for cluster in asking:
-            if unjudged.intersection(cluster.asked):
-                out.stale.add(cluster.pk)
-                del out.results[cluster.pk]
-            else:
-                out.results[cluster.pk] = cluster_status(
-                    cluster.slots, cluster.similarity, cluster.voices, stance, days, cluster.level
-                )
     _add_cost(stance_seconds=time.perf_counter() - started, pairs_asked=sum(len(c.asked) for c in asking))
     return out
 
@@ -492,40 +493,152 @@ def queue_status_refresh(cluster_ids: Iterable[int]) -> set[int]:
     return stale
 
 
-def refresh_stale_statuses(
-    cluster_ids: Iterable[int] | None = None, *, older_than: timedelta | None = None
-) -> list[int]:
-    """Finish the statuses ingestion left to the stance model: of these clusters (default: all),
-    those still `status_stale` (with `older_than`, stale since at least that long). Returns them.
+def _versions(cluster_ids: Sequence[int]) -> dict[int, tuple]:
+    """What each of these clusters' status is computed from, as it is now: the row's last write
+    (`updated_at`; every status write sets it), whether it is stale, and a digest of its claims
+    with their nearest cosines (the pair scores' densities). Ingestion, a rebuild or an editor that
+    moves a claim changes the digest, and any status write the time. A cluster deleted is absent."""
+    if not cluster_ids:
+        return {}
+    cluster = connection.ops.quote_name(Cluster._meta.db_table)
+    claim = connection.ops.quote_name(Claim._meta.db_table)
+    near = connection.ops.quote_name(Claim._meta.get_field("nearest_cosines").column)
+    of = connection.ops.quote_name(Claim._meta.get_field("cluster").column)
+    sql = (
+        f"SELECT k.id, k.updated_at, k.status_stale, "
+        f"md5(coalesce(string_agg(c.id::text || '=' || coalesce(c.{near}::text, ''), ',' ORDER BY c.id), '')) "
+        f"FROM {cluster} AS k LEFT JOIN {claim} AS c ON c.{of} = k.id WHERE k.id = ANY(%s) GROUP BY k.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(cluster_ids)])
+        return {pk: (updated, stale, digest) for pk, updated, stale, digest in cursor.fetchall()}
 
-    Safe to run twice or at once: the cross-encoder reads the pairs first, outside any lock (into
-    the stance cache); then, under the cluster lock, each cluster still stale is refreshed from
-    its claims as they are then (the logits now cached) and written. A cluster another run (or a
-    rebuild, or an editor) refreshed meanwhile is no longer stale and is skipped.
+
+def _only(assessment: _Assessment, keep: set[int]) -> _Assessment:
+    """The part of an assessment about these clusters."""
+    return _Assessment(
+        clusters={pk: c for pk, c in assessment.clusters.items() if pk in keep},
+        members={pk: m for pk, m in assessment.members.items() if pk in keep},
+        empty=[pk for pk in assessment.empty if pk in keep],
+        slots=assessment.slots,
+        votes=assessment.votes,
+        results=assessment.results,
+        stale=assessment.stale & keep,
+    )
+
+
+def _chunks(ids: Sequence[int], size: int = 10_000) -> Iterator[Sequence[int]]:
+    """Slices of `ids` for `__in` filters (PostgreSQL takes at most 65,535 parameters a statement)."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _claim_batches(cluster_ids: Sequence[int], claims: int) -> list[list[int]]:
+    """These clusters in batches of about `claims` claims (and at most STALE_BATCH clusters): a
+    status depends on its own cluster's claims only, and a batch's claims are held as model objects."""
+    sizes: dict[int, int] = {}
+    for chunk in _chunks(cluster_ids):
+        sizes.update(
+            Claim.objects.filter(cluster_id__in=chunk)
+            .values("cluster_id")
+            .annotate(n=Count("id"))
+            .values_list("cluster_id", "n")
+        )
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    held = 0
+    for pk in cluster_ids:
+        batch.append(pk)
+        held += sizes.get(pk, 0)
+        if held >= claims or len(batch) >= STALE_BATCH:
+            batches.append(batch)
+            batch, held = [], 0
+    if batch:
+        batches.append(batch)
+    return batches
+
+
+def refresh_stale_statuses(
+    cluster_ids: Iterable[int] | None = None,
+    *,
+    older_than: timedelta | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    batch_claims: int = REFRESH_CLAIMS,
+) -> list[int]:
+    """Finish the statuses left stale (by ingestion waiting for the stance model, or by a rebuild's
+    commit): of these clusters (default: all), those still `status_stale` (with `older_than`, stale
+    since at least that long), in batches of about `batch_claims` claims. Returns them; `progress`
+    is called with the clusters done and the total after each batch.
+
+    Safe to run twice or at once, and beside ingestion: each batch is assessed holding no lock
+    (the cross-encoder included, its logits kept in the stance cache), then written under the
+    cluster lock (a short hold) only where the cluster is still as it was assessed (`_versions`):
+    a cluster another run, ingestion, a rebuild or an editor changed or refreshed meanwhile is
+    never given the status of its older claims. Those still stale are assessed again (the pairs
+    read now cached); after REFRESH_ROUNDS, under the lock, so none is left stale.
     """
     stale = Cluster.objects.filter(status_stale=True)
-    if cluster_ids is not None:
-        stale = stale.filter(pk__in=sorted(set(cluster_ids)))
     if older_than is not None:
         stale = stale.filter(updated_at__lte=timezone.now() - older_than)
-    ids = sorted(stale.values_list("pk", flat=True))
+    if cluster_ids is None:
+        ids = sorted(stale.values_list("pk", flat=True))
+    else:
+        ids = sorted(
+            pk
+            for chunk in _chunks(sorted(set(cluster_ids)))
+            for pk in stale.filter(pk__in=chunk).values_list("pk", flat=True)
+        )
     done: list[int] = []
-    for start in range(0, len(ids), STALE_BATCH):
-        batch = ids[start : start + STALE_BATCH]
-        started = time.perf_counter()
-        _assess(batch, wait_for_stance=True, cross_encoder_only=True)  # the slow part, holding nothing
-        _add_cost(refresh_seconds=time.perf_counter() - started)
-        with transaction.atomic():
-            lock_clusters()
-            still = sorted(Cluster.objects.filter(pk__in=batch, status_stale=True).values_list("pk", flat=True))
-            refresh_clusters(still)
-        done += still
-    return done
+    for batch in _claim_batches(ids, batch_claims):
+        pending = batch
+        for _ in range(REFRESH_ROUNDS):
+            started = time.perf_counter()
+            before = _versions(pending)  # before reading the claims: a change after is seen below
+            assessment = _assess(pending, wait_for_stance=True)  # the slow part, holding nothing
+            with transaction.atomic():
+                lock_clusters()
+                now = _versions(pending)
+                current = {pk for pk in pending if pk in now and now[pk] == before.get(pk) and now[pk][1]}
+                _write(_only(assessment, current))
+            _add_cost(
+                refreshes=1, clusters=len(current), refresh_seconds=time.perf_counter() - started,
+            )  # fmt: skip
+            done += sorted(current)
+            # Changed meanwhile: refreshed by whoever changed it, or left stale for this job.
+            pending = [pk for pk in pending if pk not in current and pk in now and now[pk][1]]
+            if not pending:
+                break
+        else:
+            with transaction.atomic():  # changed in every round (rare): under the lock, as it is now
+                lock_clusters()
+                still = sorted(Cluster.objects.filter(pk__in=pending, status_stale=True).values_list("pk", flat=True))
+                refresh_clusters(still)
+            done += still
+        if progress:
+            progress(min(len(done), len(ids)), len(ids))
+    return sorted(done)
+
+
+@contextmanager
+def refresh_lock() -> Iterator[bool]:
+    """Hold STATUS_REFRESH_LOCK (this session's) if no one does; yields whether it is held. A
+    rebuild's status refresh holds it, so the beat sweep does not judge the same pairs beside it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [STATUS_REFRESH_LOCK])
+        held = bool(cursor.fetchone()[0])
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [STATUS_REFRESH_LOCK])
 
 
 def sweep_stale_statuses() -> list[int]:
-    """Clusters stale for more than STALE_SWEEP_AFTER (their job was lost, e.g. with the broker)."""
-    return refresh_stale_statuses(older_than=STALE_SWEEP_AFTER)
+    """Clusters stale for more than STALE_SWEEP_AFTER (their job was lost, e.g. with the broker);
+    nothing while a rebuild's status refresh runs (it finishes its own clusters)."""
+    with refresh_lock() as held:
+        return refresh_stale_statuses(older_than=STALE_SWEEP_AFTER) if held else []
 
 
 def _announce(clusters: Sequence[Cluster], previous: dict[int, str]) -> None:

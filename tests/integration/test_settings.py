@@ -4,7 +4,9 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
+from django.db import connection
 
 from factcheck.celery import app as celery_app
 from tests.conftest import REPO
@@ -23,6 +25,17 @@ def django_setup_with(**env):
 
 def test_the_default_database_is_postgresql():
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="the embedded default only")
+@pytest.mark.django_db
+def test_the_embedded_database_keeps_connections_checked_as_a_database_url_does():
+    config = settings.DATABASES["default"]
+    assert config["CONN_MAX_AGE"] == int(os.environ.get("DATABASE_CONN_MAX_AGE", 60))
+    assert config["CONN_HEALTH_CHECKS"] is True
+    with connection.cursor() as cursor:  # a connection per process and thread fits many times over
+        cursor.execute("SHOW max_connections")
+        assert int(cursor.fetchone()[0]) >= 100
 
 
 def test_a_non_postgresql_database_url_is_refused_by_name():

@@ -50,8 +50,20 @@ class Command(BaseCommand):
         def waiting(seconds: float) -> None:
             self.stderr.write(_("waiting for ingestion to finish… %(seconds).0fs") % {"seconds": seconds})
 
+        status_line: list[ProgressLine] = []
+
+        def statuses(done: int, total: int) -> None:
+            if not status_line:  # its clock starts with the statuses, after the commit
+                status_line.append(ProgressLine(_("refreshing statuses"), stream=self.stderr._out))
+            status_line[0](done, total)
+
         report = services.recluster(
-            progress=progress, waiting=waiting, wait=wait, all_statuses=all_statuses, workers=workers
+            progress=progress,
+            waiting=waiting,
+            wait=wait,
+            all_statuses=all_statuses,
+            workers=workers,
+            status_progress=statuses,
         )
         if report.outcome == services.COVERED:
             self.stdout.write(
@@ -69,7 +81,7 @@ class Command(BaseCommand):
                 )
                 % {"seconds": report.waited}
             )
-        statuses = ", ".join(f"{k} {v}" for k, v in report.by_status.items())
+        counts = ", ".join(f"{k} {v}" for k, v in report.by_status.items())
         summary = _(
             "%(claims)d claims in %(clusters)d clusters (%(kept)d ids kept, %(refreshed)d statuses recomputed): "
             "%(statuses)s"
@@ -78,7 +90,7 @@ class Command(BaseCommand):
             "clusters": report.clusters,
             "kept": report.kept_ids,
             "refreshed": report.refreshed,
-            "statuses": statuses,
+            "statuses": counts,
         }
         if report.arrived:
             summary += "; " + _("%(arrived)d claims arrived during the rebuild, %(replaced)d of them placed again") % {
