@@ -303,7 +303,7 @@ class CrossEncoder:
         de-quantises the base weights (~5 s and ~400 MB)."""
         self._model = model
         self._tokenizer = tokenizer
-        self._build = build
+        self._builder = build
         self._build_lock = threading.Lock()
         self.metadata = metadata or {}
         # What its logits depend on (stored adapters, base image, input cut), as a digest: the key
@@ -320,15 +320,16 @@ class CrossEncoder:
         """Whether the torch model is built (it is on first use of `model`, `tokenizer` or `logits`)."""
         return self._model is not None
 
-    def _ensure_built(self) -> None:
-        if self._model is None and self._build is not None:
+    def build(self) -> None:
+        """Build the torch model now, if it was loaded without it (what first use would do)."""
+        if self._model is None and self._builder is not None:
             with self._build_lock:
                 if self._model is None:
-                    self._model, self._tokenizer = self._build()
+                    self._model, self._tokenizer = self._builder()
 
     @property
     def model(self) -> Any:
-        self._ensure_built()
+        self.build()
         return self._model
 
     @model.setter
@@ -337,7 +338,7 @@ class CrossEncoder:
 
     @property
     def tokenizer(self) -> _Tokenizer:
-        self._ensure_built()
+        self.build()
         return self._tokenizer
 
     @tokenizer.setter
