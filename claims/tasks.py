@@ -42,7 +42,8 @@ def process_source_task(self, source_id: int, force: bool = False) -> int:
 
 @shared_task(**PROCESSING)
 def process_sources_task(self, source_ids: list[int], force: bool = False) -> dict[int, int]:
-    """Process a batch of sources with one embedding pass (imports); sources done are skipped on retry."""
+    """Process a batch of sources (articles of one ingest, imported claims) with one embedding pass and one
+    assignment; sources done are skipped on retry, and one that fails does not fail the others."""
     return _or_retry(self, lambda: services.process_sources(source_ids, force=force))
 
 

@@ -16,8 +16,10 @@
   then, apart, the status refresh job it queues (statuses waiting for the cross-encoder);
 - `time_api`: the claims and clusters lists (first page and last page) and a cluster's detail,
   through the Django test client with a read token, wall time and queries per request;
-- `time_ingest`: small articles through `ingest_source` (extract, embed, assign, statuses: the
-  whole path, in-process as without a broker) against the raw encoder on the same sentences.
+- `time_ingest`: small articles through `ingest_source` one at a time (extract, embed, assign,
+  statuses: the whole path, in-process as without a broker; the API's and the feed follower's
+  path), and as many others through `ingest_articles` in tasks of ARTICLE_BATCH (`manage.py
+  ingest`'s path), each against the raw encoder on the same sentences.
 
 Each of the rebuilds, the assignment and the ingest also reports what its status refreshes cost
 (`claims.services.stance_cost`: statuses, of which stance, of which the cross-encoder), printed
@@ -497,42 +499,96 @@ def _time_api(repeat: int, progress: Progress) -> dict:
 
 
 # --- Ingest against the raw encoder -----------------------------------------------------------
-def time_ingest(articles: Sequence[scale_corpus.IngestArticle], progress: Progress) -> dict:
-    """Sentences per second through `ingest_source` (processing runs in-process after commit, as
-    without a broker) and through the raw encoder alone, on the same sentences; the in-process
-    vector cache is emptied before each, so both encode every sentence. The first article is
-    ingested before the clock starts (what a running worker has already loaded), and not counted."""
+def _ingest_item(origin: str, article: scale_corpus.IngestArticle) -> SourceInput:
+    return SourceInput(
+        article.text, origin, publisher=article.publisher, published_at=article.published_at, language=article.language
+    )
+
+
+def _encoder_seconds(sentences: Sequence[str]) -> float:
+    """The raw encoder's time for one batched call on `sentences`, its in-process vector cache
+    emptied before and after (so it, and the ingest timed next, encode every sentence)."""
+    embedding_lib.clear_cache()
+    started = time.perf_counter()
+    embedding_lib.embed(list(sentences), name=settings.FACTCHECK_EMBEDDING_MODEL)
+    seconds = time.perf_counter() - started
+    embedding_lib.clear_cache()
+    return seconds
+
+
+def time_ingest(
+    articles: Sequence[scale_corpus.IngestArticle],
+    progress: Progress,
+    batched: Sequence[scale_corpus.IngestArticle] = (),
+) -> dict:
+    """Sentences per second through `ingest_source`, one article at a time (the API's and the feed
+    follower's path: processing runs in-process after each commit, as without a broker), and
+    through the raw encoder alone on the same sentences, with each article's latency; then, on
+    the `batched` articles (others, as many), through `ingest_articles` (`manage.py ingest`'s path:
+    ARTICLE_BATCH articles a task, embedded and assigned together) against the encoder on theirs.
+    The in-process vector cache is emptied before each, so both encode every sentence. The first
+    article is ingested before the clock starts (what a running worker has already loaded), and
+    not counted."""
     if len(articles) < 2:
         return {}
-    model = settings.FACTCHECK_EMBEDDING_MODEL
-
-    def ingest(k: int, article: scale_corpus.IngestArticle) -> None:
-        item = SourceInput(
-            article.text, f"bench-ingest:{k}", publisher=article.publisher, published_at=article.published_at,
-            language=article.language,
-        )  # fmt: skip
-        services.ingest_source(item)  # commits; processing runs on commit (no broker) before this returns
-
-    ingest(0, articles[0])
+    services.ingest_source(_ingest_item("bench-ingest:0", articles[0]))
     timed = articles[1:]
     sentences = [s for a in timed for s in a.sentences]
-    embedding_lib.clear_cache()
-    started = time.perf_counter()
-    embedding_lib.embed(sentences, name=model)
-    encoder = time.perf_counter() - started
-    embedding_lib.clear_cache()
+    encoder = _encoder_seconds(sentences)
     before = Claim.objects.count()
     services.reset_stance_cost()
+    latencies = []
     started = time.perf_counter()
     for k, article in enumerate(timed, start=1):
-        ingest(k, article)
-        progress(k, len(timed))
+        began = time.perf_counter()
+        services.ingest_source(_ingest_item(f"bench-ingest:{k}", article))  # processing runs on commit, here
+        latencies.append((time.perf_counter() - began) * 1000)
+        progress(k, len(timed) + len(batched))
     seconds = time.perf_counter() - started
     claims = Claim.objects.count() - before
-    return {
+    result = {
         "articles": len(timed),
         "sentences": len(sentences),
         "claims": claims,
+        "ingest_seconds": seconds,
+        "encoder_seconds": encoder,
+        "ingest_sentences_per_second": len(sentences) / seconds,
+        "encoder_sentences_per_second": len(sentences) / encoder,
+        "ratio_to_encoder": encoder / seconds,
+        "article_p50_ms": percentile(latencies, 50),
+        "article_p95_ms": percentile(latencies, 95),
+        "stance": services.stance_cost().as_dict(),
+        "load": load_average(),
+    }
+    if batched:
+        result["batched"] = _time_batched_ingest(batched, lambda k: progress(len(timed) + k, len(timed) + len(batched)))
+    return result
+
+
+def _time_batched_ingest(articles: Sequence[scale_corpus.IngestArticle], progress: Callable[[int], None]) -> dict:
+    """`ingest_articles` of these articles (tasks of ARTICLE_BATCH, processed in-process on commit)
+    against the raw encoder on the same sentences."""
+    sentences = [s for a in articles for s in a.sentences]
+    encoder = _encoder_seconds(sentences)
+    before = Claim.objects.count()
+    services.reset_stance_cost()
+    done = 0
+
+    def heard(item, result) -> None:
+        nonlocal done
+        done += 1
+        progress(done)
+
+    items = [_ingest_item(f"bench-ingest-batched:{k}", a) for k, a in enumerate(articles)]
+    started = time.perf_counter()
+    report = services.ingest_articles(items, heard)
+    seconds = time.perf_counter() - started
+    return {
+        "articles": len(articles),
+        "articles_per_task": services.ARTICLE_BATCH,
+        "sentences": len(sentences),
+        "claims": Claim.objects.count() - before,
+        "errors": len(report.errors),
         "ingest_seconds": seconds,
         "encoder_seconds": encoder,
         "ingest_sentences_per_second": len(sentences) / seconds,

@@ -97,6 +97,7 @@ def run(
     t_end = time.perf_counter()
     ce = crossencoder.get_cross_encoder() if head.cross_coef is not None else None
     if ce is not None:
+        ce.build()  # built on first use otherwise: its loading is not its reading
         t_cross = time.perf_counter()
         cross = ce.logits(texts_a, texts_b, threads=threads)
         result_cross_seconds = time.perf_counter() - t_cross

@@ -65,7 +65,9 @@ def _load_models() -> None:
     if settings.FACTCHECK_STANCE_CROSS_ENCODER:
         from newsclaims.verdicts import crossencoder
 
-        crossencoder.get_cross_encoder()
+        ce = crossencoder.get_cross_encoder()
+        if ce is not None:
+            ce.build()  # built on first use otherwise (the version is read without it): here, before the clock
 
 
 def main(argv: list[str] | None = None) -> int:

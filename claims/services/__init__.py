@@ -20,6 +20,7 @@ works for every caller.
 
 from claims.services.assign import assign_claims
 from claims.services.ingest import (
+    ARTICLE_BATCH,
     CLAIM_FIELDS,
     IMPORT_BATCH,
     IngestReport,
@@ -31,6 +32,7 @@ from claims.services.ingest import (
     embed,
     import_claims,
     import_statements,
+    ingest_articles,
     ingest_inputs,
     ingest_source,
     is_being_processed,
@@ -77,6 +79,7 @@ from claims.services.statuses import (
 )
 
 __all__ = [
+    "ARTICLE_BATCH",
     "CLAIM_FIELDS",
     "CLUSTER_LOCK",
     "COVERED",
@@ -104,6 +107,7 @@ __all__ = [
     "ensure_vector_index",
     "import_claims",
     "import_statements",
+    "ingest_articles",
     "ingest_inputs",
     "ingest_source",
     "is_being_processed",

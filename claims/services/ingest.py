@@ -1,8 +1,11 @@
 """Storing articles and imported claims, and processing a source: extract, embed, assign.
 
 ingest_source / ingest_inputs  store articles (deduplicated by content hash), enqueue processing
-process_source                 extract claims, embed them, assign them to clusters (claiming the source
-                               first, so a run that died is retried and two runs never both write)
+                               (one article a task from ingest_source; ARTICLE_BATCH a task from
+                               ingest_inputs / ingest_articles, IMPORT_BATCH imported claims a task)
+process_sources                extract claims, embed them in one call, assign a batch's new claims
+                               together (claiming each source first, so a run that died is retried
+                               and two runs never both write; one bad source fails alone)
 reap_stale_processing          sources whose processing died go back to pending and are queued again
 
 Enqueues through claims.services.enqueue, never by importing claims.tasks. May import Django,
@@ -12,6 +15,7 @@ claims.models, sources, newsclaims and the other service modules.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -30,11 +34,13 @@ from claims.models import Claim
 from claims.services.assign import assign_claims
 from claims.services.enqueue import registered_task
 from claims.services.scoring import ensure_vector_index
-from claims.services.statuses import refresh_clusters
+from claims.services.statuses import queue_status_refresh
 from newsclaims.matching import embedding as embedding_lib
 from newsclaims.text.extraction import ExtractedClaim, extract_claims, match_text
 from sources.models import Source
 from sources.readers import ReadError, SourceInput, read_claims_jsonl, read_inputs
+
+logger = logging.getLogger("claims.services")
 
 
 # --- Ingest ----------------------------------------------------------------------------------
@@ -129,7 +135,7 @@ def ingest_inputs(items: Sequence[str], on_item: OnItem | None = None) -> Ingest
         max_bytes=settings.FACTCHECK_MAX_SOURCE_BYTES,
         deadline=settings.FACTCHECK_FETCH_DEADLINE,
     )
-    return _ingest_all(inputs, SourceKind.ARTICLE, on_item)
+    return ingest_articles(inputs, on_item)
 
 
 def import_claims(path: str, on_item: OnItem | None = None) -> IngestReport:
@@ -149,43 +155,74 @@ def import_statements(items: Iterable[SourceInput | ReadError], on_item: OnItem 
 
 
 IMPORT_BATCH = 200
+# Articles per processing task (`manage.py ingest`): a worker embeds a batch's sentences in one call
+# and assigns its claims together, so a neighbourhood several articles touch is re-clustered and its
+# statuses refreshed once. Small enough that one task stays well inside the processing deadline.
+ARTICLE_BATCH = 20
+
+
+def ingest_articles(items: Iterable[SourceInput | ReadError], on_item: OnItem | None = None) -> IngestReport:
+    """Ingest already-read articles, processed in tasks of ARTICLE_BATCH (the body of `ingest_inputs`)."""
+    return _ingest_all(items, SourceKind.ARTICLE, on_item)
 
 
 def _ingest_all(inputs: Iterable[SourceInput | ReadError], kind: str, on_item: OnItem | None) -> IngestReport:
-    """Store every input. Articles are processed one task each; imported claims (one line each,
-    often thousands) in tasks of IMPORT_BATCH, so their embeddings are computed in batches."""
+    """Store every input and queue their processing in tasks of several sources: articles
+    ARTICLE_BATCH at a time, imported claims (one line each, often thousands) IMPORT_BATCH at a time,
+    so embeddings, assignment and status refreshes are computed in batches.
+
+    `on_item` hears of each input, in order, once its batch is queued: without a broker (tasks run
+    in-process on commit) that is after the batch was processed, so what it reports is done. An
+    input whose processing then failed in-process is reported, and counted, as an error; the
+    others of its batch are stored and processed all the same (`process_sources`)."""
     process_sources_task = registered_task("process_sources_task")
+    size = IMPORT_BATCH if kind == SourceKind.CLAIM else ARTICLE_BATCH
 
     report = IngestReport()
     batch: list[int] = []
+    heard: list[tuple[SourceInput | ReadError, IngestResult | None]] = []
 
     def flush() -> None:
+        failure = None
         if batch:
             ids = list(batch)
             _mark_queued(ids)
-            transaction.on_commit(lambda: process_sources_task.delay(ids))
+            try:
+                transaction.on_commit(lambda: process_sources_task.delay(ids))
+            except Exception as exc:  # processing ran here (no broker, no transaction) and a source failed
+                failure = exc
             batch.clear()
+        for item, result in heard:
+            if failure is not None and result is not None and result.queued:
+                state = Source.objects.filter(pk=result.source.pk).values_list("status", "error").first()
+                if state is not None and state[0] != SourceStatus.PROCESSED:
+                    reason = gettext("stored as source %(pk)s, but processing failed: %(error)s") % {
+                        "pk": result.source.pk,
+                        "error": state[1] or f"{type(failure).__name__}: {failure}",
+                    }
+                    item, result = ReadError(item.origin, reason), None
+            if isinstance(item, ReadError):
+                report.errors.append(item)
+            else:
+                (report.created if result.created else report.existing).append(result.source)
+            if on_item:
+                on_item(item, result)
+        heard.clear()
 
-    batched = kind == SourceKind.CLAIM
     for item in inputs:
         result = None
         if isinstance(item, SourceInput):
             try:
                 # ingest_source's atomic block is a savepoint inside a caller's transaction: a row the
                 # database refuses rolls back alone, the rows stored before it stay.
-                result = ingest_source(item, kind, enqueue=not batched)
+                result = ingest_source(item, kind, enqueue=False)
             except Exception as exc:
                 item = ReadError(item.origin, _failure_reason(item, kind, exc))
-        if isinstance(item, ReadError):
-            report.errors.append(item)
-        else:
-            (report.created if result.created else report.existing).append(result.source)
-            if batched and result.queued:
-                batch.append(result.source.pk)
-                if len(batch) >= IMPORT_BATCH:
-                    flush()
-        if on_item:
-            on_item(item, result)
+        heard.append((item, result))
+        if result is not None and result.queued:
+            batch.append(result.source.pk)
+            if len(batch) >= size:
+                flush()
     flush()
     return report
 
@@ -451,7 +488,9 @@ def _fail(source_id: int, token: datetime, exc: BaseException) -> None:
 
 def process_sources(source_ids: Sequence[int], *, force: bool = False) -> dict[int, int]:
     """Extract, embed and cluster several sources' claims, embedding them in one batch (which is
-    what makes importing thousands of one-line claims fast); returns each source's claim count.
+    what makes importing thousands of one-line claims fast) and assigning their new claims in one
+    call (`assign_claims`: each neighbourhood they touch re-clustered once, statuses refreshed once
+    and the stance cross-encoder's part queued); returns each source's claim count.
 
     Safe to run twice or concurrently, and to run again after a run died: a run works only on
     the sources it claims (pending, failed, or processing by a run that died or whose lease
@@ -498,20 +537,111 @@ def _process_claimed(source_ids: Sequence[int], tokens: dict[int, datetime]) -> 
     # Before any write: PostgreSQL refuses CREATE INDEX on a table with pending FK triggers.
     if len(vectors):
         ensure_vector_index(int(vectors.shape[1]))
+    parts: list[_Part] = []
     offset = 0
     for source, extracted, texts in work:
-        own = vectors[offset : offset + len(texts)]
+        parts.append(_Part(source, tokens[source.pk], extracted, texts, vectors[offset : offset + len(texts)]))
         offset += len(texts)
-        try:
-            stored = _store_claims(source, tokens[source.pk], extracted, texts, own)
-        except Exception as exc:
-            _fail(source.pk, tokens[source.pk], exc)
-            errors.append(exc)
+    try:
+        outcomes = _store_together(parts)
+    except Exception as exc:
+        if len(parts) <= 1:
+            outcomes = {part.source.pk: exc for part in parts}
+        else:
+            # The batch's assignment failed as a whole (nothing of it was written): each source
+            # alone, so a source that breaks assignment fails alone and the others go in.
+            logger.warning("assigning a batch of %d sources failed (%s); storing them one by one", len(parts), exc)
+            outcomes = {}
+            for part in parts:
+                try:
+                    outcomes.update(_store_together([part]))
+                except Exception as alone:
+                    outcomes[part.source.pk] = alone
+    for part in parts:
+        outcome = outcomes.get(part.source.pk)
+        if isinstance(outcome, BaseException):
+            _fail(part.source.pk, part.token, outcome)
+            errors.append(outcome)
             continue
-        counts[source.pk] = stored if stored is not None else Claim.objects.filter(source=source).count()
+        counts[part.source.pk] = outcome if outcome is not None else Claim.objects.filter(source=part.source).count()
     if errors:
         raise errors[0]
     return counts
+
+
+@dataclass
+class _Part:
+    """One claimed source of a batch: its claims as extracted, the texts embedded and their vectors."""
+
+    source: Source
+    token: datetime
+    extracted: list[ExtractedClaim]
+    texts: list[str]
+    vectors: np.ndarray
+
+
+def _store_together(parts: Sequence[_Part]) -> dict[int, int | BaseException | None]:
+    """Write several sources' claims and cluster their new claims in one assignment, in one
+    transaction: a neighbourhood several of them touch is re-clustered once, and statuses are
+    refreshed once (queued). Returns, by source, its claim count, None when this run's claim on it
+    no longer stands (nothing written), or the error that kept its claims out (its writes rolled
+    back alone, in a savepoint; the other sources still go in). An error of the assignment itself
+    rolls the whole batch back and is raised."""
+    outcomes: dict[int, int | BaseException | None] = {}
+    with transaction.atomic():
+        created: list[Claim] = []
+        stale: set[int] = set()
+        done: list[int] = []
+        for part in parts:
+            try:
+                with transaction.atomic():  # a savepoint: a source the database refuses rolls back alone
+                    written = _write_claims(part)
+            except Exception as exc:
+                outcomes[part.source.pk] = exc
+                continue
+            if written is None:
+                outcomes[part.source.pk] = None
+                continue
+            new, kept_count, stale_clusters = written
+            created += new
+            stale |= stale_clusters
+            outcomes[part.source.pk] = kept_count + len(new)
+            done.append(part.source.pk)
+        touched = assign_claims(created)
+        # Clusters that lost claims, or whose kept claims changed, on reprocessing: queued like assignment's.
+        queue_status_refresh(stale - touched)
+        Source.objects.filter(pk__in=done).update(
+            status=SourceStatus.PROCESSED, processed_at=timezone.now(), processing_started_at=None, attempts=0
+        )
+    return outcomes
+
+
+def _write_claims(part: _Part) -> tuple[list[Claim], int, set[int]] | None:
+    """Write one source's claims, keeping the rows of unchanged spans; returns the new claims (not
+    yet clustered), how many were kept and the clusters whose status may have changed (claims
+    deleted from them, or kept claims updated). None when this run's claim on the source no longer
+    stands (another run took it over), with nothing written. The source row stays locked to the
+    end of the caller's transaction, so the claim cannot be taken over meanwhile."""
+    source = part.source
+    if not list(Source.objects.select_for_update().filter(_ours(source.pk, part.token)).values_list("pk")):
+        return None
+    model_name = settings.FACTCHECK_EMBEDDING_MODEL
+    existing = {(c.start, c.end): c for c in Claim.objects.filter(source=source)}
+    kept, new = [], []
+    for c, text, vector in zip(part.extracted, part.texts, part.vectors, strict=True):
+        fields = _claim_fields(c, text, vector, model_name)
+        claim = existing.pop((c.start, c.end), None)
+        if claim is None:
+            new.append(Claim(source=source, start=c.start, end=c.end, **fields))
+        else:
+            for name, value in fields.items():
+                setattr(claim, name, value)
+            kept.append(claim)
+    stale = {c.cluster_id for c in existing.values() if c.cluster_id} | {c.cluster_id for c in kept if c.cluster_id}
+    Claim.objects.filter(pk__in=[c.pk for c in existing.values()]).delete()
+    Claim.objects.bulk_update(kept, CLAIM_FIELDS)
+    created = Claim.objects.bulk_create(new)
+    return created, len(kept), stale
 
 
 def _store_claims(
@@ -519,32 +649,10 @@ def _store_claims(
 ) -> int | None:
     """Write one source's claims (keeping unchanged spans' rows), cluster the new ones; None when
     this run's claim on the source no longer stands (another run took it over), with nothing written."""
-    model_name = settings.FACTCHECK_EMBEDDING_MODEL
-    with transaction.atomic():
-        # The source row stays locked to the end, so the claim cannot be taken over meanwhile.
-        if not list(Source.objects.select_for_update().filter(_ours(source.pk, token)).values_list("pk")):
-            return None
-        existing = {(c.start, c.end): c for c in Claim.objects.filter(source=source)}
-        kept, new = [], []
-        for c, text, vector in zip(extracted, texts, vectors, strict=True):
-            fields = _claim_fields(c, text, vector, model_name)
-            claim = existing.pop((c.start, c.end), None)
-            if claim is None:
-                new.append(Claim(source=source, start=c.start, end=c.end, **fields))
-            else:
-                for name, value in fields.items():
-                    setattr(claim, name, value)
-                kept.append(claim)
-        stale_clusters = {c.cluster_id for c in existing.values() if c.cluster_id}
-        Claim.objects.filter(pk__in=[c.pk for c in existing.values()]).delete()
-        Claim.objects.bulk_update(kept, CLAIM_FIELDS)
-        created = Claim.objects.bulk_create(new)
-        touched = assign_claims(created)
-        refresh_clusters(stale_clusters | {c.cluster_id for c in kept if c.cluster_id} - touched)
-        Source.objects.filter(pk=source.pk).update(
-            status=SourceStatus.PROCESSED, processed_at=timezone.now(), processing_started_at=None, attempts=0
-        )
-    return len(kept) + len(created)
+    outcome = _store_together([_Part(source, token, extracted, texts, vectors)])[source.pk]
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
 
 
 def embed(texts: list[str]) -> np.ndarray:

@@ -771,8 +771,14 @@ class _Rebuilt:
     stale: set[int]  # clusters whose status may have changed: new or changed membership, or members' densities
 
 
-def _rebuild_rows(rows: ClaimRows, progress: Progress | None = None, *, local: bool = False) -> _Rebuilt:
-    """`_rebuild` on rows; see there."""
+def _rebuild_rows(
+    rows: ClaimRows,
+    progress: Progress | None = None,
+    *,
+    local: bool = False,
+    remember: Callable[[ClaimRows, Sequence[list | None], PairScorer], PairScorer] | None = None,
+) -> _Rebuilt:
+    """`_rebuild` on rows; see there. `remember` wraps the pair scorer (assignment's memo of scores)."""
     nearest = list(rows.nearest_cosines)
     matcher = _matcher()
     if matcher.pair_model is not None:
@@ -786,9 +792,10 @@ def _rebuild_rows(rows: ClaimRows, progress: Progress | None = None, *, local: b
                     )
         else:
             nearest = corpus_nearest(rows)
-    result = cluster_all(
-        rows.slots, rows.vectors, matcher.threshold, progress, editor_constraints(rows.ids), _pair_scorer(rows, nearest)
-    )
+    scorer = _pair_scorer(rows, nearest)
+    if remember is not None and matcher.pair_model is not None:
+        scorer = remember(rows, nearest, scorer)
+    result = cluster_all(rows.slots, rows.vectors, matcher.threshold, progress, editor_constraints(rows.ids), scorer)
     return _save_clustering(rows, result, nearest)
 
 

