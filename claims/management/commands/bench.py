@@ -209,6 +209,7 @@ class Command(BaseCommand):
             f"clock); process {r['process_seconds']:.1f}s; "
             f"{r['clusters']} clusters ({', '.join(f'{k} {v}' for k, v in r['by_status'].items())})"
             + (f"; parts scored by process: {r['parts']}" if len(r.get("parts") or {}) > 1 else "")
+            + (f"; status batches refreshed: {r['status_batches']}" if r.get("status_batches") else "")
             + (
                 f"; Celery workers' CPU {', '.join(f'{c:.1f}s' for c in r['workers_cpu_seconds'])}"
                 if r.get("workers_cpu_seconds")
