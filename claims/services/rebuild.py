@@ -259,9 +259,10 @@ def recluster(
         with refresh_lock():  # the beat sweep leaves these clusters to this process
             if _share_statuses(workers):
                 shared = refresh_shared_statuses(stale, workers, progress=status_progress)
-                report.status_batches = {
-                    "here": shared.here, "workers": shared.elsewhere, "after_waiting": shared.after_waiting,
-                }  # fmt: skip
+                if shared.batches:
+                    report.status_batches = {
+                        "here": shared.here, "workers": shared.elsewhere, "after_waiting": shared.after_waiting,
+                    }  # fmt: skip
             else:
                 refresh_stale_statuses(stale, progress=status_progress, batch_claims=REFRESH_BATCH)
         report.status_seconds = time.monotonic() - started

@@ -88,9 +88,10 @@ STATUS_REFRESH_LOCK = 0x66C1_0004
 STATUS_BATCH_LOCK = 0x66C1_0005
 """First key of the advisory lock a process holds while it refreshes a shared batch (`refresh_status_batch`);
 the second is the batch's first cluster id."""
-SHARED_BATCHES_PER_PROCESS = 4
-"""Batches a shared status refresh is cut into per process (`refresh_shared_statuses`): more than one
-each, so a process that finishes early takes another, and the last batches are small."""
+SHARED_BATCHES_PER_PROCESS = 8
+"""Batches a shared status refresh is cut into per process (`refresh_shared_statuses`): many each, so
+a process that finishes early (or a worker that starts late, loading the cross-encoder) takes
+another. With 4, at 1,000 claims, the rebuild's process read 354 of 505 text pairs in 3 of 7 batches."""
 SHARED_PATIENCE_SECONDS = 600.0
 """How long a shared status refresh waits for the batches other processes hold with none finishing,
 before it refreshes what is left itself (a hung worker; a dead one lets go of its batch at once)."""
@@ -648,14 +649,17 @@ class SharedRefresh:
 
 
 def shared_batches(cluster_ids: Sequence[int], processes: int, most_claims: int = REFRESH_CLAIMS) -> list[list[int]]:
-    """These clusters cut into about SHARED_BATCHES_PER_PROCESS batches per process of about equal
-    work, the heaviest first (each at most `most_claims` claims and STALE_BATCH clusters).
+    """These clusters cut into about SHARED_BATCHES_PER_PROCESS batches per process of about as
+    many claims, the largest clusters first (each at most `most_claims` claims and STALE_BATCH
+    clusters).
 
-    A cluster's work is counted as its pairs of claims (n(n-1)/2, at least 1): the stance pairs a
-    status asks about are pairs of its members, and the cross-encoder reading them is nearly all of
-    a refresh's time. The heaviest first, because processes take batches from the front (the Celery
-    workers, in the order sent) and the back (this process): the small ones left at the end even out
-    when each finishes.
+    What a status costs is the text pairs it has the cross-encoder read, which is not known before
+    it is assessed: a large cluster of near-duplicates asks about few (identical texts and figures
+    decide them), and counting its pairs of claims, n(n-1)/2, put most of the reading in the small
+    clusters at the end. Claims are a rough measure, so the batches are many and small and each
+    process takes the next when it is free. The largest first, because processes take batches from
+    the front (the Celery workers, in the order sent) and the back (this process): the small ones
+    left at the end even out when each finishes.
     """
     sizes: dict[int, int] = {}
     for chunk in _chunks(sorted(set(cluster_ids))):
@@ -665,7 +669,7 @@ def shared_batches(cluster_ids: Sequence[int], processes: int, most_claims: int 
             .annotate(n=Count("id"))
             .values_list("cluster_id", "n")
         )
-    work = {pk: max(1, sizes.get(pk, 0) * (sizes.get(pk, 0) - 1) // 2) for pk in set(cluster_ids)}
+    work = {pk: max(1, sizes.get(pk, 0)) for pk in set(cluster_ids)}
     order = sorted(work, key=lambda pk: (-work[pk], pk))
     target = sum(work.values()) / max(1, processes * SHARED_BATCHES_PER_PROCESS)
     batches: list[list[int]] = []
