@@ -755,9 +755,11 @@ def refresh_shared_statuses(
     except Exception:  # the broker is down: this process refreshes every batch
         logger.exception("status batches not sent to workers; refreshing them in this process")
 
-    def report(left: int) -> None:
+    def left_of(pending: list[list[int]]) -> set[int]:
+        stale = _stale_among([pk for batch in pending for pk in batch])
         if progress:
-            progress(len(ids) - left, len(ids))
+            progress(len(ids) - len(stale), len(ids))
+        return stale
 
     pending = list(batches)
     left = len(ids)
@@ -770,17 +772,17 @@ def refresh_shared_statuses(
             pending.remove(batch)
             if refreshed:
                 out.here += 1
+                left_of(pending)  # the progress line moves with each batch, whoever did it
             else:
                 out.elsewhere += 1  # nothing stale left in it: a worker refreshed it before
             waiting_since = time.monotonic()
-        stale = _stale_among([pk for batch in pending for pk in batch])
+        stale = left_of(pending)
         done = [batch for batch in pending if not stale.intersection(batch)]
         out.elsewhere += len(done)
         pending = [batch for batch in pending if stale.intersection(batch)]
         if done or len(stale) < left:
             waiting_since = time.monotonic()
         left = len(stale)
-        report(left)
         if pending and time.monotonic() - waiting_since > patience:
             logger.warning(
                 "status batches held by workers with none finished for %.0fs; refreshing them here", patience
@@ -790,7 +792,8 @@ def refresh_shared_statuses(
             break
         if pending:
             time.sleep(SHARED_POLL_SECONDS)
-    report(0)
+    if progress:
+        progress(len(ids), len(ids))
     return out
 
 

@@ -67,4 +67,4 @@ def test_a_batch_held_by_a_hung_process_is_refreshed_here_after_the_wait(setting
         other.close()
     assert (shared.here, shared.elsewhere, shared.after_waiting) == (len(batches) - 1, 0, 1)
     assert not Cluster.objects.filter(status_stale=True).exists()
-    assert seen[-1] == (len(ids), len(ids))
+    assert len(seen) >= len(batches) - 1 and seen[-1] == (len(ids), len(ids))  # one a batch, at least
