@@ -7,7 +7,7 @@ from celery import shared_task
 from django.conf import settings
 
 from claims import services
-from claims.services import rebuild
+from claims.services import rebuild, statuses
 
 T = TypeVar("T")
 
@@ -78,10 +78,13 @@ def rebuild_part_task(self, job: str, number: int) -> bool:
 
 # --- Statuses waiting for the stance model (claims.services.statuses) ------------------------------
 @shared_task(bind=True, max_retries=5, default_retry_delay=30, acks_late=True)
-def refresh_statuses_task(self, cluster_ids: list[int]) -> list[int]:
+def refresh_statuses_task(self, cluster_ids: list[int], shared: bool = False) -> list[int]:
     """Finish the statuses ingestion left to the stance cross-encoder, or a rebuild's commit left
     stale (queued on commit; clusters already refreshed are skipped, so running twice or at once
-    is safe)."""
+    is safe). `shared`: a batch of a rebuild's status refresh shared with workers, skipped while
+    another process (the rebuild's own) refreshes it."""
+    if shared:
+        return _or_retry(self, lambda: statuses.refresh_status_batch(cluster_ids) or [])
     return _or_retry(self, lambda: services.refresh_stale_statuses(cluster_ids))
 
 

@@ -190,6 +190,17 @@ def empty_database() -> None:
         cursor.execute(f"TRUNCATE TABLE {tables} RESTART IDENTITY CASCADE")
 
 
+def forget_clustering() -> None:
+    """Back to the archive as `store_archive` left it, before its first build: no claim clustered,
+    no nearest cosines, no cluster, and the stance cache empty (so a second first build judges the
+    same text pairs as the first, rather than reading them back)."""
+    Claim.objects.update(cluster=None, nearest_cosines=None)
+    Cluster.objects.all().delete()  # not TRUNCATE ... CASCADE: the claims refer to their cluster
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE TABLE {connection.ops.quote_name(StanceJudgement._meta.db_table)}")
+    forget_judged_pairs()
+
+
 def store_archive(corpus: scale_corpus.Corpus, cache: EmbeddingCache, say: Say, progress: Callable[[str], Progress]):
     """Store the archive; returns the timings and the newcomers' prepared fields and vectors."""
     model = settings.FACTCHECK_EMBEDDING_MODEL

@@ -137,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         # The commit's hold of the cluster lock, and the status refresh after it (ingestion goes on).
         "locked_seconds": getattr(report, "locked_seconds", None),
         "status_seconds": getattr(report, "status_seconds", None),
+        # With workers: who refreshed the status batches (this process, workers, this one after waiting).
+        "status_batches": getattr(report, "status_batches", {}),
         # What its status refreshes cost: statuses, of which stance, of which the cross-encoder.
         "stance": services.stance_cost().as_dict(),
         "rss_after_clustering_kb": clustered[1] if clustered else None,

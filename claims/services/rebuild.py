@@ -18,10 +18,11 @@ A full rebuild runs in three phases, so that ingestion never waits for its long 
    written, the claims ingestion assigned meanwhile placed (`_place_arrivals`), and the clusters
    whose status can have changed marked `status_stale` (with their claim counts);
 4. statuses, holding no cluster lock: the stale clusters are refreshed in batches
-   (`statuses.refresh_stale_statuses`), in this process or (`statuses=QUEUE`) by status refresh
-   tasks; each batch is written under the lock only where its clusters are still as assessed, so
-   ingestion goes on meanwhile. With the stance cross-encoder, this was most of a first build's
-   time, all of it under the lock.
+   (`statuses.refresh_stale_statuses`), in this process, shared with Celery workers like the
+   scores (`statuses.refresh_shared_statuses`, with `workers` above 1 and a broker), or
+   (`statuses=QUEUE`) by status refresh tasks; each batch is written under the lock only where its
+   clusters are still as assessed, so ingestion goes on meanwhile. With the stance cross-encoder,
+   this is most of a first build's time (131 s of 145 s at 1,000 claims, `manage.py bench scale`).
 
 (The candidate graph is not cut into connected components: every claim's 40 nearest claims at
 cosine 0.2 join a real archive into one component; `manage.py bench scale` at 2,000 claims found
@@ -67,7 +68,13 @@ from claims.services.scoring import (
     slots_from,
     slots_of,
 )
-from claims.services.statuses import STALE_BATCH, cluster_counts, refresh_lock, refresh_stale_statuses
+from claims.services.statuses import (
+    STALE_BATCH,
+    cluster_counts,
+    refresh_lock,
+    refresh_shared_statuses,
+    refresh_stale_statuses,
+)
 from newsclaims.matching import pairscore
 from newsclaims.matching.clustering import (
     CANDIDATE_FLOOR,
@@ -114,6 +121,8 @@ class ReclusterReport:
     parts: dict[str, int] = field(default_factory=dict)  # who scored the parts (process label -> parts)
     locked_seconds: float = 0.0  # the commit's hold of the cluster lock (waiting for it not counted)
     status_seconds: float = 0.0  # refreshing the stale statuses after the commit (statuses=HERE)
+    # With workers, who refreshed the status batches: this process, workers, this process after waiting.
+    status_batches: dict[str, int] = field(default_factory=dict)
 
     @property
     def skipped(self) -> bool:
@@ -214,9 +223,11 @@ def recluster(
     Statuses are recomputed where they can have changed (a cluster whose claims or whose claims'
     nearest cosines changed), or everywhere with `all_statuses` (after a change of rules or models):
     the commit marks them stale, and they are refreshed after it, holding no lock but for each
-    batch's write (`refresh_stale_statuses`): with `statuses` HERE in this process before this
-    returns (`status_progress` called with clusters done and total; none is left stale), with QUEUE
-    by status refresh tasks queued on commit, STALE_BATCH clusters each.
+    batch's write (`refresh_stale_statuses`): with `statuses` HERE before this returns
+    (`status_progress` called with clusters done and total; none is left stale), in this process or,
+    with `workers` above 1 and a broker, shared with Celery workers as the pair scores are
+    (`refresh_shared_statuses`); with QUEUE by status refresh tasks queued on commit, STALE_BATCH
+    clusters each.
     """
     report = ReclusterReport()
     limit = settings.FACTCHECK_REBUILD_WAIT_SECONDS if wait is None else wait
@@ -246,10 +257,26 @@ def recluster(
     if statuses == HERE:
         started = time.monotonic()
         with refresh_lock():  # the beat sweep leaves these clusters to this process
-            refresh_stale_statuses(stale, progress=status_progress, batch_claims=REFRESH_BATCH)
+            if _share_statuses(workers):
+                shared = refresh_shared_statuses(stale, workers, progress=status_progress)
+                if shared.batches:
+                    report.status_batches = {
+                        "here": shared.here, "workers": shared.elsewhere, "after_waiting": shared.after_waiting,
+                    }  # fmt: skip
+            else:
+                refresh_stale_statuses(stale, progress=status_progress, batch_claims=REFRESH_BATCH)
         report.status_seconds = time.monotonic() - started
     report.by_status = cluster_counts()
     return report
+
+
+def _share_statuses(workers: int) -> bool:
+    """Whether a rebuild's status refresh after its commit is shared with Celery workers: with
+    `workers` above 1, a broker (tasks not run eagerly) and the commit visible to them (no
+    transaction open around the call)."""
+    if workers <= 1 or connection.in_atomic_block:
+        return False
+    return not registered_task("refresh_statuses_task").app.conf.task_always_eager
 
 
 def _queue_statuses(stale: Sequence[int]) -> None:

@@ -89,3 +89,14 @@ def test_a_rebuild_split_across_two_real_workers_gives_the_one_process_clusters(
     again = services.recluster(workers=3)
     assert again.kept_ids == again.clusters and again.refreshed == 0
     assert dict(Claim.objects.values_list("id", "cluster_id")) == ids
+
+
+@pytest.mark.worker
+def test_a_rebuild_with_workers_shares_its_status_refresh_and_leaves_no_status_stale(workers):
+    fill(240, seed=6, index=False)
+    report = services.recluster(workers=2)
+    assert report.outcome == services.RAN and report.refreshed == report.clusters > 20
+    assert not Cluster.objects.filter(status_stale=True).exists()
+    batches = report.status_batches
+    assert batches["workers"] > 0 and batches["here"] > 0, batches  # both sides refreshed batches
+    assert batches["after_waiting"] == 0  # no worker was waited for in vain

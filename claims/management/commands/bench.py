@@ -158,6 +158,14 @@ class Command(BaseCommand):
             row["rebuild"][str(workers)] = result = bench_scale.run_rebuild(workers, cross_encoder)
             say(f"    {self._rebuild_line(result)}")
             say(f"    {bench_scale.stance_line(result.get('stance'))}")
+        if parallel:
+            # Like with like: the 1-worker first build's state again (nothing clustered, the stance
+            # cache empty), where the statuses to refresh are all of them.
+            say("  first build again (no claim clustered, stance cache empty), 2 workers")
+            bench_scale.forget_clustering()
+            row["first_build_2_workers"] = first = bench_scale.run_rebuild(2, cross_encoder)
+            say(f"    {self._rebuild_line(first)}")
+            say(f"    {bench_scale.stance_line(first.get('stance'))}")
 
         say(f"  incremental assignment: {len(corpus.newcomers)} new claims, one at a time")
         row["assign"] = assign = bench_scale.time_assignment(
@@ -215,6 +223,7 @@ class Command(BaseCommand):
             f"clock); process {r['process_seconds']:.1f}s; "
             f"{r['clusters']} clusters ({', '.join(f'{k} {v}' for k, v in r['by_status'].items())})"
             + (f"; parts scored by process: {r['parts']}" if len(r.get("parts") or {}) > 1 else "")
+            + (f"; status batches refreshed: {r['status_batches']}" if r.get("status_batches") else "")
             + (
                 f"; Celery workers' CPU {', '.join(f'{c:.1f}s' for c in r['workers_cpu_seconds'])}"
                 if r.get("workers_cpu_seconds")
@@ -228,15 +237,19 @@ class Command(BaseCommand):
         out = self.stdout.write
         out(self.style.MIGRATE_HEADING("== summary"))
         out(
-            f"{'claims':>8} | {'first build s / GB':>18} | {'rebuild 1 worker s / CPU s / GB':>31} | "
-            f"{'2 workers s / GB':>16} | {'assign p50/p95 ms':>17} | {'ingest/encoder 1 / batch':>24}"
+            f"{'claims':>8} | {'first build s / GB':>18} | {'2 workers s':>11} | "
+            f"{'rebuild 1 worker s / CPU s / GB':>31} | {'2 workers s / GB':>16} | "
+            f"{'assign p50/p95 ms':>17} | {'ingest/encoder 1 / batch':>24}"
         )
         for row in rows:
             first, one, two = row["first_build"], row["rebuild"]["1"], row["rebuild"].get("2")
+            first_two = row.get("first_build_2_workers")
             assign, ingest = row.get("assign") or {}, row.get("ingest") or {}
             two_text = f"{two['wall_seconds']:.1f} / {_gb(two['peak_rss_kb']):.2f}" if two else "n/a"
+            first_two_text = f"{first_two['wall_seconds']:.1f}" if first_two else "n/a"
             out(
                 f"{row['claims']:>8} | {first['wall_seconds']:>9.1f} / {_gb(first['peak_rss_kb']):>5.2f} | "
+                f"{first_two_text:>11} | "
                 f"{one['wall_seconds']:>13.1f} / {one['cpu_seconds']:>5.1f} / {_gb(one['peak_rss_kb']):>5.2f} | "
                 f"{two_text:>16} | {_fmt(assign.get('p50_ms'), '.0f'):>7} / {_fmt(assign.get('p95_ms'), '.0f'):>7} | "
                 f"{_fmt(ingest.get('ratio_to_encoder'), '.3f'):>11}x / "

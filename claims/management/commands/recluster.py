@@ -29,8 +29,9 @@ class Command(BaseCommand):
             default=None,
             metavar="N",
             help=(
-                "Split the pair scores across N processes: this one and Celery workers on the broker "
-                "(default: FACTCHECK_REBUILD_WORKERS; without a broker this process scores them all)."
+                "Split the pair scores and the status refresh after the commit across N processes: this one "
+                "and Celery workers on the broker (default: FACTCHECK_REBUILD_WORKERS; without a broker this "
+                "process does them all)."
             ),
         )
         parser.add_argument(
@@ -99,6 +100,14 @@ class Command(BaseCommand):
             }
         if len(report.parts) > 1:
             summary += "; " + _("pair scores shared by %(processes)d processes") % {"processes": len(report.parts)}
+        if report.status_batches:
+            summary += "; " + _(
+                "status refresh shared: %(here)d batches here, %(workers)d by workers, %(late)d here after waiting"
+            ) % {
+                "here": report.status_batches["here"],
+                "workers": report.status_batches["workers"],
+                "late": report.status_batches["after_waiting"],
+            }
         if report.waited > 0:
             summary = _("rebuilt after waiting %(seconds).1fs for ingestion to finish: %(summary)s") % {
                 "seconds": report.waited,
