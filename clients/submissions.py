@@ -1,21 +1,25 @@
 """Articles posted to the API: as text (stored now, processed on the worker) or as a URL (the page is
 fetched on the worker, never in the request, then processed like any article).
 
-submit_url    store a placeholder source for the URL (one per URL) and queue the fetch
+submit_url       store a placeholder source for the URL (one per URL) and queue the fetch
+submit_articles  several articles at once: texts stored and their processing queued in batches
+                 (ingest_articles), URLs through submit_url; a result each, one failing alone
 fetch_source  the worker's part: read the page, fill the source in, queue its processing
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext
 
 from claims.choices import SourceKind, SourceStatus
-from claims.services import IngestResult, content_hash, detect_language
+from claims.services import IngestResult, content_hash, detect_language, ingest_articles
 from claims.services.enqueue import registered_task
 from sources.models import Source
 from sources.readers import ReadError, SourceInput, read_url
@@ -41,6 +45,7 @@ def submit_url(item: SourceInput) -> IngestResult:
                 Source.objects.filter(pk=existing.pk).update(status=SourceStatus.PENDING, error="")
                 existing.status = SourceStatus.PENDING
                 _queue_fetch(existing.pk)
+                return IngestResult(existing, False, queued=True)
             return IngestResult(existing, False)
         source, created = Source.objects.get_or_create(
             content_hash=url_placeholder_hash(item.url),
@@ -57,7 +62,64 @@ def submit_url(item: SourceInput) -> IngestResult:
         )
         if created:
             _queue_fetch(source.pk)
-    return IngestResult(source, created)
+    return IngestResult(source, created, queued=created)
+
+
+logger = logging.getLogger("clients")
+
+
+@dataclass
+class Submitted:
+    """What became of one article of a batch: created, existing or error (with the reason)."""
+
+    index: int
+    result: str
+    source: int | None = None
+    queued: bool = False
+    reason: str = ""
+
+
+def submit_articles(items: Sequence[SourceInput]) -> list[Submitted]:
+    """Store several articles posted together, a result each in their order.
+
+    Texts go through `ingest_articles` (the path of `manage.py ingest`): each stored in its own
+    savepoint, their processing queued ARTICLE_BATCH a task. An item without text is a URL whose
+    page the worker fetches (`submit_url`). One the database refuses is an error with its reason;
+    the others, and what was stored before, stay.
+    """
+    results: dict[int, Submitted] = {}
+    texts = [n for n, item in enumerate(items) if item.text]
+    for n, item in enumerate(items):
+        if item.text:
+            continue
+        try:
+            result = submit_url(item)  # its atomic block is a savepoint in a caller's transaction
+        except Exception as exc:  # refused by the database: this item's error, not the request's
+            logger.exception("storing the URL of item %s failed", n)
+            results[n] = Submitted(n, "error", reason=_not_stored(exc))
+            continue
+        results[n] = _submitted(n, result)
+    heard = iter(texts)
+
+    def on_item(item: SourceInput | ReadError, result: IngestResult | None) -> None:
+        n = next(heard)
+        if result is None:
+            reason = item.reason if isinstance(item, ReadError) else ""
+            results[n] = Submitted(n, "error", reason=reason)
+        else:
+            results[n] = _submitted(n, result)
+
+    ingest_articles([items[n] for n in texts], on_item)
+    return [results[n] for n in range(len(items))]
+
+
+def _submitted(n: int, result: IngestResult) -> Submitted:
+    return Submitted(n, "created" if result.created else "existing", result.source.pk, result.queued)
+
+
+def _not_stored(exc: Exception) -> str:
+    first_line = (str(exc).strip().splitlines() or [""])[0][:300]
+    return gettext("not stored: %(error)s") % {"error": f"{type(exc).__name__}: {first_line}"}
 
 
 def _failed(source: Source, reason: str) -> None:

@@ -389,6 +389,8 @@ FACTCHECK_API_MAX_BODY_BYTES = 3 * FACTCHECK_MAX_SOURCE_BYTES + 65_536
 DATA_UPLOAD_MAX_MEMORY_SIZE = FACTCHECK_API_MAX_BODY_BYTES
 # POST /api/v1/claims/import/: claims per request.
 FACTCHECK_API_MAX_IMPORT_ITEMS = env_int("FACTCHECK_API_MAX_IMPORT_ITEMS", 1000, minimum=1)
+# POST /api/v1/sources/batch/: articles per request (the body stays within FACTCHECK_API_MAX_BODY_BYTES).
+FACTCHECK_API_MAX_BATCH_ARTICLES = env_int("FACTCHECK_API_MAX_BATCH_ARTICLES", 100, minimum=1, maximum=10_000)
 # POST /api/v1/checkworthiness/ reads the text in the request: at most this many characters.
 FACTCHECK_API_MAX_CHECK_CHARS = env_int("FACTCHECK_API_MAX_CHECK_CHARS", 20_000, minimum=100)
 # GET /api/v1/claims/search/?q=: at most this many characters.

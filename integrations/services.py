@@ -5,7 +5,8 @@ emit(event, cluster_ids, ...)   delivery rows for every subscription to the even
 deliver(delivery_id)            one signed attempt; returns the next attempt (and its delay) if one is due
 requeue_stalled_deliveries()    queue again attempts a lost task or a broker outage left behind
 follow_feed(url)                check that a URL is a feed (fetched once, parsed) and register it
-poll_feed(feed_id)              fetch a feed (ETag / Last-Modified), ingest each entry not seen before
+poll_feed(feed_id)              fetch a feed (ETag / Last-Modified), ingest each entry not seen before (their
+                                articles processed in batches, as `manage.py ingest` does)
 
 The claims services reach `emit` through claims.services.events (registered in
 IntegrationsConfig.ready()), never by importing this module. Network I/O never happens inside a
@@ -21,7 +22,8 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,12 +39,13 @@ from django.utils.translation import gettext as _
 
 from claims.choices import Verdict
 from claims.models import Claim, Cluster
-from claims.services.ingest import ingest_source
+from claims.services.ingest import IngestResult, ingest_articles, source_digest
 from integrations import http
 from integrations.models import DeliveryState, Feed, FeedEntry, WebhookDelivery, WebhookSubscription
 from integrations.signing import HEADER as SIGNATURE_HEADER
 from integrations.signing import sign
-from sources.readers import SourceInput, read_url
+from sources.models import Source
+from sources.readers import ReadError, SourceInput, read_url
 from sources.validation import MAX_PUBLISHER, MAX_TITLE, InvalidInput, clean_fields, clean_url, storable
 
 logger = logging.getLogger("integrations")
@@ -438,7 +441,9 @@ def active_feed_ids() -> list[int]:
 
 def poll_feed(feed_id: int) -> PollReport:
     """Fetch a feed (sending its ETag and Last-Modified: a 304 means nothing new) and ingest the page
-    of each entry not seen before, oldest first.
+    of each entry not seen before, oldest first; their processing is queued in batches
+    (`ingest_articles`: ARTICLE_BATCH a task), so a poll that finds many entries embeds and assigns
+    their claims together.
 
     Each entry is claimed by inserting its (feed, guid) row first, so two polls, even concurrent,
     ingest it once. A page that cannot be read is recorded on its entry. The validators are stored
@@ -464,12 +469,7 @@ def poll_feed(feed_id: int) -> PollReport:
         return report
     feed_title = _clip(parsed.feed.get("title"), MAX_TITLE)
     entries = list(parsed.entries)[: settings.FACTCHECK_FEED_MAX_ENTRIES]
-    for entry in reversed(entries):  # feeds list the newest first
-        row = _take_entry(feed, entry, feed_title)
-        if row is None:
-            report.already_seen += 1
-        else:
-            (report.failed if row.error else report.ingested).append(row.pk)
+    _ingest_entries(feed, reversed(entries), feed_title, report)  # feeds list the newest first
     Feed.objects.filter(pk=feed.pk).update(
         etag=_clip(response.headers.get("ETag"), 500),
         modified=_clip(response.headers.get("Last-Modified"), 100),
@@ -478,6 +478,55 @@ def poll_feed(feed_id: int) -> PollReport:
         last_error="",
     )
     return report
+
+
+def _ingest_entries(feed: Feed, entries: Iterable[Mapping[str, Any]], feed_title: str, report: PollReport) -> None:
+    """Claim each entry, read its page and hand the articles to `ingest_articles`, which stores each
+    as it comes and queues their processing ARTICLE_BATCH at a time; each entry's row gets its source
+    (or the reason it has none) once its batch is queued.
+
+    Pages are read lazily, between the stores, so no page is fetched inside a transaction. Should
+    the poll die before a batch is queued, its stored articles are queued by the reaper
+    (reap_stale_processing), but their entries' rows stay without a source."""
+    taken: deque[tuple[FeedEntry, SourceInput]] = deque()  # entries handed over, in the order heard back
+
+    def articles() -> Iterator[SourceInput]:
+        for entry in entries:
+            claimed = _take_entry(feed, entry, feed_title)
+            if claimed is None:
+                report.already_seen += 1
+                continue
+            row, page = claimed
+            if isinstance(page, str):  # no link, or an unreadable page: recorded now
+                _record(row, None, page, report)
+                continue
+            taken.append((row, page))
+            yield page
+
+    def on_item(item: SourceInput | ReadError, result: IngestResult | None) -> None:
+        row, page = taken.popleft()
+        if result is not None:
+            _record(row, result.source.pk, "", report)
+            return
+        # Refused by the database (not stored), or stored and its in-process processing failed.
+        reason = item.reason if isinstance(item, ReadError) else _("not stored")
+        logger.warning("ingesting %s failed: %s", row.link, reason)
+        _record(row, _stored_source(page), storable(reason)[:500], report)
+
+    ingest_articles(articles(), on_item)
+
+
+def _record(row: FeedEntry, source_id: int | None, error: str, report: PollReport) -> None:
+    row.source_id, row.error = source_id, error
+    row.save(update_fields=["source", "error"])
+    (report.failed if error else report.ingested).append(row.pk)
+
+
+def _stored_source(page: SourceInput) -> int | None:
+    try:
+        return Source.objects.filter(content_hash=source_digest(page)).values_list("pk", flat=True).first()
+    except Exception:  # a text that cannot even be hashed was not stored either
+        return None
 
 
 def _guid(entry: Mapping[str, Any]) -> str:
@@ -511,8 +560,9 @@ def _entry_metadata(entry: Mapping[str, Any], feed_title: str) -> dict[str, Any]
     return cleaned
 
 
-def _take_entry(feed: Feed, entry: Mapping[str, Any], feed_title: str) -> FeedEntry | None:
-    """Claim an entry (None if it was seen before), then fetch its page and ingest it."""
+def _take_entry(feed: Feed, entry: Mapping[str, Any], feed_title: str) -> tuple[FeedEntry, SourceInput | str] | None:
+    """Claim an entry (None if it was seen before), then fetch its page: (its row, the article to
+    ingest, or the reason there is none)."""
     title = _clip(entry.get("title"), MAX_TITLE)
     link, link_error = "", ""
     try:
@@ -525,16 +575,13 @@ def _take_entry(feed: Feed, entry: Mapping[str, Any], feed_title: str) -> FeedEn
     if not created:
         return None
     if not link:
-        row.error = link_error or _("the entry has no link to an article")
-    else:
-        row.source_id, row.error = _ingest_page(link, _entry_metadata(entry, feed_title))
-    row.save(update_fields=["source", "error"])
-    return row
+        return row, link_error or _("the entry has no link to an article")
+    return row, _read_page(link, _entry_metadata(entry, feed_title))
 
 
-def _ingest_page(link: str, metadata: Mapping[str, Any]) -> tuple[int | None, str]:
-    """Read the entry's page with the readers (their limits and deadline) and ingest the article;
-    returns (source id, "") or (None, the reason)."""
+def _read_page(link: str, metadata: Mapping[str, Any]) -> SourceInput | str:
+    """Read the entry's page with the readers (their limits and deadline): the article with the
+    entry's metadata, or the reason there is none."""
     items = list(
         read_url(
             link,
@@ -545,18 +592,12 @@ def _ingest_page(link: str, metadata: Mapping[str, Any]) -> tuple[int | None, st
     )
     articles = [item for item in items if isinstance(item, SourceInput)]
     if not articles:
-        return None, storable("; ".join(item.reason for item in items) or _("no article on the page"))
+        return storable("; ".join(item.reason for item in items) or _("no article on the page"))
     article = articles[0]
-    article = replace(
+    return replace(
         article,
         url=link,
         title=metadata.get("title") or article.title,
         publisher=article.publisher or metadata.get("publisher") or "",
         published_at=metadata.get("published_at") or article.published_at,
     )
-    try:
-        result = ingest_source(article)
-    except Exception as exc:  # the database refused it: that entry's error, not the poll's
-        logger.exception("ingesting %s failed", link)
-        return None, storable(f"{type(exc).__name__}: {exc}")[:500]
-    return result.source.pk, ""

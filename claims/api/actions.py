@@ -140,9 +140,10 @@ class ScopedActionsMixin:
 
 
 class SourceSubmitMixin(ScopedActionsMixin):
-    """POST /sources/: an article's text (stored now) or a URL (fetched on the worker)."""
+    """POST /sources/: an article's text (stored now) or a URL (fetched on the worker); POST
+    /sources/batch/: a list of them, processed in batches."""
 
-    scoped_permissions = {"create": [CanWrite]}
+    scoped_permissions = {"create": [CanWrite], "batch": [CanWrite]}
 
     def get_serializer_class(self):
         if getattr(self, "action", None) == "retrieve":
@@ -186,6 +187,50 @@ class SourceSubmitMixin(ScopedActionsMixin):
         response = Response(answer, status=status.HTTP_202_ACCEPTED if queued else status.HTTP_200_OK)
         response["Location"] = status_url
         return response
+
+    @extend_schema(
+        summary="Post several articles",
+        description="A JSON list of articles, each as `POST /sources/` takes one (at most "
+        "FACTCHECK_API_MAX_BATCH_ARTICLES, and the body within the same size limit). Every item is checked first: "
+        "one bad item is a 400 (errors listed by position) and nothing is stored. Then each is `created`, "
+        "`existing` or an `error` with its reason (one the database refuses fails alone); texts are processed on "
+        "the worker in batches, URLs fetched there. Needs a token with the write scope.",
+        request=bodies.SourceSubmitSerializer(many=True),
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            202: OpenApiResponse(bodies.BatchResultSerializer, description="Stored; processing queued."),
+            200: OpenApiResponse(bodies.BatchResultSerializer, description="Nothing queued (all already stored)."),
+            413: ERROR_413,
+            422: ERROR_422,
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="batch", filter_backends=[], pagination_class=None)
+    @idempotent
+    def batch(self, request, *args, **kwargs):
+        body = bodies.SourceBatchSerializer(data=request.data)
+        if not body.is_valid():
+            errors = body.errors
+            if isinstance(errors, list):  # one entry per item: keep the bad ones, by position
+                errors = {str(n): error for n, error in enumerate(errors) if error}
+            raise exceptions.ValidationError(errors)
+        origin = f"api:{token_of(request).prefix}"
+        items = [
+            SourceInput(origin=fields.get("url") or f"{origin}[{n}]", **fields)
+            for n, fields in enumerate(body.validated_data)
+        ]
+        results = submissions.submit_articles(items)
+        counts = {kind: sum(r.result == kind for r in results) for kind in ("created", "existing", "error")}
+        answer = {
+            "created": counts["created"],
+            "existing": counts["existing"],
+            "errors": counts["error"],
+            "results": [
+                {"index": r.index, "result": r.result, "source": r.source, "queued": r.queued, "reason": r.reason}
+                for r in results
+            ],
+        }
+        queued = any(r.queued for r in results)
+        return Response(answer, status=status.HTTP_202_ACCEPTED if queued else status.HTTP_200_OK)
 
     @staticmethod
     def _stored_status(item: SourceInput) -> str | None:

@@ -118,6 +118,18 @@ class ClaimImportSerializer(serializers.ListSerializer):
         super().__init__(*args, **kwargs)
 
 
+class SourceBatchSerializer(serializers.ListSerializer):
+    """Several articles, each as POST /sources/ takes one; at most FACTCHECK_API_MAX_BATCH_ARTICLES."""
+
+    child = SourceSubmitSerializer()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("child", SourceSubmitSerializer())
+        kwargs.setdefault("allow_empty", False)
+        kwargs.setdefault("max_length", settings.FACTCHECK_API_MAX_BATCH_ARTICLES)
+        super().__init__(*args, **kwargs)
+
+
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
@@ -153,6 +165,21 @@ class ImportResultSerializer(serializers.Serializer):
     existing = serializers.IntegerField()
     errors = serializers.IntegerField()
     results = ImportItemResultSerializer(many=True)
+
+
+class BatchItemResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The article's position in the list, from 0.")
+    result = serializers.ChoiceField(choices=["created", "existing", "error"])
+    source = serializers.IntegerField(allow_null=True, help_text="The stored source's id (null for an error).")
+    queued = serializers.BooleanField(help_text="Whether processing (or fetching) was queued by this request.")
+    reason = serializers.CharField(allow_blank=True, help_text="Why an `error` was not stored (or not processed).")
+
+
+class BatchResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    existing = serializers.IntegerField()
+    errors = serializers.IntegerField()
+    results = BatchItemResultSerializer(many=True)
 
 
 class VerdictSerializer(serializers.Serializer):

@@ -6,6 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -91,6 +94,7 @@ def three_articles(writer, django_capture_on_commit_callbacks):
 WRITES = [
     ("/api/v1/sources/", {"text": "The ministry said 40 people died."}),
     ("/api/v1/claims/import/", [{"text": "The ministry said 40 people died."}]),
+    ("/api/v1/sources/batch/", [{"text": "The ministry said 40 people died."}]),
 ]
 
 
@@ -297,6 +301,113 @@ def test_an_unreachable_url_fails_with_its_reason_at_the_status_url(writer, djan
     response = post_article(writer, {"url": "http://127.0.0.1:9/nothing"}, django_capture_on_commit_callbacks)
     status = writer.get(response.json()["status_url"]).json()
     assert status["status"] == "failed" and "cannot fetch" in status["error"]
+
+
+# --- posting several articles at once -----------------------------------------------------------
+
+BATCH = [
+    {"text": ENGLISH, "title": "Derna", "publisher": "Wire", "language": "en"},
+    {"text": ARABIC, "url": "https://example.org/derna-ar"},
+    {"text": UNRELATED},
+]
+
+
+def test_a_batch_of_articles_gets_a_result_each_and_is_processed_in_one_task(
+    writer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = writer.post("/api/v1/sources/batch/", BATCH, format="json")
+    assert response.status_code == 202, response.content
+    answer = response.json()
+    assert (answer["created"], answer["existing"], answer["errors"]) == (3, 0, 0)
+    assert [(r["index"], r["result"], r["queued"]) for r in answer["results"]] == [
+        (n, "created", True) for n in range(3)
+    ]
+    assert len(queued) == 1  # the three articles' processing is one task, not three
+    sources = Source.objects.in_bulk([r["source"] for r in answer["results"]])
+    first = sources[answer["results"][0]["source"]]
+    assert (first.title, first.publisher, first.language) == ("Derna", "Wire", "en")
+    assert sources[answer["results"][1]["source"]].url == "https://example.org/derna-ar"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queued[0]()  # the worker's run
+    assert set(Source.objects.values_list("status", flat=True)) == {"processed"}
+    assert Claim.objects.filter(source_id__in=sources).exists()
+
+    again = writer.post("/api/v1/sources/batch/", [BATCH[2]], format="json")
+    assert again.status_code == 200
+    assert again.json()["results"] == [
+        {"index": 0, "result": "existing", "source": answer["results"][2]["source"], "queued": False, "reason": ""}
+    ]
+
+
+def test_a_batch_mixing_texts_and_urls_fetches_the_urls_on_the_worker(writer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = writer.post(
+            "/api/v1/sources/batch/", [{"url": "https://example.org/later"}, BATCH[0]], format="json"
+        )
+    assert response.status_code == 202, response.content
+    placeholder = Source.objects.get(pk=response.json()["results"][0]["source"])
+    assert placeholder.text == "" and placeholder.url == "https://example.org/later"
+    assert len(queued) == 2  # the URL's fetch, and the text's processing
+
+
+def test_a_bad_item_refuses_the_batch_by_position_and_stores_nothing(settings, writer):
+    bad = [BATCH[0], {"title": "no text"}, {"text": "x", "url": "javascript:alert(1)"}]
+    response = writer.post("/api/v1/sources/batch/", bad, format="json")
+    assert response.status_code == 400
+    errors = response.json()
+    assert set(errors) == {"1", "2"} and "text" in errors["1"] and "url" in errors["2"]
+    assert writer.post("/api/v1/sources/batch/", [], format="json").status_code == 400
+    assert writer.post("/api/v1/sources/batch/", BATCH[0], format="json").status_code == 400  # one, not a list
+    settings.FACTCHECK_API_MAX_BATCH_ARTICLES = 2
+    over = writer.post("/api/v1/sources/batch/", BATCH, format="json")
+    assert over.status_code == 400 and "2" in json.dumps(over.json())
+    assert not Source.objects.exists()
+
+
+def test_an_article_the_database_refuses_fails_alone_with_its_reason(
+    writer, monkeypatch, django_capture_on_commit_callbacks
+):
+    from claims.services import ingest
+
+    stored = writer.post("/api/v1/sources/", {"text": UNRELATED}, format="json").json()["id"]
+    store = ingest.ingest_source
+
+    def refusing(item, *args, **kwargs):
+        if item.text == ARABIC:
+            raise ValueError("refused by the database")
+        return store(item, *args, **kwargs)
+
+    monkeypatch.setattr(ingest, "ingest_source", refusing)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = writer.post("/api/v1/sources/batch/", BATCH, format="json")
+    assert response.status_code == 202
+    results = response.json()["results"]
+    assert [r["result"] for r in results] == ["created", "error", "existing"]
+    assert results[1]["source"] is None and results[1]["reason"] == "not stored: ValueError: refused by the database"
+    assert results[2]["source"] == stored and Source.objects.count() == 2
+
+
+@pytest.mark.parametrize(("value", "message"), [("0", "below the minimum 1"), ("many", "not a whole number")])
+def test_a_bad_bound_on_a_batch_stops_the_service_from_starting(value, message):
+    env = {**os.environ, "FACTCHECK_API_MAX_BATCH_ARTICLES": value}
+    run = subprocess.run(
+        [sys.executable, "-c", "import factcheck.settings"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode != 0 and "FACTCHECK_API_MAX_BATCH_ARTICLES" in run.stderr and message in run.stderr
+
+
+def test_a_batch_costs_a_fixed_number_of_queries_per_article(writer, django_assert_num_queries):
+    # The token read (and, on its first use, its last-use stamp) and one statement stamping the batch
+    # queued; then six an article: its lookup and insert, each in a savepoint (get_or_create), so
+    # one the database refuses fails alone.
+    with django_assert_num_queries(3 + 6):
+        response = writer.post("/api/v1/sources/batch/", BATCH[:1], format="json")
+    assert response.status_code == 202
+    with django_assert_num_queries(2 + 6 * 2):
+        response = writer.post("/api/v1/sources/batch/", BATCH[1:], format="json")
+    assert response.status_code == 202
 
 
 # --- importing claims ---------------------------------------------------------------------------

@@ -107,13 +107,14 @@ def test_the_write_operations_keep_their_schema_with_an_editor_token(
             assert response.status_code not in (401, 403)
 
         answers_as_promised()
-    # generated bodies are mostly refused; an accepted article and import must match the schema too
+    # generated bodies are mostly refused; an accepted article, batch and import must match the schema too
     auth = {"Authorization": f"Bearer {token}"}
     for path, body in [
         ("/api/v1/sources/", {"text": "The ministry said 40 people died in the floods.", "language": "en"}),
         ("/api/v1/claims/import/", [{"text": "Unemployment reached 22 percent in 2023."}]),
+        ("/api/v1/sources/batch/", [{"text": "The port strike ended after 9 days, the union said.", "title": "Port"}]),
     ]:
         case = schema[path]["POST"].Case(body=body, headers=auth, media_type="application/json")
         response = case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
         assert response.status_code == 202, response.text
-    assert Source.objects.count() >= stored_before + 2
+    assert Source.objects.count() >= stored_before + 3

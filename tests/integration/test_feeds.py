@@ -192,7 +192,9 @@ def test_two_concurrent_polls_ingest_each_entry_once(feed_server, monkeypatch):
 
     # Committed for real here, so processing would run in-process; it is not what this test is about.
     queued = []
-    monkeypatch.setitem(enqueue._tasks, "process_source_task", type("Stub", (), {"delay": staticmethod(queued.append)}))
+    monkeypatch.setitem(
+        enqueue._tasks, "process_sources_task", type("Stub", (), {"delay": staticmethod(queued.extend)})
+    )
 
     feed_server.items = [feed_server.article(n) for n in range(4, 0, -1)]
     feed, _ = services.follow_feed(f"{feed_server.base}/rss.xml")
@@ -261,3 +263,43 @@ def test_the_feeds_api_is_for_editors_and_checks_the_feed_first(feed_server, cli
     assert len(client.get("/api/v1/feeds/").json()["results"]) == 1
     assert client.delete(f"/api/v1/feeds/{created.json()['id']}/").status_code == 204
     assert not Feed.objects.exists()
+
+
+def test_a_poll_that_finds_several_entries_queues_their_processing_in_batches(
+    feed_server, monkeypatch, django_capture_on_commit_callbacks
+):
+    from claims.services import ingest
+
+    monkeypatch.setattr(ingest, "ARTICLE_BATCH", 2)
+    feed_server.items = [feed_server.article(n) for n in range(5, 0, -1)]
+    feed, _ = services.follow_feed(f"{feed_server.base}/rss.xml")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        report = services.poll_feed(feed.pk)
+    assert (len(report.ingested), report.failed) == (5, [])
+    assert len(queued) == 3  # five articles, two a task: three tasks, not five
+    entries = FeedEntry.objects.filter(feed=feed).order_by("id")
+    assert [e.source.url for e in entries] == [feed_server.article(n)[1] for n in range(1, 6)]  # oldest first
+    assert all(e.source.queued_at is not None for e in entries)
+
+
+def test_an_article_the_database_refuses_fails_alone_on_its_entry(
+    feed_server, monkeypatch, django_capture_on_commit_callbacks
+):
+    from claims.services import ingest
+
+    store = ingest.ingest_source
+
+    def refusing(item, *args, **kwargs):
+        if item.url.endswith("/2.html"):
+            raise ValueError("refused by the database")
+        return store(item, *args, **kwargs)
+
+    monkeypatch.setattr(ingest, "ingest_source", refusing)
+    feed_server.items = [feed_server.article(n) for n in range(3, 0, -1)]
+    feed, _ = services.follow_feed(f"{feed_server.base}/rss.xml")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        report = services.poll_feed(feed.pk)
+    assert len(report.ingested) == 2 and len(report.failed) == 1 and len(queued) == 1
+    refused = FeedEntry.objects.get(pk=report.failed[0])
+    assert refused.source is None and refused.error == "not stored: ValueError: refused by the database"
+    assert sorted(Source.objects.values_list("url", flat=True)) == [feed_server.article(n)[1] for n in (1, 3)]
