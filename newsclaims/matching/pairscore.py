@@ -545,7 +545,7 @@ class ClaimScorer:
             [text_row(self._clause_text(i), self._clause_text(j)) for i, j in zip(a.tolist(), b.tolist(), strict=True)],
             dtype=np.float64,
         )
-        margins = np.stack([self._margins(a, b), self._margins(b, a)], axis=1)
+        margins = self._margins(np.concatenate([a, b]), np.concatenate([b, a])).reshape(2, len(a)).T
         same = np.array([self.source_ids[i] == self.source_ids[j] for i, j in zip(a.tolist(), b.tolist(), strict=True)])
         return pair_matrix(cosines, csls, rows.reshape(len(a), -1), same.astype(np.float64), margins)
 
