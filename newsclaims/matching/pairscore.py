@@ -510,19 +510,24 @@ class ClaimScorer:
     def _margins(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """`margin(a[k], b[k])` for every k: from a's mean cosine over parts with each claim of
         b's source, so neither the bits nor the memory depend on the other claims here."""
+        if not len(a):
+            return np.empty(0, dtype=np.float64)
         sizes = self._run_size[b]
         ends = np.cumsum(sizes)
         starts = ends - sizes
         pair = np.repeat(np.arange(len(a)), sizes)
-        offset = np.arange(int(ends[-1]) if len(ends) else 0) - starts[pair]
+        offset = np.arange(int(ends[-1])) - starts[pair]
         members = self._members[self._run_start[b][pair] + offset]
         mean = self._cosines(a[pair], members).sum(axis=1) / len(self.parts)
-        own = np.empty(len(a), dtype=np.float64)
-        own[pair[members == b[pair]]] = mean[members == b[pair]]
+        here = members == b[pair]
+        own = mean[here]  # each pair's b is once in its source's run, in pair order
         others = np.where(members != a[pair], mean, -np.inf)
-        order = np.lexsort((-others, pair))  # per pair, highest first
-        best = others[order[starts]]
-        second = np.where(sizes > 1, others[order[np.minimum(starts + 1, len(order) - 1)]], -np.inf)
+        # Per pair the highest and second-highest of the others (a tie for the highest is both).
+        best = np.maximum.reduceat(others, starts)
+        top = others == best[pair]
+        ties = np.add.reduceat(top.astype(np.int64), starts)
+        second = np.maximum.reduceat(np.where(top, -np.inf, others), starts)
+        second = np.where(ties > 1, best, second)
         best, second = np.where(np.isinf(best), -1.0, best), np.where(np.isinf(second), -1.0, second)
         return own - np.where(own >= best, second, best)
 
