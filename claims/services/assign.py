@@ -40,7 +40,7 @@ from claims.services.scoring import (
 )
 from claims.services.statuses import queue_status_refresh
 from newsclaims.matching import pairscore
-from newsclaims.matching.clustering import qualifying_clusters
+from newsclaims.matching.clustering import BatchScorer, qualifying_clusters, score_list
 from newsclaims.matching.rules import ClaimSlots, match_score, same_figure
 from sources.models import Source
 
@@ -143,20 +143,20 @@ class _PairMemo:
         keys = [digests[k] + sources[slots.source_id] for k, slots in enumerate(rows.slots)]
         scores = self.scores
 
-        def remembered(i: int, j: int, cosine: float) -> float:
-            key = keys[i] + keys[j]
-            value = scores.get(key)
-            if value is None:
-                self.misses += 1
-                value = score(i, j, cosine)
-                if len(scores) >= self.SIZE:
+        def remembered(pairs: Sequence[tuple[int, int, float]]) -> np.ndarray:
+            pair_keys = [keys[i] + keys[j] for i, j, _ in pairs]
+            values = np.array([scores.get(key, np.nan) for key in pair_keys], dtype=np.float64).reshape(len(pairs))
+            missing = np.flatnonzero(np.isnan(values)).tolist()
+            self.hits += len(pairs) - len(missing)
+            self.misses += len(missing)
+            if missing:
+                values[missing] = score_list([pairs[k] for k in missing], score)
+                if len(scores) + len(missing) > self.SIZE:
                     scores.clear()
-                scores[key] = value
-            else:
-                self.hits += 1
-            return value
+                scores.update((pair_keys[k], float(values[k])) for k in missing)
+            return values
 
-        return remembered
+        return BatchScorer(remembered)
 
 
 _memo = _PairMemo()
@@ -448,7 +448,8 @@ def _scores_by_cluster(
             [r.slots.standalone for r in rows],
             [r.nearest for r in rows],
         )
-        flat = [scorer.score(0, k + 1, same_figure(own, r.slots)) for k, r in enumerate(rows[1:])]
+        flags = [same_figure(own, r.slots) for r in rows[1:]]
+        flat = scorer.score_many([(0, k + 1) for k in range(len(rows) - 1)], flags).tolist()
     out: dict[int, list[float]] = {}
     position = 0
     for key in keys:

@@ -79,6 +79,7 @@ from newsclaims.matching import pairscore
 from newsclaims.matching.clustering import (
     CANDIDATE_FLOOR,
     CANDIDATE_NEIGHBOURS,
+    BatchScorer,
     Clustering,
     Constraints,
     PairScorer,
@@ -86,6 +87,7 @@ from newsclaims.matching.clustering import (
     cluster_all,
     cluster_scored,
     pairs_in_order,
+    score_list,
     stable_ids,
 )
 from newsclaims.matching.rules import ClaimSlots, match_score, same_figure
@@ -317,14 +319,16 @@ def corpus_nearest(rows: ClaimRows) -> list:
     )
 
 
-def _pair_scorer(rows: ClaimRows, nearest: Sequence[list | None]) -> PairScorer:
+def _pair_scorer(rows: ClaimRows, nearest: Sequence[list | None]) -> BatchScorer:
     """The score of a pair of these rows, as `cluster_all` takes it: the pair model's probability
     (densities from `nearest`; margins within each source, so any rows holding both claims'
     sources whole give the same bits), else the cosine raised by matching slots."""
     slots = rows.slots
     pair_model = _matcher().pair_model
     if pair_model is None:
-        return lambda i, j, cosine: match_score(slots[i], slots[j], cosine)
+        return BatchScorer(
+            lambda pairs: np.array([match_score(slots[i], slots[j], c) for i, j, c in pairs], dtype=float)
+        )
     claim_scorer = scorer_from(
         pair_model,
         rows.vectors,
@@ -335,7 +339,12 @@ def _pair_scorer(rows: ClaimRows, nearest: Sequence[list | None]) -> PairScorer:
         nearest,
         source_margins=True,
     )
-    return lambda i, j, cosine: claim_scorer.score(i, j, same_figure(slots[i], slots[j]))
+
+    def many(pairs: Sequence[tuple[int, int, float]]) -> np.ndarray:
+        flags = [same_figure(slots[i], slots[j]) for i, j, _ in pairs]
+        return claim_scorer.score_many([(i, j) for i, j, _ in pairs], flags)
+
+    return BatchScorer(many)
 
 
 # --- Phase 2: the pair scores -----------------------------------------------------------------
@@ -372,12 +381,7 @@ def score_plan(
 
 def _score_here(plan: RebuildPlan, progress: Progress | None) -> np.ndarray:
     n = len(plan.rows)
-    score = _pair_scorer(plan.rows, plan.nearest)
-    values = np.empty(len(plan.pairs), dtype=np.float64)
-    for k, (i, j, cosine) in enumerate(plan.pairs):
-        values[k] = score(i, j, cosine)
-        if progress and (k + 1 == len(plan.pairs) or plan.pairs[k + 1][0] != i):
-            progress(i + 1, n)
+    values = score_list(plan.pairs, _pair_scorer(plan.rows, plan.nearest), n, progress)
     if progress and n:
         progress(n, n)
     return values
@@ -470,7 +474,7 @@ def _process_label(worker: str | None) -> str:
 # the scorer's build cost 0.7 s CPU at 5,000 claims and 1.7 s at 10,000, against 3.9 s and 10 s a
 # part of 16 (`python -m evaluation.bench_rebuild`): ~2% of a worker's share with 2 workers, and
 # linear in claims as the share is, so the job does not carry the claims' arrays itself.
-_job_cache: dict[uuid.UUID, PairScorer] = {}
+_job_cache: dict[uuid.UUID, BatchScorer] = {}
 
 
 def score_rebuild_part(job: str, number: int, worker: str | None = None) -> bool:
@@ -487,7 +491,7 @@ def score_rebuild_part(job: str, number: int, worker: str | None = None) -> bool
                 _job_cache.pop(job_id, None)
 
 
-def _job_scorer(job_id: uuid.UUID) -> PairScorer:
+def _job_scorer(job_id: uuid.UUID) -> BatchScorer:
     """The pair scorer over a job's claims, read back from the database (in rebuild order)."""
     if job_id not in _job_cache:
         _job_cache.clear()  # one job at a time: an earlier rebuild's claims go
@@ -503,12 +507,14 @@ def _job_scorer(job_id: uuid.UUID) -> PairScorer:
         score = _pair_scorer(rows, [nearest[position] for position in keep])
         row_of = {position: k for k, position in enumerate(keep)}
 
-        def scorer(i: int, j: int, cosine: float) -> float:
-            if i in row_of and j in row_of:
-                return score(row_of[i], row_of[j], cosine)
-            return 0.0
+        def many(pairs: Sequence[tuple[int, int, float]]) -> np.ndarray:
+            values = np.zeros(len(pairs), dtype=np.float64)
+            kept = [k for k, (i, j, _) in enumerate(pairs) if i in row_of and j in row_of]
+            if kept:
+                values[kept] = score.many([(row_of[pairs[k][0]], row_of[pairs[k][1]], pairs[k][2]) for k in kept])
+            return values
 
-        _job_cache[job_id] = scorer
+        _job_cache[job_id] = BatchScorer(many)
     return _job_cache[job_id]
 
 
@@ -534,7 +540,8 @@ def _score_one_part(
         score = scorer()
         pairs = np.frombuffer(bytes(part.pairs), dtype="<i4").reshape(-1, 2).tolist()
         cosines = np.frombuffer(bytes(part.cosines), dtype="<f8").tolist()
-        values = np.array([score(i, j, c) for (i, j), c in zip(pairs, cosines, strict=True)], dtype="<f8")
+        triples = [(i, j, c) for (i, j), c in zip(pairs, cosines, strict=True)]
+        values = score_list(triples, score).astype("<f8")
         RebuildPart.objects.filter(pk=part.pk).update(
             scores=values.tobytes(), worker=worker[:300], started_at=started, finished_at=timezone.now()
         )

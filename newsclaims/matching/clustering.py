@@ -170,6 +170,47 @@ PairScorer = Callable[[int, int, float], float]
 """Score of the pair (i, j) of input indices, given their cosine; higher is more alike."""
 
 
+@dataclass(frozen=True)
+class BatchScorer:
+    """A `PairScorer` that scores many pairs in one call (`many`: (i, j, cosine) triples -> their
+    scores, float64 in order), which `score_pairs` and a rebuild's parts use: a Python call per
+    pair cost most of a rebuild. Called with one pair it scores that pair through `many`."""
+
+    many: Callable[[Sequence[tuple[int, int, float]]], np.ndarray]
+
+    def __call__(self, i: int, j: int, cosine: float) -> float:
+        return float(self.many([(i, j, cosine)])[0])
+
+
+# Pairs a `BatchScorer` is handed at once by `score_list`, in whole claims (progress is per claim).
+SCORE_BATCH = 4096
+
+
+def score_list(
+    pairs: Sequence[tuple[int, int, float]],
+    score: PairScorer,
+    n: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """The score of each pair (i, j, cosine) of `pairs` (grouped by their first claim), float64 in
+    order; `progress(claims done, n)` after each claim's pairs, or each batch of claims' pairs
+    when `score` is a `BatchScorer`."""
+    values = np.empty(len(pairs), dtype=np.float64)
+    batched = isinstance(score, BatchScorer)
+    limit = SCORE_BATCH if batched else 1
+    start = 0
+    while start < len(pairs):
+        stop = start + 1  # on to a claim's last pair once the batch holds `limit`
+        while stop < len(pairs) and (pairs[stop][0] == pairs[stop - 1][0] or stop - start < limit):
+            stop += 1
+        chunk = pairs[start:stop]
+        values[start:stop] = score.many(chunk) if batched else [score(i, j, cosine) for i, j, cosine in chunk]
+        if progress:
+            progress(pairs[stop - 1][0] + 1, n)
+        start = stop
+    return values
+
+
 # Bytes of argpartition indices (int64) held at once while choosing a chunk's nearest claims: the
 # chunk's rows are partitioned in blocks of this size, so the indices never outgrow the chunk's
 # own cosines (a whole (1024, n) int64 index is twice the cosine block).
@@ -280,17 +321,12 @@ def score_pairs(
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[tuple[int, int], float]:
     """(i, j) -> score of each candidate pair scoring above 0, in `pairs_in_order`'s order;
-    `progress(claims done, n)` after each claim's pairs."""
-    scores: dict[tuple[int, int], float] = {}
-    by_row = _by_row(candidates)
-    for i in range(n):
-        for a, b, cosine in by_row.get(i, ()):
-            value = score(a, b, cosine)
-            if value > 0:
-                scores[(a, b)] = value
-        if progress:
-            progress(i + 1, n)
-    return scores
+    `progress(claims done, n)` as `score_list` reports it, and (n, n) at the end."""
+    pairs = pairs_in_order(candidates)
+    values = score_list(pairs, score, n, progress).tolist()
+    if progress:
+        progress(n, n)
+    return {(a, b): value for (a, b, _), value in zip(pairs, values, strict=True) if value > 0}
 
 
 def cluster_scored(

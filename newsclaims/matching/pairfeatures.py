@@ -23,9 +23,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
-from newsclaims.matching.pairscore import FUNCTION_WORDS, shares_content, stem, text_evidence, word_features
+import numpy as np
+
+from newsclaims.matching.pairscore import (
+    FUNCTION_WORDS,
+    TextEvidence,
+    shares_content,
+    stem,
+    text_evidence,
+    word_features,
+)
 from newsclaims.text.entities import countries_of, normalise, skeleton
 from newsclaims.text.figures import METRIC_WORDS, figure_context, forms, metrics_of
 from newsclaims.text.textnorm import normalize
@@ -59,21 +69,52 @@ def _figures(quantities: Sequence[dict] | None) -> list[tuple[str | None, float 
     return out
 
 
-def number_features(qa: Sequence[dict] | None, qb: Sequence[dict] | None) -> tuple[float, float, float, float]:
-    """(both give figures, they share a value, they share a year or date, every pair of figures is disjoint)."""
-    fa, fb = _figures(qa), _figures(qb)
-    va = [f for f in fa if f[0] not in ("year", "date")]
-    vb = [f for f in fb if f[0] not in ("year", "date")]
-    years_a = {f[1] for f in fa if f[0] in ("year", "date") and f[1]}
-    years_b = {f[1] for f in fb if f[0] in ("year", "date") and f[1]}
+@dataclass(frozen=True)
+class ClauseText:
+    """The pieces of one claim's text the clause features compare, computed once per claim (a
+    rebuild meets each claim in ~80 pairs): per pair only set intersections remain."""
+
+    language: str
+    evidence: TextEvidence
+    values: tuple  # its figures other than years and dates, as `_figures` gives them
+    years: frozenset
+    has_figures: bool
+    metrics: frozenset[str]
+    countries: frozenset[str]
+    skeletons: frozenset[str]
+    figure_context: tuple[frozenset[str], frozenset[str]]
+
+
+def clause_text(text: str, language: str, quantities: Sequence[dict] | None) -> ClauseText:
+    """A claim's `ClauseText` from its text, language and figures (`pairscore.text_figures`)."""
+    figures = _figures(quantities)
+    return ClauseText(
+        language=language,
+        evidence=text_evidence(text),
+        values=tuple(f for f in figures if f[0] not in ("year", "date")),
+        years=frozenset(f[1] for f in figures if f[0] in ("year", "date") and f[1]),
+        has_figures=bool(figures),
+        metrics=metrics_of(text),
+        countries=countries_of(text),
+        skeletons=name_skeletons(text),
+        figure_context=figure_context(text),
+    )
+
+
+def _number_features(a: ClauseText, b: ClauseText) -> tuple[float, float, float, float]:
     share, overlap = False, False
-    for _, a, low_a, high_a in va:
-        for _, b, low_b, high_b in vb:
-            if a is not None and b is not None and abs(a - b) <= 0.02 * max(abs(a), abs(b), 1e-9):
+    for _, x, low_a, high_a in a.values:
+        for _, y, low_b, high_b in b.values:
+            if x is not None and y is not None and abs(x - y) <= 0.02 * max(abs(x), abs(y), 1e-9):
                 share = True
             overlap = overlap or (low_a <= high_b and low_b <= high_a)
-    both = bool(va and vb)
-    return float(both), float(share), float(bool(years_a & years_b)), float(both and not overlap)
+    both = bool(a.values and b.values)
+    return float(both), float(share), float(bool(a.years & b.years)), float(both and not overlap)
+
+
+def number_features(qa: Sequence[dict] | None, qb: Sequence[dict] | None) -> tuple[float, float, float, float]:
+    """(both give figures, they share a value, they share a year or date, every pair of figures is disjoint)."""
+    return _number_features(clause_text("", "", qa), clause_text("", "", qb))
 
 
 FEATURES = (
@@ -83,6 +124,15 @@ FEATURES = (
     "margin_max", "country_equal", "no_figures", "cos_use_high", "cos_e5_high", "figure_metric_same",
     "figure_metric_different", "figure_country_same", "figure_country_different",
 )  # fmt: skip
+# The features of the two texts alone (`text_row`), in `FEATURES` order; the others are numeric
+# (cosines, CSLS, same source, margins, hinges) and filled a column at a time (`pair_matrix`).
+TEXT_FEATURES = (
+    "same_lang", "stem_jaccard", "stem_overlap", "char4_jaccard", "shares_content", "both_figures", "share_value",
+    "share_year", "figures_disjoint", "same_metric", "different_metric", "names_shared", "same_country",
+    "different_country", "country_equal", "no_figures", "figure_metric_same", "figure_metric_different",
+    "figure_country_same", "figure_country_different",
+)  # fmt: skip
+_TEXT_COLUMNS = [FEATURES.index(name) for name in TEXT_FEATURES]
 
 # A margin says how far the partner stands ahead of the next-closest clause of its article;
 # clipped, so one article's odd clause cannot dominate.
@@ -90,6 +140,47 @@ MARGIN_CLIP = 0.3
 # Cosines (USE, e5) past which a pair reads as a restatement or a translation: the hinge features
 # let the model trust a near-paraphrase more than a line through the whole range would.
 HIGH_COSINE = (0.6, 0.9)
+
+
+def text_row(a: ClauseText, b: ClauseText) -> tuple[float, ...]:
+    """The `TEXT_FEATURES` of a pair of texts."""
+    same_language = bool(a.language) and a.language == b.language
+    if same_language:
+        words: tuple[float, float, float] = word_features(a.evidence, b.evidence)
+        content = float(shares_content(a.evidence, b.evidence))
+    else:
+        words, content = (0.0, 0.0, 0.0), 0.0
+    ma, mb, ca, cb, na, nb = a.metrics, b.metrics, a.countries, b.countries, a.skeletons, b.skeletons
+    fa, fb = a.figure_context, b.figure_context
+    names = len(na & nb) / min(len(na), len(nb)) if na and nb else 0.0
+    return (
+        float(same_language), *words, content, *_number_features(a, b),
+        float(bool(ma & mb)), float(bool(ma and mb) and not ma & mb), names,
+        float(bool(ca & cb)), float(bool(ca and cb) and not ca & cb),
+        float(bool(ca) and ca == cb), float(not a.has_figures and not b.has_figures),
+        float(bool(fa[0] & fb[0])), float(bool(fa[0] and fb[0]) and not fa[0] & fb[0]),
+        float(bool(fa[1] & fb[1])), float(bool(fa[1] and fb[1]) and not fa[1] & fb[1]),
+    )  # fmt: skip
+
+
+def pair_matrix(
+    cosines: np.ndarray, csls: np.ndarray, text_rows: np.ndarray, same_source: np.ndarray, margins: np.ndarray
+) -> np.ndarray:
+    """Many clause pairs' inputs, a row each in `FEATURES` order: `cosines` and `csls` (pairs,
+    encoder parts: USE, e5), `text_rows` (pairs, `TEXT_FEATURES`), `same_source` (pairs,) and
+    `margins` (pairs, 2). Every value of a row comes from that row's inputs alone, so a pair
+    gets the same bits in any batch."""
+    out = np.empty((len(cosines), len(FEATURES)), dtype=np.float64)
+    out[:, 0:2] = cosines
+    out[:, 2:4] = csls
+    out[:, _TEXT_COLUMNS] = text_rows
+    out[:, 16] = same_source
+    clipped = np.clip(margins, -MARGIN_CLIP, MARGIN_CLIP)
+    out[:, 19] = clipped.min(axis=1)
+    out[:, 20] = clipped.max(axis=1)
+    out[:, 23] = np.maximum(0.0, cosines[:, 0] - HIGH_COSINE[0])
+    out[:, 24] = np.maximum(0.0, cosines[:, -1] - HIGH_COSINE[-1])
+    return out
 
 
 def pair_vector(
@@ -105,26 +196,11 @@ def pair_vector(
     margins: tuple[float, float] = (MARGIN_CLIP, MARGIN_CLIP),
 ) -> list[float]:
     """One clause pair's inputs, in `FEATURES` order (cosines and CSLS per encoder part: USE, e5)."""
-    same_language = bool(language_a) and language_a == language_b
-    if same_language:
-        ea, eb = text_evidence(text_a), text_evidence(text_b)
-        words: tuple[float, float, float] = word_features(ea, eb)
-        content = float(shares_content(ea, eb))
-    else:
-        words, content = (0.0, 0.0, 0.0), 0.0
-    both, share, year, disjoint = number_features(quantities_a, quantities_b)
-    ma, mb = metrics_of(text_a), metrics_of(text_b)
-    ca, cb = countries_of(text_a), countries_of(text_b)
-    na, nb = name_skeletons(text_a), name_skeletons(text_b)
-    fa, fb = figure_context(text_a), figure_context(text_b)
-    names = len(na & nb) / min(len(na), len(nb)) if na and nb else 0.0
-    m1, m2 = (max(-MARGIN_CLIP, min(MARGIN_CLIP, m)) for m in margins)
-    return [
-        *cosines, *csls, float(same_language), *words, content, both, share, year, disjoint,
-        float(bool(ma & mb)), float(bool(ma and mb) and not ma & mb), names, float(same_source),
-        float(bool(ca & cb)), float(bool(ca and cb) and not ca & cb), min(m1, m2), max(m1, m2),
-        float(bool(ca) and ca == cb), float(not _figures(quantities_a) and not _figures(quantities_b)),
-        max(0.0, cosines[0] - HIGH_COSINE[0]), max(0.0, cosines[-1] - HIGH_COSINE[-1]),
-        float(bool(fa[0] & fb[0])), float(bool(fa[0] and fb[0]) and not fa[0] & fb[0]),
-        float(bool(fa[1] & fb[1])), float(bool(fa[1] and fb[1]) and not fa[1] & fb[1]),
-    ]  # fmt: skip
+    row = text_row(clause_text(text_a, language_a, quantities_a), clause_text(text_b, language_b, quantities_b))
+    return pair_matrix(
+        np.array([cosines], dtype=np.float64),
+        np.array([csls], dtype=np.float64),
+        np.array([row], dtype=np.float64),
+        np.array([float(same_source)]),
+        np.array([margins], dtype=np.float64),
+    )[0].tolist()

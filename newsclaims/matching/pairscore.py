@@ -426,13 +426,31 @@ def top_k(cosines_per_part: Sequence[np.ndarray], k: int) -> list[list[float]]:
     return [[round(float(x), 5) for x in np.sort(np.asarray(c))[::-1][:k]] for c in cosines_per_part]
 
 
-# (claim, source) cosine rows a `ClaimScorer(source_margins=True)` keeps at once: a rebuild asks
-# about ~40 pairs a claim, so an unbounded cache would grow with the archive (GBs at 100,000 claims).
-SOURCE_ROWS_CACHED = 100_000
+# Pairs `ClaimScorer.score_many` scores at once: its gathered rows (each pair's two vectors, and
+# one claim's against every claim of the other's source, for the margins) stay a few MB.
+BATCH_PAIRS = 1024
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-z), clipped to +-60, with `math.exp` a value at a time: libm's exp, as the
+    per-pair scoring always used, rather than numpy's vectorised one, whose bits follow the CPU."""
+    return np.array([1.0 / (1.0 + math.exp(-x)) for x in np.clip(z, -60.0, 60.0).tolist()], dtype=np.float64)
+
+
+def _logits(logistic: Logistic, rows: np.ndarray) -> np.ndarray:
+    """`Logistic.logit` of each row (a matrix product, summed row by row: each row's bits are the
+    same in any batch, which a BLAS product does not promise)."""
+    return logistic.intercept + (rows * np.asarray(logistic.coef, dtype=np.float64)).sum(axis=1)
 
 
 class ClaimScorer:
-    """Pair probabilities among a fixed list of claims (a rebuild, or one claim and its candidates)."""
+    """Pair probabilities among a fixed list of claims (a rebuild, or one claim and its candidates).
+
+    `score_many` scores pairs in batches, with numpy for the vector features and per-claim caches
+    for the text ones; `score` is one pair of it. Each pair's value comes from its two claims and
+    their sources alone, computed row by row, so it is the same bits in any batch, any process,
+    and whichever other claims the scorer holds (as long as it holds both claims' sources whole,
+    in the same order): a rebuild scored in parts gives the one-process scores."""
 
     def __init__(
         self,
@@ -447,10 +465,8 @@ class ClaimScorer:
         source_margins: bool = False,
         exact_limit: int = neighbours.EXACT_LIMIT,
     ) -> None:
-        """`source_margins`: compute each margin from i's cosines with the claims of one source
-        (see `margin`) rather than from i's row over every claim here, so a pair's score is the
-        same bits whichever other claims the scorer holds, as long as it holds both claims'
-        sources whole, in the same order: a rebuild scored in parts gives the one-process scores."""
+        """`source_margins`: kept for callers; every margin is computed from i's cosines with the
+        claims of j's source alone (see `margin`), which is what it asked for."""
         self.model = model
         self.source_margins = source_margins
         self.parts = split_parts(vectors, model.bounds)
@@ -461,108 +477,159 @@ class ClaimScorer:
         self.densities = np.array([density(t, parts) for t in self.neighbour_cosines], dtype=np.float32).reshape(
             len(texts), parts
         )
+        self._densities64 = self.densities.astype(np.float64)
         self.evidence = [text_evidence(t or "") for t in texts]
         self.texts = [t or "" for t in texts]
         self.languages = list(languages)
         self.source_ids = list(source_ids)
         # Whether each claim is a standalone statement (imported) rather than an article clause.
         self.standalone = list(standalone) if standalone is not None else [False] * len(texts)
+        self._standalone = np.array(self.standalone, dtype=bool).reshape(len(texts))
         self.clause_model = model.clause_model
         self.clause_shift = model.clause_shift if model.clause_model is not None else 0.0
         self._by_source: dict[int, list[int]] = {}
         for k, source in enumerate(self.source_ids):
             self._by_source.setdefault(source, []).append(k)
-        self._best_of: dict[tuple[int, int], tuple[float, float]] = {}
-        self._quantities: dict[int, list[dict]] = {}
-        self._rows: dict[int, np.ndarray] = {}
-        # source_margins: (i, source) -> i's mean cosine with each of the source's claims, the two highest but i
-        self._source_rows: dict[tuple[int, int], tuple[np.ndarray, float, float]] = {}
-        self._position = {k: position for rows in self._by_source.values() for position, k in enumerate(rows)}
+        # The claims ordered by source (each source's in claim order), and per claim where its
+        # source's run starts in that order and how long it is: the margins' gathers.
+        self._members = np.array([k for rows in self._by_source.values() for k in rows], dtype=np.int64)
+        start_of, size_of, at = {}, {}, 0
+        for source, rows in self._by_source.items():
+            start_of[source], size_of[source], at = at, len(rows), at + len(rows)
+        self._run_start = np.array([start_of[s] for s in self.source_ids], dtype=np.int64)
+        self._run_size = np.array([size_of[s] for s in self.source_ids], dtype=np.int64)
+        self._clause_texts: list = [None] * len(texts)
 
-    def _mean_cosines(self, i: int) -> np.ndarray:
-        """The mean over encoder parts of i's cosine with every claim (computed once per claim)."""
-        if i not in self._rows:
-            self._rows[i] = sum(p @ p[i] for p in self.parts) / len(self.parts)
-        return self._rows[i]
+    def _cosines(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """(pairs, parts) cosines of rows a[k] and b[k], per encoder part: in float64, so a pair's
+        value does not hang on float32 rounding of a 512-term sum (the vectors stay float32)."""
+        return np.stack(
+            [np.einsum("ij,ij->i", p[a].astype(np.float64), p[b].astype(np.float64)) for p in self.parts], axis=1
+        )
+
+    def _margins(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """`margin(a[k], b[k])` for every k: from a's mean cosine over parts with each claim of
+        b's source, so neither the bits nor the memory depend on the other claims here."""
+        if not len(a):
+            return np.empty(0, dtype=np.float64)
+        sizes = self._run_size[b]
+        ends = np.cumsum(sizes)
+        starts = ends - sizes
+        pair = np.repeat(np.arange(len(a)), sizes)
+        offset = np.arange(int(ends[-1])) - starts[pair]
+        members = self._members[self._run_start[b][pair] + offset]
+        mean = self._cosines(a[pair], members).sum(axis=1) / len(self.parts)
+        here = members == b[pair]
+        own = mean[here]  # each pair's b is once in its source's run, in pair order
+        others = np.where(members != a[pair], mean, -np.inf)
+        # Per pair the highest and second-highest of the others (a tie for the highest is both).
+        best = np.maximum.reduceat(others, starts)
+        top = others == best[pair]
+        ties = np.add.reduceat(top.astype(np.int64), starts)
+        second = np.maximum.reduceat(np.where(top, -np.inf, others), starts)
+        second = np.where(ties > 1, best, second)
+        best, second = np.where(np.isinf(best), -1.0, best), np.where(np.isinf(second), -1.0, second)
+        return own - np.where(own >= best, second, best)
 
     def margin(self, i: int, j: int) -> float:
         """How far j stands ahead of the next-closest claim of its own source, seen from i
         (a fact is stated once in an article: its partner is the closest clause there)."""
-        if self.source_margins:
-            return self._source_margin(i, j)
-        key = (i, self.source_ids[j])
-        if key not in self._best_of:
-            row = self._mean_cosines(i)
-            sims = sorted((float(row[k]) for k in self._by_source[self.source_ids[j]] if k != i), reverse=True)[:2]
-            self._best_of[key] = (sims[0] if sims else -1.0, sims[1] if len(sims) > 1 else -1.0)
-        best, second = self._best_of[key]
-        own = float(self._mean_cosines(i)[j])
-        return own - (second if own >= best else best)
+        return float(self._margins(np.array([i]), np.array([j]))[0])
 
-    def _source_margin(self, i: int, j: int) -> float:
-        """`margin` from i's cosines with j's source's claims alone: one (claims of the source,
-        dimension) product per part, so neither the bits nor the memory depend on the rest."""
-        key = (i, self.source_ids[j])
-        if key not in self._source_rows:
-            rows = self._by_source[self.source_ids[j]]
-            cosines = sum(p[rows] @ p[i] for p in self.parts) / len(self.parts)
-            sims = sorted((float(c) for k, c in zip(rows, cosines, strict=True) if k != i), reverse=True)[:2]
-            if len(self._source_rows) >= SOURCE_ROWS_CACHED:  # bounded: recomputing gives the same bits
-                self._source_rows.clear()
-            self._source_rows[key] = (cosines, sims[0] if sims else -1.0, sims[1] if len(sims) > 1 else -1.0)
-        cosines, best, second = self._source_rows[key]
-        own = float(cosines[self._position[j]])
-        return own - (second if own >= best else best)
+    def _clause_text(self, i: int):
+        from newsclaims.matching.pairfeatures import clause_text  # imports this module
 
-    def _figures(self, i: int) -> list[dict]:
-        if i not in self._quantities:
-            self._quantities[i] = list(text_figures(self.texts[i]))
-        return self._quantities[i]
+        if self._clause_texts[i] is None:
+            self._clause_texts[i] = clause_text(self.texts[i], self.languages[i], text_figures(self.texts[i]))
+        return self._clause_texts[i]
+
+    def _clause_matrix(self, a: np.ndarray, b: np.ndarray, cosines: np.ndarray, csls: np.ndarray) -> np.ndarray:
+        from newsclaims.matching.pairfeatures import pair_matrix, text_row
+
+        rows = np.array(
+            [text_row(self._clause_text(i), self._clause_text(j)) for i, j in zip(a.tolist(), b.tolist(), strict=True)],
+            dtype=np.float64,
+        )
+        margins = self._margins(np.concatenate([a, b]), np.concatenate([b, a])).reshape(2, len(a)).T
+        same = np.array([self.source_ids[i] == self.source_ids[j] for i, j in zip(a.tolist(), b.tolist(), strict=True)])
+        return pair_matrix(cosines, csls, rows.reshape(len(a), -1), same.astype(np.float64), margins)
 
     def clause_features(self, i: int, j: int) -> list[float]:
         """The clause pair model's inputs for (i, j), in `pairfeatures.FEATURES` order."""
-        from newsclaims.matching.pairfeatures import pair_vector  # imports this module
+        a, b = np.array([i]), np.array([j])
+        cosines = self._cosines(a, b)
+        return self._clause_matrix(a, b, cosines, self._csls(a, b, cosines))[0].tolist()
 
-        cosines = [float(p[i] @ p[j]) for p in self.parts]
-        csls = [2 * c - ra - rb for c, ra, rb in zip(cosines, self.densities[i], self.densities[j], strict=True)]
-        return pair_vector(
-            cosines,
-            csls,
-            self.languages[i],
-            self.languages[j],
-            self.texts[i],
-            self.texts[j],
-            self._figures(i),
-            self._figures(j),
-            self.source_ids[i] == self.source_ids[j],
-            (self.margin(i, j), self.margin(j, i)),
-        )
+    def _csls(self, a: np.ndarray, b: np.ndarray, cosines: np.ndarray) -> np.ndarray:
+        return 2 * cosines - self._densities64[a] - self._densities64[b]
 
     def score(self, i: int, j: int, same_figure: bool = False) -> float:
-        """P(same fact). A pair involving an article clause takes the larger of the clause model's
-        and the headline model's view: the clause model weighs figures, scope and rank within
-        each article (what tells a story's facts apart, across languages), and the headline
-        model keeps trusting a near-paraphrase of an event that gives no figure, which the
-        stories, mostly figures, taught the clause model too little of."""
-        headline = self._headline_score(i, j, same_figure)
-        if self.clause_model is None or (self.standalone[i] and self.standalone[j]):
-            return headline
-        z = self.clause_model.logit(self.clause_features(i, j)) + self.clause_shift
-        return max(headline, 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))))
+        """P(same fact) of one pair: `score_many` of it alone, so both give the same bits."""
+        return float(self.score_many([(i, j)], [same_figure])[0])
 
-    def _headline_score(self, i: int, j: int, same_figure: bool) -> float:
-        cosines = [float(p[i] @ p[j]) for p in self.parts]
-        same_language = bool(self.languages[i]) and self.languages[i] == self.languages[j]
-        return self.model.probability(
-            cosines,
-            self.densities[i],
-            self.densities[j],
-            self.evidence[i],
-            self.evidence[j],
-            same_language,
-            same_figure,
-            clause=not (self.standalone[i] and self.standalone[j]),
+    def score_many(
+        self, pairs: Sequence[tuple[int, int]] | np.ndarray, same_figure: Sequence[bool] | None = None
+    ) -> np.ndarray:
+        """P(same fact) of each pair (i, j) (float64, in order); `same_figure[k]`: the pair's slots
+        give one figure (`matching.same_figure`).
+
+        A pair involving an article clause takes the larger of the clause model's and the headline
+        model's view: the clause model weighs figures, scope and rank within each article (what
+        tells a story's facts apart, across languages), and the headline model keeps trusting a
+        near-paraphrase of an event that gives no figure, which the stories, mostly figures,
+        taught the clause model too little of."""
+        index = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        flags = np.zeros(len(index), dtype=bool) if same_figure is None else np.asarray(same_figure, dtype=bool)
+        out = np.empty(len(index), dtype=np.float64)
+        for start in range(0, len(index), BATCH_PAIRS):
+            stop = start + BATCH_PAIRS
+            out[start:stop] = self._score_batch(index[start:stop, 0], index[start:stop, 1], flags[start:stop])
+        return out
+
+    def _score_batch(self, a: np.ndarray, b: np.ndarray, same_figure: np.ndarray) -> np.ndarray:
+        cosines = self._cosines(a, b)
+        csls = self._csls(a, b, cosines)
+        clause = ~(self._standalone[a] & self._standalone[b])
+        headline = self._headline_scores(a, b, cosines, csls, same_figure, clause)
+        if self.clause_model is None or not clause.any():
+            return headline
+        which = np.flatnonzero(clause)
+        x = self._clause_matrix(a[which], b[which], cosines[which], csls[which])
+        out = headline.copy()
+        out[which] = np.maximum(headline[which], _sigmoid(_logits(self.clause_model, x) + self.clause_shift))
+        return out
+
+    def _headline_scores(
+        self,
+        a: np.ndarray,
+        b: np.ndarray,
+        cosines: np.ndarray,
+        csls: np.ndarray,
+        same_figure: np.ndarray,
+        clause: np.ndarray,
+    ) -> np.ndarray:
+        """The headline model's P(same claim) (`PairModel.probability`) of each pair."""
+        model = self.model
+        languages, evidence = self.languages, self.evidence
+        same = np.array(
+            [bool(languages[i]) and languages[i] == languages[j] for i, j in zip(a.tolist(), b.tolist(), strict=True)],
+            dtype=bool,
+        ).reshape(len(a))
+        words = np.zeros((len(a), 3), dtype=np.float64)
+        no_content = np.zeros(len(a), dtype=bool)
+        for k in np.flatnonzero(same).tolist():
+            ea, eb = evidence[a[k]], evidence[b[k]]
+            words[k] = word_features(ea, eb)
+            no_content[k] = bool(clause[k]) and not shares_content(ea, eb)
+        vector_row = np.concatenate([cosines, csls], axis=1)
+        z = np.where(
+            same,
+            _logits(model.same_language, np.concatenate([vector_row, words], axis=1)),
+            _logits(model.cross_language, vector_row),
         )
+        z = z + np.where(same_figure, model.same_figure_logit, 0.0)
+        z = z + np.where(clause, model.clause_logit, 0.0) + np.where(no_content, model.no_content_logit, 0.0)
+        return _sigmoid(z)
 
 
 def default_threshold(model_name: str) -> float:
