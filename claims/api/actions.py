@@ -207,12 +207,7 @@ class SourceSubmitMixin(ScopedActionsMixin):
     @action(detail=False, methods=["post"], url_path="batch", filter_backends=[], pagination_class=None)
     @idempotent
     def batch(self, request, *args, **kwargs):
-        body = bodies.SourceBatchSerializer(data=request.data)
-        if not body.is_valid():
-            errors = body.errors
-            if isinstance(errors, list):  # one entry per item: keep the bad ones, by position
-                errors = {str(n): error for n, error in enumerate(errors) if error}
-            raise exceptions.ValidationError(errors)
+        body = _valid_list(bodies.SourceBatchSerializer(data=request.data))
         origin = f"api:{token_of(request).prefix}"
         items = [
             SourceInput(origin=fields.get("url") or f"{origin}[{n}]", **fields)
@@ -241,6 +236,16 @@ class SourceSubmitMixin(ScopedActionsMixin):
         return found.values_list("status", flat=True).first()
 
 
+def _valid_list(body):
+    """`body` (a list serializer) once valid; else a 400 listing the bad items by position."""
+    if not body.is_valid():
+        errors = body.errors
+        if isinstance(errors, list):  # one entry per item: keep the bad ones, by position
+            errors = {str(n): error for n, error in enumerate(errors) if error}
+        raise exceptions.ValidationError(errors)
+    return body
+
+
 class ClaimActionsMixin(ScopedActionsMixin):
     """POST /claims/import/ (write), /claims/{id}/same/ and /not-same/ (editor), GET /claims/search/."""
 
@@ -263,12 +268,7 @@ class ClaimActionsMixin(ScopedActionsMixin):
     @action(detail=False, methods=["post"], url_path="import", filter_backends=[], pagination_class=None)
     @idempotent
     def import_claims(self, request, *args, **kwargs):
-        body = bodies.ClaimImportSerializer(data=request.data)
-        if not body.is_valid():
-            errors = body.errors
-            if isinstance(errors, list):  # one entry per item: keep the bad ones, by position
-                errors = {str(n): error for n, error in enumerate(errors) if error}
-            raise exceptions.ValidationError(errors)
+        body = _valid_list(bodies.ClaimImportSerializer(data=request.data))
         origin = f"api:{token_of(request).prefix}"
         items = [SourceInput(origin=f"{origin}[{n}]", **fields) for n, fields in enumerate(body.validated_data)]
         results: list[dict] = []
