@@ -719,16 +719,9 @@ def _batch_claim(cluster_ids: Sequence[int]) -> Iterator[bool]:
     """Hold this batch's advisory lock (this session's) if no one does; yields whether it is held.
     Session-level, not a row lock on the clusters: ingestion writes them meanwhile; and it goes
     with the process if that dies, so a batch is never left held."""
-    key = [STATUS_BATCH_LOCK, min(cluster_ids) % 2**31]  # a collision only makes one process wait
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
-        held = bool(cursor.fetchone()[0])
-    try:
+    # A collision of keys only makes one process wait.
+    with _try_advisory_lock(STATUS_BATCH_LOCK, min(cluster_ids) % 2**31) as held:
         yield held
-    finally:
-        if held:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
 
 
 def refresh_status_batch(cluster_ids: Sequence[int]) -> list[int] | None:
@@ -825,15 +818,24 @@ def refresh_shared_statuses(
 def refresh_lock() -> Iterator[bool]:
     """Hold STATUS_REFRESH_LOCK (this session's) if no one does; yields whether it is held. A
     rebuild's status refresh holds it, so the beat sweep does not judge the same pairs beside it."""
+    with _try_advisory_lock(STATUS_REFRESH_LOCK) as held:
+        yield held
+
+
+@contextmanager
+def _try_advisory_lock(*key: int) -> Iterator[bool]:
+    """Take this session's advisory lock on `key` (one or two ints) if no one holds it; yields
+    whether it is held, and releases it on the way out."""
+    marks = ", ".join(["%s"] * len(key))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [STATUS_REFRESH_LOCK])
+        cursor.execute(f"SELECT pg_try_advisory_lock({marks})", list(key))
         held = bool(cursor.fetchone()[0])
     try:
         yield held
     finally:
         if held:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [STATUS_REFRESH_LOCK])
+                cursor.execute(f"SELECT pg_advisory_unlock({marks})", list(key))
 
 
 def sweep_stale_statuses() -> list[int]:
