@@ -9,6 +9,7 @@ statuses        refresh_clusters: status, reason, counts and conflicts of cluste
                 stance cache); queue_status_refresh / refresh_stale_statuses: ingestion's statuses
                 finished by a job after commit; stance_cost: what refreshes cost
 scoring         what those share: slots, the pair scorer, the pgvector kNN, the cluster lock
+locks           every PostgreSQL advisory lock key, and taking and releasing them
 editorial       editors' decisions (merge, split, links, lock, verdict), each written to the audit trail
 audit           the audit trail, ConflictingDecision, flagging verdict clusters a rebuild changed
 enqueue         where claims.apps registers the Celery tasks, so services never import claims.tasks
@@ -44,6 +45,7 @@ from claims.services.ingest import (
     reprocess_sources,
     statement_claim,
 )
+from claims.services.locks import CLUSTER_LOCK, REBUILD_LOCK
 from claims.services.rebuild import (
     COVERED,
     RAN,
@@ -57,9 +59,7 @@ from claims.services.rebuild import (
     score_rebuild_part,
 )
 from claims.services.scoring import (
-    CLUSTER_LOCK,
     KNN_CANDIDATES,
-    REBUILD_LOCK,
     ensure_vector_index,
     lock_clusters,
     nearest_clustered,

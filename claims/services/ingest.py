@@ -24,15 +24,17 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from claims.choices import Language, SourceKind, SourceStatus
 from claims.models import Claim
+from claims.services import locks
 from claims.services.assign import assign_claims
 from claims.services.enqueue import registered_task
+from claims.services.locks import SOURCE_LOCK_CLASS
 from claims.services.scoring import ensure_vector_index
 from claims.services.statuses import queue_status_refresh
 from newsclaims.matching import embedding as embedding_lib
@@ -275,22 +277,12 @@ def reprocess_sources(source_ids: Iterable[int]) -> ReprocessReport:
 # a `processing` source whose lock is free is claimable at once. A live run that hangs keeps its
 # lock; its source is claimable once its lease is older than FACTCHECK_PROCESSING_DEADLINE_SECONDS,
 # and the hung run, should it wake, writes nothing (its writes are conditional on its token).
-SOURCE_LOCK_CLASS = 0x66C1_0002  # the first key of the two-key advisory lock; the source id is the second
-
-
-def _lock_key(pk: int) -> int:
-    return pk & 0x7FFF_FFFF  # an int4; a collision only makes a source look busy
-
-
 def _try_lock_source(pk: int) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [SOURCE_LOCK_CLASS, _lock_key(pk)])
-        return bool(cursor.fetchone()[0])
+    return locks.try_lock(SOURCE_LOCK_CLASS, locks.second_key(pk))
 
 
 def _unlock_source(pk: int) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [SOURCE_LOCK_CLASS, _lock_key(pk)])
+    locks.unlock(SOURCE_LOCK_CLASS, locks.second_key(pk))
 
 
 def _mark_queued(ids: Sequence[int]) -> None:

@@ -55,11 +55,11 @@ from django.utils import timezone
 
 from claims.choices import LinkKind
 from claims.models import Claim, ClaimLink, Cluster, RebuildJob, RebuildPart
+from claims.services import locks
 from claims.services.audit import flag_changed_verdicts, verdict_memberships
 from claims.services.enqueue import registered_task
+from claims.services.locks import CLUSTER_LOCK, REBUILD_LOCK
 from claims.services.scoring import (
-    CLUSTER_LOCK,
-    REBUILD_LOCK,
     SLOT_FIELDS,
     _matcher,
     nearest_clustered,
@@ -183,14 +183,11 @@ def _wait_for_cluster_lock(limit: float, waiting: Waiting | None) -> float | Non
 def _take_rebuild_lock() -> bool:
     """The lock one rebuild holds from start to end (its session's; released by
     `_release_rebuild_lock`, or when the session ends with its process)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [REBUILD_LOCK])
-        return bool(cursor.fetchone()[0])
+    return locks.try_lock(REBUILD_LOCK)
 
 
 def _release_rebuild_lock() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_unlock(%s)", [REBUILD_LOCK])
+    locks.unlock(REBUILD_LOCK)
 
 
 def recluster(

@@ -18,15 +18,10 @@ from django.db import IntegrityError, connection, transaction
 
 from claims.choices import SourceKind
 from claims.models import Claim
+from claims.services.locks import CLUSTER_LOCK
 from newsclaims.matching import pairscore
 from newsclaims.matching.rules import ClaimSlots, subject_key
 
-# Keys for PostgreSQL advisory locks: one writer assigns claims to clusters at a time, so two
-# workers cannot both open a cluster for the same fact, and a rebuild never races them.
-CLUSTER_LOCK = 0x66C1_0001
-# Held by a full rebuild for its whole run (waiting for CLUSTER_LOCK included), so a second
-# rebuild can tell at once that one is already under way.
-REBUILD_LOCK = 0x66C1_0003
 KNN_CANDIDATES = 40
 
 

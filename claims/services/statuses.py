@@ -47,8 +47,9 @@ from django.utils import timezone
 
 from claims.choices import ClusterStatus
 from claims.models import Claim, Cluster, StanceJudgement
-from claims.services import events
+from claims.services import events, locks
 from claims.services.enqueue import registered_task
+from claims.services.locks import STATUS_BATCH_LOCK, STATUS_REFRESH_LOCK
 from claims.services.scoring import _claim_scorer, _Matcher, _matcher, lock_clusters, slots_of
 from newsclaims.matching.independence import SourceFacts, Vote, voice_of, votes
 from newsclaims.matching.rules import (
@@ -83,11 +84,6 @@ REFRESH_CLAIMS = 2000
 """Claims whose clusters a stale refresh assesses at once (held as model objects)."""
 REFRESH_ROUNDS = 3
 """Times a stale refresh assesses a cluster that changed while it did, before it does it under the lock."""
-STATUS_REFRESH_LOCK = 0x66C1_0004
-"""Advisory lock key held by a rebuild's status refresh (`refresh_lock`); the others are in scoring."""
-STATUS_BATCH_LOCK = 0x66C1_0005
-"""First key of the advisory lock a process holds while it refreshes a shared batch (`refresh_status_batch`);
-the second is the batch's first cluster id."""
 SHARED_BATCHES_PER_PROCESS = 8
 """Batches a shared status refresh is cut into per process (`refresh_shared_statuses`): many each, so
 a process that finishes early (or a worker that starts late, loading the cross-encoder) takes
@@ -720,7 +716,7 @@ def _batch_claim(cluster_ids: Sequence[int]) -> Iterator[bool]:
     Session-level, not a row lock on the clusters: ingestion writes them meanwhile; and it goes
     with the process if that dies, so a batch is never left held."""
     # A collision of keys only makes one process wait.
-    with _try_advisory_lock(STATUS_BATCH_LOCK, min(cluster_ids) % 2**31) as held:
+    with locks.held(STATUS_BATCH_LOCK, locks.second_key(min(cluster_ids))) as held:
         yield held
 
 
@@ -818,24 +814,8 @@ def refresh_shared_statuses(
 def refresh_lock() -> Iterator[bool]:
     """Hold STATUS_REFRESH_LOCK (this session's) if no one does; yields whether it is held. A
     rebuild's status refresh holds it, so the beat sweep does not judge the same pairs beside it."""
-    with _try_advisory_lock(STATUS_REFRESH_LOCK) as held:
+    with locks.held(STATUS_REFRESH_LOCK) as held:
         yield held
-
-
-@contextmanager
-def _try_advisory_lock(*key: int) -> Iterator[bool]:
-    """Take this session's advisory lock on `key` (one or two ints) if no one holds it; yields
-    whether it is held, and releases it on the way out."""
-    marks = ", ".join(["%s"] * len(key))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT pg_try_advisory_lock({marks})", list(key))
-        held = bool(cursor.fetchone()[0])
-    try:
-        yield held
-    finally:
-        if held:
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT pg_advisory_unlock({marks})", list(key))
 
 
 def sweep_stale_statuses() -> list[int]:
