@@ -61,7 +61,7 @@ class FeedEntryInline(admin.TabularInline):
     model = FeedEntry
     extra = 0
     can_delete = False
-    fields = ["title", "link", "seen_at", "source", "error"]
+    fields = ["title", "link", "seen_at", "source", "error", "recorded_at"]
     readonly_fields = fields
     ordering = ["-id"]
 

@@ -144,7 +144,9 @@ class Feed(models.Model):
 class FeedEntry(models.Model):
     """An entry of a feed, seen once: the unique (feed, guid) makes each entry ingested once, however
     often or concurrently the feed is polled. `source` is the article stored from its page, or
-    empty with `error` saying why not."""
+    empty with `error` saying why not; `recorded_at` says when the poll that took the entry
+    recorded which. An entry taken by a poll that died before recording it is taken again by the
+    next poll of its feed (`services.poll_feed`)."""
 
     feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="entries")
     guid = models.CharField(max_length=500)
@@ -153,6 +155,7 @@ class FeedEntry(models.Model):
     seen_at = models.DateTimeField(auto_now_add=True)
     source = models.ForeignKey("sources.Source", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     error = models.TextField(blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

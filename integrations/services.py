@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from claims.choices import Verdict
 from claims.models import Claim, Cluster
+from claims.services import locks
 from claims.services.ingest import IngestResult, ingest_articles, source_digest
 from integrations import http
 from integrations.models import DeliveryState, Feed, FeedEntry, WebhookDelivery, WebhookSubscription
@@ -446,8 +447,12 @@ def poll_feed(feed_id: int) -> PollReport:
     their claims together.
 
     Each entry is claimed by inserting its (feed, guid) row first, so two polls, even concurrent,
-    ingest it once. A page that cannot be read is recorded on its entry. The validators are stored
-    after the entries are taken, so a poll that dies half-way is completed by the next one.
+    ingest it once. A page that cannot be read is recorded on its entry. The entries are taken
+    under the feed's advisory lock (`locks.FEED_POLL_LOCK_CLASS`; a second poll of the feed waits
+    for it), so an entry taken and never recorded was left by a poll that died (its session, and
+    the lock, went with it): the next poll takes it again, whether or not the feed still lists it.
+    The validators are stored after the entries are taken, so a poll that dies half-way is
+    completed by the next one.
     """
     feed = Feed.objects.get(pk=feed_id)
     report = PollReport(feed_id)
@@ -469,7 +474,8 @@ def poll_feed(feed_id: int) -> PollReport:
         return report
     feed_title = _clip(parsed.feed.get("title"), MAX_TITLE)
     entries = list(parsed.entries)[: settings.FACTCHECK_FEED_MAX_ENTRIES]
-    _ingest_entries(feed, reversed(entries), feed_title, report)  # feeds list the newest first
+    with locks.waiting(locks.FEED_POLL_LOCK_CLASS, locks.second_key(feed.pk)):
+        _ingest_entries(feed, reversed(entries), feed_title, report)  # feeds list the newest first
     Feed.objects.filter(pk=feed.pk).update(
         etag=_clip(response.headers.get("ETag"), 500),
         modified=_clip(response.headers.get("Last-Modified"), 100),
@@ -485,18 +491,29 @@ def _ingest_entries(feed: Feed, entries: Iterable[Mapping[str, Any]], feed_title
     as it comes and queues their processing ARTICLE_BATCH at a time; each entry's row gets its source
     (or the reason it has none) once its batch is queued.
 
-    Pages are read lazily, between the stores, so no page is fetched inside a transaction. Should
-    the poll die before a batch is queued, its stored articles are queued by the reaper
-    (reap_stale_processing), but their entries' rows stay without a source."""
+    Pages are read lazily, between the stores, so no page is fetched inside a transaction. Must
+    run under the feed's lock: entries of the feed taken but never recorded (`recorded_at` empty)
+    were left by a poll that died, and are taken again here, those the feed still lists in its
+    order, the others after them from their stored link. (Should a poll die after its articles
+    were stored, the reaper queues their processing, and the next poll finds them stored.)"""
     taken: deque[tuple[FeedEntry, SourceInput]] = deque()  # entries handed over, in the order heard back
+    left = {row.guid: row for row in FeedEntry.objects.filter(feed=feed, recorded_at__isnull=True).order_by("id")}
 
-    def articles() -> Iterator[SourceInput]:
+    def pages() -> Iterator[tuple[FeedEntry, SourceInput | str]]:
         for entry in entries:
-            claimed = _take_entry(feed, entry, feed_title)
+            claimed = _take_entry(feed, entry, feed_title, left)
             if claimed is None:
                 report.already_seen += 1
                 continue
-            row, page = claimed
+            yield claimed
+        for row in left.values():  # taken by a dead poll, and no longer in the feed
+            if not row.link:
+                yield row, _("the entry has no link to an article")
+                continue
+            yield row, _read_page(row.link, {"title": row.title})
+
+    def articles() -> Iterator[SourceInput]:
+        for row, page in pages():
             if isinstance(page, str):  # no link, or an unreadable page: recorded now
                 _record(row, None, page, report)
                 continue
@@ -517,8 +534,8 @@ def _ingest_entries(feed: Feed, entries: Iterable[Mapping[str, Any]], feed_title
 
 
 def _record(row: FeedEntry, source_id: int | None, error: str, report: PollReport) -> None:
-    row.source_id, row.error = source_id, error
-    row.save(update_fields=["source", "error"])
+    row.source_id, row.error, row.recorded_at = source_id, error, timezone.now()
+    row.save(update_fields=["source", "error", "recorded_at"])
     (report.failed if error else report.ingested).append(row.pk)
 
 
@@ -560,19 +577,21 @@ def _entry_metadata(entry: Mapping[str, Any], feed_title: str) -> dict[str, Any]
     return cleaned
 
 
-def _take_entry(feed: Feed, entry: Mapping[str, Any], feed_title: str) -> tuple[FeedEntry, SourceInput | str] | None:
-    """Claim an entry (None if it was seen before), then fetch its page: (its row, the article to
-    ingest, or the reason there is none)."""
+def _take_entry(
+    feed: Feed, entry: Mapping[str, Any], feed_title: str, left: dict[str, FeedEntry]
+) -> tuple[FeedEntry, SourceInput | str] | None:
+    """Claim an entry (None if it was seen and recorded before), then fetch its page: (its row, the
+    article to ingest, or the reason there is none). `left`: the feed's entries a dead poll took
+    and never recorded, by guid; this one is taken again (and removed from it)."""
     title = _clip(entry.get("title"), MAX_TITLE)
     link, link_error = "", ""
     try:
         link = clean_url(entry.get("link"), "link")
     except InvalidInput as exc:
         link_error = str(exc)
-    row, created = FeedEntry.objects.get_or_create(
-        feed=feed, guid=_guid(entry), defaults={"link": link, "title": title}
-    )
-    if not created:
+    guid = _guid(entry)
+    row, created = FeedEntry.objects.get_or_create(feed=feed, guid=guid, defaults={"link": link, "title": title})
+    if not created and left.pop(guid, None) is None:
         return None
     if not link:
         return row, link_error or _("the entry has no link to an article")

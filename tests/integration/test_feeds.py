@@ -303,3 +303,65 @@ def test_an_article_the_database_refuses_fails_alone_on_its_entry(
     refused = FeedEntry.objects.get(pk=report.failed[0])
     assert refused.source is None and refused.error == "not stored: ValueError: refused by the database"
     assert sorted(Source.objects.values_list("url", flat=True)) == [feed_server.article(n)[1] for n in (1, 3)]
+
+
+def _dies_after(taken: int):
+    """An `ingest_articles` that stores nothing and dies (as a killed worker would) once the poll
+    has taken `taken` entries and read their pages."""
+
+    def ingest_articles(items, on_item=None):
+        for _, _ in zip(range(taken), items, strict=False):
+            pass
+        raise RuntimeError("the worker was killed")
+
+    return ingest_articles
+
+
+def test_entries_a_dead_poll_took_are_ingested_by_the_next_poll(feed_server, monkeypatch):
+    feed_server.items = [feed_server.article(n) for n in range(4, 0, -1)]
+    feed, _ = services.follow_feed(f"{feed_server.base}/rss.xml")
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "ingest_articles", _dies_after(2))
+        with pytest.raises(RuntimeError, match="killed"):
+            services.poll_feed(feed.pk)
+    orphans = FeedEntry.objects.filter(feed=feed)
+    assert orphans.count() == 2 and not orphans.filter(recorded_at__isnull=False).exists()
+
+    report = services.poll_feed(feed.pk)
+
+    assert (len(report.ingested), report.already_seen, report.failed) == (4, 0, [])
+    entries = FeedEntry.objects.filter(feed=feed).order_by("id")
+    assert [e.source.url for e in entries] == [feed_server.article(n)[1] for n in range(1, 5)]
+    assert all(e.recorded_at is not None and e.error == "" for e in entries)
+    assert Source.objects.count() == 4
+    assert services.poll_feed(feed.pk).not_modified  # and nothing is taken again after that
+
+
+def test_an_entry_a_dead_poll_took_is_ingested_from_its_link_once_the_feed_drops_it(feed_server, monkeypatch):
+    feed_server.items = [feed_server.article(n) for n in range(2, 0, -1)]
+    feed, _ = services.follow_feed(f"{feed_server.base}/rss.xml")
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "ingest_articles", _dies_after(1))
+        with pytest.raises(RuntimeError):
+            services.poll_feed(feed.pk)
+    feed_server.items = [feed_server.article(3)]  # the feed moved on: 1 and 2 are no longer listed
+
+    report = services.poll_feed(feed.pk)
+
+    assert len(report.ingested) == 2  # 3, new, then 1, left by the dead poll; 2 was never taken
+    assert sorted(Source.objects.values_list("url", flat=True)) == [feed_server.article(n)[1] for n in (1, 3)]
+    assert feed_server.hits["/articles/1.html"] == 2  # read by the dead poll, and again
+    assert not FeedEntry.objects.filter(recorded_at__isnull=True).exists()
+
+
+def test_an_entry_whose_article_an_editor_deleted_is_not_ingested_again(feed_server):
+    feed_server.items = [feed_server.article(1)]
+    feed, _ = services.follow_feed(f"{feed_server.base}/rss.xml")
+    services.poll_feed(feed.pk)
+    Source.objects.all().delete()
+    Feed.objects.filter(pk=feed.pk).update(etag="", modified="")  # the next poll reads the feed again
+
+    report = services.poll_feed(feed.pk)
+
+    assert (report.ingested, report.already_seen) == ([], 1)
+    assert not Source.objects.exists() and FeedEntry.objects.get().source is None
