@@ -50,7 +50,7 @@ class Cluster(models.Model):
     # refresh job does it after the commit): status, reason and conflicts are the ones before the
     # change until then; counts, sources, timeline and label are current.
     status_stale = models.BooleanField(
-        default=False, help_text=_("Its status waits for the stance model to read a new pair of claims.")
+        default=False, help_text=_("Its claims changed and its status waits for the status refresh job.")
     )
     changed_since_verdict_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -226,9 +226,7 @@ def run(sizes: Sequence[int], repeat: int, page_size: int) -> dict[tuple[str, st
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m evaluation.bench_api_pages", description=__doc__.split("\n\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m evaluation.bench_api_pages", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="5000,20000", help="claims per run, comma-separated (default 5000,20000)")
     parser.add_argument("--repeat", type=int, default=15, help="requests timed per page (default 15)")
     parser.add_argument("--page-size", type=int, default=50)

@@ -49,8 +49,7 @@ import numpy as np
 from celery import group
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import BinaryField, Count, F, Func, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import BinaryField, F, Func, QuerySet, Sum
 from django.utils import timezone
 
 from claims.choices import LinkKind
@@ -71,6 +70,7 @@ from claims.services.scoring import (
 from claims.services.statuses import (
     STALE_BATCH,
     cluster_counts,
+    mark_stale,
     refresh_lock,
     refresh_shared_statuses,
     refresh_stale_statuses,
@@ -607,18 +607,6 @@ def _commit(plan: RebuildPlan, values: np.ndarray, report: ReclusterReport, *, a
         .count()
     )
     return refresh
-
-
-def mark_stale(cluster_ids: Sequence[int]) -> None:
-    """Mark these clusters' statuses stale, with their claim counts as they are now, in a few
-    set-based statements: the status, reason, conflicts and sources stay the ones before until
-    `refresh_stale_statuses` writes them; the count, which a new cluster would have as 0, is right
-    at once."""
-    members = Claim.objects.filter(cluster_id=OuterRef("pk")).values("cluster_id").annotate(n=Count("id")).values("n")
-    for start in range(0, len(cluster_ids), WRITE_BATCH):
-        Cluster.objects.filter(pk__in=list(cluster_ids[start : start + WRITE_BATCH])).update(
-            status_stale=True, claim_count=Coalesce(Subquery(members), 0), updated_at=timezone.now()
-        )
 
 
 def _with_arrivals(rebuilt: list | None, then: list | None, now: list | None, most: int | None) -> list | None:

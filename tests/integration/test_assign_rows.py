@@ -179,7 +179,9 @@ def assign_each(sources: Sequence[int], how: Callable[[list[Claim]], set[int]]) 
 
 
 # --- Tests ------------------------------------------------------------------------------------
-def test_assignment_on_rows_gives_the_model_object_paths_clusters_nearest_cosines_and_statuses():
+def test_assignment_on_rows_gives_the_model_object_paths_clusters_nearest_cosines_and_statuses(
+    django_capture_on_commit_callbacks,
+):
     sources = archive(160, newcomer_sources=8)
     assert Claim.objects.filter(source_id__in=sources).count() >= 12  # several claims a call, articles among them
     old_ids = set(Cluster.objects.values_list("pk", flat=True))
@@ -187,7 +189,8 @@ def test_assignment_on_rows_gives_the_model_object_paths_clusters_nearest_cosine
         assign_each(sources, reference_assign)
         want = state(old_ids)
         transaction.set_rollback(True)
-    assign_each(sources, services.assign_claims)
+    with django_capture_on_commit_callbacks(execute=True):  # the status refresh jobs, after each commit
+        assign_each(sources, services.assign_claims)
     got = state(old_ids)
     assert got == want
     joined = {cluster for claim, (cluster, _) in got[0].items() if cluster[0] == "kept"}

@@ -8,7 +8,7 @@ import pytest
 
 from claims import services
 from claims.choices import SourceStatus
-from claims.models import Claim
+from claims.models import Claim, Cluster
 from claims.services import assign, ingest, statuses
 from sources.models import Source
 from sources.readers import SourceInput
@@ -127,17 +127,18 @@ def test_ingest_reports_an_article_whose_processing_failed_in_process_as_an_erro
     assert all(Source.objects.get(pk=r.source.pk).status == SourceStatus.PROCESSED for r in heard[:2])
 
 
-def test_reprocessing_a_source_queues_its_status_refresh_rather_than_waiting_for_the_stance_model(
+def test_reprocessing_a_source_leaves_its_clusters_statuses_to_the_job_queued_on_commit(
     monkeypatch, django_capture_on_commit_callbacks
 ):
     ids = stored()
-    services.process_sources(ids)
-    refreshed = []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.process_sources(ids)
+    assert not Cluster.objects.filter(status_stale=True).exists()
+    computed = []
     refresh_clusters = statuses.refresh_clusters
 
     def spy(cluster_ids, *, wait_for_stance=True):
-        cluster_ids = set(cluster_ids)
-        refreshed.append((cluster_ids, wait_for_stance))
+        computed.append(set(cluster_ids))
         return refresh_clusters(cluster_ids, wait_for_stance=wait_for_stance)
 
     monkeypatch.setattr(statuses, "refresh_clusters", spy)
@@ -145,10 +146,14 @@ def test_reprocessing_a_source_queues_its_status_refresh_rather_than_waiting_for
     with django_capture_on_commit_callbacks(execute=False):
         report = services.reprocess_sources([ids[0]])
         assert report.queued == [ids[0]]
-    services.process_sources([ids[0]], force=True)
-    assert refreshed, "the kept claims' clusters were not refreshed"
-    assert kept <= set().union(*(c for c, _ in refreshed))
-    assert all(not wait for _, wait in refreshed)  # never inline with the cross-encoder
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        services.process_sources([ids[0]], force=True)
+    assert computed == []  # no status computed inline
+    stale = set(Cluster.objects.filter(status_stale=True).values_list("pk", flat=True))
+    assert kept & set(Cluster.objects.values_list("pk", flat=True)) <= stale and stale
+    for callback in queued:
+        callback()
+    assert not Cluster.objects.filter(status_stale=True).exists()
 
 
 def test_the_pair_memo_answers_a_pair_seen_before_and_scores_it_again_when_its_inputs_change():

@@ -1,5 +1,5 @@
 """What stance costs: the cross-encoder's logits kept by text pair in the database, only the pairs a
-status needs judged, and ingestion leaving them to a status refresh job queued on commit."""
+status needs judged, and ingestion leaving statuses to a status refresh job queued on commit."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ class RecordingTask:
         self.calls.append(list(cluster_ids))
 
 
-def test_the_job_is_queued_after_the_commit_once_for_all_the_clusters_waiting(
+def test_the_job_is_queued_after_the_commit_once_for_all_the_clusters_changed(
     monkeypatch, settings, django_capture_on_commit_callbacks
 ):
     settings.FACTCHECK_EMBEDDING_MODEL = "builtin:use+e5"
@@ -138,14 +138,20 @@ def test_the_job_is_queued_after_the_commit_once_for_all_the_clusters_waiting(
     monkeypatch.setitem(enqueue._tasks, "refresh_statuses_task", job)
     waiting = _statement_cluster([APPROVES, REJECTS])
     decided = _statement_cluster(["The floods killed 40 people.", "The floods killed 75 people."])
+    refresh_clusters = statuses.refresh_clusters
+    monkeypatch.setattr(statuses, "refresh_clusters", lambda *a, **k: pytest.fail("a status computed inline"))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert services.queue_status_refresh([waiting.pk, decided.pk]) == {waiting.pk}
+        assert services.queue_status_refresh([waiting.pk, decided.pk, None]) == {waiting.pk, decided.pk}
     assert job.calls == [] and len(callbacks) == 1  # nothing is queued before the commit
     callbacks[0]()
-    assert job.calls == [[waiting.pk]]
-    waiting.refresh_from_db()
+    assert job.calls == [sorted([waiting.pk, decided.pk])]
+    for cluster in (waiting, decided):  # counts are current at once, the statuses wait for the job
+        cluster.refresh_from_db()
+        assert cluster.status_stale and cluster.claim_count == 2 and cluster.status_reason == ""
+    monkeypatch.setattr(statuses, "refresh_clusters", refresh_clusters)
+
+    assert services.refresh_stale_statuses(job.calls[0]) == sorted([waiting.pk, decided.pk])
     decided.refresh_from_db()
-    assert waiting.status_stale and waiting.claim_count == 2 and waiting.status_reason == ""
     assert not decided.status_stale and decided.status == "contradiction"
 
 
@@ -156,15 +162,15 @@ def test_ingestion_queues_the_stance_it_needs_on_commit_and_the_job_is_safe_to_r
     monkeypatch.setitem(enqueue._tasks, "refresh_statuses_task", job)
     cluster = import_from_two_publishers(tmp_path, APPROVES, REJECTS, django_capture_on_commit_callbacks)
     cluster.refresh_from_db()
-    # Committed without waiting for the cross-encoder: counts are current, the status waits.
+    # Committed without waiting for the status: the count is current, the rest waits for the job.
     assert job.calls == [[cluster.pk]]
-    assert cluster.status_stale and cluster.claim_count == 2 and cluster.source_count == 2
+    assert cluster.status_stale and cluster.claim_count == 2
     assert cluster.status != "contradiction"
     assert not StanceJudgement.objects.exists()
 
     assert services.refresh_stale_statuses(job.calls[0]) == [cluster.pk]
     cluster.refresh_from_db()
-    assert not cluster.status_stale
+    assert not cluster.status_stale and cluster.source_count == 2
     assert cluster.status == "contradiction" and "stance" in cluster.status_reason
     assert StanceJudgement.objects.count() == 1
     reason = cluster.status_reason
@@ -177,20 +183,30 @@ def test_ingestion_queues_the_stance_it_needs_on_commit_and_the_job_is_safe_to_r
     assert services.sweep_stale_statuses() == []
 
 
-def test_a_cached_pair_needs_no_job(tmp_path, django_capture_on_commit_callbacks, monkeypatch):
-    """Once judged (by any process), the same texts are judged at ingestion, from the stance cache."""
-    from claims.services import refresh_clusters
+def test_a_pair_judged_before_is_not_read_again_by_the_job(tmp_path, django_capture_on_commit_callbacks, monkeypatch):
+    """Once judged (by any process), the same texts are judged from the stance cache."""
     from newsclaims.verdicts import stance
 
     head = stance.get_head()
     statuses._cross_logits(head, [APPROVES], [REJECTS])  # judged earlier, e.g. by a rebuild
+    assert StanceJudgement.objects.count() == 1
     job = RecordingTask()
     monkeypatch.setitem(enqueue._tasks, "refresh_statuses_task", job)
     cluster = import_from_two_publishers(tmp_path, REJECTS, APPROVES, django_capture_on_commit_callbacks)
+    loaded = statuses._cross_encoder
+
+    def reading_nothing(head):
+        ce = loaded(head)
+        if ce is not None:
+            monkeypatch.setattr(ce, "logits", lambda *args, **kwargs: pytest.fail("a pair was read again"))
+        return ce
+
+    monkeypatch.setattr(statuses, "_cross_encoder", reading_nothing)
+
+    assert services.refresh_stale_statuses(job.calls[0]) == [cluster.pk]
     cluster.refresh_from_db()
-    assert job.calls == [] and not cluster.status_stale
-    assert cluster.status == "contradiction"
-    assert refresh_clusters([cluster.pk]) == set()
+    assert not cluster.status_stale and cluster.status == "contradiction"
+    assert StanceJudgement.objects.count() == 1
 
 
 def test_without_a_broker_the_job_runs_after_commit_and_the_status_is_final(

@@ -14,8 +14,10 @@ STORY = Story(
         Article("03", None, "", "en"),
     ),
     {
-        "deaths": {"status": "contradiction", "members": [["01", "killed 300 people"], ["02", "مقتل 300"],
-                                                            ["03", "killed 450 people"]]},
+        "deaths": {
+            "status": "contradiction",
+            "members": [["01", "killed 300 people"], ["02", "مقتل 300"], ["03", "killed 450 people"]],
+        },
         "missing": {"status": "agreement", "members": [["01", "100 are missing"], ["02", "فقدان 100"]]},
         "dams": {"status": "agreement", "members": [["03", "two dams burst"], ["01", "the two dams   burst"]]},
     },
@@ -54,7 +56,9 @@ def test_merging_cannot_linked_facts_costs_precision_and_counts_a_violation():
 
 def test_a_split_fact_loses_recall_cross_language_recall_and_its_status():
     found = claims(
-        ("01", "The flood killed 300 people", 1), ("02", "أعلن مقتل 300", 2), ("03", "It killed 450 people", 1),
+        ("01", "The flood killed 300 people", 1),
+        ("02", "أعلن مقتل 300", 2),
+        ("03", "It killed 450 people", 1),
     )
     score = score_story(STORY, found, {1: "contradiction", 2: "single_source"})
     assert (score.tp, score.fn) == (1, 2)
