@@ -365,3 +365,24 @@ def test_an_entry_whose_article_an_editor_deleted_is_not_ingested_again(feed_ser
 
     assert (report.ingested, report.already_seen) == ([], 1)
     assert not Source.objects.exists() and FeedEntry.objects.get().source is None
+
+
+def test_entries_stored_before_recorded_at_existed_count_as_recorded_and_a_poll_leaves_them(feed_server):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("integrations.migrations.0002_feedentry_recorded_at")
+    feed_server.items = [feed_server.article(n) for n in (2, 1)]
+    feed, _ = services.follow_feed(f"{feed_server.base}/rss.xml")
+    services.poll_feed(feed.pk)
+    FeedEntry.objects.update(recorded_at=None)  # as every row was before the column
+    Source.objects.filter(url=feed_server.article(1)[1]).delete()  # one whose article an editor deleted
+
+    migration.recorded_when_seen(apps, None)
+
+    assert not FeedEntry.objects.filter(recorded_at__isnull=True).exists()
+    Feed.objects.filter(pk=feed.pk).update(etag="", modified="")
+    report = services.poll_feed(feed.pk)
+    assert (report.ingested, report.already_seen) == ([], 2)
+    assert feed_server.hits["/articles/1.html"] == feed_server.hits["/articles/2.html"] == 1
