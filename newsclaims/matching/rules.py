@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from newsclaims.text.entities import PLACES, entity_key, mentioned_entities
 from newsclaims.text.figures import figure_context, is_projection
@@ -102,11 +102,13 @@ class ClaimSlots:
     as_of: date | None = None
     standalone: bool = False  # a standalone statement (imported claim), not a clause of an article
 
-    @property
+    # Read once per claim (a status or a clustering meets each claim in many pairs); the slots are
+    # frozen and their quantity is never changed in place.
+    @cached_property
     def unit(self) -> str | None:
         return (self.quantity or {}).get("unit") or None
 
-    @property
+    @cached_property
     def kind(self) -> str | None:
         return (self.quantity or {}).get("kind") or None
 
@@ -282,18 +284,22 @@ def conflict_reason(
     stance: StanceFn | None = None,
     max_days: int = SAME_MOMENT_DAYS,
     paraphrase: float = POLARITY_CONFLICT_MIN_SIMILARITY,
+    *,
+    intervals: tuple[Interval | None, Interval | None] | None = None,
 ) -> str | None:
     """Why two claims of one cluster cannot both be true, or None if they can.
 
     Numbers conflict when their intervals are disjoint at the same moment. Otherwise opposite
     polarity between near-paraphrases (`similarity`), or the stance model's "disagree", does.
+    `intervals`: the two quantities' `interval`s, when the caller computed them once per claim
+    (`cluster_status` meets each claim in every pair of its cluster).
     """
     clauses = not (a.standalone and b.standalone)
     # Between article clauses, a figure conflicts only with a claim that matches it as the same
     # fact: a cluster also holds claims chained in through others, whose figures count other things.
     matched = similarity is None or similarity >= paraphrase or not clauses
     if a.quantity and b.quantity and matched and figures_comparable(a, b):
-        ia, ib = interval(a.quantity), interval(b.quantity)
+        ia, ib = intervals if intervals is not None else (interval(a.quantity), interval(b.quantity))
         if ia and ib and not ia.overlaps(ib):
             if not same_moment(a, b, max_days):
                 return None  # a change over time: the cluster's timeline shows it
@@ -408,11 +414,17 @@ def cluster_status(
     voices = {(voice_of or {}).get(s, s) for s in sources}
     conflicts = []
     ordered = sorted(members, key=lambda m: m.id)
+    # Once per claim, not once per pair: a cluster of m claims has m(m-1)/2 pairs.
+    spans = [interval(m.quantity) if m.quantity else None for m in ordered]
     for i, a in enumerate(ordered):
-        for b in ordered[i + 1 :]:
+        for j in range(i + 1, len(ordered)):
+            b = ordered[j]
             if a.source_id == b.source_id:
                 continue
-            reason = conflict_reason(a, b, similarity(a.id, b.id) if similarity else None, stance, max_days, paraphrase)
+            reason = conflict_reason(
+                a, b, similarity(a.id, b.id) if similarity else None, stance, max_days, paraphrase,
+                intervals=(spans[i], spans[j]),
+            )  # fmt: skip
             if reason:
                 conflicts.append({"claims": [a.id, b.id], "reason": reason})
     if conflicts:
