@@ -75,9 +75,9 @@ def audit_block(entries, cluster_id: int | None = None) -> str:
 
 @admin.register(Cluster)
 class ClusterAdmin(admin_display.ClusterDisplay, admin.ModelAdmin):
-    list_display = ["id", "short_label", "status", "counts", "language_list", "verdict", "locked", "updated"]
+    list_display = ["id", "short_label", "status_shown", "counts", "language_list", "verdict", "locked", "updated"]
     list_display_links = ["id", "short_label"]
-    list_filter = ["status", "verdict", "needs_review", "locked", "independent_source_count"]
+    list_filter = ["status", "status_stale", "verdict", "needs_review", "locked", "independent_source_count"]
     search_fields = ["label", "claims__text", "claims__claimant"]
     # Status, conflicts, independence, the claims and the timeline plot are drawn above the form
     # (templates/admin/claims/cluster/change_form.html, claims.admin_display.cluster_panel).

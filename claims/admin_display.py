@@ -432,6 +432,20 @@ class ClusterDisplay:
             cluster.claim_count,
         )
 
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_shown(self, cluster: Cluster) -> SafeString:
+        """The status, and "updating" while the status refresh job has yet to recompute it after
+        the cluster's claims changed (ingestion places claims first; their statuses follow)."""
+        status = cluster.get_status_display()
+        if not cluster.status_stale:
+            return format_html("{}", status)
+        return format_html(
+            '{} <span class="status-updating" title="{}">({})</span>',
+            status,
+            _("Its claims changed; the status refresh job has yet to recompute this status."),
+            _("updating"),
+        )
+
     @admin.display(description=gettext_lazy("updated"), ordering="updated_at")
     def updated(self, cluster: Cluster) -> str:
         return format_date(cluster.updated_at.date()) if cluster.updated_at else ""

@@ -46,11 +46,13 @@ class Cluster(models.Model):
     # Re-clustering changed the claims of this cluster after its verdict: an editor should look
     # again. Setting a verdict clears it.
     needs_review = models.BooleanField(default=False, help_text=_("Its claims changed since its verdict."))
-    # Ingestion changed the claims but the stance model has still to read some pair (the status
-    # refresh job does it after the commit): status, reason and conflicts are the ones before the
-    # change until then; counts, sources, timeline and label are current.
+    # Ingestion, a rebuild or an editor changed the claims and the status refresh job (queued on
+    # commit) has yet to recompute the status: status, reason, conflicts, sources and timeline are
+    # the ones before the change until then; the claim count is current.
     status_stale = models.BooleanField(
-        default=False, help_text=_("Its claims changed and its status waits for the status refresh job.")
+        _("status updating"),
+        default=False,
+        help_text=_("Its claims changed and its status waits for the status refresh job."),
     )
     changed_since_verdict_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -102,3 +102,16 @@ def test_conflicting_pairs_are_named_by_claim_and_source_with_their_reason_escap
     page = editor.get(f"/admin/claims/cluster/{cluster.pk}/change/").content.decode()
     assert f'href="#claim-{a.pk}"' in page and f'href="#claim-{b.pk}"' in page
     assert "&lt;b&gt;100 million&lt;/b&gt; vs 60 million" in page and "<b>100 million</b>" not in page
+
+
+def test_the_cluster_list_says_which_statuses_are_being_updated_and_filters_them(seeded, editor):
+    waiting, settled = Cluster.objects.order_by("id")[:2]
+    Cluster.objects.filter(pk=waiting.pk).update(status_stale=True)
+    page = editor.get("/admin/claims/cluster/").content.decode()
+    rows = {int(pk): row for row, pk in re.findall(r"(<tr>.*?/admin/claims/cluster/(\d+)/change/.*?</tr>)", page, re.S)}
+    assert "(updating)" in rows[waiting.pk] and "(updating)" not in rows[settled.pk]
+    assert waiting.get_status_display() in rows[waiting.pk]
+    only = editor.get("/admin/claims/cluster/?status_stale__exact=1").content.decode()
+    assert re.findall(r"/admin/claims/cluster/(\d+)/change/", only) and set(
+        map(int, re.findall(r"/admin/claims/cluster/(\d+)/change/", only))
+    ) == {waiting.pk}
