@@ -137,7 +137,11 @@ def nearest_clustered(
         cursor.execute(
             f"SELECT id, cluster_id, 1 - ((embedding::vector({dimension:d})) <=> %s::vector({dimension:d})) "
             f"FROM claims_claim WHERE vector_dims(embedding) = {dimension:d} AND embedding_model = %s "
-            f"AND cluster_id IS NOT NULL "
+            # "+ 0" keeps the planner off the cluster_id index: with statistics taken while most
+            # claims were unclustered (an import, then the first build), it estimated a handful of
+            # clustered rows and read them all through that index, sorting by distance: 109 ms at
+            # 10,000 claims against 2 ms through HNSW, and growing with the archive.
+            f"AND (cluster_id + 0) IS NOT NULL "
             f"ORDER BY (embedding::vector({dimension:d})) <=> %s::vector({dimension:d}) LIMIT %s",
             [literal, model_name, literal, limit],
         )

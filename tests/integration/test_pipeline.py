@@ -183,3 +183,35 @@ def test_a_claims_nearest_neighbour_through_the_index_is_itself(seeded):
         np.asarray(claim.embedding, dtype=np.float32), claim.embedding_model
     )
     assert nearest_id == claim.pk and cluster_id == claim.cluster_id and similarity > 0.999
+
+
+def test_nearest_clustered_claims_are_read_through_the_hnsw_index_even_with_statistics_from_before_clustering(
+    seeded,
+):
+    """Statistics taken while every claim was unclustered (an import before the first build) must
+    not send the kNN query through the cluster_id index, which reads every clustered claim."""
+    import numpy as np
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    claim = Claim.objects.exclude(cluster=None).first()
+    dim = len(claim.embedding)
+    columns = [f.column for f in Claim._meta.concrete_fields if f.column not in ("id", "start", "end", "cluster_id")]
+    listed = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        # An archive of a few thousand claims, all unclustered when the statistics are taken.
+        cursor.execute(
+            f'INSERT INTO claims_claim ({listed}, "start", "end", cluster_id) '
+            f'SELECT {listed}, "start" + 100000 * g, "end" + 100000 * g, NULL '
+            "FROM claims_claim CROSS JOIN generate_series(1, 40) AS g"
+        )
+        cursor.execute("UPDATE claims_claim SET cluster_id = NULL")
+        cursor.execute("ANALYZE claims_claim")  # the planner now believes no claim is clustered
+        cursor.execute("UPDATE claims_claim SET cluster_id = %s", [claim.cluster_id])  # then the first build
+        with CaptureQueriesContext(connection) as queries:
+            services.nearest_clustered(np.asarray(claim.embedding, dtype=np.float32), claim.embedding_model)
+        [knn] = [q["sql"] for q in queries.captured_queries if "<=>" in q["sql"]]
+        cursor.execute(f"EXPLAIN {knn}")
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert f"claims_claim_embedding_hnsw_{dim}" in plan
+    assert "cluster_id_" not in plan
