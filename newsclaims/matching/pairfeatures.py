@@ -142,11 +142,16 @@ MARGIN_CLIP = 0.3
 HIGH_COSINE = (0.6, 0.9)
 
 
-def text_row(a: ClauseText, b: ClauseText) -> tuple[float, ...]:
-    """The `TEXT_FEATURES` of a pair of texts."""
+def text_row(
+    a: ClauseText, b: ClauseText, word_evidence: tuple[tuple[float, float, float], float] | None = None
+) -> tuple[float, ...]:
+    """The `TEXT_FEATURES` of a pair of texts. `word_evidence`: the pair's `word_features` and
+    `shares_content` (as 0.0 / 1.0) when the caller has them (both are in one language)."""
     same_language = bool(a.language) and a.language == b.language
-    if same_language:
-        words: tuple[float, float, float] = word_features(a.evidence, b.evidence)
+    if same_language and word_evidence is not None:
+        words, content = word_evidence
+    elif same_language:
+        words = word_features(a.evidence, b.evidence)
         content = float(shares_content(a.evidence, b.evidence))
     else:
         words, content = (0.0, 0.0, 0.0), 0.0

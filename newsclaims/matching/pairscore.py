@@ -44,7 +44,7 @@ import numpy as np
 
 from newsclaims.matching import neighbours
 from newsclaims.text.entities import GENERIC_NOUNS, is_name
-from newsclaims.text.quantities import find_quantities
+from newsclaims.text.quantities import quantities_in
 from newsclaims.text.textnorm import ARABIC_CLITICS, normalize
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "match_model.json"
@@ -107,9 +107,9 @@ def text_evidence(text: str) -> TextEvidence:
 
 @lru_cache(maxsize=8192)
 def text_figures(text: str) -> tuple[dict, ...]:
-    """The figures a claim's text gives (`find_quantities`, as dicts; read, never changed), once per
+    """The figures a claim's text gives (`quantities_in`, as dicts; read, never changed), once per
     text: assigning scores each new claim against claims a worker has met before."""
-    return tuple(q.to_dict() for q in find_quantities(text))
+    return tuple(q.to_dict() for q in quantities_in(text))
 
 
 def shares_content(a: TextEvidence, b: TextEvidence) -> bool:
@@ -123,12 +123,17 @@ def shares_content(a: TextEvidence, b: TextEvidence) -> bool:
 
 
 def word_features(a: TextEvidence, b: TextEvidence) -> tuple[float, float, float]:
-    """Stem Jaccard, stem overlap coefficient, character 4-gram Jaccard."""
-    shared = len(a.stems & b.stems)
+    """Stem Jaccard, stem overlap coefficient, character 4-gram Jaccard.
+
+    A union's size is counted from the intersection's (|A| + |B| - |A & B|, the same integer, so
+    the same bits), without building the union: a rebuild takes this for most of its pairs."""
+    stems_a, stems_b, grams_a, grams_b = a.stems, b.stems, a.char4, b.char4
+    shared = len(stems_a & stems_b)
+    grams = len(grams_a & grams_b)
     return (
-        shared / max(1, len(a.stems | b.stems)),
-        shared / max(1, min(len(a.stems), len(b.stems))),
-        len(a.char4 & b.char4) / max(1, len(a.char4 | b.char4)),
+        shared / max(1, len(stems_a) + len(stems_b) - shared),
+        shared / max(1, min(len(stems_a), len(stems_b))),
+        grams / max(1, len(grams_a) + len(grams_b) - grams),
     )
 
 
@@ -543,11 +548,43 @@ class ClaimScorer:
             self._clause_texts[i] = clause_text(self.texts[i], self.languages[i], text_figures(self.texts[i]))
         return self._clause_texts[i]
 
-    def _clause_matrix(self, a: np.ndarray, b: np.ndarray, cosines: np.ndarray, csls: np.ndarray) -> np.ndarray:
+    def _words(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per pair: whether both claims are in one language, and for those pairs the word
+        features (`word_features`) and whether they share a content word (`shares_content`);
+        zeros and False elsewhere. Both pair models read them: computed once per pair."""
+        languages, evidence = self.languages, self.evidence
+        same = np.array(
+            [bool(languages[i]) and languages[i] == languages[j] for i, j in zip(a.tolist(), b.tolist(), strict=True)],
+            dtype=bool,
+        ).reshape(len(a))
+        words = np.zeros((len(a), 3), dtype=np.float64)
+        content = np.zeros(len(a), dtype=bool)
+        for k in np.flatnonzero(same).tolist():
+            ea, eb = evidence[a[k]], evidence[b[k]]
+            words[k] = word_features(ea, eb)
+            content[k] = shares_content(ea, eb)
+        return same, words, content
+
+    def _clause_matrix(
+        self,
+        a: np.ndarray,
+        b: np.ndarray,
+        cosines: np.ndarray,
+        csls: np.ndarray,
+        words: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
         from newsclaims.matching.pairfeatures import pair_matrix, text_row
 
+        same, features, content = self._words(a, b) if words is None else words
+        evidence = [
+            (tuple(f), float(c)) if s else None
+            for s, f, c in zip(same.tolist(), features.tolist(), content.tolist(), strict=True)
+        ]
         rows = np.array(
-            [text_row(self._clause_text(i), self._clause_text(j)) for i, j in zip(a.tolist(), b.tolist(), strict=True)],
+            [
+                text_row(self._clause_text(i), self._clause_text(j), e)
+                for i, j, e in zip(a.tolist(), b.tolist(), evidence, strict=True)
+            ],
             dtype=np.float64,
         )
         margins = self._margins(np.concatenate([a, b]), np.concatenate([b, a])).reshape(2, len(a)).T
@@ -590,37 +627,32 @@ class ClaimScorer:
         cosines = self._cosines(a, b)
         csls = self._csls(a, b, cosines)
         clause = ~(self._standalone[a] & self._standalone[b])
-        headline = self._headline_scores(a, b, cosines, csls, same_figure, clause)
+        same, words, content = self._words(a, b)
+        headline = self._headline_scores(cosines, csls, same_figure, clause, same, words, content)
         if self.clause_model is None or not clause.any():
             return headline
         which = np.flatnonzero(clause)
-        x = self._clause_matrix(a[which], b[which], cosines[which], csls[which])
+        x = self._clause_matrix(
+            a[which], b[which], cosines[which], csls[which], (same[which], words[which], content[which])
+        )
         out = headline.copy()
         out[which] = np.maximum(headline[which], _sigmoid(_logits(self.clause_model, x) + self.clause_shift))
         return out
 
     def _headline_scores(
         self,
-        a: np.ndarray,
-        b: np.ndarray,
         cosines: np.ndarray,
         csls: np.ndarray,
         same_figure: np.ndarray,
         clause: np.ndarray,
+        same: np.ndarray,
+        words: np.ndarray,
+        content: np.ndarray,
     ) -> np.ndarray:
-        """The headline model's P(same claim) (`PairModel.probability`) of each pair."""
+        """The headline model's P(same claim) (`PairModel.probability`) of each pair; `same`,
+        `words` and `content` as `_words` gives them."""
         model = self.model
-        languages, evidence = self.languages, self.evidence
-        same = np.array(
-            [bool(languages[i]) and languages[i] == languages[j] for i, j in zip(a.tolist(), b.tolist(), strict=True)],
-            dtype=bool,
-        ).reshape(len(a))
-        words = np.zeros((len(a), 3), dtype=np.float64)
-        no_content = np.zeros(len(a), dtype=bool)
-        for k in np.flatnonzero(same).tolist():
-            ea, eb = evidence[a[k]], evidence[b[k]]
-            words[k] = word_features(ea, eb)
-            no_content[k] = bool(clause[k]) and not shares_content(ea, eb)
+        no_content = same & clause & ~content
         vector_row = np.concatenate([cosines, csls], axis=1)
         z = np.where(
             same,

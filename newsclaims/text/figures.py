@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from newsclaims.text.entities import countries_of, normalise
-from newsclaims.text.quantities import Quantity, find_quantities
+from newsclaims.text.quantities import Quantity, quantities_in
 from newsclaims.text.textnorm import ARABIC_CLITICS, normalize
 
 # What a figure counts, in both languages: general news vocabulary (casualties, displacement, damage,
@@ -93,7 +93,7 @@ _FIGURE_KINDS = ("count", "percent", "money", "dimension")
 def first_figure(text: str) -> Quantity | None:
     """The clause's first counted figure (a count, percent, sum or measure; not a year or date),
     read once per text for what it counts, where and whether it is a forecast."""
-    return next((q for q in find_quantities(text) if q.kind in _FIGURE_KINDS), None)
+    return next((q for q in quantities_in(text) if q.kind in _FIGURE_KINDS), None)
 
 
 @lru_cache(maxsize=65536)

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from newsclaims.text.textnorm import NormalizedText, normalize, normalize_with_map
 
@@ -1791,6 +1792,13 @@ def find_quantities(text: str) -> list[Quantity]:
     Offsets index ``text`` itself: ``text[q.start:q.end] == q.raw``.
     """
     return [m.quantity for m in find_quantity_mentions(text)]
+
+
+@lru_cache(maxsize=65536)
+def quantities_in(text: str) -> tuple[Quantity, ...]:
+    """`find_quantities` of a text, once per text in a process (the values are frozen, so they are
+    shared): matching reads a claim's figures for several of its features."""
+    return tuple(find_quantities(text))
 
 
 def find_quantities_with_number_spans(text: str) -> list[tuple[Quantity, int, int, int]]:

@@ -2,13 +2,16 @@
 
 from newsclaims.matching.pairfeatures import (
     FEATURES,
+    clause_text,
     metrics_of,
     name_skeletons,
     number_features,
     pair_vector,
+    text_row,
 )
+from newsclaims.matching.pairscore import shares_content, word_features
 from newsclaims.text.entities import countries_of
-from newsclaims.text.quantities import find_quantities
+from newsclaims.text.quantities import find_quantities, quantities_in
 
 
 def figures(text):
@@ -101,3 +104,15 @@ def test_a_forecast_and_a_reported_count_are_never_one_fact() -> None:
     another = clause(3, "Officials expect the toll in the province is likely to exceed 8,000", 8000)
     assert not slots_compatible(forecast, reported)
     assert slots_compatible(forecast, another)
+
+
+def test_a_text_row_given_the_pairs_word_evidence_is_the_row_computed_from_the_texts():
+    first, second = "The flood killed 4,250 people in the city", "Floods killed 4,250 people, officials said"
+    a, b = clause_text(first, "en", figures(first)), clause_text(second, "en", figures(second))
+    words = (word_features(a.evidence, b.evidence), float(shares_content(a.evidence, b.evidence)))
+    assert text_row(a, b, words) == text_row(a, b)
+
+
+def test_the_figures_of_a_text_are_read_once_and_shared():
+    assert quantities_in("4,250 people died") is quantities_in("4,250 people died")
+    assert list(quantities_in("4,250 people died")) == find_quantities("4,250 people died")

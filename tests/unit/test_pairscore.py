@@ -229,3 +229,10 @@ def test_the_committed_model_has_a_clause_model_and_one_fold_per_story():
     assert 0 < model.clause_threshold < 1
     for name, fold in model.clause_folds.items():
         assert name not in fold["trained_on"]
+
+
+def test_word_features_are_the_stem_jaccard_and_overlap_and_the_four_gram_jaccard():
+    a = pairscore.TextEvidence(frozenset({"oil", "rise", "today"}), frozenset({"abcd", "bcde", "cdef"}))
+    b = pairscore.TextEvidence(frozenset({"oil", "fall"}), frozenset({"bcde", "wxyz"}))
+    assert pairscore.word_features(a, b) == (1 / 4, 1 / 2, 1 / 4)
+    assert pairscore.word_features(a, pairscore.TextEvidence(frozenset(), frozenset())) == (0.0, 0.0, 0.0)
