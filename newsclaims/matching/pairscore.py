@@ -71,6 +71,7 @@ is are was were be been has have had will would can could also said says told
 """
 
 
+@lru_cache(maxsize=65536)  # per token: a text's evidence stems each of its words
 def stem(token: str) -> str:
     for prefix in ARABIC_CLITICS:  # a stem keeps at least 3 letters
         if token.startswith(prefix) and len(token) - len(prefix) >= 3:

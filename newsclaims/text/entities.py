@@ -104,6 +104,7 @@ def normalise(text: str) -> str:
 _ALIAS_INDEX = {normalise(spelling): key for key, spellings in ALIASES.items() for spelling in spellings}
 
 
+@lru_cache(maxsize=65536)  # per word: matching reads the skeletons of every clause's names
 def skeleton(word: str) -> str:
     """Consonant skeleton shared by Arabic and Latin spellings of one name."""
     word = normalise(word)
@@ -120,13 +121,14 @@ def skeleton(word: str) -> str:
     return "".join(collapsed)
 
 
-def _strip_prefix(token: str) -> list[str]:
+@lru_cache(maxsize=65536)  # per token: every clause's words are looked up in the alias table
+def _strip_prefix(token: str) -> tuple[str, ...]:
     """A token and its forms without Arabic clitics (و، ب، ل، ال), longest first."""
     forms = [token]
     for prefix in _AR_PREFIXES:
         if token.startswith(prefix) and len(token) - len(prefix) >= 3:
             forms.append(token[len(prefix) :])
-    return forms
+    return tuple(forms)
 
 
 def entity_key(name: str | None) -> str | None:

@@ -11,7 +11,6 @@ or the same thing in different countries, are different facts. Pure Python; no D
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import lru_cache
 
 from newsclaims.text.entities import countries_of, normalise
@@ -64,12 +63,10 @@ def _key(word: str) -> str:
 METRIC_WORDS = {_key(w): metric for metric, words in METRICS.items() for w in words}
 
 
-def forms(token: str) -> Iterator[str]:
+@lru_cache(maxsize=65536)  # per token: every clause's words are read for metrics and names
+def forms(token: str) -> tuple[str, ...]:
     """A token and its forms without Arabic clitics (و، ف، ب، ل، ال), longest clitic first."""
-    yield token
-    for prefix in ARABIC_CLITICS:
-        if token.startswith(prefix) and len(token) - len(prefix) >= 3:
-            yield token[len(prefix) :]
+    return (token, *(token[len(p) :] for p in ARABIC_CLITICS if token.startswith(p) and len(token) - len(p) >= 3))
 
 
 @lru_cache(maxsize=65536)
