@@ -115,11 +115,22 @@ class ClaimSlots:
 
 @dataclass(frozen=True)
 class Interval:
+    """The values a figure admits. A bound is open when the hedge excludes it: "more than 20,000"
+    admits neither 20,000 nor anything at or under it, so it cannot hold beside "18,000 to 20,000"
+    ("at least 20,000" can)."""
+
     low: float  # -inf when unbounded
     high: float  # +inf when unbounded
+    low_open: bool = False
+    high_open: bool = False
 
     def overlaps(self, other: Interval) -> bool:
-        return self.low <= other.high and other.low <= self.high
+        if self.low > other.high or other.low > self.high:
+            return False
+        # Meeting at one point: they share it only when both include it.
+        if self.low == other.high and (self.low_open or other.high_open):
+            return False
+        return not (other.low == self.high and (other.low_open or self.high_open))
 
     def __str__(self) -> str:
         def fmt(x: float) -> str:
@@ -127,7 +138,7 @@ class Interval:
                 return "∞" if x > 0 else "-∞"
             return f"{x:,.0f}" if x == int(x) else f"{x:,.2f}"
 
-        return f"[{fmt(self.low)}, {fmt(self.high)}]"
+        return f"{'(' if self.low_open else '['}{fmt(self.low)}, {fmt(self.high)}{')' if self.high_open else ']'}"
 
 
 def _stated_precision(value: float) -> float:
@@ -148,10 +159,22 @@ def interval(quantity: dict) -> Interval | None:
         if value is None:
             return None
         low = high = value
-    if quantity.get("qualifier") == "exact" and low is not None and low == high:
+    qualifier = quantity.get("qualifier")
+    if qualifier == "exact" and low is not None and low == high:
         slack = abs(low) * EXACT_TOLERANCE if quantity.get("kind") not in ("year", "date") else 0.0
         low, high = low - min(slack, _stated_precision(low)), high + min(slack, _stated_precision(low))
-    return Interval(-math.inf if low is None else float(low), math.inf if high is None else float(high))
+    elif value is None and not any(ch.isdigit() for ch in quantity.get("raw") or "0"):
+        # A vague amount ("thousands", "آلاف": 1,000-9,999) is rounded by nature, so it gets the
+        # slack a reported figure gets: "thousands missing" does not contradict "at least 10,000"
+        # at its edge, though it still does "about 170".
+        low = None if low is None else low * (1 - EXACT_TOLERANCE)
+        high = None if high is None else high * (1 + EXACT_TOLERANCE)
+    return Interval(
+        -math.inf if low is None else float(low),
+        math.inf if high is None else float(high),
+        low_open=qualifier == "more_than" and low is not None,
+        high_open=qualifier == "less_than" and high is not None,
+    )
 
 
 def subject_key(subject: str | None, text: str, claimant: str | None) -> str | None:

@@ -43,6 +43,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from newsclaims.text.entities import normalise
+from newsclaims.text.figures import METRIC_WORDS, forms
 from newsclaims.text.quantities import Quantity, find_quantities
 from newsclaims.text.textnorm import NormalizedText, normalize, normalize_with_map
 
@@ -785,15 +787,37 @@ _EN_NEG_RE = re.compile(
 
 # "not only ... but also", "ليس فقط ... بل", "لا ... فحسب", "no fewer than", "zero" as a figure:
 # additive or hedging, not a denial.
+# Negation words that deny nothing: "not only", "لا يقل عن" (no fewer than), "لا يزال" / "لم يزل"
+# (still), "لا سيما" (especially), "لا بد" (must), and the caveat that a figure could not be
+# verified ("لم تتمكن CNN من التحقق منه", "could not independently verify"), which reports on the
+# newsroom, not on the fact.
 _NOT_A_DENIAL_RE = re.compile(
     r"\bnot\s+only\b|\bnot\s+just\b|\bno\s+(?:fewer|less|more)\s+than\b|\bnot\s+(?:least|less|fewer)\s+than\b"
-    rf"|{_WB}[وف]?(?:ليس|ليست|لا)\s+(?:فقط|فحسب){_WE}|{_WB}لا\s+(?:يقل|تقل)\s+عن{_WE}",
+    rf"|{_WB}[وف]?(?:ليس|ليست|لا)\s+(?:فقط|فحسب){_WE}|{_WB}لا\s+(?:يقل|تقل)\s+عن{_WE}"
+    rf"|{_WB}[وف]?(?:لا\s+(?:يزال|تزال|زال|زالت|يزالون|تزالان|يزالان|نزال|ازال)|لم\s+(?:يزل|تزل|يزالوا))(?![^\W_])"
+    rf"|{_WB}[وف]?لا\s+(?:سيما|بد){_WE}"
+    rf"|{_WB}(?:لم|لا)\s+(?:\S+\s+){{0,3}}?(?:من\s+)?(?:التحقق|التاكد){_WE}"
+    r"|\b(?:could|can|was|were|has|have|is|are)(?:\s+not|n't)\s+(?:be\s+|been\s+)?(?:independently\s+)?(?:verif|confirm)\w*"
+    r"|\bunable\s+to\s+(?:independently\s+)?(?:verify|confirm)\b",
+    re.IGNORECASE,
+)
+
+
+# A negation that describes who is counted ("630 لا يحملون تصاريح", "pilgrims who did not have
+# permits") sits in a relative clause, or is the "لا" of a state right after the figure: it says
+# which people, not that the statement is denied. Left out: "that" ("said that 200 were not found"
+# denies) and "لم" after a figure ("15 شخصا لم يصابوا": an event that did not happen).
+_DESCRIPTIVE_NEG_RE = re.compile(
+    rf"(?:{_WB}(?:الذين|التي|الذي|اللذين|اللتين|اللواتي|اللاتي|ممن|من\s+لا){_WE}|\bwho\b|\bwhich\b)\s+"
+    r"(?:(?:لا|لم|لن)(?![^\W_])|(?:do|does|did|are|were|was|is|had|have|has)\s+not\b|(?:don|didn|aren|weren|wasn|hadn|haven)'t\b)"
+    r"|(?<![\d.,])\d[\d.,]*\s+(?:[^\W\d_]+\s+)?لا(?![^\W_])",
     re.IGNORECASE,
 )
 
 
 def _polarity(norm_clause: str) -> str:
     norm_clause = _NOT_A_DENIAL_RE.sub(" ", norm_clause)
+    norm_clause = _DESCRIPTIVE_NEG_RE.sub(" ", norm_clause)
     if _AR_ONLY_RE.search(norm_clause):
         # "لا ... فحسب" (not merely): the negation particle belongs to the additive frame
         norm_clause = _AR_NEG_RE.sub(" ", norm_clause, count=1)
@@ -1021,8 +1045,37 @@ def _closes_quote(sent: str) -> bool:
 _RELATIVE_RE = re.compile(rf"\s(?P<rel>(?:{_alt(['التي', 'الذي', 'اللذين', 'الذين'])})|which|who)\s", re.IGNORECASE)
 _SEG_SPLIT_RE = re.compile(r"[،؛]|(?<!\d),|,(?!\d)")
 # A conjunction that opens a second figure's clause ("11,300 died and another 10,100 are missing",
-# "912 قتيلا وأصيب 5383"): each figure is a fact of its own, so each gets its own claim.
-_COORD_RE = re.compile(r"\s(?:and|while|but|whereas)\s|\s(?=[وف](?:اكثر|اقل|نحو|حوالي)\s)", re.IGNORECASE)
+# "11 ألف قتيل وأكثر من 10 آلاف مفقود", "658 deaths – 630 of them unregistered"): each figure is a
+# fact of its own, so each gets its own claim. `_second_figure_cut` adds the Arabic forms that
+# fuse the conjunction with the figure or its metric ("و10,100 مفقود", "وأصيب 5383").
+_COORD_RE = re.compile(r"\s(?:and|while|but|whereas)\s|\s[-–—]\s|\s(?=[وف](?:اكثر|اقل|نحو|حوالي)\s)", re.IGNORECASE)
+_CONJ_WORD_RE = re.compile(r"(?<!\S)[وف](?P<rest>[^\W\d_]+)")
+
+
+def _fused_waw(norm: str, start: int) -> bool:
+    """Whether "و" (or "ف") is fused to the figure starting at `start` ("و10,100")."""
+    return start >= 2 and norm[start - 1] in "وف" and norm[start - 2].isspace()
+
+
+def _second_figure_cut(norm: str, first_end: int, second_start: int, end: int) -> int | None:
+    """Where a clause holding two figures divides (the later cue wins), or None: a coordinating
+    conjunction or dash before the second figure (`_COORD_RE`), "و" fused with the second
+    figure ("و10,100": each item of a list such as "658 مصريًا و183 إندونيسيًا" is its own count),
+    or "و" fused with a word that names what a count counts ("وأصيب 5383", "والجرحى 26 ألفا",
+    "وفقدان 17": `figures.METRICS`, whose words are general news vocabulary)."""
+    cuts = [m.start() + 1 for m in _COORD_RE.finditer(norm, first_end, end) if m.start() < second_start]
+    if _fused_waw(norm, second_start):
+        cuts.append(second_start - 1)
+    for m in _CONJ_WORD_RE.finditer(norm, first_end, second_start):
+        if _names_metric(m.group("rest")):
+            cuts.append(m.start())
+    return max(cuts, default=None)
+
+
+def _names_metric(word: str) -> bool:
+    return any(f in METRIC_WORDS for f in forms(normalise(word)))
+
+
 _MIN_GROUP = 25
 _MIN_QUOTED_CLAUSE = 60
 _MAX_GROUP = 260
@@ -1069,9 +1122,9 @@ def _segments(
                 if m:
                     extra.append(m.start("rel"))
                     continue
-                coords = [m for m in _COORD_RE.finditer(norm, q1e, min(e, q2s + 3)) if m.start() < q2s]
-                if coords:
-                    extra.append(coords[-1].start() + 1)
+                cut = _second_figure_cut(norm, q1e, q2s, e)
+                if cut is not None:
+                    extra.append(cut)
     cuts = sorted(set(cuts + extra))
     segs = []
     for a, b in itertools.pairwise(cuts):
@@ -1403,10 +1456,11 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
             if prim is not None:
                 anchor = inv.get(prim.start, prim.start) if nt.offsets is not None else prim.start
             subject = _choose_subject(nt, ss, gs, ge, anchor, prim, claimant, head, claims, prev_sentence_start)
-            # negation words inside hedges ("ما لا يقل عن") are not denials
+            # negation words inside hedges ("ما لا يقل عن") are not denials; each figure leaves a
+            # "0" behind, so a negation right after one still reads as describing the counted
             clause_norm = normalize(span)
             for q in qs:
-                clause_norm = clause_norm.replace(normalize(q.raw), " ")
+                clause_norm = clause_norm.replace(normalize(q.raw), " 0 ")
             polarity = _polarity(clause_norm)
             nc = _NOT_CHECKABLE_RE.search(clause_norm)
             cm = _COMMENTARY_RE.search(clause_norm)

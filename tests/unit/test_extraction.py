@@ -277,10 +277,40 @@ def test_two_coordinated_figures_are_two_claims() -> None:
     assert claims[1].text == "and another 2,100 were reported missing"
 
 
-def test_a_list_of_figures_in_one_noun_phrase_stays_with_its_verb() -> None:
-    # "X killed and Y injured" in Arabic coordinates with و before a verb, not a hedge: one clause
+def test_a_death_toll_and_an_injured_count_joined_by_a_verb_are_two_claims() -> None:
+    # "X killed and Y injured": each count is a fact of its own, in Arabic as in English
     claims = extract_claims("وأعلن الوزير ارتفاع عدد القتلى إلى 912 وأصيب 5383 آخرون.")
+    assert [c.quantity.value for c in claims] == [912, 5383]
+    assert claims[1].text == "وأصيب 5383 آخرون"
+
+
+def test_a_hedged_second_figure_after_waw_is_a_claim_of_its_own() -> None:
+    claims = extract_claims("وقالت البلدية إن حصيلة السيول تجاوزت 700 قتيل وأكثر من 900 مفقود.")
+    assert [c.quantity.value for c in claims] == [700, 900]
+    assert claims[1].text == "وأكثر من 900 مفقود"
+
+
+def test_waw_fused_to_a_figure_or_to_what_it_counts_opens_a_second_claim() -> None:
+    fused = extract_claims("وأفاد المكتب أن عدد الضحايا بلغ 1,250 شخصا و430 مفقودا، بحسب الدفاع المدني.")
+    assert [c.quantity.value for c in fused] == [1250, 430]
+    assert fused[1].text.startswith("و430 مفقودا")
+    metric = extract_claims("وأعلنت الوزارة عن وفاة 12 مواطنا وفقدان 9 آخرين خلال الرحلة.")
+    assert [c.quantity.value for c in metric] == [12, 9]
+    assert metric[1].text == "وفقدان 9 آخرين خلال الرحلة"
+
+
+def test_a_word_that_merely_begins_with_waw_does_not_split_a_clause() -> None:
+    # "وزارات" is a word of its own, not "and" + what a count counts
+    claims = extract_claims("وقالت 5 وزارات إنها سجلت 40 إصابة جديدة في العاصمة.")
     assert len(claims) == 1
+
+
+def test_a_figure_after_a_spaced_dash_is_a_claim_of_its_own_but_a_range_is_not() -> None:
+    split = extract_claims("Officials said the storm left 812 people dead – 95 of them children under five.")
+    assert [c.quantity.value for c in split] == [812, 95]
+    assert split[1].text == "95 of them children under five"
+    kept = extract_claims("Officials said between 1,000 - 2,000 people died in the floods.")
+    assert len(kept) == 1
 
 
 def test_the_main_figure_is_never_a_conversion_in_brackets() -> None:
@@ -417,3 +447,31 @@ def test_a_part_of_a_year_is_dated_where_it_falls() -> None:
     assert extract_claims("In 2030, the service had 40 million users.", published_at=published)[0].as_of == date(
         2030, 1, 1
     )
+
+
+def test_a_negation_that_describes_who_is_counted_is_not_a_denial() -> None:
+    for text in (
+        "وقالت الوزارة إن بينهم 48 لا يحملون تصاريح عمل.",
+        "وقال المسؤول إن العمال الذين لا يحملون تصاريح بلغ عددهم 900 عامل.",
+        "The agency said 48 of the workers who did not have permits had left.",
+    ):
+        assert [c.polarity for c in extract_claims(text)] == ["positive"], text
+
+
+def test_a_denied_figure_or_an_event_that_did_not_happen_stays_negative() -> None:
+    for text in (
+        "نفى المتحدث أن تكون الحصيلة بلغت 900 شخص.",
+        "وقالت الوزارة إن 15 شخصا لم يصابوا بأذى.",
+        "Officials said that 200 workers were not found.",
+    ):
+        assert [c.polarity for c in extract_claims(text)] == ["negative"], text
+
+
+def test_still_especially_and_an_unverified_figure_are_not_denials() -> None:
+    for text in (
+        "ولا يزال هناك أكثر من 300 شخص في عداد المفقودين، بحسب الهيئة.",
+        "وارتفع عدد المصابين لا سيما في المناطق الشمالية إلى 500 مصاب.",
+        "وقالت البلدية إن 40 منزلا انهارت، وهو رقم لم تتمكن الوكالة من التحقق منه بشكل مستقل.",
+        "Officials say 300 homes collapsed, a figure the agency could not independently verify.",
+    ):
+        assert [c.polarity for c in extract_claims(text)] == ["positive"], text

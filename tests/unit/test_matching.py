@@ -45,6 +45,28 @@ def test_an_exact_figure_allows_rounding_slack_but_a_year_does_not():
     assert not interval(q(2024, kind="year", unit="year")).overlaps(interval(q(2025, kind="year", unit="year")))
 
 
+def test_more_than_a_figure_excludes_it_so_a_range_ending_there_cannot_also_hold():
+    beyond = interval(q(20_000, "more_than", unit="people"))
+    up_to = interval(q(None, "range", unit="people", low=18_000, high=20_000))
+    assert not beyond.overlaps(up_to) and not up_to.overlaps(beyond)
+    assert interval(q(20_000, "at_least", unit="people")).overlaps(up_to)
+    assert not interval(q(18_000, "less_than", unit="people")).overlaps(up_to)
+    assert str(beyond).startswith("(20,000")
+
+
+def test_more_than_a_figure_still_agrees_with_that_figure_as_reported_with_rounding_slack():
+    assert interval(q(5_000, "more_than")).overlaps(interval(q(5_000)))
+    assert interval(q(5_000, "more_than")).overlaps(interval(q(5_300)))
+
+
+def test_a_vague_amount_gets_rounding_slack_at_its_edges_but_not_beyond():
+    thousands = interval(q(None, "range", unit="people", low=1_000, high=9_999, raw="thousands of people"))
+    assert thousands.overlaps(interval(q(10_000, "at_least", unit="people", raw="at least 10,000")))
+    assert not thousands.overlaps(interval(q(170, "about", unit="people", raw="about 170")))
+    written_out = interval(q(None, "range", unit="people", low=1_000, high=9_999, raw="1,000 to 9,999"))
+    assert not written_out.overlaps(interval(q(10_000, "at_least", unit="people", raw="at least 10,000")))
+
+
 def test_unbounded_sides_are_infinite():
     span = interval(q(1e8, "more_than"))
     assert span.low == 1e8 and math.isinf(span.high)
