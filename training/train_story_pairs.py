@@ -79,7 +79,9 @@ class StoryData:
                 ))  # fmt: skip
         self.claims, self.slots = claims, slots
         self.vectors = embedding.embed(texts, name=MODEL_NAME)
-        self.scorer = pairscore.ClaimScorer(pair_model, self.vectors, texts, languages, sources)
+        self.scorer = pairscore.ClaimScorer(
+            pair_model, self.vectors, texts, languages, sources, claim_texts=[c.text for c in claims]
+        )
         labels = gold_labels(story, claims)
         self.pairs = list(itertools.combinations(range(len(texts)), 2))
         self.X = np.array([self.scorer.clause_features(i, j) for i, j in self.pairs], dtype=np.float64)

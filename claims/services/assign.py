@@ -447,6 +447,7 @@ def _scores_by_cluster(
             [r.slots.source_id for r in rows],
             [r.slots.standalone for r in rows],
             [r.nearest for r in rows],
+            claim_texts=[r.slots.text for r in rows],
         )
         flags = [same_figure(own, r.slots) for r in rows[1:]]
         flat = scorer.score_many([(0, k + 1) for k in range(len(rows) - 1)], flags).tolist()

@@ -335,6 +335,7 @@ def _pair_scorer(rows: ClaimRows, nearest: Sequence[list | None]) -> BatchScorer
         [s.standalone for s in slots],
         nearest,
         source_margins=True,
+        claim_texts=[s.text for s in slots],
     )
 
     def many(pairs: Sequence[tuple[int, int, float]]) -> np.ndarray:

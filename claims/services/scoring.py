@@ -185,6 +185,7 @@ def _claim_scorer(
         [c.source_id for c in claims],
         [_standalone(c) for c in claims],
         [c.nearest_cosines for c in claims] if stored_neighbours else None,
+        claim_texts=[c.text for c in claims],
     )
 
 
@@ -198,13 +199,22 @@ def scorer_from(
     nearest_cosines: Sequence[list[list[float]] | None] | None = None,
     *,
     source_margins: bool = False,
+    claim_texts: Sequence[str] | None = None,
 ) -> pairscore.ClaimScorer:
     """`_claim_scorer` from plain values (one per claim, in the order of `vectors`' rows): texts
-    are what was embedded (`match_text`, else the text). With `nearest_cosines` (none missing:
-    see `neighbour_cosines_for`), densities come from them; without, from these claims alone.
-    `source_margins`: see `pairscore.ClaimScorer`."""
+    are what was embedded (`match_text`, else the text), `claim_texts` the claims' own texts.
+    With `nearest_cosines` (none missing: see `neighbour_cosines_for`), densities come from them;
+    without, from these claims alone. `source_margins`: see `pairscore.ClaimScorer`."""
     return pairscore.ClaimScorer(
-        pair_model, vectors, texts, languages, source_ids, nearest_cosines, standalone, source_margins=source_margins
+        pair_model,
+        vectors,
+        texts,
+        languages,
+        source_ids,
+        nearest_cosines,
+        standalone,
+        source_margins=source_margins,
+        claim_texts=claim_texts,
     )
 
 

@@ -8,7 +8,8 @@ whatever the language, is:
 - the figures they give (numbers are language-independent: a shared value is strong evidence, and
   every pair of figures is compared, not just the first);
 - what the figures count (dead, missing, injured, ...: `newsclaims.text.figures`) and where (`countries_of`),
-  in the whole clause and next to its figure;
+  in the whole clause and next to its figure, including a scope that only partly matches (one
+  country's toll against the toll of that country and another);
 - the names both mention, across scripts (consonant skeletons: "Derna" / "درنة");
 - how the pair ranks among the other clauses of each article (`margin`: a fact is stated once per
   article, so the partner is the closest clause of the other article, not merely a close one);
@@ -83,11 +84,18 @@ class ClauseText:
     countries: frozenset[str]
     skeletons: frozenset[str]
     figure_context: tuple[frozenset[str], frozenset[str]]
+    # The countries of the clause's own words, in the whole clause and next to its figure: what
+    # `_partial` compares. The text matched (`match_text`) carries a guessed subject in, and a
+    # guessed place must not widen or narrow a figure's scope.
+    own_countries: frozenset[str] = frozenset()
+    own_figure_countries: frozenset[str] = frozenset()
 
 
-def clause_text(text: str, language: str, quantities: Sequence[dict] | None) -> ClauseText:
-    """A claim's `ClauseText` from its text, language and figures (`pairscore.text_figures`)."""
+def clause_text(text: str, language: str, quantities: Sequence[dict] | None, own_text: str | None = None) -> ClauseText:
+    """A claim's `ClauseText` from its text (what was embedded), language and figures
+    (`pairscore.text_figures`); `own_text`: the clause as extracted, when the text carries more."""
     figures = _figures(quantities)
+    own = text if own_text is None else own_text
     return ClauseText(
         language=language,
         evidence=text_evidence(text),
@@ -98,6 +106,8 @@ def clause_text(text: str, language: str, quantities: Sequence[dict] | None) -> 
         countries=countries_of(text),
         skeletons=name_skeletons(text),
         figure_context=figure_context(text),
+        own_countries=countries_of(own),
+        own_figure_countries=figure_context(own)[1],
     )
 
 
@@ -122,7 +132,8 @@ FEATURES = (
     "shares_content", "both_figures", "share_value", "share_year", "figures_disjoint", "same_metric",
     "different_metric", "names_shared", "same_source", "same_country", "different_country", "margin_min",
     "margin_max", "country_equal", "no_figures", "cos_use_high", "cos_e5_high", "figure_metric_same",
-    "figure_metric_different", "figure_country_same", "figure_country_different",
+    "figure_metric_different", "figure_country_same", "figure_country_different", "figure_country_partial",
+    "country_partial",
 )  # fmt: skip
 # The features of the two texts alone (`text_row`), in `FEATURES` order; the others are numeric
 # (cosines, CSLS, same source, margins, hinges) and filled a column at a time (`pair_matrix`).
@@ -130,7 +141,7 @@ TEXT_FEATURES = (
     "same_lang", "stem_jaccard", "stem_overlap", "char4_jaccard", "shares_content", "both_figures", "share_value",
     "share_year", "figures_disjoint", "same_metric", "different_metric", "names_shared", "same_country",
     "different_country", "country_equal", "no_figures", "figure_metric_same", "figure_metric_different",
-    "figure_country_same", "figure_country_different",
+    "figure_country_same", "figure_country_different", "figure_country_partial", "country_partial",
 )  # fmt: skip
 _TEXT_COLUMNS = [FEATURES.index(name) for name in TEXT_FEATURES]
 
@@ -165,7 +176,14 @@ def text_row(
         float(bool(ca) and ca == cb), float(not a.has_figures and not b.has_figures),
         float(bool(fa[0] & fb[0])), float(bool(fa[0] and fb[0]) and not fa[0] & fb[0]),
         float(bool(fa[1] & fb[1])), float(bool(fa[1] and fb[1]) and not fa[1] & fb[1]),
+        _partial(a.own_figure_countries, b.own_figure_countries), _partial(a.own_countries, b.own_countries),
     )  # fmt: skip
+
+
+def _partial(a: frozenset[str], b: frozenset[str]) -> float:
+    """1.0 when both name places, some in common but not the same ones: a scope wider than the other
+    ("in Turkey" against "in Turkey and Syria": one country's toll and the combined one)."""
+    return float(bool(a & b) and a != b)
 
 
 def pair_matrix(

@@ -470,9 +470,12 @@ class ClaimScorer:
         *,
         source_margins: bool = False,
         exact_limit: int = neighbours.EXACT_LIMIT,
+        claim_texts: Sequence[str] | None = None,
     ) -> None:
         """`source_margins`: kept for callers; every margin is computed from i's cosines with the
-        claims of j's source alone (see `margin`), which is what it asked for."""
+        claims of j's source alone (see `margin`), which is what it asked for. `claim_texts`: each
+        claim's own words as extracted, when `texts` (what was embedded) carries a subject in; the
+        clause model reads a figure's scope from them (`pairfeatures.ClauseText.own_countries`)."""
         self.model = model
         self.source_margins = source_margins
         self.parts = split_parts(vectors, model.bounds)
@@ -486,6 +489,7 @@ class ClaimScorer:
         self._densities64 = self.densities.astype(np.float64)
         self.evidence = [text_evidence(t or "") for t in texts]
         self.texts = [t or "" for t in texts]
+        self.claim_texts = self.texts if claim_texts is None else [t or "" for t in claim_texts]
         self.languages = list(languages)
         self.source_ids = list(source_ids)
         # Whether each claim is a standalone statement (imported) rather than an article clause.
@@ -546,7 +550,9 @@ class ClaimScorer:
         from newsclaims.matching.pairfeatures import clause_text  # imports this module
 
         if self._clause_texts[i] is None:
-            self._clause_texts[i] = clause_text(self.texts[i], self.languages[i], text_figures(self.texts[i]))
+            self._clause_texts[i] = clause_text(
+                self.texts[i], self.languages[i], text_figures(self.texts[i]), self.claim_texts[i]
+            )
         return self._clause_texts[i]
 
     def _words(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

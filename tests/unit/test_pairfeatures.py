@@ -2,6 +2,7 @@
 
 from newsclaims.matching.pairfeatures import (
     FEATURES,
+    TEXT_FEATURES,
     clause_text,
     metrics_of,
     name_skeletons,
@@ -116,3 +117,28 @@ def test_a_text_row_given_the_pairs_word_evidence_is_the_row_computed_from_the_t
 def test_the_figures_of_a_text_are_read_once_and_shared():
     assert quantities_in("4,250 people died") is quantities_in("4,250 people died")
     assert list(quantities_in("4,250 people died")) == find_quantities("4,250 people died")
+
+
+def _features(text_a, text_b, own_a=None, own_b=None, language="en"):
+    a = clause_text(text_a, language, figures(text_a), own_a)
+    b = clause_text(text_b, language, figures(text_b), own_b)
+    return dict(zip([f for f in FEATURES if f in TEXT_FEATURES], text_row(a, b), strict=True))
+
+
+def test_one_countrys_toll_against_a_toll_of_it_and_another_is_a_partial_scope():
+    named = _features("In Greece, 900 people died in the floods", "In Greece and Germany, 1,400 people died")
+    assert named["figure_country_partial"] == 1.0 and named["country_partial"] == 1.0
+    same = _features("In Greece, 900 people died in the floods", "Floods killed 1,400 people in Greece")
+    assert same["figure_country_partial"] == 0.0 and same["country_partial"] == 0.0
+
+
+def test_a_place_carried_into_the_matched_text_does_not_change_a_figures_scope():
+    # the embedded text carries a guessed subject in ("Germany: ..."); the scope is read from the clause itself
+    carried = _features(
+        "Germany: and another 1,400 people died in Greece",
+        "In Greece, 900 people died in the floods",
+        own_a="and another 1,400 people died in Greece",
+    )
+    assert carried["country_partial"] == 0.0 and carried["figure_country_partial"] == 0.0
+    guessed = _features("Germany: and another 1,400 people died in Greece", "In Greece, 900 people died in the floods")
+    assert guessed["country_partial"] == 1.0

@@ -124,3 +124,15 @@ def test_a_pair_gets_the_same_bits_in_any_batch_and_any_scorer_holding_its_sourc
 
 def test_no_pairs_score_to_an_empty_array():
     assert scorer().score_many([]).shape == (0,)
+
+
+def test_a_figures_scope_is_read_from_the_claims_own_words_not_from_the_subject_carried_in():
+    from newsclaims.matching.pairfeatures import FEATURES
+
+    model = get_model()
+    embedded = ["Greece: 1,400 people died in the floods", "In Greece and Germany, 1,400 people died in the floods"]
+    own = ["1,400 people died in the floods", embedded[1]]
+    args = (model, vectors(model.bounds[-1])[:2], embedded, ["en", "en"], [1, 2])
+    partial = FEATURES.index("country_partial")
+    assert ClaimScorer(*args).clause_features(0, 1)[partial] == 1.0
+    assert ClaimScorer(*args, claim_texts=own).clause_features(0, 1)[partial] == 0.0
