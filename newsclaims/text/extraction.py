@@ -785,12 +785,10 @@ _EN_NEG_RE = re.compile(
 )
 
 
-# "not only ... but also", "ليس فقط ... بل", "لا ... فحسب", "no fewer than", "zero" as a figure:
-# additive or hedging, not a denial.
-# Negation words that deny nothing: "not only", "لا يقل عن" (no fewer than), "لا يزال" / "لم يزل"
-# (still), "لا سيما" (especially), "لا بد" (must), and the caveat that a figure could not be
-# verified ("لم تتمكن CNN من التحقق منه", "could not independently verify"), which reports on the
-# newsroom, not on the fact.
+# Negation words that deny nothing: additive or hedging frames ("not only ... but also", "ليس فقط
+# ... بل", "لا ... فحسب", "no fewer than", "لا يقل عن"), "لا يزال" / "لم يزل" (still), "لا سيما"
+# (especially), "لا بد" (must), and the caveat that a figure could not be verified ("لم تتمكن CNN
+# من التحقق منه", "could not independently verify"), which reports on the newsroom, not the fact.
 _NOT_A_DENIAL_RE = re.compile(
     r"\bnot\s+only\b|\bnot\s+just\b|\bno\s+(?:fewer|less|more)\s+than\b|\bnot\s+(?:least|less|fewer)\s+than\b"
     rf"|{_WB}[وف]?(?:ليس|ليست|لا)\s+(?:فقط|فحسب){_WE}|{_WB}لا\s+(?:يقل|تقل)\s+عن{_WE}"
@@ -807,8 +805,9 @@ _NOT_A_DENIAL_RE = re.compile(
 # permits") sits in a relative clause, or is the "لا" of a state right after the figure: it says
 # which people, not that the statement is denied. Left out: "that" ("said that 200 were not found"
 # denies) and "لم" after a figure ("15 شخصا لم يصابوا": an event that did not happen).
+_AR_RELATIVES = ["التي", "الذي", "اللذين", "الذين"]
 _DESCRIPTIVE_NEG_RE = re.compile(
-    rf"(?:{_WB}(?:الذين|التي|الذي|اللذين|اللتين|اللواتي|اللاتي|ممن|من\s+لا){_WE}|\bwho\b|\bwhich\b)\s+"
+    rf"(?:{_WB}(?:{_alt([*_AR_RELATIVES, 'اللتين', 'اللواتي', 'اللاتي', 'ممن'])}){_WE}|\bwho\b|\bwhich\b)\s+"
     r"(?:(?:لا|لم|لن)(?![^\W_])|(?:do|does|did|are|were|was|is|had|have|has)\s+not\b|(?:don|didn|aren|weren|wasn|hadn|haven)'t\b)"
     r"|(?<![\d.,])\d[\d.,]*\s+(?:[^\W\d_]+\s+)?لا(?![^\W_])",
     re.IGNORECASE,
@@ -1042,7 +1041,7 @@ def _closes_quote(sent: str) -> bool:
     return sent.count("»") > sent.count("«") or sent.count("”") > sent.count("“") or sent.count('"') % 2 == 1
 
 
-_RELATIVE_RE = re.compile(rf"\s(?P<rel>(?:{_alt(['التي', 'الذي', 'اللذين', 'الذين'])})|which|who)\s", re.IGNORECASE)
+_RELATIVE_RE = re.compile(rf"\s(?P<rel>(?:{_alt(_AR_RELATIVES)})|which|who)\s", re.IGNORECASE)
 _SEG_SPLIT_RE = re.compile(r"[،؛]|(?<!\d),|,(?!\d)")
 # A conjunction that opens a second figure's clause ("11,300 died and another 10,100 are missing",
 # "11 ألف قتيل وأكثر من 10 آلاف مفقود", "658 deaths – 630 of them unregistered"): each figure is a
@@ -1052,11 +1051,6 @@ _COORD_RE = re.compile(r"\s(?:and|while|but|whereas)\s|\s[-–—]\s|\s(?=[وف]
 _CONJ_WORD_RE = re.compile(r"(?<!\S)[وف](?P<rest>[^\W\d_]+)")
 
 
-def _fused_waw(norm: str, start: int) -> bool:
-    """Whether "و" (or "ف") is fused to the figure starting at `start` ("و10,100")."""
-    return start >= 2 and norm[start - 1] in "وف" and norm[start - 2].isspace()
-
-
 def _second_figure_cut(norm: str, first_end: int, second_start: int, end: int) -> int | None:
     """Where a clause holding two figures divides (the later cue wins), or None: a coordinating
     conjunction or dash before the second figure (`_COORD_RE`), "و" fused with the second
@@ -1064,7 +1058,7 @@ def _second_figure_cut(norm: str, first_end: int, second_start: int, end: int) -
     or "و" fused with a word that names what a count counts ("وأصيب 5383", "والجرحى 26 ألفا",
     "وفقدان 17": `figures.METRICS`, whose words are general news vocabulary)."""
     cuts = [m.start() + 1 for m in _COORD_RE.finditer(norm, first_end, end) if m.start() < second_start]
-    if _fused_waw(norm, second_start):
+    if second_start >= 2 and norm[second_start - 1] in "وف" and norm[second_start - 2].isspace():
         cuts.append(second_start - 1)
     for m in _CONJ_WORD_RE.finditer(norm, first_end, second_start):
         if _names_metric(m.group("rest")):
