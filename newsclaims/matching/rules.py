@@ -300,6 +300,20 @@ def same_moment(a: ClaimSlots, b: ClaimSlots, max_days: int = SAME_MOMENT_DAYS) 
 StanceFn = Callable[[int, int], tuple[str, float] | None]
 
 
+def _same_quantity(a: ClaimSlots, b: ClaimSlots) -> bool:
+    """Both clauses' figures count one thing in one place, read next to each figure ("عدد سكان
+    درنة 200 ألف نسمة", "population ... about 100,000"): the same quantity however the pair
+    model scored the wording around it."""
+    if not (_precise(a.quantity) and _precise(b.quantity)):
+        return False  # "thousands of people" says too little to be read as the same count
+    (metrics_a, countries_a), (metrics_b, countries_b) = figure_context(a.text), figure_context(b.text)
+    return bool(metrics_a) and metrics_a == metrics_b and countries_a == countries_b
+
+
+def _precise(quantity: dict | None) -> bool:
+    return bool(quantity) and any(ch.isdigit() for ch in str(quantity.get("raw") or ""))
+
+
 def conflict_reason(
     a: ClaimSlots,
     b: ClaimSlots,
@@ -320,7 +334,7 @@ def conflict_reason(
     clauses = not (a.standalone and b.standalone)
     # Between article clauses, a figure conflicts only with a claim that matches it as the same
     # fact: a cluster also holds claims chained in through others, whose figures count other things.
-    matched = similarity is None or similarity >= paraphrase or not clauses
+    matched = similarity is None or similarity >= paraphrase or not clauses or _same_quantity(a, b)
     if a.quantity and b.quantity and matched and figures_comparable(a, b):
         ia, ib = intervals if intervals is not None else (interval(a.quantity), interval(b.quantity))
         if ia and ib and not ia.overlaps(ib):

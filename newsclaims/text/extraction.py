@@ -1148,17 +1148,55 @@ _WEEKDAY_RE = re.compile(
 )
 
 
-def _group(norm: str, segs: list[_Seg]) -> list[tuple[int, int, bool]]:
+def _coordinated_start(norm: str, start: int, limit: int, strong: Sequence[tuple[int, int]]) -> int | None:
+    """Where a second figure's clause begins when a conjunction opens it before the comma that
+    ends its first part ("measured 7.7 and a second, a little later, measured 7.6"): the last
+    `_COORD_RE` cue after the group's last figure, or None."""
+    last = max((qe for qs, qe in strong if start <= qs and qe <= limit), default=None)
+    if last is None:
+        return None
+    if _COORD_RE.match(" " + norm[limit:].lstrip(_TRIM_START)):
+        return None  # the segment opens on its own conjunction (", while ...")
+    cues = [m.start() + 1 for m in _COORD_RE.finditer(norm, last, limit) if not _inside_name(norm, m.start(), m.end())]
+    return cues[-1] if cues else None
+
+
+def _inside_name(norm: str, start: int, end: int) -> bool:
+    """A conjunction between two capitalised words is part of a name ("Disaster and Emergency")."""
+    before, after = norm[:start].split()[-1:], norm[end:].split()[:1]
+    return bool(before and after and before[0][:1].isupper() and after[0][:1].isupper())
+
+
+def _parenthetical(norm: str, segs: list[_Seg], k: int) -> bool:
+    """Whether segment k is a relative clause set off by commas inside its sentence's clause ("47,000
+    buildings, which held 211,000 homes, were destroyed"): the clause it interrupts resumes after it,
+    in a segment with no figure of its own that opens on no cue."""
+    head = norm[segs[k].s : segs[k].e].lstrip(_TRIM_START)
+    if k + 1 >= len(segs) or not _RELATIVE_START_RE.match(head) or segs[k + 1].has_q:
+        return False
+    rest = norm[segs[k + 1].s : segs[k + 1].e].lstrip(_TRIM_START)
+    return not (
+        _STRONG_RE.match(rest) or _SAY_START_RE.match(rest) or _ACCORDING_START_RE.match(rest)
+        or _COORD_RE.match(" " + rest) or _RELATIVE_START_RE.match(rest)
+    )  # fmt: skip
+
+
+def _group(norm: str, segs: list[_Seg], strong: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, bool]]:
+    """Segments joined into claims: a figure-bearing segment after a figure-bearing group starts a
+    claim of its own (at the conjunction that opens it, when one does), as do strong cues, speech
+    verbs and an over-long group; attributions and asides stay with the clause they qualify."""
     groups: list[tuple[int, int, bool]] = []
     if not segs:
         return groups
     gs, ge, gq = segs[0].s, segs[0].e, segs[0].has_q
-    for seg in segs[1:]:
+    for k, seg in enumerate(segs[1:], start=1):
         head = norm[seg.s : seg.e].lstrip(_TRIM_START)
         cur_len = len(norm[gs:ge].strip())
         new = False
         if _ACCORDING_START_RE.match(head) and not seg.has_q and gq:
             new = False  # "9,000 are missing, according to the WHO": whose figure it is, not a claim of its own
+        elif seg.has_q and gq and _parenthetical(norm, segs, k):
+            new = False  # "47,000 buildings, which held 211,000 homes, were destroyed": one statement
         elif seg.has_q and gq:
             new = True
         elif _inside_quote(norm, gs, seg.s):
@@ -1169,7 +1207,11 @@ def _group(norm: str, segs: list[_Seg]) -> list[tuple[int, int, bool]]:
             cue = bool(_STRONG_RE.match(head) or _SAY_START_RE.match(head) or relative)
             too_long = cur_len + (seg.e - seg.s) > _MAX_GROUP and not seg.has_q
             new = cue or too_long
-        if new:
+        cut = _coordinated_start(norm, gs, seg.s, strong) if new and seg.has_q and gq else None
+        if cut is not None:
+            groups.append((gs, cut, gq))
+            gs, ge, gq = cut, seg.e, True
+        elif new:
             groups.append((gs, ge, gq))
             gs, ge, gq = seg.s, seg.e, seg.has_q
         else:
@@ -1404,7 +1446,7 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
         strong_q = [q_norm[i] for i in in_sentence if q_kinds[i] not in ("year", "date")]
         minor_q = {q_norm[i] for i in in_sentence if q_kinds[i] in _MINOR_KINDS}
         segs = _segments(norm, ss, se, sq, strong_q, minor_q)
-        groups = _group(norm, segs)
+        groups = _group(norm, segs, strong_q)
         prev_claimant: str | None = None
         sentence_claimant: str | None = None
         starts_with_quote = bool(_QUOTE_START_RE.match(sent))

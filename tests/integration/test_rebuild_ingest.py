@@ -138,7 +138,8 @@ def test_claims_stored_while_a_rebuild_scored_keep_their_cluster_or_join_where_i
     assert not Cluster.objects.filter(pk=k.pk).exists()  # K, left empty, went
     assert Claim.objects.get(pk=own_copy.pk).cluster_id == own.pk  # a cluster of arrivals only lives on
     assert Claim.objects.get(pk=unassigned.pk).cluster_id is None  # its processing assigns it
-    assert Cluster.objects.get(pk=home).claim_count == len(big[0]) + 1  # statuses refreshed where claims moved
+    # statuses refreshed where claims moved (the deleted claim may have held part of G to it)
+    assert Cluster.objects.get(pk=home).claim_count == Claim.objects.filter(cluster_id=home).count()
 
 
 def test_a_part_task_for_a_rebuild_that_is_over_does_nothing(db):

@@ -299,6 +299,34 @@ def test_waw_fused_to_a_figure_or_to_what_it_counts_opens_a_second_claim() -> No
     assert metric[1].text == "وفقدان 9 آخرين خلال الرحلة"
 
 
+def test_a_second_figure_whose_conjunction_comes_before_an_aside_keeps_its_conjunction() -> None:
+    # the comma after "a second" is an aside's, not the clause boundary: "and a second" opens it
+    claims = extract_claims("The first tremor measured 6.9 and a second, hours later, measured 6.1.")
+    assert [c.quantity.value for c in claims] == [6.9, 6.1]
+    assert claims[0].text == "The first tremor measured 6.9"
+    assert claims[1].text == "and a second, hours later, measured 6.1"
+
+
+def test_an_and_inside_a_name_or_a_clause_that_opens_on_its_own_conjunction_is_not_a_cut() -> None:
+    claims = extract_claims(
+        "In the north, 3,120 people died, the Drought and Famine Relief Office said, while 870 were hurt."
+    )
+    assert [c.quantity.value for c in claims] == [3120, 870]
+    assert claims[0].text.endswith("the Drought and Famine Relief Office said")
+    assert claims[1].text == "while 870 were hurt"
+
+
+def test_a_relative_clause_set_off_by_commas_stays_inside_the_statement_it_interrupts() -> None:
+    # the figure's predicate ("were destroyed") comes after the aside: one statement, not two fragments
+    kept = extract_claims("The minister said 3,400 schools, which served 900,000 pupils, were damaged beyond repair.")
+    assert [c.text for c in kept] == [
+        "The minister said 3,400 schools, which served 900,000 pupils, were damaged beyond repair"
+    ]
+    # a relative clause that ends the sentence states a second figure of its own
+    split = extract_claims("Rescuers found 41 survivors, who were taken to 6 field hospitals.")
+    assert len(split) == 2
+
+
 def test_a_word_that_merely_begins_with_waw_does_not_split_a_clause() -> None:
     # "وزارات" is a word of its own, not "and" + what a count counts
     claims = extract_claims("وقالت 5 وزارات إنها سجلت 40 إصابة جديدة في العاصمة.")

@@ -308,3 +308,22 @@ def test_a_sum_given_in_a_second_currency_is_compared_too() -> None:
     assert "$71,000" in conflict_reason(both, dollars, similarity=0.9)
     assert conflict_reason(both, same, similarity=0.9) is None
     assert conflict_reason(both, dollars, similarity=0.1) is None  # not matched as one fact: no verdict
+
+
+def test_figures_that_count_one_thing_in_one_place_conflict_however_the_wording_scored() -> None:
+    from newsclaims.matching.rules import ClaimSlots, conflict_reason
+
+    def clause(k: int, text: str, value: float, qualifier: str = "exact") -> ClaimSlots:
+        quantity = {"value": value, "qualifier": qualifier, "unit": "people", "kind": "count", "raw": f"{value:,.0f}"}
+        return ClaimSlots(id=k, source_id=k, quantity=quantity, text=text)
+
+    residents = clause(1, "The town of Marsa has 60,000 inhabitants, officials say", 60e3)
+    fewer = clause(2, "Before the storm, Marsa, a port on the coast, had about 30,000 inhabitants", 30e3, "about")
+    killed = clause(3, "Marsa's hospital said 30,000 people were killed in the storm", 30e3)
+    vague = replace(fewer, quantity={**fewer.quantity, "raw": "tens of thousands of inhabitants"})
+    # the wording scored low (0.05), but both figures count inhabitants, in no other place: one quantity
+    assert "do not overlap" in conflict_reason(residents, fewer, similarity=0.05)
+    # what a figure counts differs: not one quantity, so a low score leaves it without a verdict
+    assert conflict_reason(residents, killed, similarity=0.05) is None
+    # nor is a figure given only in words ("tens of thousands") read as that quantity
+    assert conflict_reason(residents, vague, similarity=0.05) is None
