@@ -301,11 +301,13 @@ StanceFn = Callable[[int, int], tuple[str, float] | None]
 
 
 def _same_quantity(a: ClaimSlots, b: ClaimSlots) -> bool:
-    """Both clauses' figures count one thing in one place, read next to each figure ("عدد سكان
-    درنة 200 ألف نسمة", "population ... about 100,000"): the same quantity however the pair
-    model scored the wording around it."""
+    """Both clauses' figures count one thing in one place: one counted unit, and the same metrics
+    and countries read next to each figure ("عدد سكان درنة 200 ألف نسمة", "about 100,000
+    inhabitants"): the same quantity however the pair model scored the wording around it."""
     if not (_precise(a.quantity) and _precise(b.quantity)):
         return False  # "thousands of people" says too little to be read as the same count
+    if not (a.unit and b.unit and unit_family(a.unit) == unit_family(b.unit)):
+        return False  # "6,000 buildings" and "12 contractors" near "buildings": what is counted differs
     (metrics_a, countries_a), (metrics_b, countries_b) = figure_context(a.text), figure_context(b.text)
     return bool(metrics_a) and metrics_a == metrics_b and countries_a == countries_b
 

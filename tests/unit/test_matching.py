@@ -325,5 +325,7 @@ def test_figures_that_count_one_thing_in_one_place_conflict_however_the_wording_
     assert "do not overlap" in conflict_reason(residents, fewer, similarity=0.05)
     # what a figure counts differs: not one quantity, so a low score leaves it without a verdict
     assert conflict_reason(residents, killed, similarity=0.05) is None
-    # nor is a figure given only in words ("tens of thousands") read as that quantity
+    # nor is a figure given only in words ("tens of thousands"), or one whose counted unit is unknown
     assert conflict_reason(residents, vague, similarity=0.05) is None
+    unitless = replace(fewer, quantity={**fewer.quantity, "unit": None})
+    assert conflict_reason(residents, unitless, similarity=0.05) is None
