@@ -216,3 +216,18 @@ def test_without_a_broker_the_job_runs_after_commit_and_the_status_is_final(
     cluster.refresh_from_db()
     assert not cluster.status_stale
     assert cluster.status == "contradiction" and "stance" in cluster.status_reason
+
+
+def test_a_status_reads_its_claims_vectors_as_stored_and_leaves_the_articles_texts_unread(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    cluster = import_from_two_publishers(tmp_path, APPROVES, REJECTS, django_capture_on_commit_callbacks)
+    members = statuses._members_of([cluster.pk])
+    assert [c.pk for c in members] == list(
+        Claim.objects.filter(cluster=cluster).order_by("id").values_list("pk", flat=True)
+    )
+    for claim in members:
+        stored = np.asarray(Claim.objects.get(pk=claim.pk).embedding, dtype=np.float32)
+        assert claim.embedding.dtype == np.float32
+        np.testing.assert_array_equal(claim.embedding, stored)  # the binary form gives the same values
+        assert "text" in claim.source.get_deferred_fields()  # each article's text is not read per claim
