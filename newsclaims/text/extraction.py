@@ -1148,11 +1148,14 @@ _WEEKDAY_RE = re.compile(
 )
 
 
-def _coordinated_start(norm: str, start: int, limit: int, strong: Sequence[tuple[int, int]]) -> int | None:
+def _coordinated_start(
+    norm: str, start: int, limit: int, strong: Sequence[tuple[int, int]], minor: Collection[tuple[int, int]] = ()
+) -> int | None:
     """Where a second figure's clause begins when a conjunction opens it before the comma that
     ends its first part ("measured 7.7 and a second, a little later, measured 7.6"): the last
-    `_COORD_RE` cue after the group's last figure, or None."""
-    last = max((qe for qs, qe in strong if start <= qs and qe <= limit), default=None)
+    `_COORD_RE` cue after the group's last figure (a duration or share in an aside, "9 hours
+    later", is not one), or None."""
+    last = max((qe for qs, qe in strong if start <= qs and qe <= limit and (qs, qe) not in minor), default=None)
     if last is None:
         return None
     if _COORD_RE.match(" " + norm[limit:].lstrip(_TRIM_START)):
@@ -1181,7 +1184,9 @@ def _parenthetical(norm: str, segs: list[_Seg], k: int) -> bool:
     )  # fmt: skip
 
 
-def _group(norm: str, segs: list[_Seg], strong: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, bool]]:
+def _group(
+    norm: str, segs: list[_Seg], strong: Sequence[tuple[int, int]] = (), minor: Collection[tuple[int, int]] = ()
+) -> list[tuple[int, int, bool]]:
     """Segments joined into claims: a figure-bearing segment after a figure-bearing group starts a
     claim of its own (at the conjunction that opens it, when one does), as do strong cues, speech
     verbs and an over-long group; attributions and asides stay with the clause they qualify."""
@@ -1207,7 +1212,7 @@ def _group(norm: str, segs: list[_Seg], strong: Sequence[tuple[int, int]] = ()) 
             cue = bool(_STRONG_RE.match(head) or _SAY_START_RE.match(head) or relative)
             too_long = cur_len + (seg.e - seg.s) > _MAX_GROUP and not seg.has_q
             new = cue or too_long
-        cut = _coordinated_start(norm, gs, seg.s, strong) if new and seg.has_q and gq else None
+        cut = _coordinated_start(norm, gs, seg.s, strong, minor) if new and seg.has_q and gq else None
         if cut is not None:
             groups.append((gs, cut, gq))
             gs, ge, gq = cut, seg.e, True
@@ -1446,7 +1451,7 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
         strong_q = [q_norm[i] for i in in_sentence if q_kinds[i] not in ("year", "date")]
         minor_q = {q_norm[i] for i in in_sentence if q_kinds[i] in _MINOR_KINDS}
         segs = _segments(norm, ss, se, sq, strong_q, minor_q)
-        groups = _group(norm, segs, strong_q)
+        groups = _group(norm, segs, strong_q, minor_q)
         prev_claimant: str | None = None
         sentence_claimant: str | None = None
         starts_with_quote = bool(_QUOTE_START_RE.match(sent))

@@ -305,6 +305,9 @@ def test_a_second_figure_whose_conjunction_comes_before_an_aside_keeps_its_conju
     assert [c.quantity.value for c in claims] == [6.9, 6.1]
     assert claims[0].text == "The first tremor measured 6.9"
     assert claims[1].text == "and a second, hours later, measured 6.1"
+    # a duration in the aside is not the first figure's clause
+    timed = extract_claims("The first tremor measured 7.8 and the second, 9 hours later, measured 7.5.")
+    assert [c.text for c in timed] == ["The first tremor measured 7.8", "and the second, 9 hours later, measured 7.5"]
 
 
 def test_an_and_inside_a_name_or_a_clause_that_opens_on_its_own_conjunction_is_not_a_cut() -> None:
