@@ -37,6 +37,7 @@ from claims.services.scoring import (
     scorer_from,
     slots_from,
     slots_of,
+    vector_from_binary,
 )
 from claims.services.statuses import queue_status_refresh
 from newsclaims.matching import pairscore
@@ -220,7 +221,7 @@ def _read(
         if claim_id in hood.rows:
             continue
         slots = slots_from(*row[:5], _json(row[5]), *row[6:10])
-        vector = np.frombuffer(row[13], dtype=">f4", offset=4).astype(np.float32)
+        vector = vector_from_binary(row[13])
         nearest = _json(row[12])
         hood.add(
             claim_id,

@@ -49,7 +49,7 @@ import numpy as np
 from celery import group
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import BinaryField, F, Func, QuerySet, Sum
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from claims.choices import LinkKind
@@ -61,11 +61,13 @@ from claims.services.locks import CLUSTER_LOCK, REBUILD_LOCK
 from claims.services.scoring import (
     SLOT_FIELDS,
     _matcher,
+    binary_vector,
     nearest_clustered,
     neighbour_cosines_for,
     scorer_from,
     slots_from,
     slots_of,
+    vector_from_binary,
 )
 from claims.services.statuses import (
     STALE_BATCH,
@@ -737,7 +739,7 @@ def read_claims(claims: QuerySet[Claim], model_name: str) -> ClaimRows:
     """
     total = claims.count()
     rows = (
-        claims.annotate(vector_bytes=Func(F("embedding"), function="vector_send", output_field=BinaryField()))
+        claims.annotate(vector_bytes=binary_vector())
         .order_by(*REBUILD_ORDER)
         .values_list(*SLOT_FIELDS, "match_text", "cluster_id", "nearest_cosines", "vector_bytes")
         .iterator(chunk_size=READ_BATCH)
@@ -745,7 +747,7 @@ def read_claims(claims: QuerySet[Claim], model_name: str) -> ClaimRows:
     out = ClaimRows([], np.zeros((0, 0), dtype=np.float32), [], [], [], [], model_name)
     width = len(SLOT_FIELDS)
     for k, row in enumerate(rows):
-        vector = np.frombuffer(row[-1], dtype=">f4", offset=4)
+        vector = vector_from_binary(row[-1])
         if k == 0:
             out.vectors = np.empty((max(total, 1), len(vector)), dtype=np.float32)
         elif k == len(out.vectors):  # claims added since the count (not yet clustered): make room

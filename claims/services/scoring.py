@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import BinaryField, F, Func
 
 from claims.choices import SourceKind
 from claims.models import Claim
@@ -32,6 +33,17 @@ def subject_key_of(claim: Claim) -> str | None:
     pre-installed" is about the app); a claim that names only places has no known subject.
     """
     return subject_key(claim.subject, claim.text, claim.claimant)
+
+
+def binary_vector() -> Func:
+    """The embedding in pgvector's binary form (`vector_send`: a 4-byte header, then big-endian
+    float4), to annotate a query with: no decimal text to parse per value."""
+    return Func(F("embedding"), function="vector_send", output_field=BinaryField())
+
+
+def vector_from_binary(data: bytes) -> np.ndarray:
+    """A `binary_vector` value as float32: the same values the text form round-trips to."""
+    return np.frombuffer(data, dtype=">f4", offset=4).astype(np.float32)
 
 
 def slots_of(claim: Claim) -> ClaimSlots:

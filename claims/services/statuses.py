@@ -42,7 +42,7 @@ import numpy as np
 from celery import group
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BinaryField, Count, F, Func, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -51,7 +51,15 @@ from claims.models import Claim, Cluster, StanceJudgement
 from claims.services import events, locks
 from claims.services.enqueue import registered_task
 from claims.services.locks import STATUS_BATCH_LOCK, STATUS_REFRESH_LOCK
-from claims.services.scoring import _claim_scorer, _Matcher, _matcher, lock_clusters, slots_of
+from claims.services.scoring import (
+    _claim_scorer,
+    _Matcher,
+    _matcher,
+    binary_vector,
+    lock_clusters,
+    slots_of,
+    vector_from_binary,
+)
 from newsclaims.matching.independence import SourceFacts, Vote, voice_of, votes
 from newsclaims.matching.rules import (
     ClaimSlots,
@@ -410,12 +418,11 @@ def _members_of(ids: Sequence[int]) -> list[Claim]:
         Claim.objects.filter(cluster_id__in=ids)
         .select_related("source")
         .defer("embedding", "source__text")
-        .annotate(vector_bytes=Func(F("embedding"), function="vector_send", output_field=BinaryField()))
+        .annotate(vector_bytes=binary_vector())
         .order_by("id")
     )
     for claim in claims:
-        data = claim.vector_bytes
-        claim.embedding = None if data is None else np.frombuffer(data, dtype=">f4", offset=4).astype(np.float32)
+        claim.embedding = None if claim.vector_bytes is None else vector_from_binary(claim.vector_bytes)
     return claims
 
 

@@ -163,7 +163,7 @@ def interval(quantity: dict) -> Interval | None:
     if qualifier == "exact" and low is not None and low == high:
         slack = abs(low) * EXACT_TOLERANCE if quantity.get("kind") not in ("year", "date") else 0.0
         low, high = low - min(slack, _stated_precision(low)), high + min(slack, _stated_precision(low))
-    elif value is None and (raw := quantity.get("raw")) and not any(ch.isdigit() for ch in raw):
+    elif value is None and quantity.get("raw") and not _in_digits(quantity):
         # A vague amount ("thousands", "آلاف": 1,000-9,999) is rounded by nature, so it gets the
         # slack a reported figure gets: "thousands missing" does not contradict "at least 10,000"
         # at its edge, though it still does "about 170".
@@ -304,7 +304,7 @@ def _same_quantity(a: ClaimSlots, b: ClaimSlots) -> bool:
     """Both clauses' figures count one thing in one place: one counted unit, and the same metrics
     and countries read next to each figure ("عدد سكان درنة 200 ألف نسمة", "about 100,000
     inhabitants"): the same quantity however the pair model scored the wording around it."""
-    if not (_precise(a.quantity) and _precise(b.quantity)):
+    if not (a.quantity and b.quantity and _in_digits(a.quantity) and _in_digits(b.quantity)):
         return False  # "thousands of people" says too little to be read as the same count
     if not (a.unit and b.unit and unit_family(a.unit) == unit_family(b.unit)):
         return False  # "6,000 buildings" and "12 contractors" near "buildings": what is counted differs
@@ -312,8 +312,9 @@ def _same_quantity(a: ClaimSlots, b: ClaimSlots) -> bool:
     return bool(metrics_a) and metrics_a == metrics_b and countries_a == countries_b
 
 
-def _precise(quantity: dict | None) -> bool:
-    return bool(quantity) and any(ch.isdigit() for ch in str(quantity.get("raw") or ""))
+def _in_digits(quantity: dict) -> bool:
+    """Whether a figure is written in digits ("10,000"), not only in words ("thousands", "آلاف")."""
+    return any(ch.isdigit() for ch in str(quantity.get("raw") or ""))
 
 
 def conflict_reason(

@@ -1148,6 +1148,11 @@ _WEEKDAY_RE = re.compile(
 )
 
 
+# Characters read either side of a cue: enough for the words it touches, without copying the rest
+# of the article for every cue.
+_CUE_SPAN = 48
+
+
 def _coordinated_start(
     norm: str, start: int, limit: int, strong: Sequence[tuple[int, int]], minor: Collection[tuple[int, int]] = ()
 ) -> int | None:
@@ -1158,7 +1163,7 @@ def _coordinated_start(
     last = max((qe for qs, qe in strong if start <= qs and qe <= limit and (qs, qe) not in minor), default=None)
     if last is None:
         return None
-    if _COORD_RE.match(" " + norm[limit:].lstrip(_TRIM_START)):
+    if _COORD_RE.match(" " + norm[limit : limit + _CUE_SPAN].lstrip(_TRIM_START)):
         return None  # the segment opens on its own conjunction (", while ...")
     cues = [m.start() + 1 for m in _COORD_RE.finditer(norm, last, limit) if not _inside_name(norm, m.start(), m.end())]
     return cues[-1] if cues else None
@@ -1166,7 +1171,7 @@ def _coordinated_start(
 
 def _inside_name(norm: str, start: int, end: int) -> bool:
     """A conjunction between two capitalised words is part of a name ("Disaster and Emergency")."""
-    before, after = norm[:start].split()[-1:], norm[end:].split()[:1]
+    before, after = norm[max(0, start - _CUE_SPAN) : start].split()[-1:], norm[end : end + _CUE_SPAN].split()[:1]
     return bool(before and after and before[0][:1].isupper() and after[0][:1].isupper())
 
 
