@@ -70,7 +70,7 @@ from pathlib import Path
 
 from newsclaims.text.entities import entity_key
 from newsclaims.text.extraction import ExtractedClaim, extract_claims, split_sentences
-from newsclaims.text.quantities import QuantityMention, find_quantity_mentions, is_number_token
+from newsclaims.text.quantities import NUMERIC_DATE_RE, QuantityMention, find_quantity_mentions, is_number_token
 from newsclaims.text.textnorm import normalize
 
 __all__ = [
@@ -167,6 +167,16 @@ def _is_division(text: str) -> bool:
     return any(is_number_token(m.group(1)) and is_number_token(m.group(2)) for m in _DIVISION_RE.finditer(text))
 
 
+def _in_digit_date(inp: str, gold_text: str) -> bool:
+    """A number of the spec that is the day, month or year of a date in digits ('5/17/2018')."""
+    part = normalize(gold_text).strip()
+    return any(part in re.split(r"[-/.]", m.group()) for m in NUMERIC_DATE_RE.finditer(normalize(inp)))
+
+
+_DIGIT_DATE_REASON = (
+    "the day, month and year of a date written in digits ('5/17/2018', '٥/١٧/٢٠١٨'): the spec reads three "
+    "numbers; the service reads one date, which dates its claim, rather than three counts a claim could be about"
+)
 _COMPOUND_FRACTION_REASON = (
     "spoken fractions whose numerator runs through 'hundred'/'thousand' ('one hundred and thirty fifths' = 26 "
     "but 'one hundred thirty fifths' = 100/35 in the same spec): where the numerator stops hangs on a hyphen "
@@ -182,6 +192,7 @@ CATEGORY_REASONS: dict[str, str] = {
     **{c.name: c.reason for c in EXCLUDED_CATEGORIES},
     "ambiguous-fraction-word": _AMBIGUOUS_REASON,
     "compound-spoken-fraction": _COMPOUND_FRACTION_REASON,
+    "date-in-digits": _DIGIT_DATE_REASON,
 }
 
 # Individual spec cases whose gold is questionable; keyed by (language, model, input, gold text),
@@ -226,6 +237,8 @@ def _exclusion(lang: str, model: str, inp: str, gold_text: str, gold_value: str 
         return "ambiguous-fraction-word"
     if lang == "English" and _is_compound_fraction(gold_text):
         return "compound-spoken-fraction"
+    if _in_digit_date(inp, gold_text):
+        return "date-in-digits"
     case = None
     for key_inp in (inp, inp.strip()):
         case = (

@@ -317,6 +317,11 @@ def _in_digits(quantity: dict) -> bool:
     return any(ch.isdigit() for ch in str(quantity.get("raw") or ""))
 
 
+def _in_words(quantity: dict | None) -> bool:
+    """Whether a figure is known to be written only in words ("thousands", "several thousand")."""
+    return bool(quantity and quantity.get("raw")) and not _in_digits(quantity)
+
+
 def conflict_reason(
     a: ClaimSlots,
     b: ClaimSlots,
@@ -338,7 +343,11 @@ def conflict_reason(
     # Between article clauses, a figure conflicts only with a claim that matches it as the same
     # fact: a cluster also holds claims chained in through others, whose figures count other things.
     matched = similarity is None or similarity >= paraphrase or not clauses or _same_quantity(a, b)
-    if a.quantity and b.quantity and matched and figures_comparable(a, b):
+    # Between clauses, an amount in words ("thousands", "several thousand others") is seldom the
+    # figure of the fact the pair shares: read against "about 170 people" or "two dams" it made
+    # contradictions out of clauses that only share their topic.
+    in_words = clauses and (_in_words(a.quantity) or _in_words(b.quantity))
+    if a.quantity and b.quantity and matched and not in_words and figures_comparable(a, b):
         ia, ib = intervals if intervals is not None else (interval(a.quantity), interval(b.quantity))
         if ia and ib and not ia.overlaps(ib):
             if not same_moment(a, b, max_days):

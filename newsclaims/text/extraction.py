@@ -45,7 +45,7 @@ from datetime import date, datetime, timedelta
 
 from newsclaims.text.entities import normalise
 from newsclaims.text.figures import METRIC_WORDS, forms
-from newsclaims.text.quantities import Quantity, find_quantities
+from newsclaims.text.quantities import Quantity, find_quantities, numeric_date
 from newsclaims.text.textnorm import NormalizedText, normalize, normalize_with_map
 
 __all__ = ["ExtractedClaim", "extract_claims", "match_text", "split_sentences"]
@@ -887,6 +887,9 @@ def _explicit_date(q: Quantity) -> date | None:
     if year is None or not 1000 <= year <= 2200:
         return None
     raw = normalize(q.raw).lower()
+    in_digits = numeric_date(raw)
+    if in_digits is not None:
+        return date(*in_digits)
     months = list(_MONTH_IN_RE.finditer(raw))
     month, day = 1, 1
     if months:
@@ -1032,6 +1035,11 @@ _STRONG_RE = re.compile(rf"^(?:{_alt(_STRONG_CUES)}){_WE}", re.IGNORECASE)
 # it, and cut off it has no subject ("Storm Daniel, which hit eastern Libya on Sunday").
 _EN_RELATIVE_RE = re.compile(r"^(?:which|where)\b", re.IGNORECASE)
 _SAY_START_RE = re.compile(rf"^[وف]?(?:{_alt(_AR_SAY_VERBS)}){_WE}")
+# "Libya's health minister, Othman Abduljaleel, meanwhile said ...": an adverb set off after the
+# speaker's name, not a clause of its own; cut there, the figure would lose who gives it.
+_ADVERB_SAID_RE = re.compile(
+    rf"^(?:meanwhile|however|also|too|in\s+turn)\s+(?:also\s+)?(?:{'|'.join(_EN_SAY_VERBS)})\b", re.IGNORECASE
+)
 _QUOTE_RE = re.compile(r"[«“\"]")
 _QUOTE_START_RE = re.compile(r"^[وف]?[«“\"]")
 
@@ -1213,8 +1221,12 @@ def _group(
             # one quoted statement stays one claim, unless a figure follows a full clause
             new = seg.has_q and not gq and cur_len >= _MIN_QUOTED_CLAUSE
         elif cur_len >= _MIN_GROUP:
-            relative = seg.has_q and _EN_RELATIVE_RE.match(head)
+            # A share in a relative clause is the clause's own fact ("the collapse of two dams, which
+            # wiped out a quarter of the area"), though a short phrase with a share only qualifies.
+            figured = seg.has_q or (gq and any(seg.s <= qs and qe <= seg.e for qs, qe in strong))
+            relative = figured and _EN_RELATIVE_RE.match(head)
             cue = bool(_STRONG_RE.match(head) or _SAY_START_RE.match(head) or relative)
+            cue = cue and not _ADVERB_SAID_RE.match(head)
             too_long = cur_len + (seg.e - seg.s) > _MAX_GROUP and not seg.has_q
             new = cue or too_long
         cut = _coordinated_start(norm, gs, seg.s, strong, minor) if new and seg.has_q and gq else None

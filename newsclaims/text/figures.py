@@ -44,8 +44,10 @@ METRICS: dict[str, tuple[str, ...]] = {
         "buildings", "building", "homes", "houses", "residences", "مبنى", "مباني", "المباني", "منزل", "منازل",
         "مبان", "بناية",
     ),
-    "magnitude": ("magnitude", "richter", "درجة", "درجات", "ريختر", "بقوة", "قوته", "قوة"),
-    "temperature": ("celsius", "temperature", "temperatures", "degrees", "مئوية", "الحرارة", "حرارة"),
+    # "degrees" / "درجة" alone name neither: a quake's magnitude ("بقوة 7.8 درجات") and a
+    # temperature ("سجلت 52 درجة") are both given in degrees.
+    "magnitude": ("magnitude", "richter", "ريختر", "بقوة", "قوته", "قوة"),
+    "temperature": ("celsius", "fahrenheit", "temperature", "temperatures", "مئوية", "الحرارة", "حرارة"),
     "population": ("population", "residents", "inhabitants", "سكان", "نسمة", "السكان"),
     "capacity": ("capacity", "cubic", "reservoir", "سعة", "سعته", "مكعب", "التخزينية"),
     "aftershocks": ("aftershocks", "aftershock", "هزة", "هزات", "ارتدادية"),

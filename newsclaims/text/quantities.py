@@ -1299,8 +1299,41 @@ def _overlaps(taken: list[tuple[int, int]], s: int, e: int) -> bool:
     return any(s < te and ts < e for ts, te in taken)
 
 
+# A date in digits: ISO "2023-09-12", or day first as Arabic and most news write it ("12-9-2023",
+# "12/09/2023", "12.9.2023"); month first only when the day cannot be the first part ("9/12/2023"
+# is 9 December, "9/13/2023" 13 September). One separator throughout and a plausible year, so
+# a score ("3-1"), a range of years ("2011-2012") or an identifier is not read as a date.
+NUMERIC_DATE_RE = re.compile(
+    r"(?<![\d.,/-])(?:(?P<iy>(?:19|20)\d\d)(?P<isep>[-/])(?P<im>\d{1,2})(?P=isep)(?P<id>\d{1,2})"
+    r"|(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>(?:19|20)\d\d))(?![\d]|[-/.]\d)"
+)
+
+
+def numeric_date(raw: str) -> tuple[int, int, int] | None:
+    """(year, month, day) of a date written in digits (`NUMERIC_DATE_RE`), or None."""
+    m = NUMERIC_DATE_RE.search(raw)
+    if m is None:
+        return None
+    if m.group("iy"):
+        year, month, day = int(m.group("iy")), int(m.group("im")), int(m.group("id"))
+    else:
+        first, second, year = int(m.group("a")), int(m.group("b")), int(m.group("y"))
+        day, month = (second, first) if second > 12 else (first, second)
+    return (year, month, day) if 1 <= month <= 12 and 1 <= day <= 31 else None
+
+
 def _date_candidates(norm: str, taken: list[tuple[int, int]]) -> list[_Cand]:
     out: list[_Cand] = []
+    for m in NUMERIC_DATE_RE.finditer(norm):
+        ymd = numeric_date(m.group())
+        if ymd is None:
+            continue
+        y = float(ymd[0])
+        year_at = m.start("iy") if m.group("iy") else m.start("y")
+        c = _Cand(m.start(), m.end(), year_at, year_at + 4, y, y, y, unit="year", kind="date")
+        c.ue = m.end()
+        out.append(c)
+        taken.append((m.start(), m.end()))
     for m in _DATE_RE.finditer(norm):
         day = m.group("day") or m.group("day2")
         year = m.group("year")

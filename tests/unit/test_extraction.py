@@ -515,3 +515,31 @@ def test_a_denied_figure_or_an_event_that_did_not_happen_stays_negative(text: st
 )
 def test_still_especially_and_an_unverified_figure_are_not_denials(text: str) -> None:
     assert [c.polarity for c in extract_claims(text)] == ["positive"]
+
+
+def test_a_date_in_digits_dates_the_claim_day_first_unless_the_day_comes_second() -> None:
+    arabic = extract_claims("أعلنت السلطات صباح الثلاثاء 12-9-2023 ارتفاع عدد الضحايا إلى 2800 وفاة")
+    assert arabic[0].as_of == date(2023, 9, 12) and arabic[0].as_of_source == "text"
+    assert arabic[0].quantity.value == 2800  # not the 12 of the date
+    american = extract_claims("On 9/13/2023 officials said 3,100 people had died.")
+    assert american[0].as_of == date(2023, 9, 13)
+
+
+def test_an_adverb_after_the_speaker_does_not_cut_the_speaker_off_the_figure() -> None:
+    claims = extract_claims(
+        "The region's health minister, Omar Haddad, meanwhile said Friday the death toll stood at 2,410."
+    )
+    assert len(claims) == 1
+    assert claims[0].text.startswith("The region's health minister, Omar Haddad, meanwhile said")
+    split = extract_claims("Officials said 20 people died in the flood, while rescuers said 30 were still missing.")
+    assert len(split) == 2  # a clause of its own still opens on its cue
+
+
+def test_a_relative_clause_with_a_share_of_its_own_is_a_claim_of_its_own() -> None:
+    claims = extract_claims("The port was hit hardest after three bridges failed, which cut off a third of the town.")
+    assert [c.text for c in claims] == [
+        "The port was hit hardest after three bridges failed",
+        "which cut off a third of the town",
+    ]
+    whole = extract_claims("The bridges failed in Storm Ana, which hit the coast on Sunday.")
+    assert len(whole) == 1  # no figure of its own: it says something of the name before it

@@ -329,3 +329,33 @@ def test_figures_that_count_one_thing_in_one_place_conflict_however_the_wording_
     assert conflict_reason(residents, vague, similarity=0.05) is None
     unitless = replace(fewer, quantity={**fewer.quantity, "unit": None})
     assert conflict_reason(residents, unitless, similarity=0.05) is None
+
+
+def test_a_temperature_in_bare_degrees_and_one_in_celsius_may_be_one_fact():
+    bare = replace(clause(1, 1, quantity=q(44, unit=None)), text="وفي المدينة سجلت 44 درجة")
+    celsius = replace(
+        clause(2, 2, quantity=q(43.8, unit=None)), text="Temperatures in the city hit 43.8 degrees Celsius"
+    )
+    quake = replace(clause(3, 3, quantity=q(6.4, unit=None)), text="ضرب زلزال بقوة 6.4 درجات")
+    assert slots_compatible(bare, celsius)
+    assert not slots_compatible(quake, celsius)  # a magnitude is not a temperature
+
+
+def test_an_amount_in_words_gives_no_figure_conflict_between_clauses() -> None:
+    def clause_with(k: int, text: str, value: float, raw: str, qualifier: str = "exact") -> ClaimSlots:
+        low, high = (value * 0.9, value * 1.1) if qualifier == "about" else (value, value)
+        quantity = {"value": value, "low": low, "high": high, "qualifier": qualifier, "unit": "people",
+                    "kind": "count", "raw": raw}  # fmt: skip
+        return ClaimSlots(id=k, source_id=k, quantity=quantity, text=text, standalone=False)
+
+    elsewhere = clause_with(
+        1, "The storm also killed about 170 people elsewhere in the country", 170, "about 170", "about"
+    )
+    thousands = clause_with(2, "Thousands of people were killed in the port city", 3000, "thousands")
+    hundreds = clause_with(3, "The storm killed 900 people elsewhere in the country", 900, "900")
+    # matched as one fact (0.9), yet "thousands" says too little about which count it is
+    assert conflict_reason(elsewhere, thousands, similarity=0.9) is None
+    assert "do not overlap" in conflict_reason(elsewhere, hundreds, similarity=0.9)
+    # between standalone statements an amount in words is still a figure
+    as_statements = [replace(c, standalone=True) for c in (elsewhere, thousands)]
+    assert "do not overlap" in conflict_reason(*as_statements, similarity=0.9)

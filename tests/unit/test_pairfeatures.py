@@ -142,3 +142,13 @@ def test_a_place_carried_into_the_matched_text_does_not_change_a_figures_scope()
     assert carried["country_partial"] == 0.0 and carried["figure_country_partial"] == 0.0
     guessed = _features("Germany: and another 1,400 people died in Greece", "In Greece, 900 people died in the floods")
     assert guessed["country_partial"] == 1.0
+
+
+def test_degrees_alone_name_neither_a_magnitude_nor_a_temperature():
+    from newsclaims.text.figures import figure_context
+
+    assert metrics_of("سجلت 44 درجة في المدينة") == set()
+    assert metrics_of("the mercury reached 44 degrees") == set()
+    assert metrics_of("ضرب زلزال بقوة 6.4 درجات") == {"magnitude"}
+    assert metrics_of("44 degrees Celsius") == {"temperature"}
+    assert figure_context("بلغت الحرارة 44 درجة مئوية")[0] == {"temperature"}

@@ -472,3 +472,18 @@ def test_a_case_of_death_is_a_death_and_pilgrims_are_people() -> None:
     assert [q.unit for q in find_quantities("212 cases of death were recorded")] == ["deaths"]
     assert [q.unit for q in find_quantities("4,000 new cases were recorded")] == ["cases"]
     assert unit_family(find_quantities("توفي 41 حاجا")[0].unit) == unit_family("people")
+
+
+def test_a_date_in_digits_is_one_date_not_three_counts() -> None:
+    for text in ("أعلنت السلطات الثلاثاء 12-9-2023 ارتفاع الحصيلة إلى 2800", "On 12/09/2023 the toll rose to 2,800"):
+        qs = find_quantities(text)
+        assert [(q.kind, q.value) for q in qs] == [("date", 2023.0), ("count", 2800.0)]
+        assert qs[0].raw in ("12-9-2023", "12/09/2023")
+    assert only("The report is dated 2023-09-12").raw == "2023-09-12"
+    assert only("بتاريخ ١٢/٠٩/٢٠٢٣").kind == "date"
+
+
+def test_a_score_a_span_of_years_or_an_impossible_day_is_not_a_date() -> None:
+    assert [q.kind for q in find_quantities("The match ended 3-1")] == ["count", "count"]
+    assert all(q.kind != "date" for q in find_quantities("between 2011-2012"))
+    assert all(q.kind != "date" for q in find_quantities("code 45-13-2023 was issued"))

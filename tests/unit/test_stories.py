@@ -89,3 +89,12 @@ def test_stories_are_the_folders_with_a_gold_file(tmp_path):
     assert [s.name for s in read_stories(tmp_path)] == ["flood"]
     with pytest.raises(FileNotFoundError):
         read_stories(tmp_path / "absent")
+
+
+def test_a_clustering_level_is_chosen_on_a_plateau_not_on_a_lone_spike():
+    from training.train_story_pairs import choose_level
+
+    levels = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
+    spike = [0.40, 0.40, 0.70, 0.40, 0.60, 0.60, 0.60]  # 0.15 is best alone, between two poor levels
+    assert choose_level(spike, levels) == 0.3
+    assert choose_level([0.5] * 7, levels) == 0.3  # no difference: merge least (the grid's end is no choice)
