@@ -955,6 +955,12 @@ def _parts_of_years(norm_clause: str) -> list[date]:
     return found
 
 
+# "the largest disaster since 1939", "منذ عام 1942": the year a period starts, not the claim's moment.
+_SINCE_RE = re.compile(
+    r"(?:\bsince|\bever\s+since|(?<![^\W_])منذ)\s+(?:(?:the\s+)?(?:year\s+)?|(?:عام|العام|سنة)\s+)$", re.IGNORECASE
+)
+
+
 def _claim_date(qs: list[Quantity], norm_clause: str, published: date | None) -> tuple[date | None, str]:
     """(as_of, source): the latest explicit date in the clause, else a relative one, else publication."""
     parts = _parts_of_years(norm_clause)
@@ -1533,7 +1539,8 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
                 cm.group().strip() if cm else None,
                 bool(_WEEKDAY_RE.search(clause_norm)),
             )
-            as_of, as_of_source = _claim_date(qs, normalize(span), published)
+            dating = [q for q in qs if not _SINCE_RE.search(text, max(os_, q.start - _CUE_SPAN), q.start)]
+            as_of, as_of_source = _claim_date(dating, normalize(span), published)
             claims.append(
                 ExtractedClaim(
                     text=span,

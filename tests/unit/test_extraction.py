@@ -543,3 +543,12 @@ def test_a_relative_clause_with_a_share_of_its_own_is_a_claim_of_its_own() -> No
     ]
     whole = extract_claims("The bridges failed in Storm Ana, which hit the coast on Sunday.")
     assert len(whole) == 1  # no figure of its own: it says something of the name before it
+
+
+def test_the_year_a_period_starts_does_not_date_the_claim() -> None:
+    since = extract_claims("The minister said 1,200 homes collapsed, the worst disaster since 1953.", date(2024, 3, 2))
+    assert since[0].as_of == date(2024, 3, 2) and since[0].as_of_source == "published"
+    arabic = extract_claims("وقال الوزير إن 1200 منزل انهار، في أسوأ كارثة منذ عام 1953", date(2024, 3, 2))
+    assert arabic[0].as_of == date(2024, 3, 2)
+    dated = extract_claims("In 1953, a storm of similar strength destroyed 900 homes.", date(2024, 3, 2))
+    assert dated[0].as_of == date(1953, 1, 1)  # the year of the fact itself still dates it
