@@ -163,7 +163,7 @@ def interval(quantity: dict) -> Interval | None:
     if qualifier == "exact" and low is not None and low == high:
         slack = abs(low) * EXACT_TOLERANCE if quantity.get("kind") not in ("year", "date") else 0.0
         low, high = low - min(slack, _stated_precision(low)), high + min(slack, _stated_precision(low))
-    elif value is None and quantity.get("raw") and not _in_digits(quantity):
+    elif value is None and _in_words(quantity):
         # A vague amount ("thousands", "آلاف": 1,000-9,999) is rounded by nature, so it gets the
         # slack a reported figure gets: "thousands missing" does not contradict "at least 10,000"
         # at its edge, though it still does "about 170".

@@ -1312,8 +1312,11 @@ NUMERIC_DATE_RE = re.compile(
 def numeric_date(raw: str) -> tuple[int, int, int] | None:
     """(year, month, day) of a date written in digits (`NUMERIC_DATE_RE`), or None."""
     m = NUMERIC_DATE_RE.search(raw)
-    if m is None:
-        return None
+    return None if m is None else _ymd(m)
+
+
+def _ymd(m: re.Match[str]) -> tuple[int, int, int] | None:
+    """(year, month, day) of a `NUMERIC_DATE_RE` match, or None when no such day exists."""
     if m.group("iy"):
         year, month, day = int(m.group("iy")), int(m.group("im")), int(m.group("id"))
     else:
@@ -1325,7 +1328,7 @@ def numeric_date(raw: str) -> tuple[int, int, int] | None:
 def _date_candidates(norm: str, taken: list[tuple[int, int]]) -> list[_Cand]:
     out: list[_Cand] = []
     for m in NUMERIC_DATE_RE.finditer(norm):
-        ymd = numeric_date(m.group())
+        ymd = _ymd(m)
         if ymd is None:
             continue
         y = float(ymd[0])
