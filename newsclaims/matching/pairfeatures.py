@@ -35,6 +35,7 @@ from newsclaims.matching.pairscore import (
     shares_content,
     stem,
     text_evidence,
+    text_figures,
     word_features,
 )
 from newsclaims.text.entities import countries_of, normalise, skeleton
@@ -109,6 +110,14 @@ def clause_text(text: str, language: str, quantities: Sequence[dict] | None, own
         own_countries=countries_of(own),
         own_figure_countries=figure_context(own)[1],
     )
+
+
+@lru_cache(maxsize=16384)
+def clause_text_of(text: str, language: str, own_text: str) -> ClauseText:
+    """`clause_text` of a claim's text with the figures it gives (`text_figures`), kept per
+    process: a new claim's neighbours are met again by each scorer that follows (the
+    neighbourhood's re-clustering, the status refresh, the next article's assignment)."""
+    return clause_text(text, language, text_figures(text), own_text)
 
 
 def _number_features(a: ClauseText, b: ClauseText) -> tuple[float, float, float, float]:

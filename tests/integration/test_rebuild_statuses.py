@@ -47,6 +47,24 @@ def test_a_rebuild_leaves_no_stale_status_and_the_statuses_a_full_refresh_gives(
 
 
 @pytest.mark.django_db
+def test_a_refresh_writes_every_field_it_computes_and_leaves_the_others(settings):
+    settings.FACTCHECK_STANCE_CROSS_ENCODER = False
+    cluster = _statement_cluster([FORTY, SEVENTY_FIVE, "Derna's floods killed 40 people on Monday, officials said."])
+    Cluster.objects.filter(pk=cluster.pk).update(verdict_note="checked by hand", status_stale=True)
+    before = Cluster.objects.get(pk=cluster.pk).updated_at
+    statuses.refresh_clusters([cluster.pk])
+    cluster.refresh_from_db()
+    assert cluster.status == ClusterStatus.CONTRADICTION and "40" in cluster.status_reason
+    assert (cluster.claim_count, cluster.source_count, cluster.status_stale) == (3, 3, False)
+    members = list(cluster.claims.order_by("pk"))
+    assert cluster.languages == ["en"] and cluster.label in {c.text for c in members}
+    assert cluster.conflicts and len(cluster.source_independence) == 3
+    assert [point["claim"] for point in cluster.timeline] == [c.pk for c in members]
+    assert sorted(point["value"] for point in cluster.timeline) == [40.0, 40.0, 75.0]
+    assert cluster.updated_at > before and cluster.verdict_note == "checked by hand"
+
+
+@pytest.mark.django_db
 def test_queued_statuses_are_refreshed_by_tasks_after_the_commit(settings, django_capture_on_commit_callbacks):
     settings.FACTCHECK_STANCE_CROSS_ENCODER = False
     fill(60, seed=4, index=False)

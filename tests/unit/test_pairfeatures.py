@@ -4,6 +4,7 @@ from newsclaims.matching.pairfeatures import (
     FEATURES,
     TEXT_FEATURES,
     clause_text,
+    clause_text_of,
     metrics_of,
     name_skeletons,
     number_features,
@@ -117,6 +118,14 @@ def test_a_text_row_given_the_pairs_word_evidence_is_the_row_computed_from_the_t
 def test_the_figures_of_a_text_are_read_once_and_shared():
     assert quantities_in("4,250 people died") is quantities_in("4,250 people died")
     assert list(quantities_in("4,250 people died")) == find_quantities("4,250 people died")
+
+
+def test_a_clause_text_kept_for_the_process_is_the_one_computed_from_the_text():
+    text, own = "In Libya, the flood killed 4,250 people in Derna", "the flood killed 4,250 people in Derna"
+    kept = clause_text_of(text, "en", own)
+    assert kept == clause_text(text, "en", figures(text), own)
+    assert clause_text_of(text, "en", own) is kept
+    assert clause_text_of(text, "en", text) != kept  # the clause's own words are part of what is kept
 
 
 def _features(text_a, text_b, own_a=None, own_b=None, language="en"):

@@ -66,6 +66,16 @@ def test_density_skips_claims_of_the_same_source():
     assert pairscore.densities(parts, [7, 8, 9], k=1)[0, 0] == pytest.approx(1.0)
 
 
+def test_many_densities_at_once_are_each_claims_density_bit_for_bit():
+    rng = np.random.default_rng(5)
+    tops = [None, [[], []], [[0.5], []]] + [
+        [[round(float(x), 5) for x in rng.uniform(-0.1, 1, rng.integers(0, 6))] for _ in range(2)] for _ in range(200)
+    ]
+    one_by_one = np.array([pairscore.density(t, 2) for t in tops], dtype=np.float32)
+    assert pairscore.densities_of(tops, 2).tobytes() == one_by_one.tobytes()
+    assert pairscore.densities_of(tops, 2)[2].tolist() == [0.5, 0.0]
+
+
 def test_a_model_survives_a_round_trip_and_unknown_features_are_refused():
     model = toy_model()
     assert PairModel.from_dict(model.to_dict()) == model
