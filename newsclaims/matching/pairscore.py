@@ -499,7 +499,9 @@ class ClaimScorer:
         self.neighbour_cosines = list(neighbour_cosines)
         self.densities = densities_of(self.neighbour_cosines, parts)
         self._densities64 = self.densities.astype(np.float64)
-        self.evidence = [text_evidence(t or "") for t in texts]
+        # Each claim's word evidence, computed when a pair first needs it (`_words`): a rebuild's
+        # worker holds every claim of the job but scores only its parts' pairs.
+        self.evidence: list[TextEvidence | None] = [None] * len(texts)
         self.texts = [t or "" for t in texts]
         self.claim_texts = self.texts if claim_texts is None else [t or "" for t in claim_texts]
         self.languages = list(languages)
@@ -581,7 +583,11 @@ class ClaimScorer:
         ).reshape(len(a))
         words = np.zeros((len(a), 3), dtype=np.float64)
         content = np.zeros(len(a), dtype=bool)
-        for k in np.flatnonzero(same).tolist():
+        pairs = np.flatnonzero(same)
+        for i in np.unique(np.concatenate([a[pairs], b[pairs]])).tolist():
+            if evidence[i] is None:
+                evidence[i] = text_evidence(self.texts[i])
+        for k in pairs.tolist():
             ea, eb = evidence[a[k]], evidence[b[k]]
             words[k] = word_features(ea, eb)
             content[k] = shares_content(ea, eb)
