@@ -15,7 +15,7 @@ from datetime import date
 from functools import cached_property, lru_cache
 
 from newsclaims.text.entities import PLACES, entity_key, mentioned_entities
-from newsclaims.text.figures import figure_context, is_projection
+from newsclaims.text.figures import counted_context, is_projection
 from newsclaims.text.quantities import find_quantities
 
 # Relative slack for exact figures: news rounds ("100 million" for 101.3 million).
@@ -239,7 +239,7 @@ def slots_compatible(a: ClaimSlots, b: ClaimSlots) -> bool:
                 return False
         # Read next to each figure: "237 killed in Syria" is not "912 killed in Turkey", and
         # "10,100 missing" is not "11,300 dead", however alike the clauses around them.
-        (metrics_a, countries_a), (metrics_b, countries_b) = figure_context(a.text), figure_context(b.text)
+        (metrics_a, countries_a), (metrics_b, countries_b) = counted_context(a.text), counted_context(b.text)
         if metrics_a and metrics_b and not metrics_a & metrics_b:
             return False
         if countries_a and countries_b and not countries_a & countries_b:
@@ -308,7 +308,7 @@ def _same_quantity(a: ClaimSlots, b: ClaimSlots) -> bool:
         return False  # "thousands of people" says too little to be read as the same count
     if not (a.unit and b.unit and unit_family(a.unit) == unit_family(b.unit)):
         return False  # "6,000 buildings" and "12 contractors" near "buildings": what is counted differs
-    (metrics_a, countries_a), (metrics_b, countries_b) = figure_context(a.text), figure_context(b.text)
+    (metrics_a, countries_a), (metrics_b, countries_b) = counted_context(a.text), counted_context(b.text)
     return bool(metrics_a) and metrics_a == metrics_b and countries_a == countries_b
 
 

@@ -1060,8 +1060,14 @@ _SEG_SPLIT_RE = re.compile(r"[،؛]|(?<!\d),|,(?!\d)")
 # A conjunction that opens a second figure's clause ("11,300 died and another 10,100 are missing",
 # "11 ألف قتيل وأكثر من 10 آلاف مفقود", "658 deaths – 630 of them unregistered"): each figure is a
 # fact of its own, so each gets its own claim. `_second_figure_cut` adds the Arabic forms that
-# fuse the conjunction with the figure or its metric ("و10,100 مفقود", "وأصيب 5383").
-_COORD_RE = re.compile(r"\s(?:and|while|but|whereas)\s|\s[-–—]\s|\s(?=[وف](?:اكثر|اقل|نحو|حوالي)\s)", re.IGNORECASE)
+# fuse the conjunction with the figure or its metric ("و10,100 مفقود", "وأصيب 5383"). "after" /
+# "بعدما" between two figures opens a clause with a fact of its own too ("10,100 still missing
+# after the toll rose to 11,300 dead"); a duration after it ("after 3 days") is too short a phrase
+# to stand alone and stays with the figure before (`_MINOR_KINDS`).
+_COORD_RE = re.compile(
+    r"\s(?:and|while|but|whereas|after)\s|\s(?:بعد\s+ان|بعدما)\s|\s[-–—]\s|\s(?=[وف](?:اكثر|اقل|نحو|حوالي)\s)",
+    re.IGNORECASE,
+)
 _CONJ_WORD_RE = re.compile(r"(?<!\S)[وف](?P<rest>[^\W\d_]+)")
 
 

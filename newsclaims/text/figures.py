@@ -38,7 +38,8 @@ METRICS: dict[str, tuple[str, ...]] = {
     "bodies": ("bodies", "body", "remains", "جثث", "جثة", "الجثث", "جثامين"),
     "arrests": (
         "detained", "arrested", "arrest", "arrests", "warrants", "detention", "اعتقال", "اعتقلت", "توقيف",
-        "احتجاز", "مذكرة", "مذكرات", "القبض",
+        "احتجاز", "مذكرة", "مذكرات", "القبض", "اعتقل", "أوقف", "أوقفت", "احتجز", "احتجزت", "موقوفين",
+        "معتقلين",
     ),
     "buildings": (
         "buildings", "building", "homes", "houses", "residences", "مبنى", "مباني", "المباني", "منزل", "منازل",
@@ -95,17 +96,35 @@ def first_figure(text: str) -> Quantity | None:
     return next((q for q in quantities_in(text) if q.kind in _FIGURE_KINDS), None)
 
 
-@lru_cache(maxsize=65536)
-def figure_context(text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """What the clause's first counted figure counts and where: the metrics and countries named
-    within `FIGURE_WINDOW` words of it (empty when the clause gives no such figure)."""
+def _context(text: str, *, to_next_figure: bool) -> tuple[frozenset[str], frozenset[str]]:
     figure = first_figure(text)
     if figure is None:
         return frozenset(), frozenset()
+    stop = len(text)
+    if to_next_figure:
+        later = (q.start for q in quantities_in(text) if q.kind in _FIGURE_KINDS and q.start >= figure.end)
+        stop = next(later, stop)
     before = text[: figure.start].split()[-FIGURE_WINDOW:]
-    after = text[figure.end :].split()[:FIGURE_WINDOW]
+    after = text[figure.end : stop].split()[:FIGURE_WINDOW]
     window = " ".join([*before, figure.raw, *after])
     return metrics_of(window), countries_of(window)
+
+
+@lru_cache(maxsize=65536)
+def figure_context(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """What the clause's first counted figure counts and where: the metrics and countries named
+    within `FIGURE_WINDOW` words of it (empty when the clause gives no such figure). The clause
+    pair model's features read it (it was fitted on them)."""
+    return _context(text, to_next_figure=False)
+
+
+@lru_cache(maxsize=65536)
+def counted_context(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """`figure_context` read only up to the clause's next counted figure, for deciding whether two
+    figures can be one quantity: in "12 contractors held after thousands of buildings collapsed"
+    the buildings are what the second figure counts. (As the pair model's feature, the same
+    bound moved one held-out story's F1 from 0.66 to 0.52 on refitting: the rules take it alone.)"""
+    return _context(text, to_next_figure=True)
 
 
 # A forecast is not a report: "the toll could reach 20,000" and "11,300 have died" are two facts,

@@ -277,6 +277,19 @@ def test_two_coordinated_figures_are_two_claims() -> None:
     assert claims[1].text == "and another 2,100 were reported missing"
 
 
+def test_a_second_figure_in_a_clause_opened_by_after_is_a_claim_of_its_own() -> None:
+    # "X still missing after the toll rose to Y dead": the toll is a fact of its own, not a time
+    claims = extract_claims("Rescuers searched for 2,300 people still missing after the known toll rose to 4,100 dead.")
+    assert [c.quantity.value for c in claims] == [2300, 4100]
+    assert claims[1].text == "after the known toll rose to 4,100 dead"
+    arabic = extract_claims("وتبحث فرق الإنقاذ عن 300 مفقود بعدما ارتفعت حصيلة القتلى إلى 1200 شخص.")
+    assert [c.quantity.value for c in arabic] == [300, 1200]
+    assert arabic[1].text.startswith("بعدما ارتفعت حصيلة القتلى")
+    # a duration after "after" qualifies the figure before it: one claim
+    timed = extract_claims("The toll rose to 4,100 dead after 3 days of searching, officials said.")
+    assert [c.quantity.value for c in timed] == [4100]
+
+
 def test_a_death_toll_and_an_injured_count_joined_by_a_verb_are_two_claims() -> None:
     # "X killed and Y injured": each count is a fact of its own, in Arabic as in English
     claims = extract_claims("وأعلن الوزير ارتفاع عدد القتلى إلى 912 وأصيب 5383 آخرون.")

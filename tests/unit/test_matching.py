@@ -267,6 +267,19 @@ def test_people_persons_and_the_dead_are_one_unit_between_clauses():
     )
 
 
+def test_what_a_figure_counts_is_read_before_the_next_figure_of_its_clause():
+    # "buildings" counts the second figure ("thousands of buildings"), not the contractors
+    held = "Police detained about 12 contractors after thousands of buildings fell"
+    arrests = replace(clause(1, 1, quantity=q(12, unit=None)), text=held)
+    collapsed = replace(clause(2, 2, quantity=q(6000, unit=None)), text="At least 6,000 buildings collapsed")
+    assert not slots_compatible(arrests, collapsed)
+    more = replace(clause(3, 3, quantity=q(14, unit=None)), text="Police detained 14 contractors on Friday")
+    assert slots_compatible(arrests, more)
+    arabic_text = "أوقفت السلطات نحو 12 مقاولا بعد انهيار آلاف المباني"
+    arabic = replace(clause(4, 4, quantity=q(12, unit=None)), text=arabic_text)
+    assert not slots_compatible(arabic, collapsed)
+
+
 def test_a_unit_vetoes_only_when_no_figure_of_either_clause_counts_the_same_thing():
     # The main figure here counts countries; its other figure counts the dead, as the other clause's does.
     tally = replace(
