@@ -965,9 +965,13 @@ def _claim_date(qs: list[Quantity], norm_clause: str, published: date | None) ->
     """(as_of, source): the latest explicit date in the clause, else a relative one, else publication."""
     parts = _parts_of_years(norm_clause)
     years = {d.year for d in parts}
-    dates = [d for d in (_explicit_date(q) for q in qs) if d is not None]
+    found = [(q.kind, d) for q in qs if (d := _explicit_date(q)) is not None]
     # "mid-2025" says July: the bare year's 1 January gives way to it
-    dates = [d for d in dates if not (d.year in years and (d.month, d.day) == (1, 1))] + parts
+    found = [(kind, d) for kind, d in found if not (d.year in years and (d.month, d.day) == (1, 1))]
+    # A bare year that is the publication's own ("this year's season, 2024") says less than the
+    # publication day: read as 1 January, a toll reported in June sat before the season's first reports.
+    dates = [published if kind == "year" and published and d.year == published.year else d for kind, d in found]
+    dates += parts
     if dates:
         return max(dates), "text"
     rel = _relative_date(norm_clause, published)

@@ -565,3 +565,13 @@ def test_the_year_a_period_starts_does_not_date_the_claim() -> None:
     assert arabic[0].as_of == date(2024, 3, 2)
     dated = extract_claims("In 1953, a storm of similar strength destroyed 900 homes.", date(2024, 3, 2))
     assert dated[0].as_of == date(1953, 1, 1)  # the year of the fact itself still dates it
+
+
+def test_a_bare_year_of_the_publications_own_year_dates_the_claim_on_the_publication_day() -> None:
+    published = date(2030, 6, 24)
+    season = extract_claims("Officials said 1,301 pilgrims died during the 2030 season.", published)
+    assert season[0].as_of == published and season[0].as_of_source == "text"
+    arabic = extract_claims("ارتفاع حصيلة وفيات الحجاج خلال موسم حج 2030 إلى 1301 حاج", published)
+    assert arabic[0].as_of == published
+    earlier = extract_claims("In 2029, a heatwave killed 900 pilgrims.", published)
+    assert earlier[0].as_of == date(2029, 1, 1)  # another year still dates the fact in it
