@@ -510,7 +510,7 @@ def _write(assessment: _Assessment) -> None:
         cluster.timeline = timeline(assessment.slots[pk])
         cluster.languages = sorted({c.language for c in members})
         cluster.label = max(members, key=lambda c: (c.checkworthiness, -c.pk)).text[:300]
-        cluster.updated_at = timezone.now()  # bulk_update skips auto_now
+        cluster.updated_at = timezone.now()  # a set-based UPDATE skips auto_now
         changed.append(cluster)
     _write_clusters(changed)
     _announce([c for c in changed if c.pk in previous], previous)

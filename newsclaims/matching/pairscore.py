@@ -192,17 +192,11 @@ def top_cosines(
     return out
 
 
-def density(top: Sequence[Sequence[float]] | None, parts: int) -> list[float]:
-    """r_x per part: the mean of the stored nearest cosines (0 when none)."""
-    if not top:
-        return [0.0] * parts
-    return [float(np.mean(values)) if len(values) else 0.0 for values in top]
-
-
 def densities_of(tops: Sequence[Sequence[Sequence[float]] | None], parts: int) -> np.ndarray:
-    """`density` of many claims, as an (n, parts) float32 array: the rows of one length averaged
-    together, which gives each row's `np.mean` bit for bit at a fraction of a call per claim (a
-    scorer is built for every neighbourhood and status refresh)."""
+    """r_x per claim and part, as an (n, parts) float32 array: the mean of each claim's stored
+    nearest cosines (0 when none). The rows of one length are averaged together, which gives each
+    row's `np.mean` bit for bit at a fraction of a call per claim (a scorer is built for every
+    neighbourhood and status refresh)."""
     out = np.zeros((len(tops), parts), dtype=np.float64)
     for p in range(parts):
         by_length: dict[int, list[int]] = {}
