@@ -74,6 +74,11 @@ def profile_for(model_name: str) -> Profile:
 # leave-one-story-out folds prefer it (the third ties). Figures without a date still compare.
 SAME_MOMENT_DAYS = 1
 TIMELESS_KINDS = frozenset({"year", "date"})
+# What a figure counts that, once it has happened or been built, no later day changes: a quake's
+# magnitude, a dam's capacity. Two reports of one such figure days apart are not a timeline: a
+# magnitude put at 7.7 on Monday and at 7.6 on Thursday is a disagreement, where a toll of 912 on
+# Monday and 9,057 on Thursday is the toll moving. (Read next to each figure: `counted_context`.)
+FIXED_METRICS = frozenset({"magnitude", "capacity"})
 # A stance-model "disagree" at or above this probability is a contradiction (between
 # near-paraphrases only: the head learned from ANS pairs, a headline and its rewording).
 STANCE_CONFLICT_MIN_PROBABILITY = 0.5
@@ -291,10 +296,17 @@ def match_score(a: ClaimSlots, b: ClaimSlots, cosine: float) -> float:
 
 
 def same_moment(a: ClaimSlots, b: ClaimSlots, max_days: int = SAME_MOMENT_DAYS) -> bool:
-    """Whether two figures can describe the same moment (unknown dates are given the benefit)."""
+    """Whether two figures can describe the same moment (unknown dates are given the benefit; a
+    figure of a fixed property, `FIXED_METRICS`, is one moment whenever it is reported)."""
     if a.kind in TIMELESS_KINDS or a.as_of is None or b.as_of is None:
         return True
-    return abs((a.as_of - b.as_of).days) <= max_days
+    return abs((a.as_of - b.as_of).days) <= max_days or _fixed_property(a.text, b.text)
+
+
+def _fixed_property(text_a: str, text_b: str) -> bool:
+    """Both figures count the same fixed property (`FIXED_METRICS`) and nothing else."""
+    metrics_a, metrics_b = counted_context(text_a)[0], counted_context(text_b)[0]
+    return bool(metrics_a) and metrics_a == metrics_b and metrics_a <= FIXED_METRICS
 
 
 StanceFn = Callable[[int, int], tuple[str, float] | None]

@@ -147,6 +147,29 @@ def test_a_toll_that_rose_over_days_is_a_timeline():
     assert conflict_reason(dated(1, 1, 371, 6), dated(2, 2, 1414, 12), max_days=31) is not None
 
 
+def test_a_magnitude_reported_days_apart_is_one_moment_but_a_toll_is_a_timeline():
+    from datetime import date
+
+    def report(k: int, text: str, value: float, day: int) -> ClaimSlots:
+        quantity = {"value": value, "qualifier": "exact", "kind": "count", "raw": str(value)}
+        return ClaimSlots(id=k, source_id=k, subject_key="x", quantity=quantity, text=text, as_of=date(2026, 3, day))
+
+    monday = report(1, "The tremor had a magnitude of 6.4, the observatory said", 6.4, 2)
+    thursday = report(2, "The agency later put the quake's magnitude at 6.2", 6.2, 5)
+    # a quake's magnitude does not move with the days: two figures for it disagree
+    assert "do not overlap" in conflict_reason(monday, thursday, similarity=0.9)
+    # the same figure restated is no conflict
+    assert conflict_reason(monday, report(3, "a magnitude 6.4 quake", 6.4, 5), similarity=0.9) is None
+    # a toll that rose between the same days is a timeline
+    toll_monday = report(4, "The quake killed 120 people", 120, 2)
+    toll_thursday = report(5, "The quake has killed 480 people", 480, 5)
+    assert conflict_reason(toll_monday, toll_thursday, similarity=0.9) is None
+    # and the same reservoir's capacity given on two days is one fact
+    capacity = report(6, "The reservoir has a capacity of 18 million cubic metres", 18e6, 2)
+    smaller = report(7, "its capacity was 1.5 million cubic metres", 1.5e6, 9)
+    assert conflict_reason(capacity, smaller, similarity=0.9) is not None
+
+
 def test_years_that_are_the_fact_conflict_whatever_the_publication_dates():
     from datetime import date
 
