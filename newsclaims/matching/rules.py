@@ -249,6 +249,8 @@ def slots_compatible(a: ClaimSlots, b: ClaimSlots) -> bool:
             return False
         if countries_a and countries_b and not countries_a & countries_b:
             return False
+        if metrics_a and metrics_b and _other_event(a, b, metrics_a | metrics_b):
+            return False
         # A forecast ("could reach 20,000") is not the count reported so far, however alike the words.
         return not (a.quantity and b.quantity and is_projection(a.text) != is_projection(b.text))
     if a.subject_key and b.subject_key and a.subject_key != b.subject_key:
@@ -259,6 +261,23 @@ def slots_compatible(a: ClaimSlots, b: ClaimSlots) -> bool:
         if a.unit and b.unit and a.unit != b.unit:
             return False
     return True
+
+
+# What a figure counts that belongs to one event (a disaster's dead, a quake's magnitude, the
+# buildings it brought down), and how far apart two such figures' dates must be to belong to two
+# events: a story's toll moves over days and weeks, while "the 1999 quake killed 17,000", recalled in
+# a report of this year's, is another quake's toll however alike the clauses read.
+EVENT_METRICS = frozenset(
+    {"dead", "injured", "missing", "displaced", "bodies", "magnitude", "aftershocks", "buildings", "rescued", "arrests"}
+)
+OTHER_EVENT_DAYS = 730
+
+
+def _other_event(a: ClaimSlots, b: ClaimSlots, metrics: frozenset[str]) -> bool:
+    """Both figures count what one event brings (`EVENT_METRICS`) and are dated years apart."""
+    if not (a.quantity and b.quantity and a.as_of and b.as_of) or not metrics <= EVENT_METRICS:
+        return False
+    return abs((a.as_of - b.as_of).days) > OTHER_EVENT_DAYS
 
 
 def figures_comparable(a: ClaimSlots, b: ClaimSlots) -> bool:

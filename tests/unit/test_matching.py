@@ -303,6 +303,25 @@ def test_what_a_figure_counts_is_read_before_the_next_figure_of_its_clause():
     assert not slots_compatible(arabic, collapsed)
 
 
+def test_a_toll_dated_years_before_is_another_events_and_stays_apart():
+    from datetime import date
+
+    def dated_clause(k: int, text: str, value: float, as_of: date) -> ClaimSlots:
+        return replace(clause(k, k, quantity=q(value, unit=None)), text=text, as_of=as_of)
+
+    now = dated_clause(1, "The flood has killed more than 4,000 people", 4000, date(2026, 5, 3))
+    later = dated_clause(2, "The death toll from the flood rose to 6,100", 6100, date(2026, 5, 20))
+    recalled = dated_clause(3, "In 2009 a flood in the same valley killed 5,000", 5000, date(2009, 1, 1))
+    # the toll moving over weeks is one event's timeline
+    assert slots_compatible(now, later)
+    # a toll of years before, recalled in the report, is another event's
+    assert not slots_compatible(now, recalled)
+    # what does not belong to one event may move over years: a figure of users is a timeline
+    users_then = dated_clause(4, "The app had 80,000 users in 2021", 8e4, date(2021, 1, 1))
+    users_now = dated_clause(5, "The app now has 100,000 users", 1e5, date(2026, 5, 3))
+    assert slots_compatible(users_then, users_now)
+
+
 def test_a_unit_vetoes_only_when_no_figure_of_either_clause_counts_the_same_thing():
     # The main figure here counts countries; its other figure counts the dead, as the other clause's does.
     tally = replace(
