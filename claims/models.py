@@ -205,13 +205,16 @@ class AuditEntry(models.Model):
 
 class RebuildJob(models.Model):
     """A rebuild whose pair scores are shared out in parts (`claims.services.rebuild`): the claims
-    its parts' pairs index, in rebuild order, and their nearest cosines over the corpus (the pair
-    scores' densities), written once for every worker to read. Deleted, with its parts, when the
-    rebuild has its scores."""
+    its parts' pairs index, in rebuild order, their nearest cosines over the corpus (the pair
+    scores' densities) and what the pair model reads of their texts, written once for every worker
+    to read. Deleted, with its parts, when the rebuild has its scores."""
 
     id = models.UUIDField(primary_key=True)
     claim_ids = models.BinaryField(help_text="int64 little-endian: the rebuild's claims, in rebuild order.")
     nearest_cosines = models.JSONField(null=True, help_text="Per claim: its nearest cosines over the corpus.")
+    clause_texts = models.BinaryField(
+        null=True, help_text="Per claim: what the clause pair model reads of its text (pickled)."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

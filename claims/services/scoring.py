@@ -212,11 +212,12 @@ def scorer_from(
     *,
     source_margins: bool = False,
     claim_texts: Sequence[str] | None = None,
+    clause_texts: Sequence | None = None,
 ) -> pairscore.ClaimScorer:
     """`_claim_scorer` from plain values (one per claim, in the order of `vectors`' rows): texts
     are what was embedded (`match_text`, else the text), `claim_texts` the claims' own texts.
     With `nearest_cosines` (none missing: see `neighbour_cosines_for`), densities come from them;
-    without, from these claims alone. `source_margins`: see `pairscore.ClaimScorer`."""
+    without, from these claims alone. `source_margins`, `clause_texts`: see `pairscore.ClaimScorer`."""
     return pairscore.ClaimScorer(
         pair_model,
         vectors,
@@ -227,6 +228,7 @@ def scorer_from(
         standalone,
         source_margins=source_margins,
         claim_texts=claim_texts,
+        clause_texts=clause_texts,
     )
 
 

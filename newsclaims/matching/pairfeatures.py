@@ -120,6 +120,15 @@ def clause_text_of(text: str, language: str, own_text: str) -> ClauseText:
     return clause_text(text, language, text_figures(text), own_text)
 
 
+def clause_texts_of(texts: Sequence[str], languages: Sequence[str], own_texts: Sequence[str]) -> list[ClauseText]:
+    """`clause_text_of` of every claim, in order (what `ClaimScorer` reads per claim): a rebuild
+    computes them while its neighbour search runs. Each claim's word evidence is read with them."""
+    out = []
+    for text, language, own in zip(texts, languages, own_texts, strict=True):
+        out.append(clause_text_of(text or "", language, own or ""))
+    return out
+
+
 def _number_features(a: ClauseText, b: ClauseText) -> tuple[float, float, float, float]:
     share, overlap = False, False
     for _, x, low_a, high_a in a.values:

@@ -479,11 +479,14 @@ class ClaimScorer:
         source_margins: bool = False,
         exact_limit: int = neighbours.EXACT_LIMIT,
         claim_texts: Sequence[str] | None = None,
+        clause_texts: Sequence | None = None,
     ) -> None:
         """`source_margins`: kept for callers; every margin is computed from i's cosines with the
         claims of j's source alone (see `margin`), which is what it asked for. `claim_texts`: each
         claim's own words as extracted, when `texts` (what was embedded) carries a subject in; the
-        clause model reads a figure's scope from them (`pairfeatures.ClauseText.own_countries`)."""
+        clause model reads a figure's scope from them (`pairfeatures.ClauseText.own_countries`).
+        `clause_texts`: each claim's `pairfeatures.clause_texts_of`, when the caller computed them
+        already (a rebuild does, while it searches the neighbours); else read as pairs need them."""
         self.model = model
         self.source_margins = source_margins
         self.parts = split_parts(vectors, model.bounds)
@@ -495,7 +498,8 @@ class ClaimScorer:
         self._densities64 = self.densities.astype(np.float64)
         # Each claim's word evidence, computed when a pair first needs it (`_words`): a rebuild's
         # worker holds every claim of the job but scores only its parts' pairs.
-        self.evidence: list[TextEvidence | None] = [None] * len(texts)
+        known = clause_texts if clause_texts is not None else [None] * len(texts)
+        self.evidence: list[TextEvidence | None] = [None if c is None else c.evidence for c in known]
         self.texts = [t or "" for t in texts]
         self.claim_texts = self.texts if claim_texts is None else [t or "" for t in claim_texts]
         self.languages = list(languages)
@@ -516,7 +520,7 @@ class ClaimScorer:
             start_of[source], size_of[source], at = at, len(rows), at + len(rows)
         self._run_start = np.array([start_of[s] for s in self.source_ids], dtype=np.int64)
         self._run_size = np.array([size_of[s] for s in self.source_ids], dtype=np.int64)
-        self._clause_texts: list = [None] * len(texts)
+        self._clause_texts: list = list(known)
 
     def _cosines(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """(pairs, parts) cosines of rows a[k] and b[k], per encoder part: in float64, so a pair's

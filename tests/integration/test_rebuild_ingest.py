@@ -153,3 +153,43 @@ def test_nearest_cosines_ingestion_added_meanwhile_stay_in_the_rebuilt_lists():
     assert rebuild._with_arrivals([[0.95, 0.4], [0.3]], then, now, 2) == [[0.95, 0.7], [0.6, 0.3]]
     assert rebuild._with_arrivals([[0.95, 0.4], [0.3]], then, then, 2) == [[0.95, 0.4], [0.3]]  # none arrived
     assert rebuild._with_arrivals([[0.95], [0.3]], None, [[0.2], [0.1]], 2) == [[0.95, 0.2], [0.3, 0.1]]
+
+
+def test_the_plan_reads_each_claims_text_once_and_its_scores_are_those_read_pair_by_pair(db, settings):
+    from newsclaims.matching.clustering import score_list
+    from newsclaims.matching.pairfeatures import clause_text_of
+
+    settings.FACTCHECK_STANCE_CROSS_ENCODER = False
+    fill(120, seed=7, index=False)
+    model = settings.FACTCHECK_EMBEDDING_MODEL
+    rows = rebuild.read_claims(Claim.objects.filter(embedding__isnull=False, embedding_model=model), model)
+    plan = rebuild.plan_rebuild(rows)
+    assert plan.clause_texts == [
+        clause_text_of(text, s.language, s.text) for text, s in zip(rows.texts, rows.slots, strict=True)
+    ]
+    read_ahead = score_list(plan.pairs, rebuild._pair_scorer(rows, plan.nearest, plan.clause_texts))
+    pair_by_pair = score_list(plan.pairs, rebuild._pair_scorer(rows, plan.nearest))
+    assert np.array_equal(read_ahead, pair_by_pair)  # the same bits
+
+
+def test_a_rebuilds_job_carries_the_read_texts_to_its_workers_and_an_unreadable_copy_is_read_again(db, settings):
+    from claims.models import RebuildJob
+    from newsclaims.matching.clustering import score_list
+
+    settings.FACTCHECK_STANCE_CROSS_ENCODER = False
+    fill(120, seed=7, index=False)
+    model = settings.FACTCHECK_EMBEDDING_MODEL
+    rows = rebuild.read_claims(Claim.objects.filter(embedding__isnull=False, embedding_model=model), model)
+    plan = rebuild.plan_rebuild(rows)
+    here = score_list(plan.pairs, rebuild._pair_scorer(rows, plan.nearest, plan.clause_texts))
+    job = rebuild.write_job(plan, rebuild._cut(plan.pairs, 2))
+    assert rebuild._job_clause_texts(RebuildJob.objects.get(pk=job.pk)) == plan.clause_texts
+    rebuild._job_cache.clear()
+    assert np.array_equal(score_list(plan.pairs, rebuild._job_scorer(job.id)), here)
+
+    # Written by another version of the code (or damaged): the worker reads the texts itself.
+    RebuildJob.objects.filter(pk=job.pk).update(clause_texts=b"not a pickle")
+    assert rebuild._job_clause_texts(RebuildJob.objects.get(pk=job.pk)) is None
+    rebuild._job_cache.clear()
+    assert np.array_equal(score_list(plan.pairs, rebuild._job_scorer(job.id)), here)
+    rebuild._job_cache.clear()
