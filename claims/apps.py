@@ -17,6 +17,7 @@ class ClaimsConfig(AppConfig):
             process_source_task=tasks.process_source_task,
             process_sources_task=tasks.process_sources_task,
             rebuild_part_task=tasks.rebuild_part_task,
+            rebuild_warm_task=tasks.rebuild_warm_task,
             refresh_statuses_task=tasks.refresh_statuses_task,
         )
         # With the database cache (settings.CACHES), `migrate` also creates its table, so a

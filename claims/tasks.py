@@ -76,6 +76,13 @@ def rebuild_part_task(self, job: str, number: int) -> bool:
     return _or_retry(self, lambda: services.score_rebuild_part(job, number, worker=self.request.hostname))
 
 
+@shared_task(bind=True, max_retries=3, default_retry_delay=5, acks_late=True,
+             time_limit=settings.FACTCHECK_PROCESSING_DEADLINE_SECONDS)  # fmt: skip
+def rebuild_warm_task(self, job: str) -> bool:
+    """Read a rebuild's claims ahead of its parts, while the rebuild plans (safe to run twice)."""
+    return _or_retry(self, lambda: services.warm_rebuild_job(job))
+
+
 # --- Statuses waiting for the stance model (claims.services.statuses) ------------------------------
 @shared_task(bind=True, max_retries=5, default_retry_delay=30, acks_late=True)
 def refresh_statuses_task(self, cluster_ids: list[int], shared: bool = False) -> list[int]:

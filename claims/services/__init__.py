@@ -57,6 +57,7 @@ from claims.services.rebuild import (
     editor_constraints,
     recluster,
     score_rebuild_part,
+    warm_rebuild_job,
 )
 from claims.services.scoring import (
     KNN_CANDIDATES,
@@ -130,4 +131,5 @@ __all__ = [
     "statement_claim",
     "subject_key_of",
     "sweep_stale_statuses",
+    "warm_rebuild_job",
 ]

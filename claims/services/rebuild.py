@@ -241,8 +241,9 @@ def recluster(
     try:
         model_name = settings.FACTCHECK_EMBEDDING_MODEL
         rows = read_claims(Claim.objects.filter(embedding__isnull=False, embedding_model=model_name), model_name)
+        job = announce_job(rows, workers)
         plan = plan_rebuild(rows)
-        scores = score_plan(plan, workers, progress, report)
+        scores = score_plan(plan, workers, progress, report, job=job)
         with transaction.atomic():
             waited = _wait_for_cluster_lock(limit, waiting)
             if waited is None:
@@ -376,13 +377,19 @@ POLL_SECONDS = 0.2  # how often the rebuild looks whether the parts workers hold
 
 
 def score_plan(
-    plan: RebuildPlan, workers: int = 1, progress: Progress | None = None, report: ReclusterReport | None = None
+    plan: RebuildPlan,
+    workers: int = 1,
+    progress: Progress | None = None,
+    report: ReclusterReport | None = None,
+    *,
+    job: RebuildJob | None = None,
 ) -> np.ndarray:
     """Each of the plan's pairs' score (float64, in `plan.pairs`' order).
 
     With `workers` above 1, a broker (tasks not run eagerly) and no transaction open around the
     call (workers must see the job), the pairs are cut into parts that Celery workers and this
-    process score together (`_score_in_parts`); otherwise this process scores them all.
+    process score together (`_score_in_parts`); otherwise this process scores them all. `job`:
+    the one `announce_job` wrote for this rebuild (its parts are added to it; it goes either way).
     """
     report = report if report is not None else ReclusterReport()
     parts = min(workers * PARTS_PER_WORKER, len(plan.pairs) // MIN_PART_PAIRS) if workers > 1 else 1
@@ -393,10 +400,12 @@ def score_plan(
     if parts > 1 and task.app.conf.task_always_eager:
         parts = 1  # no broker: every task would run here anyway
     if parts <= 1:
+        if job is not None:
+            RebuildJob.objects.filter(pk=job.pk).delete()
         values = _score_here(plan, progress)
         report.parts = {_process_label(None): 1}
         return values
-    return _score_in_parts(plan, parts, task, progress, report)
+    return _score_in_parts(plan, parts, task, progress, report, job)
 
 
 def _score_here(plan: RebuildPlan, progress: Progress | None) -> np.ndarray:
@@ -419,7 +428,9 @@ def _cut(pairs: Sequence[tuple[int, int, float]], parts: int) -> list[tuple[int,
     return slices
 
 
-def _score_in_parts(plan: RebuildPlan, parts: int, task, progress: Progress | None, report: ReclusterReport):
+def _score_in_parts(
+    plan: RebuildPlan, parts: int, task, progress: Progress | None, report: ReclusterReport, job: RebuildJob | None
+):
     """The plan's pair scores, shared out: a `RebuildJob` (the claims, their densities) and its
     parts are written, a Celery group sends one `rebuild_part_task` per part, and each process
     (the workers, and this one from the last part back) locks a part no one holds, scores it and
@@ -427,7 +438,7 @@ def _score_in_parts(plan: RebuildPlan, parts: int, task, progress: Progress | No
     rebuild (`_job_scorer`); this process scores with the rows it holds."""
     n = len(plan.rows)
     slices = _cut(plan.pairs, parts)
-    job = write_job(plan, slices)
+    job = write_job(plan, slices, job)
     mine = _process_label(None)
     score = _pair_scorer(plan.rows, plan.nearest, plan.clause_texts)
     try:
@@ -455,20 +466,20 @@ def _score_in_parts(plan: RebuildPlan, parts: int, task, progress: Progress | No
     return np.concatenate(values).astype(np.float64)
 
 
-def write_job(plan: RebuildPlan, slices: Sequence[tuple[int, int]]) -> RebuildJob:
+def write_job(plan: RebuildPlan, slices: Sequence[tuple[int, int]], job: RebuildJob | None = None) -> RebuildJob:
     """The job workers score the plan's pairs from: its claims and densities once, and one part
-    per slice of the pairs (their indices and cosines). Jobs a rebuild that died left behind go
-    (the caller holds the rebuild lock: no other rebuild is running)."""
-    RebuildJob.objects.all().delete()
-    job = RebuildJob.objects.create(
-        id=uuid.uuid4(),
-        claim_ids=np.asarray(plan.rows.ids, dtype="<i8").tobytes(),
-        nearest_cosines=list(plan.nearest),
-        # Pickled, as Django's database cache stores its values: written by this process for the
-        # workers of the same deployment, and read back in under a second where computing them again
-        # took a worker 5-7 s at 10,000 claims, most of its share of a rebuild on 2 cores.
-        clause_texts=pickle.dumps(plan.clause_texts, protocol=pickle.HIGHEST_PROTOCOL) if plan.clause_texts else None,
-    )
+    per slice of the pairs (their indices and cosines); `job`: the one `announce_job` wrote for
+    these rows, completed. Jobs a rebuild that died left behind go (the caller holds the rebuild
+    lock: no other rebuild is running)."""
+    (RebuildJob.objects.all() if job is None else RebuildJob.objects.exclude(pk=job.pk)).delete()
+    job = job or RebuildJob(id=uuid.uuid4())
+    job.claim_ids = np.asarray(plan.rows.ids, dtype="<i8").tobytes()
+    job.nearest_cosines = list(plan.nearest)
+    # Pickled, as Django's database cache stores its values: written by this process for the
+    # workers of the same deployment, and read back in under a second where computing them again
+    # took a worker 5-7 s at 10,000 claims, most of its share of a rebuild on 2 cores.
+    job.clause_texts = pickle.dumps(plan.clause_texts, protocol=pickle.HIGHEST_PROTOCOL) if plan.clause_texts else None
+    job.save()
     RebuildPart.objects.bulk_create(
         RebuildPart(
             job=job,
@@ -479,6 +490,23 @@ def write_job(plan: RebuildPlan, slices: Sequence[tuple[int, int]]) -> RebuildJo
         )
         for number, (start, stop) in enumerate(slices)
     )
+    return job
+
+
+def announce_job(rows: ClaimRows, workers: int) -> RebuildJob | None:
+    """Before planning a rebuild whose pairs workers will share: its job (the claims, in rebuild
+    order) is written and the workers are asked to read those claims now (`warm_rebuild_job`), while
+    this process plans, rather than when their first part comes (about 2 s at 10,000 claims, in
+    which this process scored parts alone). None when the pairs will not be shared."""
+    task = registered_task("rebuild_warm_task")
+    if workers <= 1 or not len(rows) or connection.in_atomic_block or task.app.conf.task_always_eager:
+        return None
+    RebuildJob.objects.all().delete()  # left behind by a rebuild that died (the caller holds the lock)
+    job = RebuildJob.objects.create(id=uuid.uuid4(), claim_ids=np.asarray(rows.ids, dtype="<i8").tobytes())
+    try:
+        group(task.s(str(job.id)) for _ in range(workers - 1)).apply_async()
+    except Exception:  # the broker is down: the workers read the claims when (if) parts reach them
+        logger.exception("rebuild workers not asked to read the claims ahead")
     return job
 
 
@@ -499,6 +527,41 @@ def _process_label(worker: str | None) -> str:
 # part of 16 (`python -m evaluation.bench_rebuild`): ~2% of a worker's share with 2 workers, and
 # linear in claims as the share is, so the job does not carry the claims' arrays itself.
 _job_cache: dict[uuid.UUID, BatchScorer] = {}
+# The job's claims as this worker read them (`_job_rows`), kept from `warm_rebuild_job` to the
+# scorer its first part builds.
+_rows_cache: dict[uuid.UUID, tuple[ClaimRows, list[int]]] = {}
+
+
+def warm_rebuild_job(job: str) -> bool:
+    """Read a rebuild's claims ahead of its parts (a Celery task's work, sent by `announce_job`):
+    kept for this process's first part of it. Returns whether it read them (not when the job is
+    gone or already scored, or this process holds them)."""
+    job_id = uuid.UUID(str(job))
+    if job_id in _rows_cache or job_id in _job_cache:
+        return False
+    done = (
+        RebuildPart.objects.filter(job_id=job_id).exists()
+        and not RebuildPart.objects.filter(job_id=job_id, scores__isnull=True).exists()
+    )
+    if done or not RebuildJob.objects.filter(pk=job_id).exists():
+        return False
+    _job_rows(job_id)
+    return True
+
+
+def _job_rows(job_id: uuid.UUID) -> tuple[ClaimRows, list[int]]:
+    """The job's claims read back from the database, in rebuild order, and the positions (in the
+    job's claims) of those still there; kept for the job, one job at a time."""
+    if job_id not in _rows_cache:
+        _rows_cache.clear()  # one job at a time: an earlier rebuild's claims go
+        ids = np.frombuffer(bytes(RebuildJob.objects.values_list("claim_ids", flat=True).get(pk=job_id)), dtype="<i8")
+        ids = ids.tolist()
+        read = read_claims(Claim.objects.filter(pk__in=ids), settings.FACTCHECK_EMBEDDING_MODEL)
+        at = {pk: k for k, pk in enumerate(read.ids)}
+        # A claim deleted since the plan: its pairs score 0 (the commit leaves it out anyway).
+        keep = [position for position, pk in enumerate(ids) if pk in at]
+        _rows_cache[job_id] = (read.take([at[ids[position]] for position in keep]), keep)
+    return _rows_cache[job_id]
 
 
 def score_rebuild_part(job: str, number: int, worker: str | None = None) -> bool:
@@ -513,6 +576,7 @@ def score_rebuild_part(job: str, number: int, worker: str | None = None) -> bool
             free = RebuildPart.objects.select_for_update(skip_locked=True).filter(job_id=job_id, scores__isnull=True)
             if not free.exists():
                 _job_cache.pop(job_id, None)
+                _rows_cache.pop(job_id, None)
 
 
 def _job_scorer(job_id: uuid.UUID) -> BatchScorer:
@@ -520,14 +584,8 @@ def _job_scorer(job_id: uuid.UUID) -> BatchScorer:
     if job_id not in _job_cache:
         _job_cache.clear()  # one job at a time: an earlier rebuild's claims go
         job = RebuildJob.objects.get(pk=job_id)
-        ids = np.frombuffer(bytes(job.claim_ids), dtype="<i8").tolist()
-        model_name = settings.FACTCHECK_EMBEDDING_MODEL
-        read = read_claims(Claim.objects.filter(pk__in=ids), model_name)
-        at = {pk: k for k, pk in enumerate(read.ids)}
-        # A claim deleted since the plan: its pairs score 0 (the commit leaves it out anyway).
-        keep = [position for position, pk in enumerate(ids) if pk in at]
-        rows = read.take([at[ids[position]] for position in keep])
-        nearest = job.nearest_cosines or [None] * len(ids)
+        rows, keep = _job_rows(job_id)
+        nearest = job.nearest_cosines or [None] * (len(job.claim_ids) // 8)
         known = _job_clause_texts(job)
         score = _pair_scorer(
             rows,

@@ -193,3 +193,34 @@ def test_a_rebuilds_job_carries_the_read_texts_to_its_workers_and_an_unreadable_
     rebuild._job_cache.clear()
     assert np.array_equal(score_list(plan.pairs, rebuild._job_scorer(job.id)), here)
     rebuild._job_cache.clear()
+
+
+def test_a_worker_asked_ahead_holds_the_rebuilds_claims_when_its_first_part_comes(
+    db, settings, django_assert_num_queries
+):
+    import uuid
+
+    from claims.models import RebuildJob
+    from newsclaims.matching.clustering import score_list
+
+    settings.FACTCHECK_STANCE_CROSS_ENCODER = False
+    fill(120, seed=7, index=False)
+    model = settings.FACTCHECK_EMBEDDING_MODEL
+    rows = rebuild.read_claims(Claim.objects.filter(embedding__isnull=False, embedding_model=model), model)
+    # As `announce_job` does before planning: the job holds the claims, and a worker reads them.
+    job = RebuildJob.objects.create(id=uuid.uuid4(), claim_ids=np.asarray(rows.ids, dtype="<i8").tobytes())
+    rebuild._job_cache.clear()
+    rebuild._rows_cache.clear()
+    assert rebuild.warm_rebuild_job(str(job.id))
+    assert not rebuild.warm_rebuild_job(str(job.id))  # held already: asked twice, read once
+    plan = rebuild.plan_rebuild(rows)
+    rebuild.write_job(plan, rebuild._cut(plan.pairs, 2), job)
+    with django_assert_num_queries(1):  # the job's row; the claims were read ahead
+        scorer = rebuild._job_scorer(job.id)
+    here = score_list(plan.pairs, rebuild._pair_scorer(rows, plan.nearest, plan.clause_texts))
+    assert np.array_equal(score_list(plan.pairs, scorer), here)
+    rebuild._job_cache.clear()
+    rebuild._rows_cache.clear()
+    # A job that is over (gone) is not read.
+    RebuildJob.objects.all().delete()
+    assert not rebuild.warm_rebuild_job(str(job.id))
