@@ -4,9 +4,11 @@
 A full rebuild runs in three phases, so that ingestion never waits for its long part:
 
 1. plan, holding no cluster lock: the claims are read as rows, and their nearest cosines over the
-   corpus (the pair scores' densities) and candidate pairs are computed once (`plan_rebuild`);
+   corpus (the pair scores' densities), candidate pairs and what the pair model reads of each
+   text are computed once (`plan_rebuild`); with `workers` above 1 and a broker, the job is
+   written first and the workers read its claims meanwhile (`announce_job`);
 2. score, holding no cluster lock: the candidate pairs' scores, which are nearly all of a
-   rebuild's time. With `workers` above 1 and a broker, the claims and their densities are
+   rebuild's time. With `workers` above 1 and a broker, the claims' densities and read texts are
    written once to PostgreSQL (`RebuildJob`) and the pairs cut into parts (`RebuildPart`); a
    Celery group sends one task per part, and the workers and this process each lock one part at
    a time and write its scores back (`score_rebuild_part`); otherwise this process scores them
@@ -522,10 +524,10 @@ def _process_label(worker: str | None) -> str:
 
 
 # A worker's scorer for the job it last scored a part of: the job's claims are read once per
-# rebuild, not once per part (each part's pairs reach across most of the corpus). That read and
-# the scorer's build cost 0.7 s CPU at 5,000 claims and 1.7 s at 10,000, against 3.9 s and 10 s a
-# part of 16 (`python -m evaluation.bench_rebuild`): ~2% of a worker's share with 2 workers, and
-# linear in claims as the share is, so the job does not carry the claims' arrays itself.
+# rebuild, not once per part (each part's pairs reach across most of the corpus), and ahead of the
+# parts (`warm_rebuild_job`), while the rebuild plans. That read cost about 2 s at 10,000 claims,
+# as long as four parts of 16 took; the job carries what the pair model reads of each text (5-7 s
+# to compute again), not the claims' arrays (vectors: 36 MB at 10,000 claims).
 _job_cache: dict[uuid.UUID, BatchScorer] = {}
 # The job's claims as this worker read them (`_job_rows`), kept from `warm_rebuild_job` to the
 # scorer its first part builds.
