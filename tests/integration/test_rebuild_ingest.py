@@ -155,36 +155,45 @@ def test_nearest_cosines_ingestion_added_meanwhile_stay_in_the_rebuilt_lists():
     assert rebuild._with_arrivals([[0.95], [0.3]], None, [[0.2], [0.1]], 2) == [[0.95, 0.2], [0.3, 0.1]]
 
 
-def test_the_plan_reads_each_claims_text_once_and_its_scores_are_those_read_pair_by_pair(db, settings):
-    from newsclaims.matching.clustering import score_list
-    from newsclaims.matching.pairfeatures import clause_text_of
-
+@pytest.fixture
+def stored_rows(db, settings):
+    """120 stored claims read as a rebuild reads them, with no worker's cache left from another test."""
     settings.FACTCHECK_STANCE_CROSS_ENCODER = False
     fill(120, seed=7, index=False)
     model = settings.FACTCHECK_EMBEDDING_MODEL
-    rows = rebuild.read_claims(Claim.objects.filter(embedding__isnull=False, embedding_model=model), model)
+    rebuild._job_cache.clear()
+    rebuild._rows_cache.clear()
+    yield rebuild.read_claims(Claim.objects.filter(embedding__isnull=False, embedding_model=model), model)
+    rebuild._job_cache.clear()
+    rebuild._rows_cache.clear()
+
+
+def scores_here(plan: rebuild.RebuildPlan, clause_texts=None) -> np.ndarray:
+    """The plan's pair scores in this process, with these read texts (None: read pair by pair)."""
+    from newsclaims.matching.clustering import score_list
+
+    return score_list(plan.pairs, rebuild._pair_scorer(plan.rows, plan.nearest, clause_texts))
+
+
+def test_the_plan_reads_each_claims_text_once_and_its_scores_are_those_read_pair_by_pair(stored_rows):
+    from newsclaims.matching.pairfeatures import clause_text_of
+
+    rows = stored_rows
     plan = rebuild.plan_rebuild(rows)
     assert plan.clause_texts == [
         clause_text_of(text, s.language, s.text) for text, s in zip(rows.texts, rows.slots, strict=True)
     ]
-    read_ahead = score_list(plan.pairs, rebuild._pair_scorer(rows, plan.nearest, plan.clause_texts))
-    pair_by_pair = score_list(plan.pairs, rebuild._pair_scorer(rows, plan.nearest))
-    assert np.array_equal(read_ahead, pair_by_pair)  # the same bits
+    assert np.array_equal(scores_here(plan, plan.clause_texts), scores_here(plan))  # the same bits
 
 
-def test_a_rebuilds_job_carries_the_read_texts_to_its_workers_and_an_unreadable_copy_is_read_again(db, settings):
+def test_a_rebuilds_job_carries_the_read_texts_to_its_workers_and_an_unreadable_copy_is_read_again(stored_rows):
     from claims.models import RebuildJob
     from newsclaims.matching.clustering import score_list
 
-    settings.FACTCHECK_STANCE_CROSS_ENCODER = False
-    fill(120, seed=7, index=False)
-    model = settings.FACTCHECK_EMBEDDING_MODEL
-    rows = rebuild.read_claims(Claim.objects.filter(embedding__isnull=False, embedding_model=model), model)
-    plan = rebuild.plan_rebuild(rows)
-    here = score_list(plan.pairs, rebuild._pair_scorer(rows, plan.nearest, plan.clause_texts))
+    plan = rebuild.plan_rebuild(stored_rows)
+    here = scores_here(plan, plan.clause_texts)
     job = rebuild.write_job(plan, rebuild._cut(plan.pairs, 2))
     assert rebuild._job_clause_texts(RebuildJob.objects.get(pk=job.pk)) == plan.clause_texts
-    rebuild._job_cache.clear()
     assert np.array_equal(score_list(plan.pairs, rebuild._job_scorer(job.id)), here)
 
     # Written by another version of the code (or damaged): the worker reads the texts itself.
@@ -192,35 +201,28 @@ def test_a_rebuilds_job_carries_the_read_texts_to_its_workers_and_an_unreadable_
     assert rebuild._job_clause_texts(RebuildJob.objects.get(pk=job.pk)) is None
     rebuild._job_cache.clear()
     assert np.array_equal(score_list(plan.pairs, rebuild._job_scorer(job.id)), here)
-    rebuild._job_cache.clear()
 
 
 def test_a_worker_asked_ahead_holds_the_rebuilds_claims_when_its_first_part_comes(
-    db, settings, django_assert_num_queries
+    stored_rows, django_assert_num_queries
 ):
     import uuid
 
     from claims.models import RebuildJob
     from newsclaims.matching.clustering import score_list
 
-    settings.FACTCHECK_STANCE_CROSS_ENCODER = False
-    fill(120, seed=7, index=False)
-    model = settings.FACTCHECK_EMBEDDING_MODEL
-    rows = rebuild.read_claims(Claim.objects.filter(embedding__isnull=False, embedding_model=model), model)
+    rows = stored_rows
     # As `announce_job` does before planning: the job holds the claims, and a worker reads them.
     job = RebuildJob.objects.create(id=uuid.uuid4(), claim_ids=np.asarray(rows.ids, dtype="<i8").tobytes())
-    rebuild._job_cache.clear()
-    rebuild._rows_cache.clear()
     assert rebuild.warm_rebuild_job(str(job.id))
     assert not rebuild.warm_rebuild_job(str(job.id))  # held already: asked twice, read once
     plan = rebuild.plan_rebuild(rows)
     rebuild.write_job(plan, rebuild._cut(plan.pairs, 2), job)
     with django_assert_num_queries(1):  # the job's row; the claims were read ahead
         scorer = rebuild._job_scorer(job.id)
-    here = score_list(plan.pairs, rebuild._pair_scorer(rows, plan.nearest, plan.clause_texts))
-    assert np.array_equal(score_list(plan.pairs, scorer), here)
+    assert np.array_equal(score_list(plan.pairs, scorer), scores_here(plan, plan.clause_texts))
+    # A job that is over (gone) is not read.
     rebuild._job_cache.clear()
     rebuild._rows_cache.clear()
-    # A job that is over (gone) is not read.
     RebuildJob.objects.all().delete()
     assert not rebuild.warm_rebuild_job(str(job.id))
