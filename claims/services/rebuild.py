@@ -316,15 +316,13 @@ def plan_rebuild(rows: ClaimRows) -> RebuildPlan:
     pure functions of the rows, so the plan is the same bits either way."""
     if not len(rows):
         return RebuildPlan(rows, list(rows.nearest_cosines), [])
-    reading = None
-    if _matcher().pair_model is not None:
-        reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rebuild-texts").submit(
-            clause_texts_of, rows.texts, [s.language for s in rows.slots], [s.text for s in rows.slots]
-        )
-    try:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rebuild-texts") as pool:
+        reading = None
+        if _matcher().pair_model is not None:
+            languages, own = [s.language for s in rows.slots], [s.text for s in rows.slots]
+            reading = pool.submit(clause_texts_of, rows.texts, languages, own)
         pairs = pairs_in_order(candidate_pairs(rows.vectors, CANDIDATE_NEIGHBOURS, CANDIDATE_FLOOR))
         nearest = corpus_nearest(rows)
-    finally:
         clause_texts = reading.result() if reading is not None else None
     return RebuildPlan(rows, nearest, pairs, clause_texts)
 
@@ -474,14 +472,15 @@ def write_job(plan: RebuildPlan, slices: Sequence[tuple[int, int]], job: Rebuild
     these rows, completed. Jobs a rebuild that died left behind go (the caller holds the rebuild
     lock: no other rebuild is running)."""
     (RebuildJob.objects.all() if job is None else RebuildJob.objects.exclude(pk=job.pk)).delete()
-    job = job or RebuildJob(id=uuid.uuid4())
+    new = job is None
+    job = RebuildJob(id=uuid.uuid4()) if job is None else job
     job.claim_ids = np.asarray(plan.rows.ids, dtype="<i8").tobytes()
     job.nearest_cosines = list(plan.nearest)
     # Pickled, as Django's database cache stores its values: written by this process for the
     # workers of the same deployment, and read back in under a second where computing them again
     # took a worker 5-7 s at 10,000 claims, most of its share of a rebuild on 2 cores.
     job.clause_texts = pickle.dumps(plan.clause_texts, protocol=pickle.HIGHEST_PROTOCOL) if plan.clause_texts else None
-    job.save()
+    job.save(force_insert=new)
     RebuildPart.objects.bulk_create(
         RebuildPart(
             job=job,

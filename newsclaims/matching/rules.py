@@ -228,7 +228,8 @@ def slots_compatible(a: ClaimSlots, b: ClaimSlots) -> bool:
     articles only a confident subject vetoes: their subjects are often guessed and their main
     figure often the wrong one of several, so the clause pair model weighs that evidence instead
     (a veto on it kept true pairs of real stories apart); what each one's figure counts and where,
-    read next to the figure, does veto.
+    read next to the figure, does veto, and so do an event's figures dated years apart
+    (`_other_event`: another event's toll).
     """
     if not (a.standalone and b.standalone):
         if confident_subject(a.subject_key) and confident_subject(b.subject_key) and a.subject_key != b.subject_key:
