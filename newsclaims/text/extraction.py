@@ -1112,6 +1112,19 @@ class _Seg:
 # half of them from Egypt") qualifies the figure beside it rather than stating a fact of its own.
 _MINOR_KINDS = ("duration", "fraction")
 _MINOR_PHRASE_WORDS = 8
+# So does a figure that picks one out of a set ("Diyarbakir, one of the 10 provinces hit, said on
+# Saturday it issued 29 warrants", "إحدى المحافظات العشر المتضررة"): it describes what is named
+# before it, and the clause's fact is the figure after. Read on the normalised text, just before the
+# figure (Arabic puts the counted noun between: "إحدى المحافظات العشر").
+_ONE_OF_RE = re.compile(
+    r"(?:\bone\s+of(?:\s+the)?|(?<!\S)[وف]?(?:احدي|احد))(?:\s+[^\W\d_]+)?\s*(?:ال)?$", re.IGNORECASE
+)
+
+
+def _picks_one_of(norm: str, start: int) -> bool:
+    """Whether the figure at `start` (of normalised text) is the size of a set one member of which
+    is named ("one of the 10")."""
+    return bool(_ONE_OF_RE.search(norm[max(0, start - 40) : start]))
 
 
 def _segments(
@@ -1121,6 +1134,7 @@ def _segments(
     qspans: list[tuple[int, int]],
     strong: list[tuple[int, int]],
     minor: Collection[tuple[int, int]] = (),
+    picks: Collection[tuple[int, int]] = (),
 ) -> list[_Seg]:
     cuts = [s]
     for m in _SEG_SPLIT_RE.finditer(norm, s, e):
@@ -1148,8 +1162,11 @@ def _segments(
     for a, b in itertools.pairwise(cuts):
         if norm[a:b].strip(_TRIM_START + _TRIM_END):
             inside = [(qs, qe) for qs, qe in strong if a <= qs and qe <= b]
+            # The size of a set ("one of 10 provinces") is never a segment's own figure, however long
+            # the phrase around it.
             has_q = bool(inside) and (
-                any(q not in minor for q in inside) or len(norm[a:b].split()) > _MINOR_PHRASE_WORDS
+                any(q not in minor for q in inside)
+                or (len(norm[a:b].split()) > _MINOR_PHRASE_WORDS and any(q not in picks for q in inside))
             )
             segs.append(_Seg(a, b, has_q))
     return segs
@@ -1315,14 +1332,17 @@ class _Brackets:
 def _primary(qs: list[Quantity], text: str = "", brackets: _Brackets | None = None) -> Quantity | None:
     """The claim's main figure: a count, percent or sum before a date or an ordinal, one with its
     counted noun before a bare one; never a conversion in brackets ("22.5 million cubic metres
-    (nearly 800 million cubic feet)") or the day of a written date ("12-9-2023") while another is there."""
+    (nearly 800 million cubic feet)"), the day of a written date ("12-9-2023") or the size of a set
+    one of which is named ("one of the 10 provinces") while another is there."""
     if not qs:
         return None
     if brackets is None:
         brackets = _Brackets(text)
 
     def aside(q: Quantity) -> bool:
-        return brackets.inside(q.start) or bool(_DATE_LIKE_RE.match(text, q.end))
+        before = normalize(text[max(0, q.start - 40) : q.start])
+        picks = _picks_one_of(before, len(before))
+        return brackets.inside(q.start) or bool(_DATE_LIKE_RE.match(text, q.end)) or picks
 
     return min(qs, key=lambda q: (aside(q), _KIND_RANK.get(q.kind, 1), q.unit is None, q.start))
 
@@ -1482,8 +1502,9 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
             continue
         # dates do not force a clause split; numeric quantities do
         strong_q = [q_norm[i] for i in in_sentence if q_kinds[i] not in ("year", "date")]
-        minor_q = {q_norm[i] for i in in_sentence if q_kinds[i] in _MINOR_KINDS}
-        segs = _segments(norm, ss, se, sq, strong_q, minor_q)
+        picks_q = {q_norm[i] for i in in_sentence if _picks_one_of(norm, q_norm[i][0])}
+        minor_q = {q_norm[i] for i in in_sentence if q_kinds[i] in _MINOR_KINDS} | picks_q
+        segs = _segments(norm, ss, se, sq, strong_q, minor_q, picks_q)
         groups = _group(norm, segs, strong_q, minor_q)
         prev_claimant: str | None = None
         sentence_claimant: str | None = None

@@ -575,3 +575,15 @@ def test_a_bare_year_of_the_publications_own_year_dates_the_claim_on_the_publica
     assert arabic[0].as_of == published
     earlier = extract_claims("In 2029, a heatwave killed 900 pilgrims.", published)
     assert earlier[0].as_of == date(2029, 1, 1)  # another year still dates the fact in it
+
+
+def test_the_size_of_a_set_one_member_of_which_is_named_is_not_the_claims_figure() -> None:
+    # "one of the 10 provinces" describes the province: the fact is the 29 warrants it issued
+    arabic = "وأعلن المدعي العام في مرسين، إحدى المحافظات العشر المتضررة بالفيضان، السبت، إصدار 29 مذكرة توقيف."
+    (claim,) = extract_claims(arabic)
+    assert claim.quantity.value == 29 and "مرسين" in claim.text
+    (english,) = extract_claims("Mersin, one of the 10 provinces, issued 29 arrest warrants on Saturday.")
+    assert english.quantity.value == 29 and english.text.startswith("Mersin")
+    # a figure that is the fact stays the fact
+    (alone,) = extract_claims("Ten provinces were hit by the flood on Saturday.")
+    assert alone.quantity.value == 10
