@@ -679,14 +679,19 @@ def _place(
     bundles.sort(key=lambda b: (min(drafts[i].published_at for i in b), b[0]))
     claims: list[CorpusClaim | None] = [None] * len(drafts)
     sources: list[CorpusSource] = []
+    articles: set[str] = set()  # an article is stored once per text (its content hash), as ingest does
     for bundle in bundles:
         first = drafts[bundle[0]]
-        index = len(sources)
-        if len(bundle) == 1:
-            sources.append(_statement(first, index))
-            claims[bundle[0]] = _claim(first, index, 0)
+        text, spans = _article_text([drafts[i].text for i in bundle]) if len(bundle) > 1 else ("", [])
+        if len(bundle) == 1 or text in articles:
+            # A statement; or claims whose article would repeat an earlier one word for word (near-
+            # duplicates bundled alike), which stand alone instead.
+            for i in bundle:
+                sources.append(_statement(drafts[i], len(sources)))
+                claims[i] = _claim(drafts[i], len(sources) - 1, 0)
             continue
-        text, spans = _article_text([drafts[i].text for i in bundle])
+        articles.add(text)
+        index = len(sources)
         published = min(drafts[i].published_at for i in bundle)
         sources.append(
             CorpusSource(text, ARTICLE, first.publisher, published, first.language,

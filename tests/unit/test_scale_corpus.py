@@ -151,3 +151,25 @@ def test_the_benchmark_families() -> None:
     corpus = sc.build_corpus(families, 1000, seed=0)
     assert set(Counter(c.fact for c in corpus.claims).values()) <= set(range(2, 7))
     assert Counter(c.role for c in corpus.claims)[sc.CONTRADICTION] > 0
+
+
+def test_claims_whose_article_would_repeat_an_earlier_one_word_for_word_stand_alone() -> None:
+    import random
+    from datetime import UTC, datetime
+
+    noon = datetime(2026, 3, 2, 12, tzinfo=UTC)
+
+    def draft(text: str, fact: int, minutes: int) -> sc._Draft:
+        return sc._Draft(text, "en", fact, fact, sc.ORIGINAL, noon + timedelta(minutes=minutes), "outlet")
+
+    # "Rain fell" and "Rain fell." close to one article text ("Rain fell. Wind rose."): two articles
+    # of it, seven hours apart (past the window one article's claims share).
+    later = 7 * 60
+    drafts = [draft("Rain fell", 1, 0), draft("Wind rose", 2, 1)]
+    drafts += [draft("Rain fell.", 3, later), draft("Wind rose.", 4, later + 1)]
+    claims, sources = sc._place(drafts, random.Random(0), article_share=1.0)
+    articles = [s.text for s in sources if s.kind == sc.ARTICLE]
+    assert len(articles) == len(set(articles))  # each article is stored once (its text is its key)
+    assert len(claims) == len(drafts)
+    for claim in claims:
+        assert sources[claim.source].text[claim.start : claim.end] == claim.text
