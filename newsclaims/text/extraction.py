@@ -23,7 +23,9 @@ Pipeline: sentences -> comma segments -> clause groups -> claims.
   واتساب أن روسيا تحاول تقييد خدماتها"); the first organisation in the content
   (for counted figures the nearest one before the figure); an organisation in the
   claimant phrase ("مؤسس تليجرام بافيل دوروف" -> تليجرام); one earlier in the
-  sentence; the claimant itself; a person; the previous claim's subject; a place.
+  sentence; the claimant itself; a person; the people a whole-number figure counts ("و68
+  هنديا", "60 Jordanians": each item of a list its own, never passed on to the next clause);
+  the previous claim's subject; a place.
 * ``as_of``: the latest explicit date in the clause (month -> 1st, year -> 1
   January), else a relative one ("أغسطس الماضي", "last week", "earlier this week")
   resolved against ``published_at`` (``as_of_source`` "text"); else the
@@ -43,7 +45,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from newsclaims.text.entities import normalise
+from newsclaims.text.entities import countries_of, normalise
 from newsclaims.text.figures import METRIC_WORDS, forms
 from newsclaims.text.quantities import Quantity, find_quantities, numeric_date
 from newsclaims.text.textnorm import NormalizedText, normalize, normalize_with_map
@@ -1491,6 +1493,7 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
     claims: list[ExtractedClaim] = []
     last_claimant: str | None = None
     prev_sentence_start = 0
+    carried: list[str | None] = []  # per claim, the subject a later clause may take from it
     open_quote = False  # a quotation opened in an earlier sentence is still running
     for ss, se in sentences:
         sent = norm[ss:se]
@@ -1550,7 +1553,10 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
             anchor = None
             if prim is not None:
                 anchor = inv.get(prim.start, prim.start) if nt.offsets is not None else prim.start
-            subject = _choose_subject(nt, ss, gs, ge, anchor, prim, claimant, head, claims, prev_sentence_start)
+            previous = carried[-1] if claims and claims[-1].start >= prev_sentence_start else None
+            subject, own_people = _choose_subject(nt, ss, gs, ge, anchor, prim, claimant, head, previous)
+            # A list item's people ("و68 هنديا") are its own subject, not the next clause's.
+            carried.append(previous if own_people else subject)
             # negation words inside hedges ("ما لا يقل عن") are not denials; each figure leaves a
             # "0" behind, so a negation right after one still reads as describing the counted
             clause_norm = normalize(span)
@@ -1612,6 +1618,24 @@ def _rescore(c: ExtractedClaim) -> tuple[float, list[str]]:
     return _score(c.quantities, c.claimant, c.subject, quoted, c.polarity, len(c.text), nc, cm, weekday)
 
 
+# Words from the start of a counted figure within which the people it counts are named ("60
+# Jordanians", "323 حاجًا مصريًا", "4,544 dead in Turkey"): the figure's own words and the noun after it.
+NATIONALITY_WINDOW = 4
+
+
+def _counted_nationality(nt: NormalizedText, anchor: int | None, end: int) -> str | None:
+    """The demonym or country right after a counted figure ("68 هنديا" -> "هنديا"), as written."""
+    if anchor is None:
+        return None
+    for k, m in enumerate(re.finditer(r"\S+", nt.norm[anchor:end])):
+        if k >= NATIONALITY_WINDOW:
+            break
+        if countries_of(m.group()):
+            s, e = nt.to_original(anchor + m.start(), anchor + m.end())
+            return nt.original[s:e].strip("،,.;:()\"'")
+    return None
+
+
 def _choose_subject(
     nt: NormalizedText,
     ss: int,
@@ -1621,13 +1645,30 @@ def _choose_subject(
     prim: Quantity | None,
     claimant: str | None,
     head: str,
-    claims: list[ExtractedClaim],
-    prev_sentence_start: int,
-) -> str | None:
-    """The actor/product a clause is about (surface string), see the module docstring."""
-    previous = claims[-1].subject if claims and claims[-1].start >= prev_sentence_start else None
+    previous: str | None,
+) -> tuple[str | None, bool]:
+    """The actor/product a clause is about (surface string), see the module docstring, and whether
+    it is the people its figure counts (`_counted_nationality`), which later clauses do not take.
+    `previous`: the subject the clause before passes on (None after a sentence without claims)."""
     if (_BACK_REF_RE.match(head) or _RELATIVE_START_RE.match(head)) and previous:
-        return previous  # "التطبيق الذي أطلقه ...", "والذي وصفه ..." refer back
+        return previous, False  # "التطبيق الذي أطلقه ...", "والذي وصفه ..." refer back
+    subject, place = _named_subject(nt, ss, gs, ge, anchor, prim, claimant)
+    if subject is not None:
+        return subject, False
+    # "و68 هنديا، و60 أردنيا": a list item counts the people of a country, which is its subject;
+    # the previous clause's subject ("إيران") would carry another country in.
+    whole = prim is not None and prim.kind == "count" and prim.value is not None and float(prim.value).is_integer()
+    people = _counted_nationality(nt, anchor, ge) if whole else None  # people come in whole numbers
+    if people:
+        return people, True
+    return (previous or place), False
+
+
+def _named_subject(
+    nt: NormalizedText, ss: int, gs: int, ge: int, anchor: int | None, prim: Quantity | None, claimant: str | None
+) -> tuple[str | None, str | None]:
+    """The organisation or person a clause names as its subject (module docstring's order), and
+    the first place it names, the last resort after the previous clause's subject."""
     ents = _entities(nt, gs, ge)
     who_norm = normalize(claimant) if claimant else ""
     who_at = nt.norm.find(who_norm, gs, ge) if who_norm else -1
@@ -1640,27 +1681,25 @@ def _choose_subject(
     ref = _GENERIC_REF_RE.search(nt.norm, after_who, ge)
     counted = prim is not None and prim.kind in ("count", "percent", "money")
     if ref and who_orgs and not counted and (not orgs or ref.start() < orgs[0].s):
-        return who_orgs[0].text
+        return who_orgs[0].text, None
     if orgs:
         if anchor is not None and prim is not None and prim.kind in ("count", "percent", "money"):
             before = [x for x in orgs if x.e <= anchor]
             if before:
-                return before[-1].text
-        return orgs[0].text
+                return before[-1].text, None
+        return orgs[0].text, None
     if who_orgs:
-        return who_orgs[0].text
+        return who_orgs[0].text, None
     if gs > ss:
         prefix_orgs = [x for x in _entities(nt, ss, gs) if not x.place and _n(x.text) not in _PERSONS]
         if prefix_orgs:
-            return prefix_orgs[-1].text
+            return prefix_orgs[-1].text, None
     if claimant and _n(claimant) not in _PERSONS and not any(x.place for x in in_who):
         cands = _entities(normalize_with_map(claimant), 0, len(normalize(claimant)))
         if cands and not cands[0].place:
-            return claimant
+            return claimant, None
     persons = [x for x in content if not x.place]
     if persons:
-        return persons[0].text
-    if previous:
-        return previous
+        return persons[0].text, None
     places = [x for x in content if x.place]
-    return places[0].text if places else None
+    return None, places[0].text if places else None

@@ -587,3 +587,24 @@ def test_the_size_of_a_set_one_member_of_which_is_named_is_not_the_claims_figure
     # a figure that is the fact stays the fact
     (alone,) = extract_claims("Ten provinces were hit by the flood on Saturday.")
     assert alone.quantity.value == 10
+
+
+def test_each_item_of_a_list_of_nationalities_is_about_its_own_country() -> None:
+    text = (
+        "وأبلغت دول أخرى، بما في ذلك الهند وإيران، عن وفيات بين حجاجها. "
+        "وتشمل الحصيلة 40 مغربيا، و25 سودانيا، و12 ليبيا. "
+        "وقالت الوزارة إن عدد الزوار بلغ 300 ألف."
+    )
+    claims = extract_claims(text)
+    items = {c.quantity.value: c.subject for c in claims if c.quantity and c.quantity.value in (40, 25, 12)}
+    # Not the country the sentence before named ("إيران"), carried in.
+    assert items == {40: "مغربيا", 25: "سودانيا", 12: "ليبيا"}
+    # The next sentence does not take the last item's people as its subject.
+    (visitors,) = [c for c in claims if c.quantity and c.quantity.value == 300_000]
+    assert visitors.subject not in items.values()
+
+
+def test_a_fractional_figure_before_a_country_does_not_count_its_people() -> None:
+    (quake,) = extract_claims("ضرب زلزال بقوة 6.4 درجة المغرب فجر الجمعة")
+    (dead,) = extract_claims("ضرب زلزال المنطقة فجر الجمعة فقتل 64 مغربيا")
+    assert (quake.subject, dead.subject) == (None, "مغربيا")
