@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from newsclaims.text.entities import countries_of, normalise
-from newsclaims.text.figures import METRIC_WORDS, forms
+from newsclaims.text.figures import METRIC_WORDS, forms, is_projection
 from newsclaims.text.quantities import Quantity, find_quantities, numeric_date
 from newsclaims.text.textnorm import NormalizedText, normalize, normalize_with_map
 
@@ -1157,7 +1157,10 @@ def _segments(
                     extra.append(m.start("rel"))
                     continue
                 cut = _second_figure_cut(norm, q1e, q2s, e)
-                if cut is not None:
+                # A forecast governs every figure coordinated under it ("could reach 20,000 and the
+                # missing 30,000", "رجحت ... ارتفاع الضحايا إلى 10.000 والمفقودين نحو 100.000"):
+                # cut off, the second would read as a count reported so far.
+                if cut is not None and not is_projection(norm[a:q1e]):
                     extra.append(cut)
     cuts = sorted(set(cuts + extra))
     segs = []

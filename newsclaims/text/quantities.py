@@ -408,6 +408,7 @@ _DIGITS = (
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![,،]\d)"  # 1,000,000.5
     r"|\d{1,3}(?:،\d{3})+(?:,\d{1,2}(?!\d))?"  # ١،٢٣٤،٥٦٧ / ١٢،٢٢٠,١٣ (Arabic comma thousands, decimal comma)
     r"|\d{1,3}(?: \d{3})+(?:\.\d+)?(?![ ,.]?\d)"  # 1 234 567.89 / 40 000
+    r"|\d{1,3}(?:\.000)+(?![.,]?\d)|\d{1,3}(?:\.\d{3}){2,}(?![.,]?\d)"  # dot thousands: 100.000 / 1.250.000
     r"|\d+,(?:\d{1,2}|\d{4,})(?![\d,])"  # decimal comma: ٤,٨ / ٠,٢٣٤٥٦
     r"|\d+(?:\.\d+)?"
     r"|(?<![\d.])\.\d+)"  # .25
@@ -415,6 +416,11 @@ _DIGITS = (
 )
 _FRACTION = r"(?<![\d/.,])(?P<fneg>(?<![^\s(])-\s?)?(?:(?P<fw>\d+)\s+)?(?P<fn>\d{1,2})/(?P<fd>\d{1,3})(?![\d/])"
 _DOTTED_RE = re.compile(r"(?<![\d.])\d+(?:\.\d+){2,}(?![\d])")
+# Thousands grouped with dots, as Arabic and European pages write them: groups of zeros ("10.000",
+# "100.000": nobody writes ten with three zeros after the point) or two groups and more
+# ("1.250.000"). One group of other digits stays a decimal ("4.800" is 4.8, as the Recognizers-Text
+# specs read it).
+_DOT_THOUSANDS = re.compile(r"\d{1,3}(?:\.000)+|\d{1,3}(?:\.\d{3}){2,}")
 _ATTACHED_SCALE = {"k": 1e3, "m": 1e6, "bn": 1e9, "b": 1e9, "mn": 1e6, "tn": 1e12, "mm": 1e6, "mil": 1e6}
 _SCALE_RE = rf"(?:(?<=\d)(?:bn|mn|tn|mm|mil|m|k|b)(?![A-Za-z])|\s*(?:{_alt(list(_SCALE_AFTER_DIGITS))}){_WE})"
 
@@ -1110,6 +1116,8 @@ _THOUSANDS_ONLY = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d{1,2}(?:,\d{2})+,\d{3})
 
 def _to_float(digits: str) -> float:
     d = digits.replace("،", "").replace(" ", "")
+    if _DOT_THOUSANDS.fullmatch(d.lstrip("-")):
+        d = d.replace(".", "")
     if "," in d and not _THOUSANDS_ONLY.fullmatch(d):
         d = d.replace(",", ".")  # decimal comma
     return float(d.replace(",", ""))
@@ -1858,7 +1866,7 @@ def find_quantity_mentions(text: str) -> list[QuantityMention]:
     cands = _date_candidates(norm, taken)
     for m in _DOTTED_RE.finditer(norm):
         # "192.168.1.2", "1.2.3": separate integers, never one decimal
-        if _overlaps(taken, m.start(), m.end()):
+        if _overlaps(taken, m.start(), m.end()) or _DOT_THOUSANDS.fullmatch(m.group()):
             continue
         pos = m.start()
         for part in m.group().split("."):

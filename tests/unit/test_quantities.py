@@ -445,6 +445,13 @@ def test_indian_digit_grouping_is_one_number() -> None:
     assert only("8,28,000 pilgrims").value == 828_000
 
 
+def test_thousands_grouped_with_dots_are_one_number_but_one_group_of_digits_stays_a_decimal() -> None:
+    assert only("والمفقودين نحو 100.000").value == 100_000
+    assert only("reached 1.250.000 people").value == 1_250_000
+    assert only("بقوة 4.800").value == 4.8
+    assert [q.value for q in find_quantities("192.168.1.2")] == [192, 168, 1, 2]
+
+
 def test_a_bare_scale_word_joins_the_digits_after_it() -> None:
     assert only("ارتفعت الحصيلة إلى ألف و301 حاج").value == 1301
     assert only("بلغ مليونا و833 ألفًا و164 حاجًا").value == 1_833_164
