@@ -608,3 +608,10 @@ def test_a_fractional_figure_before_a_country_does_not_count_its_people() -> Non
     (quake,) = extract_claims("ضرب زلزال بقوة 6.4 درجة المغرب فجر الجمعة")
     (dead,) = extract_claims("ضرب زلزال المنطقة فجر الجمعة فقتل 64 مغربيا")
     assert (quake.subject, dead.subject) == (None, "مغربيا")
+
+
+def test_a_forecast_keeps_the_figure_coordinated_under_it() -> None:
+    (forecast,) = extract_claims("The governor said the toll could reach 9,000 and the missing 14,000.")
+    assert [q.value for q in forecast.quantities] == [9000, 14000]
+    reported = extract_claims("The governor said 9,000 people have died and another 14,000 are missing.")
+    assert [c.quantity.value for c in reported] == [9000, 14000]
