@@ -384,6 +384,11 @@ def conflict_reason(
         if ia and ib and not ia.overlaps(ib):
             if not same_moment(a, b, max_days):
                 return None  # a change over time: the cluster's timeline shows it
+            if _gives_figure(b, ia) or _gives_figure(a, ib):
+                # "the 10 provinces" against "Diyarbakir, one of the 10 provinces, issued 29
+                # warrants": the other claim gives this figure too, so the two main figures count
+                # different things, and on the one they share the claims agree.
+                return None
             unit = a.unit or b.unit or "value"
             when = f", as of {a.as_of} and {b.as_of}" if a.as_of and b.as_of else ""
             return (
@@ -406,6 +411,16 @@ def conflict_reason(
         if judged and judged[0] == "disagree" and judged[1] >= STANCE_CONFLICT_MIN_PROBABILITY:
             return f"stance: the stance model reads these claims as contradicting (p={judged[1]:.2f})"
     return None
+
+
+@lru_cache(maxsize=16384)
+def _figures(text: str) -> tuple[dict, ...]:
+    return tuple(q.to_dict() for q in find_quantities(text) if q.kind in FIGURE_KINDS)
+
+
+def _gives_figure(claim: ClaimSlots, wanted: Interval) -> bool:
+    """Whether any counted figure of the claim's text fits the interval (its main figure or another)."""
+    return any((i := interval(q)) is not None and i.overlaps(wanted) for q in _figures(claim.text or ""))
 
 
 @lru_cache(maxsize=16384)

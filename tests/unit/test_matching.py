@@ -93,6 +93,19 @@ def test_disjoint_intervals_conflict_with_a_reason_that_names_both():
     assert reason and "نحو 55 مليون" in reason and "40 million" in reason
 
 
+def test_a_figure_the_other_claim_also_gives_is_no_conflict_with_its_main_figure():
+    provinces = replace(
+        claim(1, 1, None, q(10, unit=None, raw="10")), text="Prosecutors in the 10 provinces opened special offices"
+    )
+    warrants = replace(
+        claim(2, 2, None, q(29, unit=None, raw="29")),
+        text="Diyarbakir, one of the 10 provinces hit, issued 29 warrants",
+    )
+    other = replace(warrants, text="The prosecutor in Diyarbakir issued 29 warrants")
+    assert conflict_reason(provinces, warrants, similarity=0.95) is None
+    assert conflict_reason(provinces, other, similarity=0.95).startswith("quantity")
+
+
 def test_opposite_polarity_conflicts():
     assert conflict_reason(claim(1, 1), claim(2, 2, polarity="negative"), similarity=0.9).startswith("polarity")
 
