@@ -73,7 +73,7 @@ def profile_for(model_name: str) -> Profile:
 # news stories, 1 day put 18/58 statuses right where 31 put 17/58, and two of the three
 # leave-one-story-out folds prefer it (the third ties). Figures without a date still compare.
 SAME_MOMENT_DAYS = 1
-TIMELESS_KINDS = frozenset({"year", "date"})
+TIMELESS_KINDS = frozenset({"year", "date", "time"})
 # What a figure counts that, once it has happened or been built, no later day changes: a quake's
 # magnitude, a dam's capacity. Two reports of one such figure days apart are not a timeline: a
 # magnitude put at 7.7 on Monday and at 7.6 on Thursday is a disagreement, where a toll of 912 on
@@ -166,7 +166,7 @@ def interval(quantity: dict) -> Interval | None:
         low = high = value
     qualifier = quantity.get("qualifier")
     if qualifier == "exact" and low is not None and low == high:
-        slack = abs(low) * EXACT_TOLERANCE if quantity.get("kind") not in ("year", "date") else 0.0
+        slack = abs(low) * EXACT_TOLERANCE if quantity.get("kind") not in TIMELESS_KINDS else 0.0
         low, high = low - min(slack, _stated_precision(low)), high + min(slack, _stated_precision(low))
     elif value is None and _in_words(quantity):
         # A vague amount ("thousands", "آلاف": 1,000-9,999) is rounded by nature, so it gets the
@@ -289,6 +289,8 @@ def figures_comparable(a: ClaimSlots, b: ClaimSlots) -> bool:
         return False
     if a.kind and b.kind and a.kind != b.kind:
         return False
+    if a.kind == "time":
+        return False  # "4:17am" and "01:17 GMT" are one moment: a time of day says nothing of its zone
     ua, ub = unit_family(a.unit), unit_family(b.unit)
     if ua and ub:
         return ua == ub

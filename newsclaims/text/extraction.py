@@ -1313,7 +1313,7 @@ def _language(span: str) -> str:
     return "ar" if len(_AR_LETTERS_RE.findall(span)) >= len(_LATIN_LETTERS_RE.findall(span)) else "en"
 
 
-_KIND_RANK = {"count": 0, "percent": 0, "money": 0, "duration": 1, "ordinal": 3, "year": 2, "date": 2}
+_KIND_RANK = {"count": 0, "percent": 0, "money": 0, "duration": 1, "ordinal": 3, "year": 2, "date": 2, "time": 2}
 
 
 _DATE_LIKE_RE = re.compile(r"\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}")
@@ -1506,8 +1506,8 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
         sq = [q_norm[i] for i in in_sentence]
         if len(sent.split()) < 4 and not sq:
             continue
-        # dates do not force a clause split; numeric quantities do
-        strong_q = [q_norm[i] for i in in_sentence if q_kinds[i] not in ("year", "date")]
+        # dates and times of day do not force a clause split; numeric quantities do
+        strong_q = [q_norm[i] for i in in_sentence if q_kinds[i] not in ("year", "date", "time")]
         picks_q = {q_norm[i] for i in in_sentence if _picks_one_of(norm, q_norm[i][0])}
         minor_q = {q_norm[i] for i in in_sentence if q_kinds[i] in _MINOR_KINDS} | picks_q
         segs = _segments(norm, ss, se, sq, strong_q, minor_q, picks_q)

@@ -17,6 +17,8 @@ Conventions
 * Years ("2015", "عام 2014", "فبراير 2022") are ``kind="year"``, unit ``"year"``;
   full dates with a day ("18 نوفمبر 2015") are ``kind="date"`` with the year as
   value; a day+month without year is ``kind="date"`` with value ``None``.
+* Times of day ("4:17am", "11:11 p.m.", "01:17 GMT", "الساعة 4,17") are ``kind="time"`` with
+  the minutes after midnight as value (23:11 -> 1391): one time, not two counts.
 * Durations ("ثلاث سنوات", "24 ساعة", "عامين") are ``kind="duration"``;
   physical measures ("200 كيلومتر", "5 tons") ``kind="dimension"``; money
   ("$5bn", "10 دولارات") ``kind="money"`` with an ISO-ish currency unit;
@@ -66,7 +68,7 @@ __all__ = [
 ]
 
 QUALIFIERS = ("exact", "about", "more_than", "at_least", "less_than", "at_most", "range")
-KINDS = ("count", "percent", "year", "date", "duration", "money", "dimension", "fraction", "ordinal")
+KINDS = ("count", "percent", "year", "date", "time", "duration", "money", "dimension", "fraction", "ordinal")
 ABOUT_TOLERANCE = 0.1
 
 
@@ -1379,6 +1381,49 @@ def _date_candidates(norm: str, taken: list[tuple[int, int]]) -> list[_Cand]:
     return out
 
 
+# A time of day: hours and two-digit minutes with a colon, an hour mark after ("4:17am", "11:11 p.m.")
+# or a time zone ("01:17 GMT", "01,17 بتوقيت جرينتش"), or "الساعة" before (Arabic pages write the
+# colon as a comma: "الساعة 4,17"). Read as counts, "11:11" was two elevens.
+_TIME_RE = re.compile(
+    r"(?<![\d.,:])(?:(?P<at>(?:الساعة|الساعه)\s+))?(?P<h>[01]?\d|2[0-3])(?P<sep>[:,.])(?P<m>[0-5]\d)(?![\d:])"
+    r"(?:\s*(?P<ap>[ap]\.?\s?m\b\.?)|(?=\s*(?P<zone>gmt|utc|بتوقيت|ت\.?\s?غ)))?",
+    re.IGNORECASE,
+)
+
+
+def _time_candidates(norm: str, taken: list[tuple[int, int]]) -> list[_Cand]:
+    out: list[_Cand] = []
+    for m in _TIME_RE.finditer(norm):
+        colon = m.group("sep") == ":"
+        if not (
+            m.group("at")
+            or m.group("zone")
+            or (colon and m.group("ap"))
+            or (colon and _TIME_CONTEXT.search(norm, max(0, m.start() - 12), m.start()))
+        ):
+            continue  # "2.50" and "3,15" are numbers; a bare "3:15" needs "at" before it
+        if _overlaps(taken, m.start(), m.end()):
+            continue
+        hours, minutes = int(m.group("h")), int(m.group("m"))
+        mark = (m.group("ap") or "").lower().replace(".", "").replace(" ", "")
+        if mark and not 1 <= hours <= 12:
+            continue
+        if mark == "pm" and hours != 12:
+            hours += 12
+        elif mark == "am" and hours == 12:
+            hours = 0
+        value = float(hours * 60 + minutes)
+        start = m.start("h")
+        c = _Cand(start, m.end(), start, m.end("m"), value, value, value, kind="time")
+        c.ue = m.end()
+        out.append(c)
+        taken.append((start, m.end()))
+    return out
+
+
+_TIME_CONTEXT = re.compile(r"(?:\bat|\bby|\buntil|\bfrom|\bsince|\bbefore|\bafter)\s*$", re.IGNORECASE)
+
+
 def _vague_candidate(m: re.Match[str]) -> _Cand | None:
     if m.group("va"):
         a = _AR_STRIP_PFX.sub("", m.group("va")) if m.group("va") not in _VAGUE_BASE else m.group("va")
@@ -1760,8 +1805,8 @@ def _merge_ranges(cands: list[_Cand], norm: str) -> list[_Cand]:
                 and b.value is not None
                 and a.qualifier == "exact"
                 and b.qualifier == "exact"
-                and a.kind not in ("date",)
-                and b.kind not in ("date",)
+                and a.kind not in ("date", "time")
+                and b.kind not in ("date", "time")
             ):
                 pre = _RANGE_PRE_RE.search(norm, max(0, a.s - 20), a.s)
                 ok = bool(mid.group("to")) or (mid.group("and") and pre and pre.group("kw") not in ("من", "from", "of"))
@@ -1864,6 +1909,7 @@ def find_quantity_mentions(text: str) -> list[QuantityMention]:
     norm = nt.norm
     taken: list[tuple[int, int]] = [(m.start(), m.end()) for m in _URL_RE.finditer(norm)]
     cands = _date_candidates(norm, taken)
+    cands += _time_candidates(norm, taken)
     for m in _DOTTED_RE.finditer(norm):
         # "192.168.1.2", "1.2.3": separate integers, never one decimal
         if _overlaps(taken, m.start(), m.end()) or _DOT_THOUSANDS.fullmatch(m.group()):

@@ -106,6 +106,12 @@ def test_a_figure_the_other_claim_also_gives_is_no_conflict_with_its_main_figure
     assert conflict_reason(provinces, other, similarity=0.95).startswith("quantity")
 
 
+def test_times_of_day_never_conflict_for_they_carry_no_time_zone():
+    local = replace(claim(1, 1, None, q(257, unit=None, kind="time", raw="4:17am")), text="It struck at 4:17am")
+    gmt = replace(claim(2, 2, None, q(77, unit=None, kind="time", raw="01:17 GMT")), text="It struck at 01:17 GMT")
+    assert conflict_reason(local, gmt, similarity=0.99) is None
+
+
 def test_opposite_polarity_conflicts():
     assert conflict_reason(claim(1, 1), claim(2, 2, polarity="negative"), similarity=0.9).startswith("polarity")
 

@@ -445,6 +445,15 @@ def test_indian_digit_grouping_is_one_number() -> None:
     assert only("8,28,000 pilgrims").value == 828_000
 
 
+def test_a_time_of_day_is_one_time_not_two_counts() -> None:
+    assert [(q.kind, q.value) for q in find_quantities("The quake struck at 11:11 p.m. local time")] == [("time", 1391)]
+    assert [q.value for q in find_quantities("at 4:17am (01:17 GMT)")] == [257, 77]
+    assert [(q.kind, q.value) for q in find_quantities("وقع الزلزال الساعة 4,17 صباحا")] == [("time", 257)]
+    # Without a clock's context, digits around a colon or comma stay numbers.
+    assert [q.value for q in find_quantities("the ratio was 10:30")] == [10, 30]
+    assert [q.value for q in find_quantities("ارتفع بنسبة 3,15")] == [3.15]
+
+
 def test_thousands_grouped_with_dots_are_one_number_but_one_group_of_digits_stays_a_decimal() -> None:
     assert only("والمفقودين نحو 100.000").value == 100_000
     assert only("reached 1.250.000 people").value == 1_250_000
