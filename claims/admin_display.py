@@ -70,6 +70,11 @@ def format_figure(quantity: dict | None, as_of: dt.date | str | None = None) -> 
         return "—"
     value, low, high = quantity.get("value"), quantity.get("low"), quantity.get("high")
     qualifier = quantity.get("qualifier") or "exact"
+    if quantity.get("kind") == "time" and value is not None:
+        # A time of day is stored as minutes after midnight (newsclaims.text.quantities): shown as a clock.
+        minutes = int(value)
+        figure = f"{minutes // 60:02d}:{minutes % 60:02d}"
+        return _("%(figure)s, as of %(date)s") % {"figure": figure, "date": format_date(as_of)} if as_of else figure
     if value is None and low is not None and high is not None:
         number = _("between %(low)s and %(high)s") % {"low": format_number(low), "high": format_number(high)}
     elif value is None:

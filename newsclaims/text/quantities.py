@@ -1391,6 +1391,9 @@ _TIME_RE = re.compile(
 )
 
 
+_TIME_CONTEXT = re.compile(r"(?:\bat|\bby|\buntil|\bfrom|\bsince|\bbefore|\bafter)\s*$", re.IGNORECASE)
+
+
 def _time_candidates(norm: str, taken: list[tuple[int, int]]) -> list[_Cand]:
     out: list[_Cand] = []
     for m in _TIME_RE.finditer(norm):
@@ -1398,10 +1401,10 @@ def _time_candidates(norm: str, taken: list[tuple[int, int]]) -> list[_Cand]:
         if not (
             m.group("at")
             or m.group("zone")
-            or (colon and m.group("ap"))
+            or (m.group("sep") != "," and m.group("ap"))
             or (colon and _TIME_CONTEXT.search(norm, max(0, m.start() - 12), m.start()))
         ):
-            continue  # "2.50" and "3,15" are numbers; a bare "3:15" needs "at" before it
+            continue  # "2.50" and "3,15" are numbers; a bare "3:15" needs "at" before it ("4.30 pm" is a time)
         if _overlaps(taken, m.start(), m.end()):
             continue
         hours, minutes = int(m.group("h")), int(m.group("m"))
@@ -1419,9 +1422,6 @@ def _time_candidates(norm: str, taken: list[tuple[int, int]]) -> list[_Cand]:
         out.append(c)
         taken.append((start, m.end()))
     return out
-
-
-_TIME_CONTEXT = re.compile(r"(?:\bat|\bby|\buntil|\bfrom|\bsince|\bbefore|\bafter)\s*$", re.IGNORECASE)
 
 
 def _vague_candidate(m: re.Match[str]) -> _Cand | None:

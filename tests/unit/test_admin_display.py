@@ -44,6 +44,7 @@ def test_ranges_percentages_and_plain_counts_read_naturally():
         assert format_figure({"value": 2_500_000_000, "qualifier": "about", "unit": None}) == "about 2.5 billion"
         assert format_figure({"value": 12500, "qualifier": "exact", "unit": None}) == "12,500"
         assert format_figure(None) == "—"
+        assert format_figure({"value": 1391, "qualifier": "exact", "unit": None, "kind": "time"}) == "23:11"
 
 
 def test_the_span_is_marked_inside_its_sentence_only():

@@ -448,6 +448,7 @@ def test_indian_digit_grouping_is_one_number() -> None:
 def test_a_time_of_day_is_one_time_not_two_counts() -> None:
     assert [(q.kind, q.value) for q in find_quantities("The quake struck at 11:11 p.m. local time")] == [("time", 1391)]
     assert [q.value for q in find_quantities("at 4:17am (01:17 GMT)")] == [257, 77]
+    assert [(q.kind, q.value) for q in find_quantities("at 4.30 pm")] == [("time", 990)]
     assert [(q.kind, q.value) for q in find_quantities("وقع الزلزال الساعة 4,17 صباحا")] == [("time", 257)]
     # Without a clock's context, digits around a colon or comma stay numbers.
     assert [q.value for q in find_quantities("the ratio was 10:30")] == [10, 30]
