@@ -72,9 +72,7 @@ def format_figure(quantity: dict | None, as_of: dt.date | str | None = None) -> 
     qualifier = quantity.get("qualifier") or "exact"
     if quantity.get("kind") == "time" and value is not None:
         # A time of day is stored as minutes after midnight (newsclaims.text.quantities): shown as a clock.
-        minutes = int(value)
-        figure = f"{minutes // 60:02d}:{minutes % 60:02d}"
-        return _("%(figure)s, as of %(date)s") % {"figure": figure, "date": format_date(as_of)} if as_of else figure
+        return _dated(f"{int(value) // 60:02d}:{int(value) % 60:02d}", as_of)
     if value is None and low is not None and high is not None:
         number = _("between %(low)s and %(high)s") % {"low": format_number(low), "high": format_number(high)}
     elif value is None:
@@ -93,9 +91,12 @@ def format_figure(quantity: dict | None, as_of: dt.date | str | None = None) -> 
         figure = number
     if qualifier in QUALIFIERS and value is not None:
         figure = QUALIFIERS[qualifier] % {"figure": figure}
-    if as_of:
-        figure = _("%(figure)s, as of %(date)s") % {"figure": figure, "date": format_date(as_of)}
-    return figure
+    return _dated(figure, as_of)
+
+
+def _dated(figure: str, as_of: dt.date | str | None) -> str:
+    """ "<figure>, as of 12 Feb 2026" when the date is known."""
+    return _("%(figure)s, as of %(date)s") % {"figure": figure, "date": format_date(as_of)} if as_of else figure
 
 
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:

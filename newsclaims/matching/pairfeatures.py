@@ -40,6 +40,7 @@ from newsclaims.matching.pairscore import (
 )
 from newsclaims.text.entities import countries_of, normalise, skeleton
 from newsclaims.text.figures import METRIC_WORDS, figure_context, forms, metrics_of
+from newsclaims.text.quantities import CALENDAR_KINDS
 from newsclaims.text.textnorm import normalize
 
 
@@ -71,11 +72,6 @@ def _figures(quantities: Sequence[dict] | None) -> list[tuple[str | None, float 
     return out
 
 
-# Figures that place a fact in time rather than count anything: compared as "share_year" (a year,
-# a date or a time of day both clauses give), never as values.
-_CALENDAR = ("year", "date", "time")
-
-
 @dataclass(frozen=True)
 class ClauseText:
     """The pieces of one claim's text the clause features compare, computed once per claim (a
@@ -105,8 +101,8 @@ def clause_text(text: str, language: str, quantities: Sequence[dict] | None, own
     return ClauseText(
         language=language,
         evidence=text_evidence(text),
-        values=tuple(f for f in figures if f[0] not in _CALENDAR),
-        years=frozenset(f[1] for f in figures if f[0] in _CALENDAR and f[1]),
+        values=tuple(f for f in figures if f[0] not in CALENDAR_KINDS),
+        years=frozenset(f[1] for f in figures if f[0] in CALENDAR_KINDS and f[1]),
         has_figures=bool(figures),
         metrics=metrics_of(text),
         countries=countries_of(text),

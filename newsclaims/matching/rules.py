@@ -16,7 +16,7 @@ from functools import cached_property, lru_cache
 
 from newsclaims.text.entities import PLACES, entity_key, mentioned_entities
 from newsclaims.text.figures import counted_context, is_projection
-from newsclaims.text.quantities import find_quantities
+from newsclaims.text.quantities import CALENDAR_KINDS, find_quantities
 
 # Relative slack for exact figures: news rounds ("100 million" for 101.3 million).
 EXACT_TOLERANCE = 0.02
@@ -73,7 +73,7 @@ def profile_for(model_name: str) -> Profile:
 # news stories, 1 day put 18/58 statuses right where 31 put 17/58, and two of the three
 # leave-one-story-out folds prefer it (the third ties). Figures without a date still compare.
 SAME_MOMENT_DAYS = 1
-TIMELESS_KINDS = frozenset({"year", "date", "time"})
+TIMELESS_KINDS = CALENDAR_KINDS
 # What a figure counts that, once it has happened or been built, no later day changes: a quake's
 # magnitude, a dam's capacity. Two reports of one such figure days apart are not a timeline: a
 # magnitude put at 7.7 on Monday and at 7.6 on Thursday is a disagreement, where a toll of 912 on

@@ -47,7 +47,7 @@ from datetime import date, datetime, timedelta
 
 from newsclaims.text.entities import countries_of, normalise
 from newsclaims.text.figures import METRIC_WORDS, forms, is_projection
-from newsclaims.text.quantities import Quantity, find_quantities, numeric_date
+from newsclaims.text.quantities import CALENDAR_KINDS, Quantity, find_quantities, numeric_date
 from newsclaims.text.textnorm import NormalizedText, normalize, normalize_with_map
 
 __all__ = ["ExtractedClaim", "extract_claims", "match_text", "split_sentences"]
@@ -1334,20 +1334,21 @@ class _Brackets:
         return bisect_left(self._opens, pos) > bisect_left(self._closes, pos)
 
 
-def _primary(qs: list[Quantity], text: str = "", brackets: _Brackets | None = None) -> Quantity | None:
+def _primary(
+    qs: list[Quantity], text: str = "", brackets: _Brackets | None = None, picks: Collection[int] = ()
+) -> Quantity | None:
     """The claim's main figure: a count, percent or sum before a date or an ordinal, one with its
     counted noun before a bare one; never a conversion in brackets ("22.5 million cubic metres
     (nearly 800 million cubic feet)"), the day of a written date ("12-9-2023") or the size of a set
-    one of which is named ("one of the 10 provinces") while another is there."""
+    one of which is named ("one of the 10 provinces": `picks` holds such figures' starts) while
+    another is there."""
     if not qs:
         return None
     if brackets is None:
         brackets = _Brackets(text)
 
     def aside(q: Quantity) -> bool:
-        before = normalize(text[max(0, q.start - 40) : q.start])
-        picks = _picks_one_of(before, len(before))
-        return brackets.inside(q.start) or bool(_DATE_LIKE_RE.match(text, q.end)) or picks
+        return brackets.inside(q.start) or bool(_DATE_LIKE_RE.match(text, q.end)) or q.start in picks
 
     return min(qs, key=lambda q: (aside(q), _KIND_RANK.get(q.kind, 1), q.unit is None, q.start))
 
@@ -1473,17 +1474,20 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
     if nt.offsets is None:
         q_norm = [(q.start, q.end) for q in all_q]
         q_kinds = [q.kind for q in all_q]
+        q_starts = [q.start for q in all_q]
     else:
         for i, o in enumerate(nt.offsets):
             inv.setdefault(o, i)
         q_norm = []
         q_kinds = []
+        q_starts = []  # each span's quantity's start in the original text
         for q in all_q:
             qs = inv.get(q.start)
             qe = next((inv[k] for k in range(q.end, len(text) + 1) if k in inv), len(norm))
             if qs is not None:
                 q_norm.append((qs, qe))
                 q_kinds.append(q.kind)
+                q_starts.append(q.start)
 
     published = _as_date(published_at)
     # Indexes instead of scans of every quantity per sentence and clause: linear in the text's length.
@@ -1507,8 +1511,9 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
         if len(sent.split()) < 4 and not sq:
             continue
         # dates and times of day do not force a clause split; numeric quantities do
-        strong_q = [q_norm[i] for i in in_sentence if q_kinds[i] not in ("year", "date", "time")]
-        picks_q = {q_norm[i] for i in in_sentence if _picks_one_of(norm, q_norm[i][0])}
+        strong_q = [q_norm[i] for i in in_sentence if q_kinds[i] not in CALENDAR_KINDS]
+        picked = [i for i in in_sentence if _picks_one_of(norm, q_norm[i][0])]
+        picks_q = {q_norm[i] for i in picked}
         minor_q = {q_norm[i] for i in in_sentence if q_kinds[i] in _MINOR_KINDS} | picks_q
         segs = _segments(norm, ss, se, sq, strong_q, minor_q, picks_q)
         groups = _group(norm, segs, strong_q, minor_q)
@@ -1552,7 +1557,7 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
                     claims[-1].claimant = attr.who
                     claims[-1].checkworthiness, claims[-1].reasons = _rescore(claims[-1])
                 continue
-            prim = _primary(qs, text, brackets)
+            prim = _primary(qs, text, brackets, {q_starts[i] for i in picked})
             anchor = None
             if prim is not None:
                 anchor = inv.get(prim.start, prim.start) if nt.offsets is not None else prim.start

@@ -57,6 +57,7 @@ from newsclaims.text.textnorm import NormalizedText, normalize, normalize_with_m
 
 __all__ = [
     "ABOUT_TOLERANCE",
+    "CALENDAR_KINDS",
     "KINDS",
     "QUALIFIERS",
     "Quantity",
@@ -70,6 +71,9 @@ __all__ = [
 QUALIFIERS = ("exact", "about", "more_than", "at_least", "less_than", "at_most", "range")
 KINDS = ("count", "percent", "year", "date", "time", "duration", "money", "dimension", "fraction", "ordinal")
 ABOUT_TOLERANCE = 0.1
+# Kinds that place a fact in time rather than count anything: never a clause's counted figure,
+# compared only for equality.
+CALENDAR_KINDS = frozenset({"year", "date", "time"})
 
 
 @dataclass(frozen=True)
