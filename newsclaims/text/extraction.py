@@ -45,7 +45,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from newsclaims.text.entities import countries_of, normalise
+from newsclaims.text.entities import COUNTRIES, countries_of, normalise
 from newsclaims.text.figures import METRIC_WORDS, forms, is_projection
 from newsclaims.text.quantities import CALENDAR_KINDS, Quantity, find_quantities, numeric_date
 from newsclaims.text.textnorm import NormalizedText, normalize, normalize_with_map
@@ -643,6 +643,10 @@ _PLACES = [
     "Arab",
     "Western",
 ]
+# Every country and demonym the entity table knows is a place too ("في تركيا", "Libya", "Turkish"):
+# a place locates a figure, and a name missing here reads as an organisation (a capitalised "Libya")
+# or not at all ("تركيا"), so a place carried from an earlier clause would win over it.
+_PLACES += [next(w for w in words.split() if not w.isascii()) for words in COUNTRIES.values()]
 _PLACE_SET = {_n(p) for p in _PLACES}
 _AR_NAMES = _ENTITIES + [p for p in _PLACES if not p.isascii()]
 _ENTITY_RE = re.compile(rf"{_WB}(?:[وبلف]|لل|ال)?(?P<e>{_alt(_AR_NAMES)}){_WE}")
@@ -1679,7 +1683,18 @@ def _choose_subject(
     people = _counted_nationality(nt, anchor, ge) if whole else None  # people come in whole numbers
     if people:
         return people, True
+    if place and previous and _is_place(previous):
+        # "... جنوب تركيا وشمال سوريا. ... القتلى في تركيا ارتفع إلى 912": a place carried from
+        # the clause before is a guess; the place this clause names is what its figure is about.
+        # (An organisation carried in stays: "WhatsApp ... in Russia" is still WhatsApp's figure.)
+        return place, False
     return (previous or place), False
+
+
+def _is_place(name: str) -> bool:
+    """Whether a subject is a place (a country, city or region the entity lists know)."""
+    found = _entities(normalize_with_map(name), 0, len(normalize(name)))
+    return bool(found) and found[0].place
 
 
 def _named_subject(

@@ -607,7 +607,8 @@ def test_each_item_of_a_list_of_nationalities_is_about_its_own_country() -> None
 def test_a_fractional_figure_before_a_country_does_not_count_its_people() -> None:
     (quake,) = extract_claims("ضرب زلزال بقوة 6.4 درجة المغرب فجر الجمعة")
     (dead,) = extract_claims("ضرب زلزال المنطقة فجر الجمعة فقتل 64 مغربيا")
-    assert (quake.subject, dead.subject) == (None, "مغربيا")
+    # the magnitude is about the place struck, the whole number about the people killed
+    assert (quake.subject, dead.subject) == ("المغرب", "مغربيا")
 
 
 def test_a_forecast_keeps_the_figure_coordinated_under_it() -> None:
@@ -622,3 +623,15 @@ def test_a_line_that_is_only_a_dateline_is_no_claim_but_a_dateline_opening_a_cla
     assert [c.text for c in claims] == ["Russia restricted WhatsApp calls, the regulator said"]
     (claim,) = extract_claims("ANKARA (Reuters) – At least 912 people were killed.")
     assert claim.text.startswith("ANKARA")
+
+
+def test_a_clause_naming_its_own_country_is_about_it_not_the_country_carried_from_before() -> None:
+    text = (
+        "ضرب زلزال بقوة 7.1 درجات جنوب المغرب وشمال الجزائر فجر اليوم. "
+        "وأعلن الوزير أن إجمالي القتلى في المغرب ارتفع إلى 640 وأصيب 1200."
+    )
+    claims = {c.quantity.value: c.subject for c in extract_claims(text) if c.quantity}
+    assert claims[640] == "المغرب"
+    # an organisation carried in still holds over a place the clause names
+    (first, second) = extract_claims("WhatsApp was restricted on Monday. It has 100 million users in Russia.")
+    assert second.subject == first.subject == "WhatsApp"
