@@ -1086,8 +1086,14 @@ def _second_figure_cut(norm: str, first_end: int, second_start: int, end: int) -
     conjunction or dash before the second figure (`_COORD_RE`), "و" fused with the second
     figure ("و10,100": each item of a list such as "658 مصريًا و183 إندونيسيًا" is its own count),
     or "و" fused with a word that names what a count counts ("وأصيب 5383", "والجرحى 26 ألفا",
-    "وفقدان 17": `figures.METRICS`, whose words are general news vocabulary)."""
-    cuts = [m.start() + 1 for m in _COORD_RE.finditer(norm, first_end, end) if m.start() < second_start]
+    "وفقدان 17": `figures.METRICS`, whose words are general news vocabulary). A conjunction inside a
+    name or between two ("two earthquakes hit Turkey and Syria ... has risen to 33,000") joins the
+    names, not two clauses."""
+    cuts = [
+        m.start() + 1
+        for m in _COORD_RE.finditer(norm, first_end, end)
+        if m.start() < second_start and not _inside_name(norm, m.start(), m.end())  # "Turkey and Syria"
+    ]
     if second_start >= 2 and norm[second_start - 1] in "وف" and norm[second_start - 2].isspace():
         cuts.append(second_start - 1)
     for m in _CONJ_WORD_RE.finditer(norm, first_end, second_start):
@@ -1344,8 +1350,8 @@ def _primary(
     """The claim's main figure: a count, percent or sum before a date or an ordinal, one with its
     counted noun before a bare one; never a conversion in brackets ("22.5 million cubic metres
     (nearly 800 million cubic feet)"), the day of a written date ("12-9-2023") or the size of a set
-    one of which is named ("one of the 10 provinces": `picks` holds such figures' starts) while
-    another is there."""
+    one of which is named ("one of the 10 provinces": `picks` holds such figures' starts) or a
+    small count in words ("two earthquakes") while another is there."""
     if not qs:
         return None
     if brackets is None:
@@ -1354,7 +1360,12 @@ def _primary(
     def aside(q: Quantity) -> bool:
         return brackets.inside(q.start) or bool(_DATE_LIKE_RE.match(text, q.end)) or q.start in picks
 
-    return min(qs, key=lambda q: (aside(q), _KIND_RANK.get(q.kind, 1), q.unit is None, q.start))
+    def word_for_few(q: Quantity) -> bool:
+        # "The toll after two earthquakes hit ... has risen to 33,000": a small count in words
+        # qualifies a noun; the figure the clause reports is the other one.
+        return q.value is not None and q.value < 10 and not any(ch.isdigit() for ch in q.raw)
+
+    return min(qs, key=lambda q: (aside(q), _KIND_RANK.get(q.kind, 1), word_for_few(q), q.unit is None, q.start))
 
 
 # ---------------------------------------------------------------------------

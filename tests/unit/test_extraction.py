@@ -635,3 +635,16 @@ def test_a_clause_naming_its_own_country_is_about_it_not_the_country_carried_fro
     # an organisation carried in still holds over a place the clause names
     (first, second) = extract_claims("WhatsApp was restricted on Monday. It has 100 million users in Russia.")
     assert second.subject == first.subject == "WhatsApp"
+
+
+def test_and_between_two_names_does_not_cut_a_clause_and_a_few_in_words_is_not_its_figure() -> None:
+    (claim,) = extract_claims(
+        "The death toll after three storms hit Cuba and Haiti last month has risen to more than 4,200."
+    )
+    assert "Cuba and Haiti" in claim.text
+    assert claim.quantity.value == 4200  # not the three storms
+    (combined,) = extract_claims("The agency reported a combined toll for the two islands of more than 4,200.")
+    assert combined.quantity.value == 4200
+    # a few in words that is the clause's only figure stays its figure
+    (alone,) = extract_claims("Officials said five fishermen had died in the storm on Monday.")
+    assert alone.quantity.value == 5
