@@ -1365,7 +1365,15 @@ def _primary(
         # qualifies a noun; the figure the clause reports is the other one.
         return q.value is not None and q.value < 10 and not any(ch.isdigit() for ch in q.raw)
 
-    return min(qs, key=lambda q: (aside(q), _KIND_RANK.get(q.kind, 1), word_for_few(q), q.unit is None, q.start))
+    def counts_other(q: Quantity) -> bool:
+        # "around 10 countries have reported 1,081 deaths": a figure whose counted noun names what
+        # the story tallies (dead, injured, missing, ...: `figures.METRICS`) is the one reported.
+        return not (q.unit and _names_metric(q.unit))
+
+    def rank(q: Quantity) -> tuple:
+        return (aside(q), _KIND_RANK.get(q.kind, 1), word_for_few(q), counts_other(q), q.unit is None, q.start)
+
+    return min(qs, key=rank)
 
 
 # ---------------------------------------------------------------------------

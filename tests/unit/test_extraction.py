@@ -648,3 +648,10 @@ def test_and_between_two_names_does_not_cut_a_clause_and_a_few_in_words_is_not_i
     # a few in words that is the clause's only figure stays its figure
     (alone,) = extract_claims("Officials said five fishermen had died in the storm on Monday.")
     assert alone.quantity.value == 5
+
+
+def test_of_two_counts_the_one_of_dead_or_injured_is_the_figure_reported() -> None:
+    (claim,) = extract_claims("Overall, about 12 provinces have reported 3,400 deaths since the storm began.")
+    assert claim.quantity.value == 3400
+    (plain,) = extract_claims("About 12 provinces have asked for 3,400 tents since the storm began.")
+    assert plain.quantity.value == 12  # neither counts the dead: the first figure stays
