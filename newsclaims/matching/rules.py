@@ -9,12 +9,13 @@ as text. Pure Python: no Django, no database.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
 
-from newsclaims.text.entities import PLACES, entity_key, mentioned_entities
+from newsclaims.text.entities import PLACES, countries_of, entity_key, mentioned_entities, normalise
 from newsclaims.text.figures import counted_context, is_projection
 from newsclaims.text.quantities import CALENDAR_KINDS, find_quantities
 
@@ -186,10 +187,18 @@ def subject_key(subject: str | None, text: str, claimant: str | None) -> str | N
     """The entity a claim is about: its subject, else an entity it names, else its claimant's.
 
     Places are skipped (they locate a figure rather than own it: "Moscow ordered the app
-    pre-installed" is about the app); a claim that names only places has no known subject.
+    pre-installed" is about the app), a subject that is only a country's name among them ("تركيا
+    تعلن" and "أردوغان يعلن" can be one statement); a claim that names only places has no known
+    subject.
     """
-    candidates = [entity_key(subject), *mentioned_entities(text), *mentioned_entities(claimant or "")]
+    own = None if _is_country(subject) else entity_key(subject)
+    candidates = [own, *mentioned_entities(text), *mentioned_entities(claimant or "")]
     return next((key for key in candidates if key and key not in PLACES), None)
+
+
+def _is_country(name: str | None) -> bool:
+    """Whether a subject is only a country's name or demonym ("تركيا", "Libya", "المصرية"): a place."""
+    return bool(name) and len(re.findall(r"[\w\-]+", normalise(name))) == 1 and bool(countries_of(name))
 
 
 # Kinds of figure that never measure the same thing as each other (a year or an ordinal in a

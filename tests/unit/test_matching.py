@@ -12,6 +12,7 @@ from newsclaims.matching.rules import (
     conflict_reason,
     interval,
     slots_compatible,
+    subject_key,
 )
 
 
@@ -433,3 +434,13 @@ def test_an_amount_in_words_gives_no_figure_conflict_between_clauses() -> None:
     # between standalone statements an amount in words is still a figure
     as_statements = [replace(c, standalone=True) for c in (elsewhere, thousands)]
     assert "do not overlap" in conflict_reason(*as_statements, similarity=0.9)
+
+
+def test_a_country_named_as_a_subject_is_a_place_not_whose_fact_it_is():
+    # "Turkey declares mourning" and "Erdogan declares mourning" may be one statement: a country
+    # named as the subject does not keep them apart; the entity the text names decides.
+    assert subject_key("تركيا", "تركيا تعلن الحداد ثلاثة أيام", None) is None
+    assert subject_key("Libya", "Libya closes its border with Egypt", None) is None
+    assert subject_key("تركيا", "تركيا تحظر واتساب", None) == "whatsapp"
+    # an organisation named after its country keeps its own key
+    assert subject_key("Egyptian Red Crescent", "The Egyptian Red Crescent sent 20 trucks", None) is not None
