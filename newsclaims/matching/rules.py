@@ -17,7 +17,7 @@ from functools import cached_property, lru_cache
 
 from newsclaims.text.entities import PLACES, countries_of, entity_key, mentioned_entities, normalise
 from newsclaims.text.figures import counted_context, is_projection
-from newsclaims.text.quantities import CALENDAR_KINDS, find_quantities
+from newsclaims.text.quantities import CALENDAR_KINDS, HEDGE_OPENERS, find_quantities
 
 # Relative slack for exact figures: news rounds ("100 million" for 101.3 million).
 EXACT_TOLERANCE = 0.02
@@ -191,14 +191,22 @@ def subject_key(subject: str | None, text: str, claimant: str | None) -> str | N
     تعلن" and "أردوغان يعلن" can be one statement); a claim that names only places has no known
     subject.
     """
-    own = None if _is_country(subject) else entity_key(subject)
+    own = None if _names_nothing(subject) else entity_key(subject)
     candidates = [own, *mentioned_entities(text), *mentioned_entities(claimant or "")]
     return next((key for key in candidates if key and key not in PLACES), None)
 
 
-def _is_country(name: str | None) -> bool:
-    """Whether a subject is only a country's name or demonym ("تركيا", "Libya", "المصرية"): a place."""
-    return bool(name) and len(re.findall(r"[\w\-]+", normalise(name))) == 1 and bool(countries_of(name))
+def _names_nothing(name: str | None) -> bool:
+    """Whether a subject is one word that owns no fact: a country's name or demonym ("تركيا",
+    "Libya", "المصرية": a place), or a capitalised word opening an English sentence that extraction
+    took for a name: a hedge ("Almost 3,700 deaths", "Nearly") or an adverb ("Regrettably, ...").
+    Between imported statements every subject key vetoes, so such a word would keep "Almost 3,700
+    died" and "Nearly 3,700 died" apart."""
+    words = re.findall(r"[\w\-]+", normalise(name or ""))
+    if len(words) != 1:
+        return False
+    word = words[0]
+    return bool(countries_of(word)) or word in HEDGE_OPENERS or (len(word) >= 8 and word.endswith("ly"))
 
 
 # Kinds of figure that never measure the same thing as each other (a year or an ordinal in a

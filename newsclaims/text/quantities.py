@@ -700,6 +700,9 @@ _PRE_HEDGES: dict[str, list[str]] = {
     ],
 }
 _HEDGE_OF: dict[str, str] = {}
+# The first words of the English hedges ("Almost", "Nearly", "Over"): opening a sentence they are
+# capitalised, and extraction must not take them for a name.
+HEDGE_OPENERS = frozenset(p.split()[0].lower() for ps in _PRE_HEDGES.values() for p in ps if p.isascii())
 for _q, _ps in _PRE_HEDGES.items():
     for _p in _ps:
         _HEDGE_OF[re.sub(r"\s+", " ", _n(_p))] = _q

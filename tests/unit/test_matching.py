@@ -444,3 +444,20 @@ def test_a_country_named_as_a_subject_is_a_place_not_whose_fact_it_is():
     assert subject_key("تركيا", "تركيا تحظر واتساب", None) == "whatsapp"
     # an organisation named after its country keeps its own key
     assert subject_key("Egyptian Red Crescent", "The Egyptian Red Crescent sent 20 trucks", None) is not None
+
+
+def test_a_hedge_or_an_adverb_opening_a_statement_is_no_subject_to_keep_it_apart():
+    from newsclaims.text.extraction import extract_claims
+
+    texts = ("Almost 3,700 deaths have been confirmed in the region.", "Nearly 3,700 people have died in the region.")
+    statements = []
+    for k, text in enumerate(texts, start=1):
+        (c,) = extract_claims(text)
+        key = subject_key(c.subject, text, c.claimant)
+        statements.append(
+            ClaimSlots(id=k, source_id=k, subject_key=key, quantity=q(3700, unit="people"), standalone=True)
+        )
+    assert slots_compatible(*statements)
+    assert subject_key("Regrettably", "Regrettably, the toll reached 1,301.", None) is None
+    # a name that opens the sentence stays its subject
+    assert subject_key("Telegram", "Telegram has 900 million users.", None) == "telegram"
