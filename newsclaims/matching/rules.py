@@ -191,22 +191,23 @@ def subject_key(subject: str | None, text: str, claimant: str | None) -> str | N
     تعلن" and "أردوغان يعلن" can be one statement); a claim that names only places has no known
     subject.
     """
-    own = None if _names_nothing(subject) else entity_key(subject)
+    own = None if _names_nothing(subject, text) else entity_key(subject)
     candidates = [own, *mentioned_entities(text), *mentioned_entities(claimant or "")]
     return next((key for key in candidates if key and key not in PLACES), None)
 
 
-def _names_nothing(name: str | None) -> bool:
+def _names_nothing(name: str | None, text: str) -> bool:
     """Whether a subject is one word that owns no fact: a country's name or demonym ("تركيا",
     "Libya", "المصرية": a place), or a capitalised word opening an English sentence that extraction
-    took for a name: a hedge ("Almost 3,700 deaths", "Nearly") or an adverb ("Regrettably, ...").
-    Between imported statements every subject key vetoes, so such a word would keep "Almost 3,700
-    died" and "Nearly 3,700 died" apart."""
+    took for a name: a hedge ("Almost 3,700 deaths", "Nearly") or an adverb set off by a comma
+    ("Regrettably, the toll ..."; "Connolly said" keeps its name). Between imported statements every
+    subject key vetoes, so such a word would keep "Almost 3,700 died" and "Nearly 3,700 died" apart."""
     words = re.findall(r"[\w\-]+", normalise(name or ""))
     if len(words) != 1:
         return False
     word = words[0]
-    return bool(countries_of(word)) or word in HEDGE_OPENERS or (len(word) >= 8 and word.endswith("ly"))
+    adverb = word.endswith("ly") and text.lstrip().startswith(f"{name},")
+    return bool(countries_of(word)) or word in HEDGE_OPENERS or adverb
 
 
 # Kinds of figure that never measure the same thing as each other (a year or an ordinal in a

@@ -701,7 +701,7 @@ _PRE_HEDGES: dict[str, list[str]] = {
 }
 _HEDGE_OF: dict[str, str] = {}
 # The first words of the English hedges ("Almost", "Nearly", "Over"): opening a sentence they are
-# capitalised, and extraction must not take them for a name.
+# capitalised and read as a name, which as a subject names nothing (`rules.subject_key`).
 HEDGE_OPENERS = frozenset(p.split()[0].lower() for ps in _PRE_HEDGES.values() for p in ps if p.isascii())
 for _q, _ps in _PRE_HEDGES.items():
     for _p in _ps:

@@ -459,5 +459,6 @@ def test_a_hedge_or_an_adverb_opening_a_statement_is_no_subject_to_keep_it_apart
         )
     assert slots_compatible(*statements)
     assert subject_key("Regrettably", "Regrettably, the toll reached 1,301.", None) is None
-    # a name that opens the sentence stays its subject
+    # a name that opens the sentence stays its subject, one ending in -ly too
     assert subject_key("Telegram", "Telegram has 900 million users.", None) == "telegram"
+    assert subject_key("Donnelly", "Donnelly said 300 people died.", None) is not None
