@@ -1090,11 +1090,7 @@ def _second_figure_cut(norm: str, first_end: int, second_start: int, end: int) -
     "وفقدان 17": `figures.METRICS`, whose words are general news vocabulary). A conjunction inside a
     name or between two ("two earthquakes hit Turkey and Syria ... has risen to 33,000") joins the
     names, not two clauses."""
-    cuts = [
-        m.start() + 1
-        for m in _COORD_RE.finditer(norm, first_end, end)
-        if m.start() < second_start and not _inside_name(norm, m.start(), m.end())  # "Turkey and Syria"
-    ]
+    cuts = [cue for cue in _coordinating_cues(norm, first_end, end) if cue <= second_start]
     if second_start >= 2 and norm[second_start - 1] in "وف" and norm[second_start - 2].isspace():
         cuts.append(second_start - 1)
     for m in _CONJ_WORD_RE.finditer(norm, first_end, second_start):
@@ -1222,8 +1218,15 @@ def _coordinated_start(
         return None
     if _COORD_RE.match(" " + norm[limit : limit + _CUE_SPAN].lstrip(_TRIM_START)):
         return None  # the segment opens on its own conjunction (", while ...")
-    cues = [m.start() + 1 for m in _COORD_RE.finditer(norm, last, limit) if not _inside_name(norm, m.start(), m.end())]
+    cues = _coordinating_cues(norm, last, limit)
     return cues[-1] if cues else None
+
+
+def _coordinating_cues(norm: str, start: int, end: int) -> list[int]:
+    """Where each `_COORD_RE` cue between start and end opens a clause (just after its leading
+    space), leaving out conjunctions inside a name or between two ("Disaster and Emergency",
+    "Turkey and Syria")."""
+    return [m.start() + 1 for m in _COORD_RE.finditer(norm, start, end) if not _inside_name(norm, m.start(), m.end())]
 
 
 def _inside_name(norm: str, start: int, end: int) -> bool:
@@ -1714,8 +1717,7 @@ def _choose_subject(
 
 def _is_place(name: str) -> bool:
     """Whether a subject is a place (a country, city or region the entity lists know)."""
-    found = _entities(normalize_with_map(name), 0, len(normalize(name)))
-    return bool(found) and found[0].place
+    return _n(name) in _PLACE_SET
 
 
 def _named_subject(
