@@ -9,7 +9,8 @@ whatever the language, is:
   every pair of figures is compared, not just the first);
 - what the figures count (dead, missing, injured, ...: `newsclaims.text.figures`) and where (`countries_of`),
   in the whole clause and next to its figure, including a scope that only partly matches (one
-  country's toll against the toll of that country and another);
+  country's toll against the toll of that country and another), and both together: one metric in
+  one scope, the quantity a timeline or a contradiction is about, whatever the values;
 - the names both mention, across scripts (consonant skeletons: "Derna" / "درنة");
 - how the pair ranks among the other clauses of each article (`margin`: a fact is stated once per
   article, so the partner is the closest clause of the other article, not merely a close one);
@@ -39,7 +40,7 @@ from newsclaims.matching.pairscore import (
     word_features,
 )
 from newsclaims.text.entities import countries_of, normalise, skeleton
-from newsclaims.text.figures import METRIC_WORDS, figure_context, forms, metrics_of
+from newsclaims.text.figures import METRIC_WORDS, counts_elsewhere, figure_context, forms, metrics_of
 from newsclaims.text.quantities import CALENDAR_KINDS
 from newsclaims.text.textnorm import normalize
 
@@ -91,6 +92,8 @@ class ClauseText:
     # guessed place must not widen or narrow a figure's scope.
     own_countries: frozenset[str] = frozenset()
     own_figure_countries: frozenset[str] = frozenset()
+    # Whether the clause counts "elsewhere" / "outside" a place (`figures.counts_elsewhere`).
+    own_elsewhere: bool = False
 
 
 def clause_text(text: str, language: str, quantities: Sequence[dict] | None, own_text: str | None = None) -> ClauseText:
@@ -110,6 +113,7 @@ def clause_text(text: str, language: str, quantities: Sequence[dict] | None, own
         figure_context=figure_context(text),
         own_countries=countries_of(own),
         own_figure_countries=figure_context(own)[1],
+        own_elsewhere=counts_elsewhere(own),
     )
 
 
@@ -152,7 +156,7 @@ FEATURES = (
     "different_metric", "names_shared", "same_source", "same_country", "different_country", "margin_min",
     "margin_max", "country_equal", "no_figures", "cos_use_high", "cos_e5_high", "figure_metric_same",
     "figure_metric_different", "figure_country_same", "figure_country_different", "figure_country_partial",
-    "country_partial",
+    "country_partial", "figure_scope_same",
 )  # fmt: skip
 # The features of the two texts alone (`text_row`), in `FEATURES` order; the others are numeric
 # (cosines, CSLS, same source, margins, hinges) and filled a column at a time (`pair_matrix`).
@@ -161,6 +165,7 @@ TEXT_FEATURES = (
     "share_year", "figures_disjoint", "same_metric", "different_metric", "names_shared", "same_country",
     "different_country", "country_equal", "no_figures", "figure_metric_same", "figure_metric_different",
     "figure_country_same", "figure_country_different", "figure_country_partial", "country_partial",
+    "figure_scope_same",
 )  # fmt: skip
 _TEXT_COLUMNS = [FEATURES.index(name) for name in TEXT_FEATURES]
 
@@ -196,7 +201,22 @@ def text_row(
         float(bool(fa[0] & fb[0])), float(bool(fa[0] and fb[0]) and not fa[0] & fb[0]),
         float(bool(fa[1] & fb[1])), float(bool(fa[1] and fb[1]) and not fa[1] & fb[1]),
         _partial(a.own_figure_countries, b.own_figure_countries), _partial(a.own_countries, b.own_countries),
+        _same_scope(a, b),
     )  # fmt: skip
+
+
+def _same_scope(a: ClauseText, b: ClauseText) -> float:
+    """1.0 when both give figures of one metric and the places next to those figures are the same,
+    none on both counting as the same (the event's whole toll, read on two days): one quantity
+    whatever its value, which a timeline or a contradiction differs in. A figure counted "elsewhere"
+    or "outside" a place is of another scope than one that is not (`figures.counts_elsewhere`). The features above say
+    "a metric in common" and "a country in common" apart; their product is what a fact is (the
+    newsclusters convention: one subject, metric and scope), and a sum of the two cannot say it.
+    Leave-one-story-out AP among gold members 0.648 -> 0.662 (derna 0.80 -> 0.80, hajj 0.62 ->
+    0.64, quake 0.52 -> 0.55)."""
+    metric = bool(a.values and b.values) and bool(a.figure_context[0] & b.figure_context[0])
+    scope_a, scope_b = (a.own_figure_countries, a.own_elsewhere), (b.own_figure_countries, b.own_elsewhere)
+    return float(metric and scope_a == scope_b)
 
 
 def _partial(a: frozenset[str], b: frozenset[str]) -> float:

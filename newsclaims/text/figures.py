@@ -127,6 +127,23 @@ def counted_context(text: str) -> tuple[frozenset[str], frozenset[str]]:
     return _context(text, to_next_figure=True)
 
 
+# A figure counted "elsewhere" is another quantity than the place's own: "killed about 170 people
+# elsewhere in the country" / "170 شخصاً أيضاً في أماكن أخرى خارج درنة" beside the city's toll. Both
+# name the same country or city, or none, so the places next to the figure cannot tell them apart.
+_ELSEWHERE_RE = re.compile(
+    r"\b(?:elsewhere|outside(?:\s+of)?|(?:the\s+)?rest\s+of|other\s+(?:parts|areas|places|regions|cities|provinces))\b"
+    r"|(?:^|\s)[وف]?(?:خارج|(?:في\s+)?(?:أماكن|مناطق|أنحاء|مدن)\s+(?:أخرى|اخرى)|بقية|باقي)(?=\s|$)",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=65536)
+def counts_elsewhere(text: str) -> bool:
+    """Whether the clause places what it counts outside somewhere, or in other places than one:
+    part of a scope, which `figure_context`'s countries alone do not say."""
+    return bool(_ELSEWHERE_RE.search(text))
+
+
 # A forecast is not a report: "the toll could reach 20,000" and "11,300 have died" are two facts,
 # whatever their words share. Read just before the clause's first counted figure (the verb that
 # makes it a projection governs it: "could reach 20,000", "توقع ... ارتفاع الضحايا إلى 20 ألف").

@@ -161,3 +161,28 @@ def test_degrees_alone_name_neither_a_magnitude_nor_a_temperature():
     assert metrics_of("ضرب زلزال بقوة 6.4 درجات") == {"magnitude"}
     assert metrics_of("44 degrees Celsius") == {"temperature"}
     assert figure_context("بلغت الحرارة 44 درجة مئوية")[0] == {"temperature"}
+
+
+def test_two_tolls_of_one_scope_are_one_quantity_whatever_their_values_and_another_places_is_not():
+    later = _features("In Greece, 900 people died in the floods", "The death toll in Greece rose to 1,400")
+    assert later["figure_scope_same"] == 1.0 and later["share_value"] == 0.0
+    whole = _features("At least 900 people have died in the floods", "The death toll has risen to 1,400")
+    assert whole["figure_scope_same"] == 1.0  # no place on either side: the event's whole toll
+    elsewhere = _features("In Greece, 900 people died in the floods", "In Germany, 1,400 people died in the floods")
+    assert elsewhere["figure_scope_same"] == 0.0
+    missing = _features("In Greece, 900 people died in the floods", "In Greece, 1,400 people are still missing")
+    assert missing["figure_scope_same"] == 0.0
+    no_figure = _features("In Greece, 900 people died in the floods", "People died in the floods in Greece")
+    assert no_figure["figure_scope_same"] == 0.0
+
+
+def test_a_toll_counted_elsewhere_is_not_the_places_own_toll():
+    from newsclaims.text.figures import counts_elsewhere
+
+    assert counts_elsewhere("The storm also killed about 170 people elsewhere in the country")
+    assert counts_elsewhere("أودت الفيضانات بحياة 170 شخصاً في أماكن أخرى خارج المدينة")
+    assert not counts_elsewhere("The storm killed 3,000 people in the city")
+    apart = _features("The storm killed 3,000 people", "The storm also killed 170 people elsewhere in the country")
+    assert apart["figure_scope_same"] == 0.0
+    both = _features("About 170 people died elsewhere", "170 more people were killed outside the city")
+    assert both["figure_scope_same"] == 1.0
