@@ -40,6 +40,7 @@ from newsclaims.matching.pairscore import (
     word_features,
 )
 from newsclaims.text.entities import countries_of, normalise, skeleton
+from newsclaims.text.extraction import without_credit
 from newsclaims.text.figures import METRIC_WORDS, counts_elsewhere, figure_context, forms, metrics_of
 from newsclaims.text.quantities import CALENDAR_KINDS
 from newsclaims.text.textnorm import normalize
@@ -100,7 +101,9 @@ def clause_text(text: str, language: str, quantities: Sequence[dict] | None, own
     """A claim's `ClauseText` from its text (what was embedded), language and figures
     (`pairscore.text_figures`); `own_text`: the clause as extracted, when the text carries more."""
     figures = _figures(quantities)
-    own = text if own_text is None else own_text
+    # The clause's own words, after any dateline or credit that opens them: "ANKARA (Reuters) –"
+    # places the report, not the figure. (Without them, the text as matched, subject carried in.)
+    own = text if own_text is None else without_credit(own_text)
     return ClauseText(
         language=language,
         evidence=text_evidence(text),

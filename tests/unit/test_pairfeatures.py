@@ -186,3 +186,17 @@ def test_a_toll_counted_elsewhere_is_not_the_places_own_toll():
     assert apart["figure_scope_same"] == 0.0
     both = _features("About 170 people died elsewhere", "170 more people were killed outside the city")
     assert both["figure_scope_same"] == 1.0
+
+
+def test_a_dateline_or_an_outlets_credit_does_not_widen_a_figures_scope():
+    from newsclaims.text.extraction import without_credit
+
+    assert without_credit("ATHENS (Reuters) – At least 900 people died") == "At least 900 people died"
+    assert without_credit("LARISSA, Greece -- The toll rose to 900") == "The toll rose to 900"
+    assert without_credit("(Agency) — Floods killed 900 people") == "Floods killed 900 people"
+    assert without_credit("وكالة الأخبار - موقع الخليج: وأضافت أن 900 لقوا حتفهم") == "وأضافت أن 900 لقوا حتفهم"
+    assert without_credit("The minister said: 900 people died") == "The minister said: 900 people died"
+    assert without_credit("وقال الوزير: 900 لقوا حتفهم") == "وقال الوزير: 900 لقوا حتفهم"
+    dateline = "SOFIA, Bulgaria (AP) — 900 people died in Greece"
+    credited = _features(dateline, "In Greece, 1,400 people died", own_a=dateline)
+    assert credited["country_partial"] == 0.0 and credited["figure_scope_same"] == 1.0
