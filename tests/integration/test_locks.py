@@ -24,12 +24,24 @@ def other_session() -> psycopg.Connection:
     return psycopg.connect(url, autocommit=True)
 
 
+def gone(pid: int, timeout: float = 10.0) -> None:
+    """Wait until the server has ended backend `pid`: a client's close returns before its backend
+    exits and lets go of its locks, so asserting at once would race the server."""
+    deadline = time.monotonic() + timeout
+    with other_session() as watcher:
+        while watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()[0]:
+            assert time.monotonic() < deadline, f"backend {pid} still running after {timeout} s"
+            time.sleep(0.01)
+
+
 def test_a_key_another_session_holds_is_refused_until_that_session_is_gone():
     other = other_session()
     other.execute("SELECT pg_advisory_lock(%s, %s)", list(KEY))
     with locks.held(*KEY) as taken:
         assert not taken
+    pid = other.info.backend_pid
     other.close()  # as a process that died: its session's locks go with it
+    gone(pid)
     with locks.held(*KEY) as taken:
         assert taken
         with other_session() as third:
