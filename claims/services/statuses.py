@@ -311,22 +311,69 @@ def _judge_pairs(
         batches.append(([pair for pair, ok in zip(together, known, strict=True) if ok], cross[known]))
     judged: dict[Pair, tuple[str, float]] = {}
     started = time.perf_counter()
+    memo = _judged.of(head)
+    digest = {
+        k: hashlib.blake2b(
+            np.ascontiguousarray(v, dtype=np.float32).tobytes() + (texts.get(k) or "").encode("utf-8", "surrogatepass"),
+            digest_size=16,
+        ).digest()
+        for k, v in vectors.items()
+    }
     for pairs, logits in batches:
-        for start in range(0, len(pairs), HEAD_BATCH):
-            chunk = pairs[start : start + HEAD_BATCH]
+        # A pair's judgement depends on its two claims' vectors and texts (and the cross-encoder's
+        # logit, when it read them) alone: one judged on an earlier refresh is not judged again.
+        keys = [
+            digest[a] + digest[b] + (b"" if logits is None else np.float64(logits[n]).tobytes())
+            for n, (a, b) in enumerate(pairs)
+        ]
+        known = {key: value for key in keys if (value := memo.get(key)) is not None}
+        fresh: dict[bytes, tuple[str, float]] = {}
+        todo = [n for n, key in enumerate(keys) if key not in known]
+        for start in range(0, len(todo), HEAD_BATCH):
+            chosen = todo[start : start + HEAD_BATCH]
+            chunk = [pairs[n] for n in chosen]
             probabilities = head.predict_proba(
                 np.stack([vectors[a] for a, _ in chunk]),
                 np.stack([vectors[b] for _, b in chunk]),
                 [texts.get(a) or "" for a, _ in chunk],
                 [texts.get(b) or "" for _, b in chunk],
-                cross_logits=None if logits is None else logits[start : start + HEAD_BATCH],
+                cross_logits=None if logits is None else logits[chosen],
                 threads=settings.FACTCHECK_STANCE_THREADS,
             )
-            for pair, row in zip(chunk, probabilities, strict=True):
+            for n, row in zip(chosen, probabilities, strict=True):
                 best = int(np.argmax(row))
-                judged[pair] = (stance_lib.CLASSES[best], float(row[best]))
+                fresh[keys[n]] = (stance_lib.CLASSES[best], float(row[best]))
+        for n, pair in enumerate(pairs):
+            judged[pair] = known.get(keys[n]) or fresh[keys[n]]
+        if len(memo) + len(fresh) > _JudgedMemo.SIZE:
+            memo.clear()
+        memo.update(fresh)
     _add_cost(head_seconds=time.perf_counter() - started)
     return judged, unjudged
+
+
+class _JudgedMemo:
+    """The stance head's judgements of text pairs this process made, by what each was judged from
+    (both claims' vectors and texts, and the cross-encoder's logit where it read them): a cluster's
+    status is refreshed each time an article joins it, and asks again about the pairs it asked
+    about before. Measured on `bench scale`'s 5,000-claim archive (20 articles ingested one at a
+    time): the head's time 1.07 -> 0.36 s. Bounded: emptied when full, and when the head changes."""
+
+    SIZE = 200_000  # pairs; ~30 MB
+
+    def __init__(self) -> None:
+        self.values: dict[bytes, tuple[str, float]] = {}
+        self.head: StanceHead | None = None
+
+    def of(self, head: StanceHead) -> dict[bytes, tuple[str, float]]:
+        """The judgements remembered from `head`."""
+        if self.head is not head:
+            self.values = {}
+            self.head = head
+        return self.values
+
+
+_judged = _JudgedMemo()
 
 
 # Up to this many claims, a cluster's cross-source pairs are scored in one batch up front (~45,000

@@ -54,13 +54,13 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from newsclaims.text.quantities import find_quantities, is_number_token
+from newsclaims.text.quantities import is_number_token, quantities_in
 from newsclaims.text.textnorm import ARABIC_CLITICS, normalize
 
 __all__ = [
@@ -233,14 +233,17 @@ class _TextInfo:
     numbers: frozenset[float]
 
 
+@lru_cache(maxsize=65536)
 def _text_info(text: str) -> _TextInfo:
-    """Tokenise ``text`` (after Arabic normalisation) and extract negations and numbers."""
+    """Tokenise ``text`` (after Arabic normalisation) and extract negations and numbers; once per
+    text in a process (the value is frozen): a status refresh asks about a cluster's claims each
+    time an article joins it, so most texts were read on an earlier refresh."""
     tokens = _TOKEN_RE.findall(normalize(text).lower())
     stems = [_stem(t) for t in tokens]
     numbers: set[float] = set()
-    # find_quantities is most of the cost; skip it when no token can start a number.
+    # Reading quantities is most of the cost; skip it when no token can start a number.
     if any(is_number_token(t) or t[0].isdigit() for t in tokens):
-        for q in find_quantities(text):
+        for q in quantities_in(text):
             value = next((x for x in (q.value, q.low, q.high) if x is not None), None)
             if value is not None:
                 numbers.add(round(float(value), 6))
@@ -288,15 +291,7 @@ def text_features(texts_u: Sequence[str], texts_v: Sequence[str]) -> np.ndarray:
     """
     if len(texts_u) != len(texts_v):
         raise ValueError(f"{len(texts_u)} texts on one side, {len(texts_v)} on the other")
-    # Callers compare one claim with many, so analyse each distinct text once.
-    cache: dict[str, _TextInfo] = {}
-
-    def info(text: str) -> _TextInfo:
-        if text not in cache:
-            cache[text] = _text_info(text)
-        return cache[text]
-
-    rows = [_pair_text_features(info(a), info(b)) for a, b in zip(texts_u, texts_v, strict=True)]
+    rows = [_pair_text_features(_text_info(a), _text_info(b)) for a, b in zip(texts_u, texts_v, strict=True)]
     return np.array(rows, dtype=np.float64).reshape(len(rows), len(TEXT_FEATURES))
 
 

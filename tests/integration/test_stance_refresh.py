@@ -231,3 +231,36 @@ def test_a_status_reads_its_claims_vectors_as_stored_and_leaves_the_articles_tex
         assert claim.embedding.dtype == np.float32
         np.testing.assert_array_equal(claim.embedding, stored)  # the binary form gives the same values
         assert "text" in claim.source.get_deferred_fields()  # each article's text is not read per claim
+
+
+def test_a_status_refreshed_again_judges_no_pair_twice_until_a_claim_changes(monkeypatch, settings):
+    settings.FACTCHECK_EMBEDDING_MODEL = "builtin:use+e5"
+    monkeypatch.setattr(statuses, "_cross_encoder", lambda head: FakeCrossEncoder())
+    statuses._judged.head = None  # nothing remembered from earlier tests
+    head = statuses._stance_head()
+    judged: list[int] = []
+    predict = type(head).predict_proba
+
+    def counting(self, u, v, *args, **kwargs):
+        judged.append(len(u))
+        return predict(self, u, v, *args, **kwargs)
+
+    monkeypatch.setattr(type(head), "predict_proba", counting)
+    cluster = _statement_cluster([APPROVES, REJECTS, "The parliament approves the new election law"])
+    statuses.refresh_clusters([cluster.pk])
+    cluster.refresh_from_db()
+    status, reason, asked = cluster.status, cluster.status_reason, sum(judged)
+    assert asked > 0
+
+    # The next article about the story refreshes it again: the same status, nothing judged again.
+    statuses.refresh_clusters([cluster.pk])
+    cluster.refresh_from_db()
+    assert (cluster.status, cluster.status_reason) == (status, reason)
+    assert sum(judged) == asked
+
+    # An edited claim is another claim: its pairs are judged again.
+    edited = Claim.objects.filter(cluster=cluster, text=APPROVES).get()
+    edited.text = edited.match_text = APPROVES + " اليوم"
+    edited.save(update_fields=["text", "match_text"])
+    statuses.refresh_clusters([cluster.pk])
+    assert sum(judged) > asked
