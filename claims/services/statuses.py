@@ -11,8 +11,9 @@ What stance costs, and where:
   answers); a cluster that asked about none is done.
 - The pairs asked by all the clusters of a call are judged together: the head in a few batched
   calls, the cross-encoder once on the text pairs not already in `StanceJudgement` under its
-  version (a rebuild or a refresh in any process never reads a pair twice). Then the statuses of
-  the clusters that asked are computed with the answers.
+  version (a rebuild or a refresh in any process never reads a pair twice); the head's answers
+  are kept in the process too (`_JudgedMemo`: a cluster refreshed again asks about the pairs it
+  asked before). Then the statuses of the clusters that asked are computed with the answers.
 - Ingestion does not wait for statuses (`queue_status_refresh`): it marks the clusters it changed
   `status_stale` (counts current at once) and the status refresh job, queued on commit, recomputes
   them. A rebuild's commit marks the clusters it changed stale the same way, and refreshes them
