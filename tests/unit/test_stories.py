@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from evaluation.stories import Article, Story, StoryScore, SystemClaim, read_stories, score_story
@@ -98,3 +99,24 @@ def test_a_clustering_level_is_chosen_on_a_plateau_not_on_a_lone_spike():
     spike = [0.40, 0.40, 0.70, 0.40, 0.60, 0.60, 0.60]  # 0.15 is best alone, between two poor levels
     assert choose_level(spike, levels) == 0.3
     assert choose_level([0.5] * 7, levels) == 0.3  # no difference: merge least (the grid's end is no choice)
+
+
+def test_the_ranking_figure_reads_pairs_of_gold_members_from_two_articles_only():
+    from training.train_story_pairs import member_pair_precision
+
+    labels = {0: "deaths", 1: "deaths", 2: "missing", 3: "missing"}
+    sources = [1, 2, 2, 1, 3]  # claim 4 holds no gold anchor; claims 1 and 2 share an article
+    asked: list[tuple[int, int]] = []
+
+    def scores(order):
+        def score(pairs):
+            asked.extend(pairs)
+            return np.array([order(i, j) for i, j in pairs], dtype=float)
+
+        return score
+
+    assert member_pair_precision(labels, sources, scores(lambda i, j: float(labels[i] == labels[j]))) == 1.0
+    assert sorted(asked) == [(0, 1), (0, 2), (1, 3), (2, 3)]  # not (0, 3) nor (1, 2): one article each
+    worst = member_pair_precision(labels, sources, scores(lambda i, j: float(labels[i] != labels[j])))
+    assert worst == pytest.approx(0.5)  # the two positives ranked last of four
+    assert member_pair_precision({0: "a", 1: "b"}, [1, 2], scores(lambda i, j: 1.0)) == 0.0
