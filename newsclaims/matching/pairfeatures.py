@@ -40,8 +40,7 @@ from newsclaims.matching.pairscore import (
     word_features,
 )
 from newsclaims.text.entities import countries_of, normalise, skeleton
-from newsclaims.text.extraction import without_credit
-from newsclaims.text.figures import METRIC_WORDS, counts_elsewhere, figure_context, forms, metrics_of
+from newsclaims.text.figures import METRIC_WORDS, counts_elsewhere, figure_context, forms, metrics_of, without_credit
 from newsclaims.text.quantities import CALENDAR_KINDS
 from newsclaims.text.textnorm import normalize
 

@@ -1649,24 +1649,6 @@ _DATELINE_ONLY_RE = re.compile(
 )
 
 
-# A credit opening a sentence: a dateline ("ANKARA (Reuters) –", "BAB AL-HAWA, Syria (AP) —",
-# "RIYADH:") or an outlet's name ("(CNN) —", "أربيل (كوردستان24)- ", "وكالة - الموقع: "). It stays
-# in the claim, as above, but it says where the report was filed or who ran it, not where the
-# figure is: `without_credit` gives what follows it, where a figure's scope is read. ("Greece: ..."
-# is not one: it is how `match_text` carries a subject in.)
-_CREDIT_RE = re.compile(
-    r"\s*(?:\([^()]{1,30}\)\s*(?:--|[-–—])\s*"
-    r"|[A-Z][A-Z .'’-]+(?:,\s+[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?(?:\s*\([^()]{1,30}\))?\s*(?::|--|[-–—])\s+"
-    r"|(?:[^\d\sA-Za-z:،\"“][^\d:،\"“]{0,25}?\s?(?:\([^()]{1,20}\))?\s?[-–—]\s){1,2}(?:[^\d:،\"“]{1,20}:\s)?)"
-)
-
-
-def without_credit(text: str) -> str:
-    """The text after a dateline or an outlet's credit that opens it (`_CREDIT_RE`), else the text."""
-    m = _CREDIT_RE.match(text)
-    return text[m.end() :] if m else text
-
-
 def match_text(claim: ExtractedClaim) -> str:
     """What gets embedded: the claim with its subject carried in when the clause omits it."""
     if claim.subject and claim.subject not in claim.text:

@@ -189,7 +189,7 @@ def test_a_toll_counted_elsewhere_is_not_the_places_own_toll():
 
 
 def test_a_dateline_or_an_outlets_credit_does_not_widen_a_figures_scope():
-    from newsclaims.text.extraction import without_credit
+    from newsclaims.text.figures import without_credit
 
     assert without_credit("ATHENS (Reuters) – At least 900 people died") == "At least 900 people died"
     assert without_credit("LARISSA, Greece -- The toll rose to 900") == "The toll rose to 900"
