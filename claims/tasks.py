@@ -36,8 +36,11 @@ PROCESSING = {
 
 @shared_task(**PROCESSING)
 def process_source_task(self, source_id: int, force: bool = False) -> int:
-    """Extract, embed and cluster one source (idempotent: a second run is a no-op)."""
-    return _or_retry(self, lambda: services.process_source(source_id, force=force))
+    """Extract, embed and cluster one source, with other queued sources that still wait
+    (idempotent: a second run is a no-op)."""
+    if force:
+        return _or_retry(self, lambda: services.process_source(source_id, force=True))
+    return _or_retry(self, lambda: services.process_source_and_backlog(source_id))
 
 
 @shared_task(**PROCESSING)

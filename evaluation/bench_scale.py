@@ -18,8 +18,10 @@
   through the Django test client with a read token, wall time and queries per request;
 - `time_ingest`: small articles through `ingest_source` one at a time (extract, embed, assign,
   statuses: the whole path, in-process as without a broker; the API's and the feed follower's
-  path), and as many others through `ingest_articles` in tasks of ARTICLE_BATCH (`manage.py
-  ingest`'s path), each against the raw encoder on the same sentences.
+  path), as many others through `ingest_articles` in tasks of ARTICLE_BATCH (`manage.py
+  ingest`'s path), and as many again through `ingest_source` all queued before the first task runs
+  (a burst: articles coming faster than a worker processes them, whose first task takes the
+  waiting ones along), each against the raw encoder on the same sentences.
 
 Each of the rebuilds, the assignment and the ingest also reports what its status refreshes cost
 (`claims.services.stance_cost`: statuses, of which stance, of which the cross-encoder), printed
@@ -531,6 +533,7 @@ def time_ingest(
     articles: Sequence[scale_corpus.IngestArticle],
     progress: Progress,
     batched: Sequence[scale_corpus.IngestArticle] = (),
+    burst: Sequence[scale_corpus.IngestArticle] = (),
 ) -> dict:
     """Sentences per second through `ingest_source`, one article at a time (the API's and the feed
     follower's path: processing runs in-process after each commit, as without a broker), and
@@ -571,9 +574,42 @@ def time_ingest(
         "stance": services.stance_cost().as_dict(),
         "load": load_average(),
     }
+    total = len(timed) + len(batched) + len(burst)
     if batched:
-        result["batched"] = _time_batched_ingest(batched, lambda k: progress(len(timed) + k, len(timed) + len(batched)))
+        result["batched"] = _time_batched_ingest(batched, lambda k: progress(len(timed) + k, total))
+    if burst:
+        result["burst"] = _time_burst_ingest(burst, lambda k: progress(len(timed) + len(batched) + k, total))
     return result
+
+
+def _time_burst_ingest(articles: Sequence[scale_corpus.IngestArticle], progress: Callable[[int], None]) -> dict:
+    """`ingest_source` of each of these articles (the API's and the feeds' path: one processing task
+    each), all stored and queued before the first task runs, as when articles come faster than a
+    worker processes them (here: one transaction, its tasks run in-process on commit, in order):
+    the first task takes the waiting articles along (`process_source_and_backlog`), the others find
+    theirs done. Against the raw encoder on the same sentences."""
+    sentences = [s for a in articles for s in a.sentences]
+    encoder = _encoder_seconds(sentences)
+    before = Claim.objects.count()
+    services.reset_stance_cost()
+    started = time.perf_counter()
+    with transaction.atomic():
+        for k, article in enumerate(articles):
+            services.ingest_source(_ingest_item(f"bench-ingest-burst:{k}", article))
+            progress(k + 1)
+    seconds = time.perf_counter() - started
+    return {
+        "articles": len(articles),
+        "sentences": len(sentences),
+        "claims": Claim.objects.count() - before,
+        "ingest_seconds": seconds,
+        "encoder_seconds": encoder,
+        "ingest_sentences_per_second": len(sentences) / seconds,
+        "encoder_sentences_per_second": len(sentences) / encoder,
+        "ratio_to_encoder": encoder / seconds,
+        "stance": services.stance_cost().as_dict(),
+        "load": load_average(),
+    }
 
 
 def _time_batched_ingest(articles: Sequence[scale_corpus.IngestArticle], progress: Callable[[int], None]) -> dict:

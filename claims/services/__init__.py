@@ -2,6 +2,7 @@
 
 ingest          ingest_source / ingest_inputs / import_claims store articles and claims (deduplicated
                 by content hash) and enqueue processing; process_source extracts, embeds, assigns
+                (process_source_and_backlog: with the sources still waiting in the queue)
 assign          assign_claims: new claims join clusters, the neighbourhood is re-clustered
 rebuild         recluster: rebuild every cluster from scratch, deterministically, its pair
                 scores in parts on Celery workers (score_rebuild_part)
@@ -40,6 +41,7 @@ from claims.services.ingest import (
     match_text,
     needs_processing,
     process_source,
+    process_source_and_backlog,
     process_sources,
     reap_stale_processing,
     reprocess_sources,
@@ -117,6 +119,7 @@ __all__ = [
     "nearest_clustered",
     "needs_processing",
     "process_source",
+    "process_source_and_backlog",
     "process_sources",
     "queue_status_refresh",
     "reap_stale_processing",

@@ -1,12 +1,14 @@
 """Articles processed in batches (`manage.py ingest`: ARTICLE_BATCH a task): a batch's new claims are
-assigned together, so the neighbourhood they share is re-clustered once; one bad article fails
-alone; re-processing a source leaves its statuses to the status refresh job like assignment does."""
+assigned together, so the neighbourhood they share is re-clustered once; a task for one article
+takes the articles waiting in the queue with it; one bad article fails alone; re-processing a
+source leaves its statuses to the status refresh job like assignment does."""
 
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
-from claims import services
+from claims import services, tasks
 from claims.choices import SourceStatus
 from claims.models import Claim, Cluster
 from claims.services import assign, ingest, statuses
@@ -61,6 +63,64 @@ def test_a_batch_of_articles_is_assigned_in_one_call_and_re_clustered_once(monke
     # The two articles stating the same figure share a cluster, as one at a time they would.
     same = Claim.objects.filter(text__contains="4.2 million").values_list("cluster_id", flat=True)
     assert len(same) == 2 and len(set(same)) == 1
+
+
+def queued(ids: list[int]) -> None:
+    Source.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+
+
+def counting_assignments(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    assign_claims = ingest.assign_claims
+
+    def counted(claims):
+        claims = list(claims)
+        calls.append(len(claims))
+        return assign_claims(claims)
+
+    monkeypatch.setattr(ingest, "assign_claims", counted)
+    return calls
+
+
+def test_the_task_for_one_article_takes_the_articles_waiting_in_the_queue_in_one_assignment(monkeypatch):
+    ids = stored()
+    queued(ids)
+    calls = counting_assignments(monkeypatch)
+    tasks.process_source_task.apply(args=(ids[2],)).get()
+    assert len(calls) == 1  # the three articles embedded and assigned together
+    assert set(Source.objects.filter(pk__in=ids).values_list("status", flat=True)) == {SourceStatus.PROCESSED}
+    assert calls[0] == Claim.objects.filter(source_id__in=ids).count()
+    for pk in ids[:2]:  # their own tasks, arriving later, find nothing to do
+        tasks.process_source_task.apply(args=(pk,)).get()
+    assert not any(calls[1:])
+
+
+def test_a_source_not_queued_or_failed_before_is_not_taken_along(monkeypatch):
+    ids = stored()
+    queued([ids[0]])
+    Source.objects.filter(pk=ids[1]).update(status=SourceStatus.FAILED, queued_at=timezone.now())
+    services.process_source_and_backlog(ids[2])
+    status = dict(Source.objects.filter(pk__in=ids).values_list("pk", "status"))
+    assert status == {ids[0]: SourceStatus.PROCESSED, ids[1]: SourceStatus.FAILED, ids[2]: SourceStatus.PROCESSED}
+    assert not Claim.objects.filter(source_id=ids[1]).exists()
+
+
+def test_an_article_taken_along_that_fails_fails_alone_and_the_tasks_own_article_goes_in(monkeypatch):
+    ids = stored()
+    queued(ids)
+    write_claims = ingest._write_claims
+
+    def refusing(part):
+        if part.source.pk == ids[0]:
+            raise ValueError("the database refused a row")
+        return write_claims(part)
+
+    monkeypatch.setattr(ingest, "_write_claims", refusing)
+    count = services.process_source_and_backlog(ids[2])
+    assert count == Claim.objects.filter(source_id=ids[2]).count() > 0
+    failed = Source.objects.get(pk=ids[0])
+    assert failed.status == SourceStatus.FAILED and "refused" in failed.error
+    assert Source.objects.get(pk=ids[1]).status == SourceStatus.PROCESSED
 
 
 def test_an_article_whose_claims_cannot_be_written_fails_alone_and_the_others_go_in(monkeypatch):

@@ -135,8 +135,8 @@ class Command(BaseCommand):
             n,
             seed=options["seed"],
             newcomers=options["newcomers"],
-            # One before the clock starts, then `articles` one at a time and as many in batches.
-            articles=2 * options["articles"] + 1,
+            # One before the clock starts, then `articles` one at a time, as many in batches and as many in a burst.
+            articles=3 * options["articles"] + 1,
             article_share=options["article_share"],
         )
         say(f"  corpus: {corpus.summary()}")
@@ -193,7 +193,10 @@ class Command(BaseCommand):
         n = options["articles"]
         say(f"  ingest: {n} small articles one at a time, {n} others in batches, against the raw encoder")
         row["ingest"] = ingest = bench_scale.time_ingest(
-            corpus.articles[: n + 1], self._progress("  ingesting"), batched=corpus.articles[n + 1 :]
+            corpus.articles[: n + 1],
+            self._progress("  ingesting"),
+            batched=corpus.articles[n + 1 : 2 * n + 1],
+            burst=corpus.articles[2 * n + 1 :],
         )
         if ingest:
             say(
@@ -212,6 +215,15 @@ class Command(BaseCommand):
                     f"{batched['ratio_to_encoder']:.3f}x the encoder"
                 )
                 say(f"    {bench_scale.stance_line(batched.get('stance'))}")
+            burst = ingest.get("burst")
+            if burst:
+                say(
+                    f"    burst (one task each, queued before the first runs): "
+                    f"{burst['ingest_sentences_per_second']:.2f} sentences/s ({burst['claims']} claims), encoder "
+                    f"{burst['encoder_sentences_per_second']:.1f} sentences/s: "
+                    f"{burst['ratio_to_encoder']:.3f}x the encoder"
+                )
+                say(f"    {bench_scale.stance_line(burst.get('stance'))}")
         return row
 
     @staticmethod
