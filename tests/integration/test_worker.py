@@ -122,3 +122,22 @@ def test_a_real_worker_processes_the_source_that_ingest_enqueued(worker):
     assert source.claims.exists()
     assert not source.claims.filter(cluster=None).exists()
     assert Source.objects.get(pk=source.pk).processed_at is not None
+
+
+@pytest.mark.worker
+def test_a_real_worker_takes_the_articles_waiting_in_the_queue_along_with_the_first(worker):
+    from django.db import transaction
+
+    texts = [path.read_text(encoding="utf-8") for path in sorted((REPO / "seeds").glob("*.txt"))[:3]]
+    with transaction.atomic():  # three tasks sent on commit: the worker finds all three queued
+        ids = [services.ingest_source(SourceInput(text=t, origin=f"burst:{k}")).source.pk for k, t in enumerate(texts)]
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and worker.poll() is None:
+        if not Source.objects.filter(pk__in=ids).exclude(status=SourceStatus.PROCESSED).exists():
+            break
+        time.sleep(0.5)
+    rows = list(Source.objects.filter(pk__in=ids).values_list("status", "processed_at"))
+    if any(status != SourceStatus.PROCESSED for status, _ in rows):
+        worker.terminate()
+        pytest.fail(f"sources {rows}; worker output:\n{worker.communicate(timeout=20)[0][-4000:]}")
+    assert len({processed_at for _, processed_at in rows}) == 1  # one batch: one assignment, one write
