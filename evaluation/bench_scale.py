@@ -598,14 +598,19 @@ def _time_burst_ingest(articles: Sequence[scale_corpus.IngestArticle], progress:
             services.ingest_source(_ingest_item(f"bench-ingest-burst:{k}", article))
             progress(k + 1)
     seconds = time.perf_counter() - started
+    return _against_encoder(len(articles), len(sentences), Claim.objects.count() - before, seconds, encoder)
+
+
+def _against_encoder(articles: int, sentences: int, claims: int, seconds: float, encoder: float) -> dict:
+    """An ingest's figures beside the raw encoder's on the same sentences, and what its statuses cost."""
     return {
-        "articles": len(articles),
-        "sentences": len(sentences),
-        "claims": Claim.objects.count() - before,
+        "articles": articles,
+        "sentences": sentences,
+        "claims": claims,
         "ingest_seconds": seconds,
         "encoder_seconds": encoder,
-        "ingest_sentences_per_second": len(sentences) / seconds,
-        "encoder_sentences_per_second": len(sentences) / encoder,
+        "ingest_sentences_per_second": sentences / seconds,
+        "encoder_sentences_per_second": sentences / encoder,
         "ratio_to_encoder": encoder / seconds,
         "stance": services.stance_cost().as_dict(),
         "load": load_average(),
@@ -630,17 +635,5 @@ def _time_batched_ingest(articles: Sequence[scale_corpus.IngestArticle], progres
     started = time.perf_counter()
     report = services.ingest_articles(items, heard)
     seconds = time.perf_counter() - started
-    return {
-        "articles": len(articles),
-        "articles_per_task": services.ARTICLE_BATCH,
-        "sentences": len(sentences),
-        "claims": Claim.objects.count() - before,
-        "errors": len(report.errors),
-        "ingest_seconds": seconds,
-        "encoder_seconds": encoder,
-        "ingest_sentences_per_second": len(sentences) / seconds,
-        "encoder_sentences_per_second": len(sentences) / encoder,
-        "ratio_to_encoder": encoder / seconds,
-        "stance": services.stance_cost().as_dict(),
-        "load": load_average(),
-    }
+    figures = _against_encoder(len(articles), len(sentences), Claim.objects.count() - before, seconds, encoder)
+    return {**figures, "articles_per_task": services.ARTICLE_BATCH, "errors": len(report.errors)}
