@@ -95,14 +95,19 @@ def test_the_task_for_one_article_takes_the_articles_waiting_in_the_queue_in_one
     assert not any(calls[1:])
 
 
-def test_a_source_not_queued_or_failed_before_is_not_taken_along(monkeypatch):
-    ids = stored()
+def test_a_source_not_queued_or_failed_before_is_not_taken_along():
+    ids = stored([*ARTICLES, "The council approved 3 new schools on Tuesday, the mayor said."])
     queued([ids[0]])
     Source.objects.filter(pk=ids[1]).update(status=SourceStatus.FAILED, queued_at=timezone.now())
     services.process_source_and_backlog(ids[2])
     status = dict(Source.objects.filter(pk__in=ids).values_list("pk", "status"))
-    assert status == {ids[0]: SourceStatus.PROCESSED, ids[1]: SourceStatus.FAILED, ids[2]: SourceStatus.PROCESSED}
-    assert not Claim.objects.filter(source_id=ids[1]).exists()
+    assert status == {
+        ids[0]: SourceStatus.PROCESSED,  # queued and waiting: taken along
+        ids[1]: SourceStatus.FAILED,  # its own task retries it
+        ids[2]: SourceStatus.PROCESSED,
+        ids[3]: SourceStatus.PENDING,  # stored, never queued
+    }
+    assert not Claim.objects.filter(source_id__in=[ids[1], ids[3]]).exists()
 
 
 def test_an_article_taken_along_that_fails_fails_alone_and_the_tasks_own_article_goes_in(monkeypatch):
