@@ -466,10 +466,11 @@ def process_source_and_backlog(source_id: int) -> int:
     """`process_source`, taking along other queued sources that still wait (pending, text stored),
     oldest first, up to ARTICLE_BATCH in all; returns how many claims this source has.
 
-    Articles from the API, the admin and feeds are queued one task each. When they come faster
+    Articles posted one at a time (the API, the admin) and pages fetched for submitted URLs are
+    queued one task each (feeds and `manage.py ingest` queue batches). When they come faster
     than a worker processes them, the first task to run takes the waiting ones with it: one
     embedding call and one assignment for the batch, as `manage.py ingest` gets (on `bench scale`'s
-    archive a batch of 20 articles costs about a third of what they cost one at a time); their own
+    archive a batch of 20 articles costs about half of what they cost one at a time); their own
     tasks then find them processed and do nothing. A source taken along that fails is marked
     failed with its error, as its own task would leave it, and retried by that task; only this
     source's failure fails this task."""
