@@ -559,20 +559,10 @@ def time_ingest(
         latencies.append((time.perf_counter() - began) * 1000)
         progress(k, len(timed) + len(batched))
     seconds = time.perf_counter() - started
-    claims = Claim.objects.count() - before
     result = {
-        "articles": len(timed),
-        "sentences": len(sentences),
-        "claims": claims,
-        "ingest_seconds": seconds,
-        "encoder_seconds": encoder,
-        "ingest_sentences_per_second": len(sentences) / seconds,
-        "encoder_sentences_per_second": len(sentences) / encoder,
-        "ratio_to_encoder": encoder / seconds,
+        **_against_encoder(len(timed), len(sentences), Claim.objects.count() - before, seconds, encoder),
         "article_p50_ms": percentile(latencies, 50),
         "article_p95_ms": percentile(latencies, 95),
-        "stance": services.stance_cost().as_dict(),
-        "load": load_average(),
     }
     total = len(timed) + len(batched) + len(burst)
     if batched:

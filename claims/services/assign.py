@@ -28,6 +28,7 @@ from claims.services.audit import flag_changed_verdicts, verdict_memberships
 from claims.services.rebuild import ClaimRows, _rebuild_rows, write_rows
 from claims.services.scoring import (
     KNN_CANDIDATES,
+    BoundedMemo,
     _Matcher,
     _matcher,
     lock_clusters,
@@ -109,21 +110,17 @@ class _PairMemo:
     cosines) and on the rows of their two sources it holds (the margins), nothing else; the key
     digests exactly those, so a remembered score is the bits scoring again gives, and a claim whose
     nearest cosines took a newcomer in, or a source whose rows here differ, is scored again.
-    Bounded: emptied when full (recomputing gives the same bits), and when the pair model changes."""
+    Bounded (`BoundedMemo`): emptied when full, and when the pair model changes."""
 
     SIZE = 200_000  # pairs; ~40 MB
 
     def __init__(self) -> None:
-        self.scores: dict[bytes, float] = {}
-        self.model = None
+        self.memo = BoundedMemo(self.SIZE)
         self.hits = 0
         self.misses = 0
 
     def scorer(self, rows, nearest: Sequence[list | None], score):
-        model = _matcher().pair_model
-        if model is not self.model:
-            self.scores.clear()
-            self.model = model
+        scores = self.memo.of(_matcher().pair_model)
         digests = [
             hashlib.blake2b(
                 b"".join(
@@ -142,7 +139,6 @@ class _PairMemo:
             by_source.setdefault(slots.source_id, []).append(digests[k])
         sources = {key: hashlib.blake2b(b"".join(v), digest_size=16).digest() for key, v in by_source.items()}
         keys = [digests[k] + sources[slots.source_id] for k, slots in enumerate(rows.slots)]
-        scores = self.scores
 
         def remembered(pairs: Sequence[tuple[int, int, float]]) -> np.ndarray:
             pair_keys = [keys[i] + keys[j] for i, j, _ in pairs]
@@ -152,9 +148,7 @@ class _PairMemo:
             self.misses += len(missing)
             if missing:
                 values[missing] = score_list([pairs[k] for k in missing], score)
-                if len(scores) + len(missing) > self.SIZE:
-                    scores.clear()
-                scores.update((pair_keys[k], float(values[k])) for k in missing)
+                self.memo.add({pair_keys[k]: float(values[k]) for k in missing})
             return values
 
         return BatchScorer(remembered)

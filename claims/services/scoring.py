@@ -1,6 +1,6 @@
 """What assigning, rebuilding and refreshing clusters share: a stored claim's slots, the pair
-scorer of the configured embedding model, the pgvector index and nearest-neighbour query, and
-the advisory lock under which clusters change.
+scorer of the configured embedding model, the pgvector index and nearest-neighbour query, the
+advisory lock under which clusters change, and the bounded memo of scores a process remembers.
 
 May import Django, claims.models and newsclaims; imports no other service module.
 """
@@ -24,6 +24,36 @@ from newsclaims.matching import pairscore
 from newsclaims.matching.rules import ClaimSlots, subject_key
 
 KNN_CANDIDATES = 40
+
+
+class BoundedMemo:
+    """Values one model gave in this process, by a digest of everything they were computed from,
+    so asking again gives the same bits without computing: emptied when the model is another
+    object (retrained, reloaded) and when `size` entries would be exceeded (recomputing is right,
+    only slower). Assignment keeps its pair scores in one, statuses the stance head's answers."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.values: dict[bytes, object] = {}
+        self.model: object | None = None
+
+    def of(self, model: object) -> dict:
+        """The values remembered from `model` (read them with `.get`: `add` may empty the dict)."""
+        if self.model is not model:
+            self.values = {}
+            self.model = model
+        return self.values
+
+    def add(self, fresh: dict) -> None:
+        """Remember `fresh`, emptying the memo first if it would outgrow `size`."""
+        if len(self.values) + len(fresh) > self.size:
+            self.values.clear()
+        self.values.update(fresh)
+
+    def forget(self) -> None:
+        """Remember nothing (the next `of` starts empty)."""
+        self.values = {}
+        self.model = None
 
 
 def subject_key_of(claim: Claim) -> str | None:

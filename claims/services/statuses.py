@@ -12,7 +12,7 @@ What stance costs, and where:
 - The pairs asked by all the clusters of a call are judged together: the head in a few batched
   calls, the cross-encoder once on the text pairs not already in `StanceJudgement` under its
   version (a rebuild or a refresh in any process never reads a pair twice); the head's answers
-  are kept in the process too (`_JudgedMemo`: a cluster refreshed again asks about the pairs it
+  are kept in the process too (`_judged`: a cluster refreshed again asks about the pairs it
   asked before). Then the statuses of the clusters that asked are computed with the answers.
 - Ingestion does not wait for statuses (`queue_status_refresh`): it marks the clusters it changed
   `status_stale` (counts current at once) and the status refresh job, queued on commit, recomputes
@@ -54,6 +54,7 @@ from claims.services import events, locks
 from claims.services.enqueue import registered_task
 from claims.services.locks import STATUS_BATCH_LOCK, STATUS_REFRESH_LOCK
 from claims.services.scoring import (
+    BoundedMemo,
     _claim_scorer,
     _Matcher,
     _matcher,
@@ -346,35 +347,17 @@ def _judge_pairs(
                 fresh[keys[n]] = (stance_lib.CLASSES[best], float(row[best]))
         for n, pair in enumerate(pairs):
             judged[pair] = known.get(keys[n]) or fresh[keys[n]]
-        if len(memo) + len(fresh) > _JudgedMemo.SIZE:
-            memo.clear()
-        memo.update(fresh)
+        _judged.add(fresh)
     _add_cost(head_seconds=time.perf_counter() - started)
     return judged, unjudged
 
 
-class _JudgedMemo:
-    """The stance head's judgements of text pairs this process made, by what each was judged from
-    (both claims' vectors and texts, and the cross-encoder's logit where it read them): a cluster's
-    status is refreshed each time an article joins it, and asks again about the pairs it asked
-    about before. Measured on `bench scale`'s 5,000-claim archive (20 articles ingested one at a
-    time): the head's time 1.07 -> 0.36 s. Bounded: emptied when full, and when the head changes."""
-
-    SIZE = 200_000  # pairs; ~40 MB (measured with tracemalloc)
-
-    def __init__(self) -> None:
-        self.values: dict[bytes, tuple[str, float]] = {}
-        self.head: StanceHead | None = None
-
-    def of(self, head: StanceHead) -> dict[bytes, tuple[str, float]]:
-        """The judgements remembered from `head`."""
-        if self.head is not head:
-            self.values = {}
-            self.head = head
-        return self.values
-
-
-_judged = _JudgedMemo()
+# The stance head's judgements of text pairs this process made, by what each was judged from (both
+# claims' vectors and texts, and the cross-encoder's logit where it read them): a cluster's status
+# is refreshed each time an article joins it, and asks again about the pairs it asked about before.
+# Measured on `bench scale`'s 5,000-claim archive (20 articles ingested one at a time): the head's
+# time 1.07 -> 0.36 s. 200,000 pairs take ~40 MB (measured with tracemalloc).
+_judged = BoundedMemo(200_000)
 
 
 # Up to this many claims, a cluster's cross-source pairs are scored in one batch up front (~45,000

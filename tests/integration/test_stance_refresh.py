@@ -236,7 +236,7 @@ def test_a_status_reads_its_claims_vectors_as_stored_and_leaves_the_articles_tex
 def test_a_status_refreshed_again_judges_no_pair_twice_until_a_claim_changes(monkeypatch, settings):
     settings.FACTCHECK_EMBEDDING_MODEL = "builtin:use+e5"
     monkeypatch.setattr(statuses, "_cross_encoder", lambda head: FakeCrossEncoder())
-    statuses._judged.head = None  # nothing remembered from earlier tests
+    statuses._judged.forget()  # nothing remembered from earlier tests
     head = statuses._stance_head()
     judged: list[int] = []
     predict = type(head).predict_proba
