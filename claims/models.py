@@ -106,6 +106,12 @@ class Claim(models.Model):
     # says how crowded its topic is, and matching discounts similarity by it (newsclaims.matching.pairscore,
     # CSLS). Set when the claim is assigned, updated as neighbours arrive, rebuilt by recluster.
     nearest_cosines = models.JSONField(null=True, blank=True)
+    # The lowest cosine at which another claim is among this one's candidate pairs: that of its
+    # CANDIDATE_NEIGHBOURS-th nearest claim in the whole archive (at least CANDIDATE_FLOOR), as the
+    # last rebuild found it, or its nearest claims when it was assigned. Re-clustering a
+    # neighbourhood after ingestion scores the pairs the archive's rebuild would score, not those
+    # of the neighbourhood's own nearest (newsclaims.matching.clustering.local_candidate_pairs).
+    candidate_floor = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

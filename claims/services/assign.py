@@ -42,7 +42,7 @@ from claims.services.scoring import (
 )
 from claims.services.statuses import queue_status_refresh
 from newsclaims.matching import pairscore
-from newsclaims.matching.clustering import BatchScorer, qualifying_clusters, score_list
+from newsclaims.matching.clustering import BatchScorer, floor_of, qualifying_clusters, score_list
 from newsclaims.matching.rules import ClaimSlots, match_score, same_figure
 from sources.models import Source
 
@@ -72,7 +72,12 @@ class _Row:
     order: tuple  # REBUILD_ORDER: published_at (nulls last), source, start, id
     cluster_id: int | None
     nearest: list | None
-    stored: tuple[int | None, list | None]  # (cluster_id, nearest cosines) in the database
+    floor: float | None  # candidate floor (`Claim.candidate_floor`)
+    stored: tuple[int | None, list | None, float | None]  # (cluster_id, nearest cosines, floor) in the database
+
+    @property
+    def now(self) -> tuple[int | None, list | None, float | None]:
+        return self.cluster_id, self.nearest, self.floor
 
 
 @dataclass
@@ -172,7 +177,7 @@ def _read_sql() -> str:
     return (
         "SELECT c.id, c.source_id, c.subject, c.text, c.claimant, c.quantity, c.polarity, c.language, c.as_of, "
         "s.kind, c.match_text, c.cluster_id, c.nearest_cosines, vector_send(c.embedding), s.published_at, c.start, "
-        "r.size "
+        "r.size, c.candidate_floor "
         "FROM ("
         "  SELECT id, size, forced, priority, rank FROM ("
         "    SELECT c.id, count(*) OVER w AS size, c.id = ANY(%(forced)s::bigint[]) AS forced, "
@@ -214,16 +219,7 @@ def _read(
         claim_id, cluster_id = row[0], row[11]
         if claim_id in hood.rows:
             continue
-        slots = slots_from(*row[:5], _json(row[5]), *row[6:10])
-        vector = vector_from_binary(row[13])
-        nearest = _json(row[12])
-        hood.add(
-            claim_id,
-            _Row(
-                vector, slots, row[10] or row[3], _order_key(row[14], row[1], row[15], claim_id), cluster_id,
-                nearest, (cluster_id, nearest),
-            ),
-        )  # fmt: skip
+        hood.add(claim_id, _row_from(row))
         if cluster_id in wanted:
             sizes[cluster_id] = row[16]
         elif cluster_id not in known:
@@ -234,6 +230,52 @@ def _read(
         else:
             hood.partial.discard(cluster_id)
     return sizes
+
+
+def _row_from(row: Sequence) -> _Row:
+    """A claim's `_Row` from a row of `_read_sql`'s columns."""
+    claim_id, cluster_id, nearest = row[0], row[11], _json(row[12])
+    return _Row(
+        vector_from_binary(row[13]), slots_from(*row[:5], _json(row[5]), *row[6:10]), row[10] or row[3],
+        _order_key(row[14], row[1], row[15], claim_id), cluster_id, nearest, row[17],
+        (cluster_id, nearest, row[17]),
+    )  # fmt: skip
+
+
+def _sources_sql() -> str:
+    claim = connection.ops.quote_name(Claim._meta.db_table)
+    source = connection.ops.quote_name(Source._meta.db_table)
+    return (
+        "SELECT c.id, c.source_id, c.subject, c.text, c.claimant, c.quantity, c.polarity, c.language, c.as_of, "
+        "s.kind, c.match_text, c.cluster_id, c.nearest_cosines, vector_send(c.embedding), s.published_at, c.start, "
+        f"NULL, c.candidate_floor FROM {claim} c JOIN {source} s ON s.id = c.source_id "
+        "WHERE c.source_id = ANY(%(sources)s::bigint[]) AND NOT c.id = ANY(%(ids)s::bigint[]) "
+        "AND c.embedding IS NOT NULL AND c.embedding_model = %(model)s"
+    )
+
+
+def _context(hood: _Neighbourhood, ids: Sequence[int], model_name: str) -> ClaimRows:
+    """The other claims of the sources of `ids`, as rows the pair scores' margins read: the margin
+    of a pair is over every claim of the other claim's source, so a neighbourhood that held its
+    sources in part scored its pairs otherwise than the archive's rebuild. Claims this call holds
+    come as it holds them; a claim without nearest cosines (assigned before they were stored) is
+    left out (its densities are not needed, and finding them costs a kNN query)."""
+    sources = sorted({hood.rows[k].slots.source_id for k in ids})
+    with connection.cursor() as cursor:
+        cursor.execute(_sources_sql(), {"sources": sources, "ids": list(ids), "model": model_name})
+        fetched = cursor.fetchall()
+    rows = {row[0]: hood.rows.get(row[0]) or _row_from(row) for row in fetched}
+    keys = sorted((k for k, row in rows.items() if row.nearest is not None), key=lambda k: rows[k].order)
+    return ClaimRows(
+        ids=keys,
+        vectors=np.stack([rows[k].vector for k in keys]) if keys else np.zeros((0, 0), dtype=np.float32),
+        slots=[rows[k].slots for k in keys],
+        texts=[rows[k].text for k in keys],
+        cluster_ids=[rows[k].cluster_id for k in keys],
+        nearest_cosines=[rows[k].nearest for k in keys],
+        floors=[rows[k].floor for k in keys],
+        model_name=model_name,
+    )
 
 
 def _note_newcomer(hood: _Neighbourhood, claim_id: int, neighbours: Sequence[int], pair_model) -> list[int]:
@@ -304,7 +346,11 @@ def assign_claims(claims: Iterable[Claim]) -> set[int]:
     for about the same clusters (`bench scale`'s archive of 5,000 claims, 50 newcomers, statuses
     left out: p50 260 -> 62 ms; pairwise F1 against the archive's gold facts 0.494 -> 0.500; on
     the 1,000-claim archive with exact kNN, 0.568 -> 0.545, and 0.777 -> 0.751 against a full
-    rebuild). Must run inside a transaction (it takes the transaction-scoped cluster lock).
+    rebuild). The re-clustering scores the pairs the archive's rebuild scores (each claim's stored
+    candidate floor; a newcomer's from its nearest claims), with the neighbourhood's sources read
+    whole for the margins (`_context`): scored as the neighbourhood's own 40 nearest, about 30
+    stored claims an article moved on `bench scale`'s 5,000-claim archive that no new claim
+    touched. Must run inside a transaction (it takes the transaction-scoped cluster lock).
     Locked clusters take no newcomers and are left out of the neighbourhood.
     """
     claims = list(claims)
@@ -328,12 +374,15 @@ def assign_claims(claims: Iterable[Claim]) -> set[int]:
             _Row(
                 np.asarray(claim.embedding, dtype=np.float32), slots_of(claim), claim.match_text or claim.text,
                 _order_key(claim.source.published_at, claim.source_id, claim.start, claim.pk), None,
-                claim.nearest_cosines, (claim.cluster_id, claim.nearest_cosines),
+                claim.nearest_cosines, claim.candidate_floor,
+                (claim.cluster_id, claim.nearest_cosines, claim.candidate_floor),
             ),
         )  # fmt: skip
     for claim in claims:
         row = hood.rows[claim.pk]
         near = _nearest(hood, claim.pk, claim.embedding_model or model_name, locked)
+        # Its candidate floor among the archive as the index holds it (a rebuild recomputes it).
+        row.floor = floor_of([cosine for _, _, cosine in near])
         nearby = list(dict.fromkeys(cluster_id for _, cluster_id, _ in near if cluster_id not in locked))
         unread = [key for key in nearby if key not in hood.members]
         held = sum(len(hood.members[key]) for key in nearby if key in hood.members)
@@ -386,27 +435,28 @@ def _settle(
             texts=[hood.rows[k].text for k in ids],
             cluster_ids=[hood.rows[k].cluster_id for k in ids],
             nearest_cosines=[hood.rows[k].nearest for k in ids],
+            floors=[hood.rows[k].floor for k in ids],
             model_name=model_name,
         )
-        done = _rebuild_rows(rows, local=True, remember=_memo.scorer)  # writes the rows it moved (or gave densities)
-        for k, cluster_id, nearest, before, top in zip(
-            ids, done.cluster_ids, done.nearest_cosines, rows.cluster_ids, rows.nearest_cosines, strict=True
-        ):
-            if (cluster_id, nearest) != (before, top):
-                written.add(k)
-            hood.rows[k].cluster_id, hood.rows[k].nearest = cluster_id, nearest
+        # Writes the rows it moved (or gave densities or floors).
+        done = _rebuild_rows(rows, local=True, remember=_memo.scorer, context=_context(hood, ids, model_name))
+        for k, cluster_id, nearest, floor in zip(ids, done.cluster_ids, done.nearest_cosines, done.floors, strict=True):
+            if (cluster_id, nearest, floor) != hood.rows[k].now:
+                written.add(k)  # as `_save_clustering` chose what to write
+            hood.rows[k].cluster_id, hood.rows[k].nearest, hood.rows[k].floor = cluster_id, nearest, floor
         changed = {key for key in done.changed if key < PROVISIONAL}
         final_ids = set(done.final_ids)
     # Rows the re-clustering left as this call set them but that differ from what is stored:
     # newcomers, and neighbours whose nearest cosines took a newcomer in.
-    dirty = [
-        k
-        for k, row in hood.rows.items()
-        if k not in written and (k in joined or (row.cluster_id, row.nearest) != row.stored)
-    ]
-    write_rows(dirty, [hood.rows[k].cluster_id for k in dirty], [hood.rows[k].nearest for k in dirty])
+    dirty = [k for k, row in hood.rows.items() if k not in written and (k in joined or row.now != row.stored)]
+    write_rows(
+        dirty,
+        [hood.rows[k].cluster_id for k in dirty],
+        [hood.rows[k].nearest for k in dirty],
+        [hood.rows[k].floor for k in dirty],
+    )
     for claim in claims:
-        claim.cluster_id, claim.nearest_cosines = hood.rows[claim.pk].cluster_id, hood.rows[claim.pk].nearest
+        claim.cluster_id, claim.nearest_cosines, claim.candidate_floor = hood.rows[claim.pk].now
     # Only clusters whose membership changed need their status recomputed, plus the ones the
     # newcomers are in, and any old cluster left empty (refresh deletes it).
     touched = {hood.rows[k].cluster_id for k in joined} | changed | (old_ids - final_ids)

@@ -89,11 +89,12 @@ from newsclaims.matching.clustering import (
     Clustering,
     Constraints,
     PairScorer,
-    candidate_pairs,
-    cluster_all,
+    candidate_search,
     cluster_scored,
+    local_candidate_pairs,
     pairs_in_order,
     score_list,
+    score_pairs,
     stable_ids,
 )
 from newsclaims.matching.pairfeatures import clause_texts_of
@@ -303,6 +304,7 @@ class RebuildPlan:
     rows: ClaimRows
     nearest: list  # per row, its nearest cosines over the corpus (the stored ones without a pair model)
     pairs: list[tuple[int, int, float]]  # candidate pairs (i, j, cosine), in scoring order
+    floors: list  # per row, its candidate floor over the corpus (`clustering.floor_of`)
     clause_texts: list | None = None  # per row, what the clause pair model reads of its text
 
 
@@ -315,16 +317,17 @@ def plan_rebuild(rows: ClaimRows) -> RebuildPlan:
     scoring the pairs cost when the scorer did it pair by pair (5-7 s at 10,000 claims). Both are
     pure functions of the rows, so the plan is the same bits either way."""
     if not len(rows):
-        return RebuildPlan(rows, list(rows.nearest_cosines), [])
+        return RebuildPlan(rows, list(rows.nearest_cosines), [], [])
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rebuild-texts") as pool:
         reading = None
         if _matcher().pair_model is not None:
             languages, own = [s.language for s in rows.slots], [s.text for s in rows.slots]
             reading = pool.submit(clause_texts_of, rows.texts, languages, own)
-        pairs = pairs_in_order(candidate_pairs(rows.vectors, CANDIDATE_NEIGHBOURS, CANDIDATE_FLOOR))
+        candidates, floors = candidate_search(rows.vectors, CANDIDATE_NEIGHBOURS, CANDIDATE_FLOOR)
+        pairs = pairs_in_order(candidates)
         nearest = corpus_nearest(rows)
         clause_texts = reading.result() if reading is not None else None
-    return RebuildPlan(rows, nearest, pairs, clause_texts)
+    return RebuildPlan(rows, nearest, pairs, floors, clause_texts)
 
 
 def corpus_nearest(rows: ClaimRows) -> list:
@@ -690,7 +693,7 @@ def _commit(plan: RebuildPlan, values: np.ndarray, report: ReclusterReport, *, a
     report.claims = len(rows)
     with_verdict = verdict_memberships()
     result = cluster_scored(rows.slots, scores, _matcher().threshold, editor_constraints())
-    done = _save_clustering(rows, result, nearest)
+    done = _save_clustering(rows, result, nearest, [plan.floors[k] for k in keep])
     final_ids, report.kept_ids = done.final_ids, done.kept
     placed, report.replaced = _place_arrivals(arrived, rows, done)
     report.arrived = len(arrived)
@@ -764,10 +767,26 @@ def _place_arrivals(arrived: Sequence[int], rows: ClaimRows, done: _Rebuilt) -> 
         .select_related("source")
         .order_by(*REBUILD_ORDER)
     )
-    final_ids, _, changed = _rebuild(neighbourhood, local=True)
+    final_ids, _, changed = _rebuild(neighbourhood, local=True, context=source_context(neighbourhood, rows.model_name))
     after = {c.pk: c.cluster_id for c in neighbourhood if c.pk in where}
     moved = sum(after[pk] != cluster_id for pk, cluster_id in where.items())
     return changed | set(after.values()) | (around - set(final_ids)), moved
+
+
+def source_context(claims: Sequence[Claim], model_name: str) -> list[Claim]:
+    """The other claims of these claims' sources, which a neighbourhood's pair scores read for
+    their margins (`_rebuild_rows`' `context`); those without nearest cosines are left out."""
+    return list(
+        Claim.objects.filter(
+            source_id__in={c.source_id for c in claims},
+            embedding__isnull=False,
+            embedding_model=model_name,
+            nearest_cosines__isnull=False,
+        )
+        .exclude(pk__in=[c.pk for c in claims])
+        .select_related("source")
+        .order_by(*REBUILD_ORDER)
+    )
 
 
 # Claims read per round trip while streaming a rebuild's rows, and rows written per UPDATE.
@@ -794,6 +813,7 @@ class ClaimRows:
     texts: list[str]  # what was embedded: match_text, else the text
     cluster_ids: list[int | None]
     nearest_cosines: list[list[list[float]] | None]
+    floors: list[float | None]  # candidate floors (`Claim.candidate_floor`)
     model_name: str
 
     def __len__(self) -> int:
@@ -811,6 +831,22 @@ class ClaimRows:
             texts=[self.texts[k] for k in positions],
             cluster_ids=[self.cluster_ids[k] for k in positions],
             nearest_cosines=[self.nearest_cosines[k] for k in positions],
+            floors=[self.floors[k] for k in positions],
+            model_name=self.model_name,
+        )
+
+    def joined(self, other: ClaimRows) -> ClaimRows:
+        """These rows, then `other`'s."""
+        if not len(other):
+            return self
+        return ClaimRows(
+            ids=self.ids + other.ids,
+            vectors=np.concatenate([self.vectors, other.vectors]),
+            slots=self.slots + other.slots,
+            texts=self.texts + other.texts,
+            cluster_ids=self.cluster_ids + other.cluster_ids,
+            nearest_cosines=self.nearest_cosines + other.nearest_cosines,
+            floors=self.floors + other.floors,
             model_name=self.model_name,
         )
 
@@ -828,6 +864,7 @@ class ClaimRows:
             texts=[c.match_text or c.text for c in claims],
             cluster_ids=[c.cluster_id for c in claims],
             nearest_cosines=[c.nearest_cosines for c in claims],
+            floors=[c.candidate_floor for c in claims],
             model_name=claims[0].embedding_model if claims else "",
         )
 
@@ -843,10 +880,10 @@ def read_claims(claims: QuerySet[Claim], model_name: str) -> ClaimRows:
     rows = (
         claims.annotate(vector_bytes=binary_vector())
         .order_by(*REBUILD_ORDER)
-        .values_list(*SLOT_FIELDS, "match_text", "cluster_id", "nearest_cosines", "vector_bytes")
+        .values_list(*SLOT_FIELDS, "match_text", "cluster_id", "nearest_cosines", "candidate_floor", "vector_bytes")
         .iterator(chunk_size=READ_BATCH)
     )
-    out = ClaimRows([], np.zeros((0, 0), dtype=np.float32), [], [], [], [], model_name)
+    out = ClaimRows([], np.zeros((0, 0), dtype=np.float32), [], [], [], [], [], model_name)
     width = len(SLOT_FIELDS)
     for k, row in enumerate(rows):
         vector = vector_from_binary(row[-1])
@@ -860,26 +897,35 @@ def read_claims(claims: QuerySet[Claim], model_name: str) -> ClaimRows:
         out.texts.append(row[width] or row[3])
         out.cluster_ids.append(row[width + 1])
         out.nearest_cosines.append(row[width + 2])
+        out.floors.append(row[width + 3])
     out.vectors = out.vectors[: len(out.ids)]
     return out
 
 
 def _rebuild(
-    claims: Sequence[Claim] | ClaimRows, progress: Progress | None = None, *, local: bool = False
+    claims: Sequence[Claim] | ClaimRows,
+    progress: Progress | None = None,
+    *,
+    local: bool = False,
+    context: Sequence[Claim] = (),
 ) -> tuple[list[int], int, set[int]]:
     """Re-cluster these claims from scratch (`cluster_all`, editors' constraints) and save the
     result, keeping old cluster ids by overlap; returns the cluster ids used, how many were kept,
     and the ids of clusters whose membership changed (old and new).
 
-    `local`: the claims are a neighbourhood of the corpus, so their stored nearest cosines (which
-    see the whole corpus) are used as they are rather than recomputed among these claims alone.
-    Model objects passed in are updated to what was saved (cluster, nearest cosines).
+    `local`: the claims are a neighbourhood of the corpus, so their stored nearest cosines and
+    candidate floors (which see the whole corpus) are used as they are rather than recomputed
+    among these claims alone; `context`, the other claims of their sources, for the margins
+    (`_rebuild_rows`). Model objects passed in are updated to what was saved (cluster, nearest
+    cosines, candidate floor).
     """
     rows = claims if isinstance(claims, ClaimRows) else ClaimRows.from_claims(claims)
-    done = _rebuild_rows(rows, progress, local=local)
+    done = _rebuild_rows(rows, progress, local=local, context=ClaimRows.from_claims(context) if context else None)
     if not isinstance(claims, ClaimRows):
-        for claim, cluster_id, top in zip(claims, done.cluster_ids, done.nearest_cosines, strict=True):
-            claim.cluster_id, claim.nearest_cosines = cluster_id, top
+        for claim, cluster_id, top, floor in zip(
+            claims, done.cluster_ids, done.nearest_cosines, done.floors, strict=True
+        ):
+            claim.cluster_id, claim.nearest_cosines, claim.candidate_floor = cluster_id, top, floor
     return done.final_ids, done.kept, done.changed
 
 
@@ -891,6 +937,7 @@ class _Rebuilt:
     changed: set[int]  # clusters whose membership changed (old and new)
     cluster_ids: list[int]  # per row, the cluster saved
     nearest_cosines: list  # per row, the nearest cosines saved
+    floors: list  # per row, the candidate floor saved
     written: int  # rows whose stored values changed (and were written)
     stale: set[int]  # clusters whose status may have changed: new or changed membership, or members' densities
 
@@ -901,8 +948,14 @@ def _rebuild_rows(
     *,
     local: bool = False,
     remember: Callable[[ClaimRows, Sequence[list | None], PairScorer], PairScorer] | None = None,
+    context: ClaimRows | None = None,
 ) -> _Rebuilt:
-    """`_rebuild` on rows; see there. `remember` wraps the pair scorer (assignment's memo of scores)."""
+    """`_rebuild` on rows; see there. `remember` wraps the pair scorer (assignment's memo of scores).
+
+    `local` (a neighbourhood): the pairs scored are those the archive's rebuild scores
+    (`local_candidate_pairs`, from the claims' stored candidate floors), and `context` holds the
+    other claims of the neighbourhood's sources, which the pair scores' margins read (a claim's
+    margin is over every claim of the other's source) and which are not re-clustered."""
     nearest = list(rows.nearest_cosines)
     matcher = _matcher()
     if matcher.pair_model is not None:
@@ -916,17 +969,27 @@ def _rebuild_rows(
                     )
         else:
             nearest = corpus_nearest(rows)
-    scorer = _pair_scorer(rows, nearest)
+    if local:
+        candidates, floors = local_candidate_pairs(rows.vectors, rows.floors), list(rows.floors)
+    else:
+        candidates, floors = candidate_search(rows.vectors, CANDIDATE_NEIGHBOURS, CANDIDATE_FLOOR)
+    scored, scored_nearest = rows, nearest
+    if context is not None and len(context):
+        scored, scored_nearest = rows.joined(context), nearest + list(context.nearest_cosines)
+    scorer = _pair_scorer(scored, scored_nearest)
     if remember is not None and matcher.pair_model is not None:
-        scorer = remember(rows, nearest, scorer)
-    result = cluster_all(rows.slots, rows.vectors, matcher.threshold, progress, editor_constraints(rows.ids), scorer)
-    return _save_clustering(rows, result, nearest)
+        scorer = remember(scored, scored_nearest, scorer)
+    scores = score_pairs(len(rows), candidates, scorer, progress)
+    result = cluster_scored(rows.slots, scores, matcher.threshold, editor_constraints(rows.ids))
+    return _save_clustering(rows, result, nearest, floors)
 
 
-def _save_clustering(rows: ClaimRows, result: Clustering, nearest: Sequence[list | None]) -> _Rebuilt:
+def _save_clustering(
+    rows: ClaimRows, result: Clustering, nearest: Sequence[list | None], floors: Sequence[float | None]
+) -> _Rebuilt:
     """Store a clustering of these rows: each cluster keeps the id of the old cluster it overlaps
-    most (`rows.cluster_ids`: where the claims are), else gets a new one; only rows whose cluster
-    or nearest cosines changed are written."""
+    most (`rows.cluster_ids`: where the claims are), else gets a new one; only rows whose cluster,
+    nearest cosines or candidate floor changed are written."""
     n = len(rows)
     slots = rows.slots
     groups = result.groups()
@@ -958,21 +1021,37 @@ def _save_clustering(rows: ClaimRows, result: Clustering, nearest: Sequence[list
         old_cluster = rows.cluster_ids[k]
         if new_cluster[k] != old_cluster:
             changed.update(x for x in (new_cluster[k], old_cluster) if x)
-        if (new_cluster[k], nearest[k]) != (old_cluster, rows.nearest_cosines[k]):
+        if (new_cluster[k], nearest[k], floors[k]) != (old_cluster, rows.nearest_cosines[k], rows.floors[k]):
             dirty.append(k)
-    write_rows([rows.ids[k] for k in dirty], [new_cluster[k] for k in dirty], [nearest[k] for k in dirty])
+    write_rows(
+        [rows.ids[k] for k in dirty],
+        [new_cluster[k] for k in dirty],
+        [nearest[k] for k in dirty],
+        [floors[k] for k in dirty],
+    )
     # A status reads its members and their nearest cosines (the pair scores' hubness correction),
     # nothing else of the corpus: a cluster none of whose rows changed keeps a status that holds.
     stale = changed | {new_cluster[k] for k in dirty}
     return _Rebuilt(
-        final_ids, [len(g) for g in groups], kept_count, changed, new_cluster, list(nearest), len(dirty), stale
+        final_ids,
+        [len(g) for g in groups],
+        kept_count,
+        changed,
+        new_cluster,
+        list(nearest),
+        list(floors),
+        len(dirty),
+        stale,
     )
 
 
-def write_rows(ids: Sequence[int], cluster_ids: Sequence[int], nearest: Sequence[list | None]) -> None:
-    """Store each claim's cluster and nearest cosines, one set-based UPDATE per WRITE_BATCH rows.
+def write_rows(
+    ids: Sequence[int], cluster_ids: Sequence[int], nearest: Sequence[list | None], floors: Sequence[float | None]
+) -> None:
+    """Store each claim's cluster, nearest cosines and candidate floor, one set-based UPDATE per
+    WRITE_BATCH rows.
 
-    One statement joins the table to the new values (three arrays, unnested) instead of a round
+    One statement joins the table to the new values (four arrays, unnested) instead of a round
     trip, or a CASE over every row (bulk_update), per batch. Every updated row is a new heap
     tuple under the HNSW index (cluster_id is indexed, so no HOT update), which is why only rows
     whose values changed are passed in.
@@ -981,16 +1060,20 @@ def write_rows(ids: Sequence[int], cluster_ids: Sequence[int], nearest: Sequence
     pk = connection.ops.quote_name(Claim._meta.pk.column)
     cluster = connection.ops.quote_name(Claim._meta.get_field("cluster").column)
     near = connection.ops.quote_name(Claim._meta.get_field("nearest_cosines").column)
+    floor = connection.ops.quote_name(Claim._meta.get_field("candidate_floor").column)
     sql = (
-        f"UPDATE {table} AS c SET {cluster} = v.cluster_id, {near} = v.nearest::jsonb "
-        f"FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS v(id, cluster_id, nearest) WHERE c.{pk} = v.id"
+        f"UPDATE {table} AS c SET {cluster} = v.cluster_id, {near} = v.nearest::jsonb, {floor} = v.floor "
+        "FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::double precision[]) "
+        f"AS v(id, cluster_id, nearest, floor) WHERE c.{pk} = v.id"
     )
     with connection.cursor() as cursor:
         for start in range(0, len(ids), WRITE_BATCH):
             stop = start + WRITE_BATCH
             # As the JSON field stores them: None is SQL NULL, anything else its json.dumps.
             documents = [None if value is None else json.dumps(value) for value in nearest[start:stop]]
-            cursor.execute(sql, [list(ids[start:stop]), list(cluster_ids[start:stop]), documents])
+            cursor.execute(
+                sql, [list(ids[start:stop]), list(cluster_ids[start:stop]), documents, list(floors[start:stop])]
+            )
 
 
 REBUILD_ORDER = (F("source__published_at").asc(nulls_last=True), "source_id", "start", "id")

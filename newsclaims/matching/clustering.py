@@ -28,6 +28,9 @@ from newsclaims.matching.rules import ClaimSlots, match_score, slots_compatible
 # stories from 0.42 to 0.45 (60 at 0.0: no further gain).
 CANDIDATE_NEIGHBOURS = 40
 CANDIDATE_FLOOR = 0.2
+# How far below a claim's stored candidate floor a cosine computed again still counts as reaching
+# it (float32 sums in another order differ by about 1e-7).
+FLOOR_TOLERANCE = 1e-5
 
 
 def qualifying_clusters(
@@ -224,7 +227,20 @@ def candidate_pairs(
     chunk: int = 1024,
     exact_limit: int = nearest_lib.EXACT_LIMIT,
 ) -> dict[tuple[int, int], float]:
-    """(i, j) -> cosine for each claim's `neighbours` nearest others at or above `floor`, i < j.
+    """(i, j) -> cosine for each claim's `neighbours` nearest others at or above `floor`, i < j
+    (`candidate_search` without the floors)."""
+    return candidate_search(vectors, neighbours, floor, chunk, exact_limit)[0]
+
+
+def candidate_search(
+    vectors: np.ndarray,
+    neighbours: int,
+    floor: float,
+    chunk: int = 1024,
+    exact_limit: int = nearest_lib.EXACT_LIMIT,
+) -> tuple[dict[tuple[int, int], float], list[float]]:
+    """(i, j) -> cosine for each claim's `neighbours` nearest others at or above `floor`, i < j,
+    and each claim's candidate floor (`floor_of` its nearest cosines).
 
     Up to `exact_limit` claims the search is exact (`neighbours.exact_nearest`): cosines come
     `chunk` rows at a time (memory: one (chunk, n) float32 block, plus indices of at most
@@ -243,10 +259,16 @@ def candidate_pairs(
     n = len(vectors)
     k = min(neighbours, n - 1)
     if k <= 0:
-        return {}
+        return {}, [floor] * n
     found = nearest_lib.nearest(
         vectors, k, exact_limit=exact_limit, chunk=chunk, select_bytes=_SELECT_BYTES, ordered=False
     )
+    valid = found.indices >= 0
+    if k < neighbours:
+        floors = [floor] * n  # every other claim is among each claim's nearest
+    else:
+        lowest = np.where(valid, found.cosines, np.inf).min(axis=1).astype(np.float64)
+        floors = np.where(valid.all(axis=1), np.maximum(lowest, floor), floor).tolist()
     # The floor is compared in float64, as the loop compared Python floats.
     keep = (found.cosines.astype(np.float64) >= floor) & (found.indices >= 0)
     rows_all = np.broadcast_to(np.arange(n, dtype=np.int64)[:, None], found.indices.shape)[keep]
@@ -255,7 +277,7 @@ def candidate_pairs(
     del found, keep
     # Entries in the row-by-row walk's order (row, then argpartition position).
     if not len(rows_all):
-        return {}
+        return {}, floors
     low, high = np.minimum(rows_all, cols_all), np.maximum(rows_all, cols_all)
     keys = low * n + high
     order = np.argsort(keys, kind="stable")
@@ -267,7 +289,52 @@ def candidate_pairs(
     by_first = np.argsort(first_seen, kind="stable")
     pair_keys = zip(low[first_seen[by_first]].tolist(), high[first_seen[by_first]].tolist(), strict=True)
     values = cosines_all[last_seen[by_first]].astype(np.float64).tolist()
-    return dict(zip(pair_keys, values, strict=True))
+    return dict(zip(pair_keys, values, strict=True)), floors
+
+
+def floor_of(cosines: Sequence[float], neighbours: int = CANDIDATE_NEIGHBOURS, floor: float = CANDIDATE_FLOOR) -> float:
+    """A claim's candidate floor from its nearest cosines: the `neighbours`-th highest (at least
+    `floor`), or `floor` when fewer claims are known (all of them are then among its nearest).
+    A pair is a candidate when its cosine reaches either claim's floor (and `floor`)."""
+    if len(cosines) < neighbours:
+        return floor
+    return max(float(sorted(cosines, reverse=True)[neighbours - 1]), floor)
+
+
+def local_candidate_pairs(
+    vectors: np.ndarray,
+    floors: Sequence[float | None],
+    neighbours: int = CANDIDATE_NEIGHBOURS,
+    floor: float = CANDIDATE_FLOOR,
+) -> dict[tuple[int, int], float]:
+    """(i, j) -> cosine for the pairs of a neighbourhood of the archive (a few hundred claims)
+    that the archive's rebuild would score: the cosine reaches `floor` and either claim's
+    candidate floor (its `neighbours`-th nearest in the whole archive, `floor_of`). A claim
+    whose floor is not known (None) takes its `neighbours`-th nearest among these claims.
+
+    Why not the neighbourhood's own nearest: among a few hundred claims a claim's 40 nearest reach
+    far past its 40 nearest in the archive, so the neighbourhood scored pairs the rebuild never
+    scores and re-clustered into other clusters than the rebuild's, moving stored claims no new
+    claim touched (`manage.py bench scale`'s 5,000-claim archive: re-clustering 21 articles'
+    neighbourhoods without their new claims moved 9-67 claims each; with the archive's pairs
+    and sources whole, none in 19 of 21)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    n = len(vectors)
+    if n < 2:
+        return {}
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit = vectors / np.where(norms == 0, 1.0, norms)
+    cosines = (unit @ unit.T).astype(np.float64)
+    np.fill_diagonal(cosines, -np.inf)
+    own = np.full(n, floor, dtype=np.float64)
+    if n - 1 >= neighbours:
+        own = np.maximum(-np.partition(-cosines, neighbours - 1, axis=1)[:, neighbours - 1], floor)
+    # A stored floor is a cosine computed elsewhere (the rebuild's search, PostgreSQL's kNN): the
+    # same pair's cosine here can differ in its last bits, and the pair at the floor must stay in.
+    limits = np.array([own[i] if f is None else f - FLOOR_TOLERANCE for i, f in enumerate(floors)], dtype=np.float64)
+    keep = (cosines >= floor) & ((cosines >= limits[:, None]) | (cosines >= limits[None, :]))
+    rows, cols = np.nonzero(np.triu(keep, k=1))
+    return dict(zip(zip(rows.tolist(), cols.tolist(), strict=True), cosines[rows, cols].tolist(), strict=True))
 
 
 def cluster_all(

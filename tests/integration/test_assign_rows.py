@@ -16,7 +16,7 @@ from claims import services
 from claims.models import Claim, Cluster
 from claims.services import assign
 from claims.services.audit import flag_changed_verdicts, verdict_memberships
-from claims.services.rebuild import REBUILD_ORDER, _rebuild
+from claims.services.rebuild import REBUILD_ORDER, _rebuild, source_context
 from claims.services.scoring import (
     KNN_CANDIDATES,
     _claim_scorer,
@@ -29,7 +29,7 @@ from claims.services.scoring import (
 from claims.services.statuses import refresh_clusters
 from evaluation.bench_rebuild import fill
 from newsclaims.matching import pairscore
-from newsclaims.matching.clustering import qualifying_clusters
+from newsclaims.matching.clustering import floor_of, qualifying_clusters
 from newsclaims.matching.rules import ClaimSlots, match_score, same_figure
 from tests.integration.test_rebuild_rows import state
 
@@ -112,8 +112,9 @@ def reference_scores(
 
 def reference_assign(claims: Iterable[Claim]) -> set[int]:
     """assign_claims as it was, on model objects: every candidate cluster's claims read whole,
-    each newcomer written at once, the neighbourhood (the clusters joined, with a claim a newcomer
-    matches or whose nearest cosines it entered) read again and re-clustered."""
+    each newcomer written at once (with its candidate floor from its nearest claims), the
+    neighbourhood (the clusters joined, with a claim a newcomer matches or whose nearest cosines
+    it entered) read again and re-clustered, with its sources' other claims for the margins."""
     claims = list(claims)
     lock_clusters()
     touched: set[int] = set()
@@ -131,6 +132,8 @@ def reference_assign(claims: Iterable[Claim]) -> set[int]:
 
     for claim in claims:
         near = nearest_clustered(np.asarray(claim.embedding, dtype=np.float32), claim.embedding_model)
+        claim.candidate_floor = floor_of([cosine for _, _, cosine in near])
+        Claim.objects.filter(pk=claim.pk).update(candidate_floor=claim.candidate_floor)
         cluster_ids = sorted({cluster_id for _, cluster_id, _ in near if cluster_id not in locked})
         missing = [key for key in cluster_ids if key not in members]
         for key in missing:
@@ -164,7 +167,8 @@ def reference_assign(claims: Iterable[Claim]) -> set[int]:
         .order_by(*REBUILD_ORDER)
     )
     if neighbourhood:
-        final_ids, _, changed = _rebuild(neighbourhood, local=True)
+        context = source_context(neighbourhood, django_settings.FACTCHECK_EMBEDDING_MODEL)
+        final_ids, _, changed = _rebuild(neighbourhood, local=True, context=context)
         touched = (touched & set(final_ids)) | changed | (old_ids - set(final_ids))
     refresh_clusters(touched)
     flag_changed_verdicts(with_verdict)

@@ -181,12 +181,15 @@ def test_a_rebuild_writes_only_changed_rows_one_statement_per_batch(corpus, monk
     assert Claim.objects.get(pk=lost).nearest_cosines is not None
 
 
-def test_write_rows_stores_clusters_and_nearest_cosines_as_the_json_field_does(corpus):
+def test_write_rows_stores_clusters_nearest_cosines_as_the_json_field_does_and_candidate_floors(corpus):
     a, b = corpus[:2]
     cluster = Cluster.objects.create(label="x")
-    rebuild.write_rows([a, b], [cluster.pk, cluster.pk], [[[0.5, 0.25], [0.125]], None])
+    rebuild.write_rows([a, b], [cluster.pk, cluster.pk], [[[0.5, 0.25], [0.125]], None], [0.4375, None])
     assert Claim.objects.get(pk=a).nearest_cosines == [[0.5, 0.25], [0.125]]
-    assert Claim.objects.filter(pk=b, nearest_cosines__isnull=True, cluster_id=cluster.pk).exists()  # SQL NULL
+    assert Claim.objects.get(pk=a).candidate_floor == 0.4375
+    assert Claim.objects.filter(
+        pk=b, nearest_cosines__isnull=True, candidate_floor__isnull=True, cluster_id=cluster.pk
+    ).exists()  # SQL NULL
 
 
 def test_claims_read_as_rows_carry_the_model_objects_vectors_and_slots(corpus, monkeypatch):

@@ -80,3 +80,43 @@ def test_a_corpus_past_one_chunk_of_1024_rows_gives_the_loops_pairs():
     rng = np.random.default_rng(11)
     vectors = clumped(rng, 2049, 64, 40)  # the default chunk, with a one-row last chunk (BLAS's gemv path)
     assert_same(candidate_pairs(vectors, 40, 0.2), reference_pairs(vectors, 40, 0.2))
+
+
+# --- A neighbourhood of the archive scores the archive's pairs ---------------------------------
+def archive_pairs_within(pairs, subset):
+    """The archive's candidate pairs between claims of `subset`, in the subset's indices."""
+    at = {i: k for k, i in enumerate(subset)}
+    return {(at[i], at[j]) for i, j in pairs if i in at and j in at}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_neighbourhood_given_the_archives_floors_scores_exactly_the_archives_pairs_among_its_claims(seed):
+    rng = np.random.default_rng(seed)
+    vectors = clumped(rng, 900, 32, 12)
+    pairs, floors = clustering.candidate_search(vectors, 40, 0.2)
+    subset = sorted(rng.choice(900, size=150, replace=False).tolist())
+    local = clustering.local_candidate_pairs(vectors[subset], [floors[i] for i in subset], 40, 0.2)
+    want = archive_pairs_within(pairs, subset)
+    assert want <= set(local)
+    # Beyond them only near-ties: a pair within the tolerance below the floor of one of its claims.
+    for i, j in set(local) - want:
+        assert min(floors[subset[i]], floors[subset[j]]) - local[(i, j)] <= clustering.FLOOR_TOLERANCE
+    # ... where the neighbourhood's own 40 nearest reach well past them.
+    assert len(clustering.candidate_pairs(vectors[subset], 40, 0.2)) > 2 * len(local)
+
+
+def test_a_claim_whose_floor_is_unknown_takes_its_nearest_among_the_neighbourhood():
+    rng = np.random.default_rng(4)
+    vectors = clumped(rng, 120, 16, 4)
+    assert set(clustering.local_candidate_pairs(vectors, [None] * 120, 40, 0.2)) == set(
+        clustering.candidate_pairs(vectors, 40, 0.2)
+    )
+
+
+def test_a_floor_is_the_40th_nearest_cosine_and_never_below_the_candidate_floor():
+    cosines = [0.9 - 0.01 * k for k in range(45)]
+    assert clustering.floor_of(cosines, 40, 0.2) == pytest.approx(0.51)
+    assert clustering.floor_of(cosines[:39], 40, 0.2) == 0.2  # fewer known: every one is a candidate
+    assert clustering.floor_of([0.1] * 50, 40, 0.2) == 0.2
+    _, floors = clustering.candidate_search(clumped(np.random.default_rng(5), 30, 8, 2), 40, 0.2)
+    assert floors == [0.2] * 30  # an archive smaller than 41 claims: every pair at the floor is a candidate
