@@ -125,6 +125,7 @@ class StoryScore:
     violations: int = 0
     articles: int = 0
     seconds: float = 0.0
+    moved: int | None = None  # stored claims later articles moved (articles one at a time)
     misses: list[str] = field(default_factory=list)
 
     @property
@@ -150,6 +151,8 @@ class StoryScore:
                      "statuses_right", "violations", "articles"):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.seconds += other.seconds
+        if other.moved is not None:
+            self.moved = (self.moved or 0) + other.moved
 
     def line(self) -> str:
         """The printed line: every score the newsclusters README asks for, and ingest time per article."""
@@ -160,6 +163,7 @@ class StoryScore:
             f"cross-language recall {self.cross_recall:.2f} ({self.cross_joined}/{self.cross_pairs})  "
             f"statuses {self.statuses_right}/{self.gold_clusters}  cannot-link violations {self.violations}  "
             f"ingest {per_article:.2f} s/article"
+            + (f"  stored claims moved by later articles {self.moved}" if self.moved is not None else "")
         )
 
 
@@ -211,15 +215,37 @@ def score_story(
     return score
 
 
+# How `run_stories` brings a story's articles in.
+BATCH = "batch"  # as `manage.py ingest` does (batches of articles), then a full re-clustering
+ONE_AT_A_TIME = "one"  # each article alone, by publication time, no re-clustering after
+ARRIVALS = (BATCH, ONE_AT_A_TIME)
+
+
+def _ingest(story: Story, articles: Sequence[Article]) -> None:
+    from claims import services
+
+    report = services.ingest_inputs([str(a.path) for a in articles])
+    if report.errors:
+        raise RuntimeError(f"{story.name}: {report.errors}")
+
+
 def run_stories(
-    root: Path, progress: Callable[[str], None] = print, only: Sequence[str] = ()
+    root: Path, progress: Callable[[str], None] = print, only: Sequence[str] = (), arrivals: str = BATCH
 ) -> tuple[list[StoryScore], list[str]]:
     """Ingest each story alone into the current database (emptied first), re-cluster, and score it.
 
     Each story is clustered with the clause pair model fitted without it (the fold of
     `match_model.json` named after it, leave one story out); a story the model never saw uses the
     full model. Returns the scores and the protocol line for each story.
+
+    `arrivals` ONE_AT_A_TIME scores what an editor sees between two scheduled rebuilds: each article
+    ingested alone in order of publication, placed by the incremental path (each article's
+    neighbourhood re-clustered), the stale statuses finished as the status job would, and no
+    rebuild; the score also counts how many stored claims a later article moved to another
+    cluster (each such move re-opens a status and asks an editor to look at a verdict again).
     """
+    if arrivals not in ARRIVALS:
+        raise ValueError(f"arrivals must be one of {ARRIVALS}, not {arrivals!r}")
     from claims import services
     from claims.models import Claim, ClaimLink, Cluster
     from newsclaims.matching import pairscore
@@ -236,17 +262,25 @@ def run_stories(
         with pairscore.held_out(story.name) as how:
             protocol.append(f"{story.name}: {how}")
             started = time.monotonic()
-            report = services.ingest_inputs([str(a.path) for a in story.articles])
-            if report.errors:
-                raise RuntimeError(f"{story.name}: {report.errors}")
-            services.recluster()
+            moved = None
+            if arrivals == BATCH:
+                _ingest(story, story.articles)
+                services.recluster()
+            else:
+                moved = 0
+                for article in sorted(story.articles, key=lambda a: (a.published_at or "", a.number)):
+                    before = dict(Claim.objects.values_list("id", "cluster_id"))
+                    _ingest(story, [article])
+                    now = dict(Claim.objects.filter(pk__in=before).values_list("id", "cluster_id"))
+                    moved += sum(now[pk] != cluster_id for pk, cluster_id in before.items() if pk in now)
+                services.refresh_stale_statuses()
             seconds = time.monotonic() - started
         rows = Claim.objects.values_list("id", "source__origin", "text", "cluster_id")
         claims = [SystemClaim(pk, Path(origin).stem, text, cluster) for pk, origin, text, cluster in rows]
         status_of = dict(Cluster.objects.values_list("id", "status"))
         reason_of = dict(Cluster.objects.values_list("id", "status_reason"))
         score = score_story(story, claims, status_of, reason_of)
-        score.seconds = seconds
+        score.seconds, score.moved = seconds, moved
         progress(score.line())
         scores.append(score)
     return scores, protocol

@@ -61,3 +61,24 @@ def test_a_story_the_model_was_fitted_without_uses_that_fold():
     with pairscore.held_out(fold_name) as how:
         assert "fitted without it" in how
         assert pairscore.model_for(model.model_name).clause_model == model.with_fold(fold_name).clause_model
+
+
+def test_articles_arriving_one_at_a_time_are_scored_before_any_rebuild(story_dir, monkeypatch):
+    from claims import services
+
+    def no_rebuild(*args, **kwargs):
+        raise AssertionError("scored after a rebuild")
+
+    monkeypatch.setattr(services, "recluster", no_rebuild)
+    scores, _ = stories.run_stories(story_dir, progress=lambda line: None, arrivals=stories.ONE_AT_A_TIME)
+    [score] = scores
+    assert (score.found, score.members) == (3, 3)
+    assert score.cross_joined == 1 and score.violations == 0
+    assert score.statuses_right == 2  # the status job's work finished before scoring
+    assert score.moved == 0  # the Arabic article joined the English one's cluster; nothing stored moved
+    assert "stored claims moved by later articles 0" in score.line()
+
+
+def test_an_unknown_way_of_arriving_is_refused(story_dir):
+    with pytest.raises(ValueError, match="arrivals"):
+        stories.run_stories(story_dir, progress=lambda line: None, arrivals="all at once")

@@ -206,7 +206,8 @@ class Command(BaseCommand):
                 f"    one at a time (API, feeds): {ingest['ingest_sentences_per_second']:.2f} sentences/s "
                 f"({ingest['claims']} claims; article p50 {ingest['article_p50_ms']:.0f} ms, p95 "
                 f"{ingest['article_p95_ms']:.0f} ms), encoder {ingest['encoder_sentences_per_second']:.1f} "
-                f"sentences/s: {ingest['ratio_to_encoder']:.3f}x the encoder"
+                f"sentences/s: {ingest['ratio_to_encoder']:.3f}x the encoder; stored claims moved "
+                f"{ingest['stored_moved_per_article']:.1f} an article"
             )
             say(f"    {bench_scale.stance_line(ingest.get('stance'))}")
             batched = ingest.get("batched")
