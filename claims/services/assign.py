@@ -171,14 +171,21 @@ def _json(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _columns(size: str) -> str:
+    """What `_row_from` reads of a claim (c) and its source (s), in its order; `size`, the
+    expression for its cluster's size (column 16)."""
+    return (
+        "SELECT c.id, c.source_id, c.subject, c.text, c.claimant, c.quantity, c.polarity, c.language, c.as_of, "
+        "s.kind, c.match_text, c.cluster_id, c.nearest_cosines, vector_send(c.embedding), s.published_at, c.start, "
+        f"{size}, c.candidate_floor "
+    )
+
+
 def _read_sql() -> str:
     claim = connection.ops.quote_name(Claim._meta.db_table)
     source = connection.ops.quote_name(Source._meta.db_table)
     return (
-        "SELECT c.id, c.source_id, c.subject, c.text, c.claimant, c.quantity, c.polarity, c.language, c.as_of, "
-        "s.kind, c.match_text, c.cluster_id, c.nearest_cosines, vector_send(c.embedding), s.published_at, c.start, "
-        "r.size, c.candidate_floor "
-        "FROM ("
+        _columns("r.size") + "FROM ("
         "  SELECT id, size, forced, priority, rank FROM ("
         "    SELECT c.id, count(*) OVER w AS size, c.id = ANY(%(forced)s::bigint[]) AS forced, "
         "      array_position(%(clusters)s::bigint[], c.cluster_id) AS priority, "
@@ -233,7 +240,7 @@ def _read(
 
 
 def _row_from(row: Sequence) -> _Row:
-    """A claim's `_Row` from a row of `_read_sql`'s columns."""
+    """A claim's `_Row` from a row of `_columns`."""
     claim_id, cluster_id, nearest = row[0], row[11], _json(row[12])
     return _Row(
         vector_from_binary(row[13]), slots_from(*row[:5], _json(row[5]), *row[6:10]), row[10] or row[3],
@@ -246,9 +253,7 @@ def _sources_sql() -> str:
     claim = connection.ops.quote_name(Claim._meta.db_table)
     source = connection.ops.quote_name(Source._meta.db_table)
     return (
-        "SELECT c.id, c.source_id, c.subject, c.text, c.claimant, c.quantity, c.polarity, c.language, c.as_of, "
-        "s.kind, c.match_text, c.cluster_id, c.nearest_cosines, vector_send(c.embedding), s.published_at, c.start, "
-        f"NULL, c.candidate_floor FROM {claim} c JOIN {source} s ON s.id = c.source_id "
+        _columns("NULL") + f"FROM {claim} c JOIN {source} s ON s.id = c.source_id "
         "WHERE c.source_id = ANY(%(sources)s::bigint[]) AND NOT c.id = ANY(%(ids)s::bigint[]) "
         "AND c.embedding IS NOT NULL AND c.embedding_model = %(model)s"
     )
@@ -348,9 +353,12 @@ def assign_claims(claims: Iterable[Claim]) -> set[int]:
     the 1,000-claim archive with exact kNN, 0.568 -> 0.545, and 0.777 -> 0.751 against a full
     rebuild). The re-clustering scores the pairs the archive's rebuild scores (each claim's stored
     candidate floor; a newcomer's from its nearest claims), with the neighbourhood's sources read
-    whole for the margins (`_context`): scored as the neighbourhood's own 40 nearest, about 30
-    stored claims an article moved on `bench scale`'s 5,000-claim archive that no new claim
-    touched. Must run inside a transaction (it takes the transaction-scoped cluster lock).
+    whole for the margins (`_context`). Scored as the neighbourhood's own 40 nearest claims, with
+    its sources in part, it moved stored claims no new claim touched: on `bench scale`'s
+    5,000-claim archive, stored claims an article moved 29.3 -> 6.8, and with 50 new claims
+    committed one at a time, pairwise agreement with a full rebuild after 0.878 -> 0.994 (claims
+    that rebuild moved 198 -> 16). Must run inside a transaction (it takes the transaction-scoped
+    cluster lock).
     Locked clusters take no newcomers and are left out of the neighbourhood.
     """
     claims = list(claims)
