@@ -14,6 +14,9 @@
   a transaction rolled back after, so every newcomer meets the same archive (and the stance
   cross-encoder's cache of judged pairs emptied first, so an earlier size's pairs do not help),
   then, apart, the status refresh job it queues (statuses waiting for the cross-encoder);
+- `incremental_against_rebuild` (last): the newcomers assigned one at a time and committed, then a
+  full rebuild: the stored claims they moved, gold figures before and after, and the agreement of
+  the clusters between rebuilds with the rebuild's;
 - `time_api`: the claims and clusters lists (first page and last page) and a cluster's detail,
   through the Django test client with a read token, wall time and queries per request;
 - `time_ingest`: small articles through `ingest_source` one at a time (extract, embed, assign,
@@ -431,6 +434,76 @@ def time_assignment(
         "joined_existing_cluster": joined,
         "stance": services.stance_cost().as_dict(),
         "load": load_average(),
+    }
+
+
+def same_cluster_pairs(cluster_of: dict[int, int | None], among: set[int] | None = None) -> set[tuple[int, int]]:
+    """The pairs (a < b) of claims in one cluster; with `among`, only pairs with a claim of it."""
+    members: dict[int, list[int]] = {}
+    for claim_id, cluster_id in cluster_of.items():
+        if cluster_id is not None:
+            members.setdefault(cluster_id, []).append(claim_id)
+    return {
+        (a, b)
+        for group in members.values()
+        for a, b in itertools.combinations(sorted(group), 2)
+        if among is None or a in among or b in among
+    }
+
+
+def pairwise(got: set[tuple[int, int]], want: set[tuple[int, int]]) -> dict:
+    """Pairwise precision, recall and F1 of `got` against `want`."""
+    hit = len(got & want)
+    precision = hit / len(got) if got else 0.0
+    recall = hit / len(want) if want else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def incremental_against_rebuild(
+    corpus: scale_corpus.Corpus, fields: list, texts: list[str], vectors: np.ndarray, progress: Progress
+) -> dict:
+    """What the clusters look like between two rebuilds: the newcomers assigned one at a time and
+    committed (as ingestion leaves them), then a full rebuild. Returns the stored claims the
+    newcomers moved, pairwise precision / recall / F1 against the corpus's gold facts over the
+    pairs with a newcomer (before and after the rebuild), the pairwise agreement of the two
+    clusterings over all pairs, and the claims the rebuild moved. Run last: it keeps the
+    newcomers and rebuilds the archive."""
+    model = settings.FACTCHECK_EMBEDDING_MODEL
+    origin_fact = {(f"bench:{c.source}", c.start): c.fact for c in corpus.claims}
+    fact_of = {
+        pk: origin_fact.get((origin, start))
+        for pk, origin, start in Claim.objects.values_list("id", "source__origin", "start")
+    }
+    newcomers: set[int] = set()
+    moved = 0
+    for k, claim in enumerate(corpus.newcomers):
+        before = dict(Claim.objects.values_list("id", "cluster_id"))
+        with transaction.atomic():
+            source = _source_row(corpus.newcomer_sources[claim.source], f"bench-committed:{k}")
+            source.save()
+            row = Claim.objects.create(
+                source=source, start=claim.start, end=claim.end, **_claim_fields(fields[k], texts[k], vectors[k], model)
+            )
+            services.assign_claims([row])
+        newcomers.add(row.pk)
+        fact_of[row.pk] = claim.fact
+        now = Claim.objects.filter(pk__in=list(before)).values_list("id", "cluster_id")
+        moved += sum(cluster_id != before[pk] for pk, cluster_id in now)
+        progress(k + 1, len(corpus.newcomers))
+    services.refresh_stale_statuses()  # the status jobs' work, as after each commit
+    labelled = {pk for pk, fact in fact_of.items() if fact is not None}
+    gold = same_cluster_pairs({pk: fact_of[pk] for pk in labelled}, newcomers)
+    incremental = dict(Claim.objects.filter(pk__in=labelled).values_list("id", "cluster_id"))
+    services.recluster()
+    rebuilt = dict(Claim.objects.filter(pk__in=labelled).values_list("id", "cluster_id"))
+    return {
+        "claims": len(newcomers),
+        "stored_moved": moved,
+        "gold_incremental": pairwise(same_cluster_pairs(incremental, newcomers), gold),
+        "gold_rebuilt": pairwise(same_cluster_pairs(rebuilt, newcomers), gold),
+        "agreement_with_rebuild": pairwise(same_cluster_pairs(incremental), same_cluster_pairs(rebuilt)),
+        "rebuild_moved": sum(rebuilt[pk] != incremental[pk] for pk in rebuilt),
     }
 
 

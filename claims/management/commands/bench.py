@@ -7,7 +7,8 @@ service's data), then measured (`evaluation.bench_scale`): the full rebuild's wa
 peak RSS in a process of its own, with 1 worker and 2 (the rebuild's process and a Celery worker
 the bench starts on Redis, FACTCHECK_BENCH_BROKER);
 incremental assignment of one claim; ingest throughput as a share of the raw encoder's; the API's
-lists and detail. It prints progress while it works, each size's figures, the growth exponents
+lists and detail; last, the new claims committed one at a time and then a full rebuild (how far
+the clusters between rebuilds are from the rebuild's). It prints progress while it works, each size's figures, the growth exponents
 between sizes and a final table; `--json PATH` writes every figure.
 
 The stance cross-encoder is on as the settings have it (the service's default); pass
@@ -228,6 +229,22 @@ class Command(BaseCommand):
                     f"{burst['ratio_to_encoder']:.3f}x the encoder"
                 )
                 say(f"    {bench_scale.stance_line(burst.get('stance'))}")
+
+        if corpus.newcomers:
+            say(
+                f"  between rebuilds: the {len(corpus.newcomers)} new claims assigned one at a time and committed, "
+                "then a full rebuild"
+            )
+            row["incremental_quality"] = quality = bench_scale.incremental_against_rebuild(
+                corpus, new_fields, new_texts, new_vectors, self._progress("  committing")
+            )
+            figures = " / ".join(f"{quality['agreement_with_rebuild'][k]:.3f}" for k in ("precision", "recall", "f1"))
+            before, after = quality["gold_incremental"], quality["gold_rebuilt"]
+            say(
+                f"    stored claims moved {quality['stored_moved']}; agreement with the rebuild (pairwise P / R / F1) "
+                f"{figures}; claims the rebuild moved {quality['rebuild_moved']}; gold F1 over pairs with a new claim "
+                f"{before['f1']:.3f} before the rebuild, {after['f1']:.3f} after"
+            )
         return row
 
     @staticmethod
