@@ -8,8 +8,9 @@ peak RSS in a process of its own, with 1 worker and 2 (the rebuild's process and
 the bench starts on Redis, FACTCHECK_BENCH_BROKER);
 incremental assignment of one claim; ingest throughput as a share of the raw encoder's; the API's
 lists and detail; last, the new claims committed one at a time and then a full rebuild (how far
-the clusters between rebuilds are from the rebuild's). It prints progress while it works, each size's figures, the growth exponents
-between sizes and a final table; `--json PATH` writes every figure.
+the clusters between rebuilds are from the rebuild's). It prints progress while it works, each
+size's figures, the growth exponents between sizes and a final table; `--json PATH` writes every
+figure.
 
 The stance cross-encoder is on as the settings have it (the service's default); pass
 `--no-cross-encoder` to measure without it (FACTCHECK_STANCE_CROSS_ENCODER=0).
