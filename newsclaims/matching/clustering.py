@@ -28,6 +28,8 @@ from newsclaims.matching.rules import ClaimSlots, match_score, slots_compatible
 # stories from 0.42 to 0.45 (60 at 0.0: no further gain).
 CANDIDATE_NEIGHBOURS = 40
 CANDIDATE_FLOOR = 0.2
+# Bytes of one block of cosines `local_candidate_pairs` holds at once (float64 rows of a neighbourhood).
+_LOCAL_BLOCK_BYTES = 1 << 25
 # How far below a claim's stored candidate floor a cosine computed again still counts as reaching
 # it (float32 sums in another order differ by about 1e-7).
 FLOOR_TOLERANCE = 1e-5
@@ -322,19 +324,39 @@ def local_candidate_pairs(
     n = len(vectors)
     if n < 2:
         return {}
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    unit = vectors / np.where(norms == 0, 1.0, norms)
-    cosines = (unit @ unit.T).astype(np.float64)
-    np.fill_diagonal(cosines, -np.inf)
+    # In float64: a block's cosines are then the same to far below FLOOR_TOLERANCE whatever the
+    # block's shape (float32 products differ in their last bits between BLAS kernels).
+    unit = vectors.astype(np.float64)
+    norms = np.linalg.norm(unit, axis=1, keepdims=True)
+    unit /= np.where(norms == 0, 1.0, norms)
+
+    def blocks():
+        """Each block of up to `chunk` rows' cosines with every claim (itself -inf): memory stays
+        one block whatever the neighbourhood's size (a batch of articles can read thousands of
+        claims)."""
+        for start in range(0, n, chunk):
+            block = unit[start : start + chunk] @ unit.T
+            block[np.arange(len(block)), np.arange(start, start + len(block))] = -np.inf
+            yield start, block
+
+    chunk = max(1, _LOCAL_BLOCK_BYTES // (8 * n))
     own = np.full(n, floor, dtype=np.float64)
-    if n - 1 >= neighbours:
-        own = np.maximum(-np.partition(-cosines, neighbours - 1, axis=1)[:, neighbours - 1], floor)
+    if n - 1 >= neighbours and any(f is None for f in floors):
+        for start, block in blocks():
+            kth = -np.partition(-block, neighbours - 1, axis=1)[:, neighbours - 1]
+            own[start : start + len(block)] = np.maximum(kth, floor)
     # A stored floor is a cosine computed elsewhere (the rebuild's search, PostgreSQL's kNN): the
     # same pair's cosine here can differ in its last bits, and the pair at the floor must stay in.
     limits = np.array([own[i] if f is None else f - FLOOR_TOLERANCE for i, f in enumerate(floors)], dtype=np.float64)
-    keep = (cosines >= floor) & ((cosines >= limits[:, None]) | (cosines >= limits[None, :]))
-    rows, cols = np.nonzero(np.triu(keep, k=1))
-    return dict(zip(zip(rows.tolist(), cols.tolist(), strict=True), cosines[rows, cols].tolist(), strict=True))
+    pairs: dict[tuple[int, int], float] = {}
+    for start, block in blocks():
+        rows = np.arange(start, start + len(block))
+        keep = (block >= floor) & ((block >= limits[rows, None]) | (block >= limits[None, :]))
+        keep &= np.arange(n)[None, :] > rows[:, None]  # each pair once, i < j
+        found_rows, found_cols = np.nonzero(keep)
+        values = block[found_rows, found_cols].tolist()
+        pairs.update(zip(zip((found_rows + start).tolist(), found_cols.tolist(), strict=True), values, strict=True))
+    return pairs
 
 
 def cluster_all(

@@ -120,3 +120,14 @@ def test_a_floor_is_the_40th_nearest_cosine_and_never_below_the_candidate_floor(
     assert clustering.floor_of([0.1] * 50, 40, 0.2) == 0.2
     _, floors = clustering.candidate_search(clumped(np.random.default_rng(5), 30, 8, 2), 40, 0.2)
     assert floors == [0.2] * 30  # an archive smaller than 41 claims: every pair at the floor is a candidate
+
+
+def test_a_large_neighbourhood_is_read_in_blocks_with_the_same_pairs(monkeypatch):
+    rng = np.random.default_rng(6)
+    vectors = clumped(rng, 400, 16, 6)
+    pairs, floors = clustering.candidate_search(vectors, 40, 0.2)
+    mixed = [None if k % 3 == 0 else f for k, f in enumerate(floors)]  # some claims' floors unknown
+    whole = clustering.local_candidate_pairs(vectors, mixed, 40, 0.2)
+    monkeypatch.setattr(clustering, "_LOCAL_BLOCK_BYTES", 8 * 400 * 7)  # blocks of 7 rows
+    assert clustering.local_candidate_pairs(vectors, mixed, 40, 0.2) == whole
+    assert set(pairs) <= set(whole) and len(whole) < 2 * len(pairs)
