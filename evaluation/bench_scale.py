@@ -460,6 +460,12 @@ def pairwise(got: set[tuple[int, int]], want: set[tuple[int, int]]) -> dict:
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
+def moved_since(stored: dict[int, int | None]) -> int:
+    """How many of these claims (id -> cluster then) are in another cluster now."""
+    now = Claim.objects.filter(pk__in=list(stored)).values_list("id", "cluster_id")
+    return sum(cluster_id != stored[pk] for pk, cluster_id in now)
+
+
 def incremental_against_rebuild(
     corpus: scale_corpus.Corpus, fields: list, texts: list[str], vectors: np.ndarray, progress: Progress
 ) -> dict:
@@ -488,8 +494,7 @@ def incremental_against_rebuild(
             services.assign_claims([row])
         newcomers.add(row.pk)
         fact_of[row.pk] = claim.fact
-        now = Claim.objects.filter(pk__in=list(before)).values_list("id", "cluster_id")
-        moved += sum(cluster_id != before[pk] for pk, cluster_id in now)
+        moved += moved_since(before)
         progress(k + 1, len(corpus.newcomers))
     services.refresh_stale_statuses()  # the status jobs' work, as after each commit
     labelled = {pk for pk, fact in fact_of.items() if fact is not None}
@@ -631,8 +636,7 @@ def time_ingest(
         began = time.perf_counter()
         services.ingest_source(_ingest_item(f"bench-ingest:{k}", article))  # processing runs on commit, here
         latencies.append((time.perf_counter() - began) * 1000)
-        now = Claim.objects.filter(pk__in=list(stored)).values_list("id", "cluster_id")
-        moved.append(sum(cluster_id != stored[pk] for pk, cluster_id in now))
+        moved.append(moved_since(stored))
         progress(k, len(timed) + len(batched))
     seconds = sum(latencies) / 1000
     result = {
