@@ -94,6 +94,30 @@ def test_scores_are_symmetric_and_one_per_pair(trained: crossencoder.CrossEncode
         trained.logits(a[:2], b[:1])
 
 
+def test_a_loaded_model_reads_pairs_with_its_adapters_folded_and_the_same_logits(
+    trained: crossencoder.CrossEncoder,
+) -> None:
+    """Folding each adapter into its base layer (one product instead of three) changes no logit
+    beyond float rounding; the adapters' tensors stay, so the model saves as it was loaded."""
+    import torch
+
+    unfolded = crossencoder.new_cross_encoder()
+    with torch.no_grad():
+        for name, p in unfolded.trainable().items():
+            p.copy_(trained.trainable()[name])
+    a = ["ارتفاع أسعار النفط", "The app has over 100 million users in Russia"]
+    b = ["انخفاض أسعار النفط", "More than 100 million Russians use the app"]
+    assert all(block.q.folded for block in trained.model.blocks)
+    assert not any(block.q.folded for block in unfolded.model.blocks)
+    np.testing.assert_allclose(trained.logits(a, b, cache=False), unfolded.logits(a, b, cache=False), atol=1e-4)
+    trained.model.train()
+    try:
+        with pytest.raises(RuntimeError, match="not for training"):
+            trained.model(*trained.batch([(a[0], b[0])]))
+    finally:
+        trained.model.eval()
+
+
 def test_the_trained_cross_encoder_tells_a_paraphrase_from_a_swapped_word(trained: crossencoder.CrossEncoder) -> None:
     """Same subject and nearly the same words: only the verb or its negation differs."""
     agree = trained.logits(
