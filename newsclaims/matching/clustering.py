@@ -240,6 +240,7 @@ def candidate_search(
     floor: float,
     chunk: int = 1024,
     exact_limit: int = nearest_lib.EXACT_LIMIT,
+    insertion: np.ndarray | None = None,
 ) -> tuple[dict[tuple[int, int], float], list[float]]:
     """(i, j) -> cosine for each claim's `neighbours` nearest others at or above `floor`, i < j,
     and each claim's candidate floor (`floor_of` its nearest cosines).
@@ -253,7 +254,9 @@ def candidate_search(
     row, and pairs come in the order a row-by-row walk first meets them, so the dict is the one
     the row-by-row loop this replaced built (the chunk stays 1024 rows by default: BLAS gives the
     same bits only for the same block shapes). Past `exact_limit`, each row's nearest come from an
-    HNSW index (`neighbours.approximate_nearest`, highest first), and the same walk builds the dict.
+    HNSW index (`neighbours.approximate_nearest`, highest first; `insertion`, a key per claim such
+    as its id, puts older claims into the graph first, so a grown archive keeps their neighbours),
+    and the same walk builds the dict.
     """
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -263,7 +266,7 @@ def candidate_search(
     if k <= 0:
         return {}, [floor] * n
     found = nearest_lib.nearest(
-        vectors, k, exact_limit=exact_limit, chunk=chunk, select_bytes=_SELECT_BYTES, ordered=False
+        vectors, k, exact_limit=exact_limit, chunk=chunk, select_bytes=_SELECT_BYTES, ordered=False, insertion=insertion
     )
     valid = found.indices >= 0
     if k < neighbours:
@@ -345,17 +348,21 @@ def local_candidate_pairs(
         for start, block in blocks():
             kth = -np.partition(-block, neighbours - 1, axis=1)[:, neighbours - 1]
             own[start : start + len(block)] = np.maximum(kth, floor)
-    # A stored floor is a cosine computed elsewhere (the rebuild's search, PostgreSQL's kNN): the
-    # same pair's cosine here can differ in its last bits, and the pair at the floor must stay in.
-    limits = np.array([own[i] if f is None else f - FLOOR_TOLERANCE for i, f in enumerate(floors)], dtype=np.float64)
+    # A floor is a cosine computed elsewhere (a stored one by the rebuild's search or PostgreSQL's
+    # kNN; an own one in another block of rows than the pair's): the same pair's cosine here can
+    # differ in its last bits, and the pair at the floor must stay in whatever the blocks' shapes.
+    limits = np.array([own[i] if f is None else f for i, f in enumerate(floors)], dtype=np.float64) - FLOOR_TOLERANCE
     pairs: dict[tuple[int, int], float] = {}
     for start, block in blocks():
         rows = np.arange(start, start + len(block))
         keep = (block >= floor) & ((block >= limits[rows, None]) | (block >= limits[None, :]))
         keep &= np.arange(n)[None, :] > rows[:, None]  # each pair once, i < j
         found_rows, found_cols = np.nonzero(keep)
-        values = block[found_rows, found_cols].tolist()
-        pairs.update(zip(zip((found_rows + start).tolist(), found_cols.tolist(), strict=True), values, strict=True))
+        found_rows += start
+        # Each kept pair's cosine computed alone, the same bits whatever block found it (a block's
+        # product rounds its last bit by the BLAS kernel its shape picks).
+        values = np.einsum("ij,ij->i", unit[found_rows], unit[found_cols]).tolist()
+        pairs.update(zip(zip(found_rows.tolist(), found_cols.tolist(), strict=True), values, strict=True))
     return pairs
 
 
