@@ -323,7 +323,12 @@ def plan_rebuild(rows: ClaimRows) -> RebuildPlan:
         if _matcher().pair_model is not None:
             languages, own = [s.language for s in rows.slots], [s.text for s in rows.slots]
             reading = pool.submit(clause_texts_of, rows.texts, languages, own)
-        candidates, floors = candidate_search(rows.vectors, CANDIDATE_NEIGHBOURS, CANDIDATE_FLOOR)
+        # Claims go into the neighbour index oldest first (by id), so the graph of the archive
+        # the last rebuild saw is built again as it was and only new claims are added to it: a
+        # rebuild moves claims for what changed, not for where the index happened to look.
+        candidates, floors = candidate_search(
+            rows.vectors, CANDIDATE_NEIGHBOURS, CANDIDATE_FLOOR, insertion=np.asarray(rows.ids)
+        )
         pairs = pairs_in_order(candidates)
         nearest = corpus_nearest(rows)
         clause_texts = reading.result() if reading is not None else None
@@ -337,7 +342,10 @@ def corpus_nearest(rows: ClaimRows) -> list:
     if pair_model is None or not len(rows):
         return list(rows.nearest_cosines)
     return pairscore.top_cosines(
-        pairscore.split_parts(rows.vectors, pair_model.bounds), [s.source_id for s in rows.slots], pair_model.density_k
+        pairscore.split_parts(rows.vectors, pair_model.bounds),
+        [s.source_id for s in rows.slots],
+        pair_model.density_k,
+        insertion=np.asarray(rows.ids),  # oldest first, as `plan_rebuild`'s search
     )
 
 
@@ -972,7 +980,9 @@ def _rebuild_rows(
     if local:
         candidates, floors = local_candidate_pairs(rows.vectors, rows.floors), list(rows.floors)
     else:
-        candidates, floors = candidate_search(rows.vectors, CANDIDATE_NEIGHBOURS, CANDIDATE_FLOOR)
+        candidates, floors = candidate_search(
+            rows.vectors, CANDIDATE_NEIGHBOURS, CANDIDATE_FLOOR, insertion=np.asarray(rows.ids)
+        )
     scored, scored_nearest = rows, nearest
     if context is not None and len(context):
         scored, scored_nearest = rows.joined(context), nearest + list(context.nearest_cosines)

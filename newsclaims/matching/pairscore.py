@@ -168,6 +168,7 @@ def top_cosines(
     k: int = DENSITY_K,
     chunk: int = 2048,
     exact_limit: int = neighbours.EXACT_LIMIT,
+    insertion: np.ndarray | None = None,
 ) -> list[list[list[float]]]:
     """Per claim and encoder part, the cosines of its k nearest claims from other groups (sources),
     highest first.
@@ -178,7 +179,8 @@ def top_cosines(
 
     Up to `exact_limit` claims the search is exact (`neighbours.exact_nearest`, `chunk` rows at a
     time: the values are the k highest of each row's cosines, as sorting whole rows gave); past
-    it, from an HNSW index of each part (`neighbours.approximate_nearest`).
+    it, from an HNSW index of each part (`neighbours.approximate_nearest`, claims inserted in
+    ascending `insertion` key: older claims first).
     """
     groups = np.asarray(groups)
     n = len(groups)
@@ -186,7 +188,9 @@ def top_cosines(
     if n < 2:
         return out
     for p, part in enumerate(parts):
-        found = neighbours.nearest(part, k, exclude_groups=groups, exact_limit=exact_limit, chunk=chunk)
+        found = neighbours.nearest(
+            part, k, exclude_groups=groups, exact_limit=exact_limit, chunk=chunk, insertion=insertion
+        )
         for row, values in enumerate(found.cosines):
             out[row][p] = [round(float(x), 5) for x in values if np.isfinite(x)]
     return out

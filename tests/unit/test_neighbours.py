@@ -148,3 +148,29 @@ def test_a_margin_is_the_lead_over_the_next_closest_claim_of_the_source_from_the
     for i, j in [(0, 1), (5, 300), (17, 42), (399, 0), *((i, (i * 7) % 400) for i in range(0, 400, 9))]:
         assert by_source.margin(i, j) == pytest.approx(full_row_margin(i, j), abs=1e-5)
         assert by_source.margin(i, j) == ClaimScorer(*args).margin(i, j)  # one definition, either flag
+
+
+def _older_rows_given_new_neighbours(x: np.ndarray, ids: np.ndarray, newest: int, insertion: bool) -> int:
+    """How many older rows find an older neighbour, after the `newest` claims (highest ids) joined,
+    that they did not find before: with an exact search none (a new claim can only push one out)."""
+    old = ids < len(ids) - newest
+    before = neighbours.nearest(x[old], 20, exact_limit=100, insertion=ids[old] if insertion else None)
+    after = neighbours.nearest(x, 20, exact_limit=100, insertion=ids if insertion else None)
+    changed = 0
+    for r, row in enumerate(np.flatnonzero(old)):
+        had = set(ids[old][before.indices[r]].tolist())
+        changed += not {i for i in ids[after.indices[row]].tolist() if i < len(ids) - newest} <= had
+    return changed
+
+
+def test_claims_inserted_oldest_first_keep_their_neighbours_when_new_claims_join():
+    """The rebuild after an archive grew finds the older claims' neighbours it found before: the
+    older part of the graph is built again as it was (rows in id order, not the rebuild's order of
+    publication), where one build of all rows in one call gives a graph of its own each time."""
+    x, _ = corpus(3000)
+    ids = np.random.default_rng(0).permutation(3000)  # row order is not arrival order
+    kept = _older_rows_given_new_neighbours(x, ids, 100, insertion=True)
+    assert kept <= 30  # of 2,900 older rows
+    assert 2 * kept < _older_rows_given_new_neighbours(x, ids, 100, insertion=False)
+    with pytest.raises(ValueError, match="3 insertion keys for 3000 vectors"):
+        neighbours.nearest(x, 20, exact_limit=100, insertion=ids[:3])
