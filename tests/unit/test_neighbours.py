@@ -167,10 +167,13 @@ def test_claims_inserted_oldest_first_keep_their_neighbours_when_new_claims_join
     """The rebuild after an archive grew finds the older claims' neighbours it found before: the
     older part of the graph is built again as it was (rows in id order, not the rebuild's order of
     publication), where one build of all rows in one call gives a graph of its own each time."""
-    x, _ = corpus(3000)
-    ids = np.random.default_rng(0).permutation(3000)  # row order is not arrival order
-    kept = _older_rows_given_new_neighbours(x, ids, 100, insertion=True)
-    assert kept <= 30  # of 2,900 older rows
-    assert 2 * kept < _older_rows_given_new_neighbours(x, ids, 100, insertion=False)
+    kept = shuffled = 0
+    for seed in range(3):
+        x, _ = corpus(3000, seed=seed)
+        ids = np.random.default_rng(seed).permutation(3000)  # row order is not arrival order
+        kept += _older_rows_given_new_neighbours(x, ids, 100, insertion=True)
+        shuffled += _older_rows_given_new_neighbours(x, ids, 100, insertion=False)
+    assert kept <= 90  # 1% of 3 x 2,900 older rows (measured 60; the exact search: 1)
+    assert 2 * kept < shuffled  # measured 170
     with pytest.raises(ValueError, match="3 insertion keys for 3000 vectors"):
         neighbours.nearest(x, 20, exact_limit=100, insertion=ids[:3])
