@@ -156,9 +156,10 @@ def _older_rows_given_new_neighbours(x: np.ndarray, ids: np.ndarray, newest: int
     old = ids < len(ids) - newest
     before = neighbours.nearest(x[old], 20, exact_limit=100, insertion=ids[old] if insertion else None)
     after = neighbours.nearest(x, 20, exact_limit=100, insertion=ids if insertion else None)
+    old_ids = ids[old]
     changed = 0
     for r, row in enumerate(np.flatnonzero(old)):
-        had = set(ids[old][before.indices[r]].tolist())
+        had = set(old_ids[before.indices[r]].tolist())
         changed += not {i for i in ids[after.indices[row]].tolist() if i < len(ids) - newest} <= had
     return changed
 
