@@ -2,7 +2,7 @@
 
     python -m evaluation.bench_stance_cost [--pairs 96] [--busy]
 
-- the cross-encoder per pair (uncached, each pair read in both orders as the service does) at
+- the cross-encoder per pair (uncached, each pair read once as the service does) at
   1 and at 2 torch intra-op threads, on ANS dev headline pairs;
 - the stance head (``StanceHead.predict_proba`` with texts) per call for a batch of 1 and 64, at
   numpy's default BLAS threads and at 1.
@@ -39,7 +39,7 @@ def ans_pairs(bench_dir: Path, n: int) -> list[tuple[str, str]]:
 
 
 def bench_cross_encoder(pairs: list[tuple[str, str]], threads=(1, 2), repeat: int = 3) -> dict[int, float]:
-    """Seconds per pair (both orders, batches of 32, no cache) at each thread count."""
+    """Seconds per pair (read once, batches of 32, no cache) at each thread count."""
     import torch
 
     ce = crossencoder.get_cross_encoder()

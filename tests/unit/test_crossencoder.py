@@ -83,12 +83,24 @@ def test_a_fresh_cross_encoder_trains_only_adapters_norms_and_head(fresh: crosse
     assert trainable < 0.01 * total
 
 
-def test_scores_are_symmetric_and_one_per_pair(trained: crossencoder.CrossEncoder) -> None:
+def test_scores_are_symmetric_and_one_per_pair(
+    trained: crossencoder.CrossEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     a = ["ارتفاع أسعار النفط", "الرئيس يوافق على الاتفاق", "Max lacks end-to-end encryption"]
     b = ["انخفاض أسعار النفط", "الرئيس يقبل الاتفاق", "Max offers end-to-end encryption"]
-    forward = trained.logits(a, b)
+    read: list[tuple[str, str]] = []
+    run = trained._run
+
+    def counting(pairs, *args, **kwargs):
+        read.extend(pairs)
+        return run(pairs, *args, **kwargs)
+
+    monkeypatch.setattr(trained, "_run", counting)
+    forward = trained.logits(a, b, cache=False)
     assert forward.shape == (3,)
-    np.testing.assert_allclose(trained.logits(b, a), forward, atol=1e-5)
+    assert len(read) == 3, "each pair of texts is read once, not once per order"
+    assert all(first <= second for first, second in read), "in the order the texts alone fix"
+    np.testing.assert_allclose(trained.logits(b, a, cache=False), forward, atol=1e-9)
     assert trained.logits([], []).shape == (0,)
     with pytest.raises(ValueError, match="2 first texts but 1 second"):
         trained.logits(a[:2], b[:1])
@@ -224,6 +236,13 @@ def test_a_changed_tensor_or_base_image_changes_the_version() -> None:
     assert crossencoder.model_version(stored, "other base") != version
     changed = {**stored, "p:head.bias": np.ones(1, np.float16)}
     assert crossencoder.model_version(changed, "base") != version
+
+
+def test_logits_kept_under_another_way_of_reading_a_pair_are_not_mixed_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    stored = {"p:head.bias": np.zeros(1, np.float16)}
+    version = crossencoder.model_version(stored, "base")
+    monkeypatch.setattr(crossencoder, "READING", "both-orders")
+    assert crossencoder.model_version(stored, "base") != version
 
 
 def test_torch_threads_are_set_for_the_block_and_restored() -> None:
