@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from claims.models import Claim, Cluster
+from claims.reasons import worded
 
 # How much of the article on each side of a claim is read to find its sentence.
 CONTEXT_CHARS = 400
@@ -309,7 +310,7 @@ def cluster_panel(cluster: Cluster) -> dict:
             {
                 "pair": [by_id.get(pk) or pk for pk in conflict["claims"]],
                 "names": [claim_name(pk) for pk in conflict["claims"]],
-                "reason": conflict.get("reason", ""),
+                "reason": worded(conflict.get("parts"), conflict.get("reason", "")),
             }
             for conflict in cluster.conflicts
         ],
@@ -319,7 +320,7 @@ def cluster_panel(cluster: Cluster) -> dict:
                 "line": source_line(sources[vote["source"]]) if vote["source"] in sources else f"#{vote['source']}",
                 "counted": vote["counted"],
                 "same_as": titles.get(vote.get("same_as"), vote.get("same_as")),
-                "reason": vote.get("reason", ""),
+                "reason": worded(vote.get("parts"), vote.get("reason", "")),
             }
             for vote in cluster.source_independence
         ],

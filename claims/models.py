@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from pgvector.django import VectorField
 
 from claims.choices import AuditAction, ClusterStatus, Language, LinkKind, Polarity, Verdict
+from claims.reasons import worded
 
 
 class Cluster(models.Model):
@@ -20,13 +21,16 @@ class Cluster(models.Model):
     label = models.CharField(max_length=300, blank=True)
     status = models.CharField(max_length=16, choices=ClusterStatus.choices, default=ClusterStatus.SINGLE_SOURCE)
     status_reason = models.TextField(blank=True)
+    # The reason's code and fields (newsclaims.matching.reasons), so it is worded in the reader's
+    # language (`status_reason_text`); `status_reason` keeps the English text.
+    status_reason_parts = models.JSONField(default=dict, blank=True)
     source_count = models.PositiveIntegerField(default=0)
     claim_count = models.PositiveIntegerField(default=0)
     languages = ArrayField(models.CharField(max_length=8), default=list, blank=True)
-    # [{"claims": [id, id], "reason": "..."}]: each conflicting pair and why.
+    # [{"claims": [id, id], "reason": "...", "parts": {...}}]: each conflicting pair and why.
     conflicts = models.JSONField(default=list, blank=True)
     independent_source_count = models.PositiveIntegerField(default=0)
-    # [{"source": id, "counted": bool, "same_as": id | null, "reason": str}]: which sources are
+    # [{"source": id, "counted": bool, "same_as": id | null, "reason": str, "parts": {...}}]: which sources are
     # independent voices; a syndicated copy or a second article of one publisher is not.
     source_independence = models.JSONField(default=list, blank=True)
     # [{"as_of", "value", "low", "high", "qualifier", "unit", "claim", "source"}] by date: a figure
@@ -72,6 +76,11 @@ class Cluster(models.Model):
 
     def __str__(self) -> str:
         return self.label or f"Cluster {self.pk}"
+
+    @property
+    def status_reason_text(self) -> str:
+        """Why this status, in the active language (the stored English text when not worded)."""
+        return worded(self.status_reason_parts, self.status_reason)
 
 
 class Claim(models.Model):

@@ -23,6 +23,7 @@ FIELDS = {
         "label": _("label"),
         "status": _("status"),
         "status_reason": _("why this status"),
+        "status_reason_parts": _("why this status, in parts a reader's language can word"),
         "status_stale": _("status awaits the stance model"),
         "source_count": _("sources"),
         "claim_count": _("claims"),

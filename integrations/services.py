@@ -160,7 +160,7 @@ def cluster_payload(cluster: Cluster, details: Mapping[str, Any] | None = None) 
         "url": site_url(cluster_path(cluster.pk)),
         "label": cluster.label,
         "status": cluster.status,
-        "status_reason": cluster.status_reason,
+        "status_reason": cluster.status_reason_text,
         "verdict": cluster.verdict,
         "verdict_note": cluster.verdict_note,
         "verdict_at": cluster.verdict_at.isoformat() if cluster.verdict_at else None,

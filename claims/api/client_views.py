@@ -119,9 +119,9 @@ def _claim_row(claim: Claim) -> list[object]:
 
 def _cluster_row(cluster: Cluster) -> list[object]:
     return [
-        cluster.pk, cluster.label, cluster.status, cluster.status_reason, cluster.claim_count, cluster.source_count,
-        cluster.independent_source_count, ";".join(cluster.languages), cluster.verdict, cluster.verdict_note,
-        cluster.locked, cluster.updated_at.isoformat(),
+        cluster.pk, cluster.label, cluster.status, cluster.status_reason_text, cluster.claim_count,
+        cluster.source_count, cluster.independent_source_count, ";".join(cluster.languages), cluster.verdict,
+        cluster.verdict_note, cluster.locked, cluster.updated_at.isoformat(),
     ]  # fmt: skip
 
 

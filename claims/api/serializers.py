@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims.models import Claim, Cluster
+from claims.reasons import worded
 from sources.models import Source
 
 
@@ -47,16 +48,27 @@ class ClaimSerializer(serializers.ModelSerializer):
         return claim.quantity
 
 
+class ReasonField(serializers.CharField):
+    """A stored reason ({"reason": English text, "parts": ...}) in the language the client asks
+    for (Accept-Language), or its English text when its parts are not kept."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value: dict) -> str:
+        return worded(value.get("parts"), value.get("reason", ""))
+
+
 class ConflictSerializer(serializers.Serializer):
     claims = serializers.ListField(child=serializers.IntegerField(), min_length=2, max_length=2)
-    reason = serializers.CharField()
+    reason = ReasonField()
 
 
 class SourceVoteSerializer(serializers.Serializer):
     source = serializers.IntegerField()
     counted = serializers.BooleanField(help_text="Whether this source counts as an independent voice.")
     same_as = serializers.IntegerField(allow_null=True, help_text="The source whose voice it shares.")
-    reason = serializers.CharField()
+    reason = ReasonField()
 
 
 class TimelinePointSerializer(serializers.Serializer):
@@ -74,6 +86,9 @@ class ClusterSerializer(serializers.ModelSerializer):
     conflicts = ConflictSerializer(many=True, read_only=True)
     sources = SourceVoteSerializer(source="source_independence", many=True, read_only=True)
     timeline = TimelinePointSerializer(many=True, read_only=True)
+    status_reason = serializers.CharField(
+        source="status_reason_text", read_only=True, help_text="Why this status, in the language the client asks for."
+    )
 
     class Meta:
         model = Cluster

@@ -531,6 +531,7 @@ def _write(assessment: _Assessment) -> None:
             previous[pk] = cluster.status
             cluster.status = result.status
             cluster.status_reason = result.reason
+            cluster.status_reason_parts = result.reason.parts()
             cluster.conflicts = result.conflicts
         cluster.status_stale = result is None  # the status refresh job finishes it
         vote_list = assessment.votes[pk]
@@ -549,7 +550,8 @@ def _write(assessment: _Assessment) -> None:
 
 # The fields a refresh writes, with the SQL type each has in the JSON rows `_write_clusters` sends.
 REFRESHED_FIELDS = (
-    ("status", "text"), ("status_reason", "text"), ("conflicts", "jsonb"), ("status_stale", "boolean"),
+    ("status", "text"), ("status_reason", "text"), ("status_reason_parts", "jsonb"), ("conflicts", "jsonb"),
+    ("status_stale", "boolean"),
     ("claim_count", "integer"), ("source_count", "integer"), ("independent_source_count", "integer"),
     ("source_independence", "jsonb"), ("timeline", "jsonb"), ("languages", "text[]"), ("label", "text"),
     ("updated_at", "timestamptz"),

@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from newsclaims.matching.reasons import Reason
 from newsclaims.text.entities import normalise
 
 # Word 4-gram Jaccard at or above which two texts are copies of one article (syndication,
@@ -32,10 +33,13 @@ class Vote:
     source: int
     counted: bool
     same_as: int | None
-    reason: str
+    reason: Reason
 
     def to_dict(self) -> dict:
-        return {"source": self.source, "counted": self.counted, "same_as": self.same_as, "reason": self.reason}
+        return {
+            "source": self.source, "counted": self.counted, "same_as": self.same_as, "reason": str(self.reason),
+            "parts": self.reason.parts(),
+        }  # fmt: skip
 
 
 def shingles(text: str) -> frozenset[tuple[str, ...]]:
@@ -62,17 +66,17 @@ def votes(sources: Sequence[SourceFacts]) -> list[Vote]:
         for leader in leaders:
             publisher = source.publisher.strip().lower()
             if publisher and publisher == leader.publisher.strip().lower():
-                match = (leader.id, f"same publisher as source {leader.id} ({source.publisher})")
+                match = (leader.id, Reason("same_publisher", source=leader.id, publisher=source.publisher))
                 break
             similarity = jaccard(grams[source.id], grams[leader.id])
             if similarity >= NEAR_DUPLICATE_JACCARD:
-                match = (leader.id, f"near-identical text to source {leader.id} (Jaccard {similarity:.2f})")
+                match = (leader.id, Reason("near_identical", source=leader.id, jaccard=similarity))
                 break
         if match:
             result.append(Vote(source.id, False, match[0], match[1]))
         else:
             leaders.append(source)
-            result.append(Vote(source.id, True, None, "independent"))
+            result.append(Vote(source.id, True, None, Reason("independent")))
     return result
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
 
+from newsclaims.matching.reasons import Reason
 from newsclaims.text.entities import PLACES, countries_of, entity_key, mentioned_entities, normalise
 from newsclaims.text.figures import counted_context, is_projection
 from newsclaims.text.quantities import CALENDAR_KINDS, HEDGE_OPENERS, find_quantities
@@ -383,7 +384,7 @@ def conflict_reason(
     paraphrase: float = POLARITY_CONFLICT_MIN_SIMILARITY,
     *,
     intervals: tuple[Interval | None, Interval | None] | None = None,
-) -> str | None:
+) -> Reason | None:
     """Why two claims of one cluster cannot both be true, or None if they can.
 
     Numbers conflict when their intervals are disjoint at the same moment. Otherwise opposite
@@ -409,12 +410,13 @@ def conflict_reason(
                 # warrants": the other claim gives this figure too, so the two main figures count
                 # different things, and on the one they share the claims agree.
                 return None
-            unit = a.unit or b.unit or "value"
-            when = f", as of {a.as_of} and {b.as_of}" if a.as_of and b.as_of else ""
-            return (
-                f"quantity: {a.quantity.get('raw', '')!r} admits {ia} and "
-                f"{b.quantity.get('raw', '')!r} admits {ib} ({unit}{when}); the intervals do not overlap"
-            )
+            figures = {
+                "figure_a": str(a.quantity.get("raw", "")), "interval_a": str(ia),
+                "figure_b": str(b.quantity.get("raw", "")), "interval_b": str(ib), "unit": a.unit or b.unit or "value",
+            }  # fmt: skip
+            if a.as_of and b.as_of:
+                return Reason("quantity_dated", **figures, as_of_a=str(a.as_of), as_of_b=str(b.as_of))
+            return Reason("quantity", **figures)
     if a.text and a.text.strip() == b.text.strip():
         return None  # one text cannot contradict itself, whatever a model reads
     if matched and same_moment(a, b, max_days):
@@ -425,11 +427,11 @@ def conflict_reason(
         return _opposite_clauses(a, b, similarity, stance, paraphrase)
     near_paraphrase = similarity is not None and similarity >= paraphrase
     if a.polarity != b.polarity and near_paraphrase:
-        return f"polarity: one claim is {a.polarity}, the other {b.polarity} (match score {similarity:.2f})"
+        return Reason("polarity", polarity_a=a.polarity, polarity_b=b.polarity, score=similarity)
     if stance is not None and near_paraphrase:
         judged = stance(a.id, b.id)
         if judged and judged[0] == "disagree" and judged[1] >= STANCE_CONFLICT_MIN_PROBABILITY:
-            return f"stance: the stance model reads these claims as contradicting (p={judged[1]:.2f})"
+            return Reason("stance", p=judged[1])
     return None
 
 
@@ -448,7 +450,7 @@ def _sums(text: str) -> tuple[dict, ...]:
     return tuple(q.to_dict() for q in find_quantities(text) if q.kind == "money" and q.unit)
 
 
-def _sums_in_conflict(text_a: str, text_b: str) -> str | None:
+def _sums_in_conflict(text_a: str, text_b: str) -> Reason | None:
     """Sums in one currency, one in each claim, that cannot both hold, when neither claim gives
     another sum in that currency: "64 million roubles ($830,000)" and "$84,200" conflict on the
     dollars, though the main figures (roubles, dollars) are not comparable. Not only the main
@@ -461,16 +463,16 @@ def _sums_in_conflict(text_a: str, text_b: str) -> str | None:
             continue  # several sums in one currency: which pairs with which is not known
         ia, ib = interval(in_a[0]), interval(in_b[0])
         if ia and ib and not ia.overlaps(ib):
-            return (
-                f"quantity: {in_a[0].get('raw', '')!r} admits {ia} and {in_b[0].get('raw', '')!r} admits {ib} "
-                f"({unit}); the intervals do not overlap"
-            )
+            return Reason(
+                "quantity", figure_a=str(in_a[0].get("raw", "")), interval_a=str(ia),
+                figure_b=str(in_b[0].get("raw", "")), interval_b=str(ib), unit=unit,
+            )  # fmt: skip
     return None
 
 
 def _opposite_clauses(
     a: ClaimSlots, b: ClaimSlots, similarity: float | None, stance: StanceFn | None, paraphrase: float
-) -> str | None:
+) -> Reason | None:
     """Opposite statements between article clauses: both signals must agree, on a pair the pair
     model is sure states one fact. Alone, each misfires on news clauses: a negation anywhere in a
     long clause flips its polarity ("630 do not hold permits" / "630 were unregistered"), and the
@@ -481,8 +483,11 @@ def _opposite_clauses(
     judged = stance(a.id, b.id) if stance is not None else None
     if stance is not None and not (judged and judged[0] == "disagree" and judged[1] >= STANCE_CONFLICT_MIN_PROBABILITY):
         return None
-    reason = f"polarity: one claim is {a.polarity}, the other {b.polarity} (match score {similarity:.2f})"
-    return reason + (f"; the stance model reads them as contradicting (p={judged[1]:.2f})" if judged else "")
+    if judged:
+        return Reason(
+            "polarity_and_stance", polarity_a=a.polarity, polarity_b=b.polarity, score=similarity, p=judged[1]
+        )
+    return Reason("polarity", polarity_a=a.polarity, polarity_b=b.polarity, score=similarity)
 
 
 def timeline(members: Sequence[ClaimSlots]) -> list[dict]:
@@ -507,8 +512,8 @@ def timeline(members: Sequence[ClaimSlots]) -> list[dict]:
 @dataclass
 class StatusResult:
     status: str
-    reason: str
-    conflicts: list[dict] = field(default_factory=list)  # [{"claims": [id, id], "reason": str}]
+    reason: Reason
+    conflicts: list[dict] = field(default_factory=list)  # [{"claims": [id, id], "reason": str, "parts": {...}}]
 
 
 def cluster_status(
@@ -529,6 +534,7 @@ def cluster_status(
     sources = sorted({m.source_id for m in members})
     voices = {(voice_of or {}).get(s, s) for s in sources}
     conflicts = []
+    firsts: tuple[int, int, Reason] | None = None
     ordered = sorted(members, key=lambda m: m.id)
     # Once per claim, not once per pair: a cluster of m claims has m(m-1)/2 pairs.
     spans = [interval(m.quantity) if m.quantity else None for m in ordered]
@@ -542,19 +548,17 @@ def cluster_status(
                 intervals=(spans[i], spans[j]),
             )  # fmt: skip
             if reason:
-                conflicts.append({"claims": [a.id, b.id], "reason": reason})
+                conflicts.append({"claims": [a.id, b.id], "reason": str(reason), "parts": reason.parts()})
+                firsts = firsts or (a.id, b.id, reason)
     if conflicts:
-        first = conflicts[0]
+        first, second, why = firsts
         return StatusResult(
             CONTRADICTION,
-            f"{len(conflicts)} conflicting pair(s); claims {first['claims'][0]} and "
-            f"{first['claims'][1]}: {first['reason']}",
+            Reason("contradiction", count=len(conflicts), first=first, second=second, reason=why),
             conflicts,
         )
     if len(sources) <= 1:
-        return StatusResult(SINGLE_SOURCE, f"all {len(members)} claim(s) come from one source")
+        return StatusResult(SINGLE_SOURCE, Reason("one_source", count=len(members)))
     if len(voices) <= 1:
-        return StatusResult(
-            SINGLE_SOURCE, f"{len(sources)} sources, but they are one voice (same publisher or syndicated copies)"
-        )
-    return StatusResult(AGREEMENT, f"{len(voices)} independent sources, no conflicting pair")
+        return StatusResult(SINGLE_SOURCE, Reason("one_voice", count=len(sources)))
+    return StatusResult(AGREEMENT, Reason("agreement", count=len(voices)))

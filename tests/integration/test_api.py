@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from claims.models import Claim, Cluster
+from newsclaims.matching.reasons import Reason
 from sources.models import Source
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +75,40 @@ def test_clusters_filter_by_status_and_detail_lists_claims_and_conflicts(seeded,
     assert detail["independent_source_count"] >= 2
     assert [v["source"] for v in detail["sources"] if v["counted"]]
     assert isinstance(detail["timeline"], list)
+
+
+def _has_arabic(text: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" for ch in text)
+
+
+def test_a_clusters_reasons_are_worded_in_the_language_the_client_asks_for(seeded, api):
+    cluster = Cluster.objects.filter(status="agreement").first()
+    url = f"/api/v1/clusters/{cluster.pk}/"
+
+    english = api.get(url).json()
+    arabic = api.get(url, HTTP_ACCEPT_LANGUAGE="ar").json()
+
+    assert english["status_reason"] == cluster.status_reason and not _has_arabic(english["status_reason"])
+    assert _has_arabic(arabic["status_reason"])
+    assert all(_has_arabic(vote["reason"]) for vote in arabic["sources"])
+
+
+def test_a_conflicting_pairs_reason_is_worded_in_arabic_and_an_older_rows_text_stands(db, api):
+    why = Reason("quantity", figure_a="40", interval_a="[40, 40]", figure_b="55", interval_b="[55, 55]", unit="value")
+    status = Reason("contradiction", count=2, first=1, second=2, reason=why)
+    cluster = Cluster.objects.create(
+        status="contradiction", status_reason=str(status), status_reason_parts=status.parts(),
+        conflicts=[
+            {"claims": [1, 2], "reason": str(why), "parts": why.parts()},
+            {"claims": [1, 3], "reason": "written before reasons kept their parts"},
+        ],
+    )  # fmt: skip
+
+    arabic = api.get(f"/api/v1/clusters/{cluster.pk}/", HTTP_ACCEPT_LANGUAGE="ar").json()
+
+    assert _has_arabic(arabic["status_reason"]) and _has_arabic(arabic["conflicts"][0]["reason"])
+    assert "value" not in arabic["conflicts"][0]["reason"]
+    assert arabic["conflicts"][1]["reason"] == "written before reasons kept their parts"
 
 
 def test_an_unknown_status_filter_is_a_clear_400(seeded, api):

@@ -15,7 +15,16 @@ ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "locale" / "ar" / "LC_MESSAGES" / "django.po"
 # What `make messages` leaves out: code that is not the service (tests, training, evaluation, docs).
 NOT_SERVICE = {".venv", "var", "tests", "training", "evaluation", "docs", "staticfiles", "node_modules"}
-KEYWORDS = ["_", "gettext", "gettext_lazy", "ngettext:1,2", "ngettext_lazy:1,2", "pgettext:1c,2", "pgettext_lazy:1c,2"]
+KEYWORDS = [
+    "_",
+    "gettext",
+    "gettext_noop",
+    "gettext_lazy",
+    "ngettext:1,2",
+    "ngettext_lazy:1,2",
+    "pgettext:1c,2",
+    "pgettext_lazy:1c,2",
+]
 
 
 def _unquote(chunk: str) -> str:
