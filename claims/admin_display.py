@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from claims.models import Claim, Cluster
-from claims.reasons import worded
+from claims.reasons import checkworthiness_reason, worded
 
 # How much of the article on each side of a claim is read to find its sentence.
 CONTEXT_CHARS = 400
@@ -389,7 +389,7 @@ class ClaimDisplay:
 
     @admin.display(description=gettext_lazy("why check-worthy"))
     def why_check_worthy(self, claim: Claim) -> str:
-        return ", ".join(str(reason).replace("_", " ") for reason in claim.reasons or []) or "—"
+        return ", ".join(checkworthiness_reason(reason) for reason in claim.reasons or []) or "—"
 
     @admin.display(description=gettext_lazy("other claims of its cluster"))
     def neighbours(self, claim: Claim) -> SafeString | str:

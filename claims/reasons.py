@@ -1,4 +1,5 @@
-"""Reasons (a cluster's status, a source's independence, a conflicting pair) in the reader's language.
+"""Reasons (a cluster's status, a source's independence, a conflicting pair, a claim's
+check-worthiness) in the reader's language.
 
 The pipeline keeps each reason as English text and as parts (`newsclaims.matching.reasons`); this
 words the parts with the active language's catalogue. A row written before the parts were kept,
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from newsclaims.matching.reasons import fill
 
@@ -23,3 +24,32 @@ def worded(parts: Mapping[str, Any] | None, fallback: str = "") -> str:
         return fill(parts, gettext)
     except (KeyError, TypeError, ValueError):
         return fallback  # written by another version of the templates: its own text stands
+
+
+# Why extraction found a claim check-worthy (`Claim.reasons`, codes the API serves as they are):
+# what an editor reads for each. A code with a word after it ("not_checkable:will") names the
+# article's word that lowered the score.
+CHECKWORTHINESS_REASONS = {
+    "statement": gettext_lazy("a statement"),
+    "quantity": gettext_lazy("gives a figure"),
+    "hedged_quantity": gettext_lazy("a hedged figure"),
+    "date": gettext_lazy("dated"),
+    "weekday": gettext_lazy("names a day"),
+    "attributed": gettext_lazy("attributed to a speaker"),
+    "quote": gettext_lazy("quoted"),
+    "named_entity": gettext_lazy("names who or what"),
+    "negation": gettext_lazy("a denial"),
+    "short": gettext_lazy("short"),
+    "imported": gettext_lazy("imported as a claim"),
+    "not_checkable": gettext_lazy("not checkable (%(word)s)"),
+    "commentary": gettext_lazy("commentary (%(word)s)"),
+}
+
+
+def checkworthiness_reason(code: str) -> str:
+    """A check-worthiness reason code in the active language; an unknown code as its words."""
+    name, _, word = str(code).partition(":")
+    label = CHECKWORTHINESS_REASONS.get(name)
+    if label is None:
+        return str(code).replace("_", " ")
+    return str(label) % {"word": word} if "%(word)s" in str(label) else str(label)

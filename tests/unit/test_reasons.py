@@ -9,7 +9,7 @@ import re
 import pytest
 from django.utils import translation
 
-from claims.reasons import worded
+from claims.reasons import checkworthiness_reason, worded
 from newsclaims.matching.reasons import REASONS, Reason, fill
 from newsclaims.matching.rules import ClaimSlots, cluster_status
 
@@ -114,3 +114,15 @@ def _placeholders(template: str) -> dict:
     for name, kind in re.findall(r"%\((\w+)\)[.\d]*([sdf])", template):
         fields[name] = 1 if kind in "df" else name
     return fields
+
+
+def test_a_claims_check_worthiness_reasons_read_as_words_in_the_editors_language():
+    codes = ["quantity", "not_checkable:will", "a_code_of_a_later_version"]
+
+    english = [checkworthiness_reason(code) for code in codes]
+    with translation.override("ar"):
+        arabic = [checkworthiness_reason(code) for code in codes]
+
+    assert english == ["gives a figure", "not checkable (will)", "a code of a later version"]
+    assert arabic[0] != english[0] and "will" in arabic[1] and arabic[1] != english[1]
+    assert arabic[2] == "a code of a later version"
