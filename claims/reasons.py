@@ -49,7 +49,7 @@ CHECKWORTHINESS_REASONS = {
 def checkworthiness_reason(code: str) -> str:
     """A check-worthiness reason code in the active language; an unknown code as its words."""
     name, _, word = str(code).partition(":")
-    label = CHECKWORTHINESS_REASONS.get(name)
-    if label is None:
+    if name not in CHECKWORTHINESS_REASONS:
         return str(code).replace("_", " ")
-    return str(label) % {"word": word} if "%(word)s" in str(label) else str(label)
+    label = str(CHECKWORTHINESS_REASONS[name])
+    return label % {"word": word} if "%(word)s" in label else label

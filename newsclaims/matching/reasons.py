@@ -81,20 +81,14 @@ class Reason(str):
     def __new__(cls, code: str, **fields: Any) -> Reason:
         if code not in REASONS:
             raise KeyError(f"unknown reason code {code!r}")
-        parts = {
-            "code": code,
-            "fields": {k: v.parts() if isinstance(v, Reason) else _plain(v) for k, v in fields.items()},
-        }
-        text = super().__new__(cls, fill(parts))
-        text.code, text.fields = code, {k: _plain(v) for k, v in fields.items()}
+        plain = {k: _plain(v) for k, v in fields.items()}
+        text = super().__new__(cls, fill({"code": code, "fields": _field_parts(plain)}))
+        text.code, text.fields = code, plain
         return text
 
     def parts(self) -> dict[str, Any]:
         """{"code": ..., "fields": {...}}: JSON, nested reasons as parts too."""
-        return {
-            "code": self.code,
-            "fields": {k: v.parts() if isinstance(v, Reason) else v for k, v in self.fields.items()},
-        }
+        return {"code": self.code, "fields": _field_parts(self.fields)}
 
     def __reduce__(self):  # pickled across processes (rebuild workers) with its parts
         return (_from_parts, (self.parts(),))
@@ -102,7 +96,12 @@ class Reason(str):
 
 def _plain(value: Any) -> Any:
     """A numpy scalar (a model's probability, a cosine) as the Python number JSON can store."""
-    return value.item() if hasattr(value, "item") and not isinstance(value, (str, Reason)) else value
+    return value.item() if hasattr(value, "item") else value
+
+
+def _field_parts(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields as JSON: a nested reason as its parts."""
+    return {k: v.parts() if isinstance(v, Reason) else v for k, v in fields.items()}
 
 
 def _from_parts(parts: Mapping[str, Any]) -> Reason:

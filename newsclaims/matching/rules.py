@@ -534,7 +534,7 @@ def cluster_status(
     sources = sorted({m.source_id for m in members})
     voices = {(voice_of or {}).get(s, s) for s in sources}
     conflicts = []
-    firsts: tuple[int, int, Reason] | None = None
+    first_reason: Reason | None = None
     ordered = sorted(members, key=lambda m: m.id)
     # Once per claim, not once per pair: a cluster of m claims has m(m-1)/2 pairs.
     spans = [interval(m.quantity) if m.quantity else None for m in ordered]
@@ -549,12 +549,13 @@ def cluster_status(
             )  # fmt: skip
             if reason:
                 conflicts.append({"claims": [a.id, b.id], "reason": str(reason), "parts": reason.parts()})
-                firsts = firsts or (a.id, b.id, reason)
+                if first_reason is None:
+                    first_reason = reason
     if conflicts:
-        first, second, why = firsts
+        first, second = conflicts[0]["claims"]
         return StatusResult(
             CONTRADICTION,
-            Reason("contradiction", count=len(conflicts), first=first, second=second, reason=why),
+            Reason("contradiction", count=len(conflicts), first=first, second=second, reason=first_reason),
             conflicts,
         )
     if len(sources) <= 1:
