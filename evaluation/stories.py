@@ -215,6 +215,60 @@ def score_story(
     return score
 
 
+# Why a fact was split, most telling first (`split_causes`).
+SHARED_CLAIM = "one of its claims states another fact too"
+SLOTS_VETO = "a pair reaches the level but the slots veto the merge"
+LINKAGE = "a pair reaches the level but the clusters' mean does not"
+PAIR_SCORES = "no pair of its parts reaches the level"
+SPLIT_CAUSES = (SHARED_CLAIM, SLOTS_VETO, LINKAGE, PAIR_SCORES)
+
+
+def split_causes(
+    story: Story,
+    claims: Sequence[SystemClaim],
+    score: Callable[[int, int], float],
+    vetoed: Callable[[int, int], bool],
+    threshold: float,
+) -> dict[str, str]:
+    """Each gold cluster whose found members lie in two or more system clusters -> why, as one of
+    `SPLIT_CAUSES`: a claim holding this fact's anchor and another's (it can sit in one cluster
+    only); else, between two of its parts, a member pair scoring `threshold` or more (`score` of
+    two claim ids) while some pair of the two clusters' claims is `vetoed` (slots); else such a
+    pair, held apart by average link; else no member pair across its parts scoring that high.
+
+    What `evaluate stories --misses` cannot say: whether recall is lost in the pair scores, in the
+    clustering over them, or in the extraction, which each call for different work."""
+    hits = [(name, hit) for name, _, _, hit in members(story, claims) if hit is not None]
+    facts_of: dict[int, set[str]] = {}
+    for name, hit in hits:
+        facts_of.setdefault(hit.id, set()).add(name)
+    in_cluster: dict[int | None, list[int]] = {}
+    for c in claims:
+        in_cluster.setdefault(c.cluster, []).append(c.id)
+    parts_of: dict[str, dict[int | None, set[int]]] = {}
+    for name, hit in hits:
+        parts_of.setdefault(name, {}).setdefault(hit.cluster, set()).add(hit.id)
+    causes = {}
+    for name, parts in parts_of.items():
+        if len(parts) < 2:
+            continue
+        if any(len(facts_of[i]) > 1 for ids in parts.values() for i in ids):
+            causes[name] = SHARED_CLAIM
+            continue
+        cause = PAIR_SCORES
+        for (ca, a), (cb, b) in combinations(parts.items(), 2):
+            if not any(score(min(x, y), max(x, y)) >= threshold for x in a for y in b):
+                continue
+            whole_a = in_cluster[ca] if ca is not None else sorted(a)
+            whole_b = in_cluster[cb] if cb is not None else sorted(b)
+            if any(vetoed(x, y) for x in whole_a for y in whole_b):
+                cause = SLOTS_VETO
+                break
+            cause = LINKAGE
+        causes[name] = cause
+    return causes
+
+
 # How `run_stories` brings a story's articles in.
 BATCH = "batch"  # as `manage.py ingest` does (batches of articles), then a full re-clustering
 ONE_AT_A_TIME = "one"  # each article alone, by publication time, no re-clustering after

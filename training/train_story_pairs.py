@@ -14,7 +14,7 @@ Writes `clause_model`, `clause_threshold` and `clause_folds` into
 newsclaims/matching/data/match_model.json, keeping the headline model there as it is.
 Takes about a minute on 2 cores (embedding ~450 clauses, then a few seconds of fitting).
 
-    python -m training.train_story_pairs [--stories-dir DIR] [--dry-run]
+    python -m training.train_story_pairs [--stories-dir DIR] [--dry-run] [--why]
 """
 
 from __future__ import annotations
@@ -32,17 +32,19 @@ import numpy as np
 
 from evaluation.stories import (
     DEFAULT_STORIES_DIR,
+    SPLIT_CAUSES,
     Story,
     StoryScore,
     SystemClaim,
     gold_labels,
     read_stories,
     score_story,
+    split_causes,
 )
 from newsclaims.matching import embedding, pairscore
 from newsclaims.matching.clustering import cluster_all
 from newsclaims.matching.pairfeatures import FEATURES
-from newsclaims.matching.rules import ClaimSlots, same_figure, subject_key
+from newsclaims.matching.rules import ClaimSlots, same_figure, slots_compatible, subject_key
 from newsclaims.text.extraction import extract_claims, match_text
 
 MODEL_NAME = "builtin:use+e5"
@@ -119,17 +121,29 @@ class StoryData:
 
         return member_pair_precision(gold_labels(self.story, self.claims), [s.source_id for s in self.slots], scores)
 
-    def score(self, logistic: pairscore.Logistic, threshold: float) -> StoryScore:
-        """This story clustered as the service would with `logistic` at `threshold`, scored."""
+    def _clustered(self, logistic: pairscore.Logistic, threshold: float) -> list[SystemClaim]:
+        """This story's claims clustered as the service would with `logistic` at `threshold`."""
         model = self.scorer.model
         self._use(logistic, threshold)
+        labels = cluster_all(self.slots, self.vectors, model.threshold, scorer=self._pair_score).labels
+        return [SystemClaim(c.id, c.article, c.text, labels[c.id]) for c in self.claims]
 
-        def score(i: int, j: int, cosine: float) -> float:
-            return self.scorer.score(i, j, same_figure(self.slots[i], self.slots[j]))
+    def _pair_score(self, i: int, j: int, cosine: float = 0.0) -> float:
+        return self.scorer.score(i, j, same_figure(self.slots[i], self.slots[j]))
 
-        labels = cluster_all(self.slots, self.vectors, model.threshold, scorer=score).labels
-        claims = [SystemClaim(c.id, c.article, c.text, labels[c.id]) for c in self.claims]
-        return score_story(self.story, claims, {})
+    def score(self, logistic: pairscore.Logistic, threshold: float) -> StoryScore:
+        """This story clustered as the service would with `logistic` at `threshold`, scored."""
+        return score_story(self.story, self._clustered(logistic, threshold), {})
+
+    def split_causes(self, logistic: pairscore.Logistic, threshold: float) -> dict[str, str]:
+        """Why each fact this story splits is split (`evaluation.stories.split_causes`), clustered
+        with `logistic` at `threshold`."""
+        claims = self._clustered(logistic, threshold)
+        slots = self.slots
+        return split_causes(
+            self.story, claims, self._pair_score, lambda i, j: not slots_compatible(slots[i], slots[j]),
+            self.scorer.model.threshold,
+        )  # fmt: skip
 
 
 def member_pair_precision(
@@ -185,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stories-dir", type=Path, default=DEFAULT_STORIES_DIR)
     parser.add_argument("--dry-run", action="store_true", help="print the folds, write nothing")
+    parser.add_argument("--why", action="store_true", help="print why each held-out story's split facts are split")
     args = parser.parse_args(argv)
     model = headline_model()
     if model is None or model.model_name != MODEL_NAME:
@@ -205,6 +220,11 @@ def main(argv: list[str] | None = None) -> int:
                                   "trained_on": [s.story.name for s in rest]}  # fmt: skip
         print(f"fold without {held.story.name}: threshold {threshold}, F1 on the others {train_f1:.3f}, "
               f"held out {held_f1:.3f}, AP among its gold members' pairs {held_ranking:.3f}")  # fmt: skip
+        if args.why:
+            causes = held.split_causes(logistic, threshold)
+            for cause in SPLIT_CAUSES:
+                names = sorted(name for name, why in causes.items() if why == cause)
+                print(f"  split, {cause}: {len(names)}" + (f" ({', '.join(names)})" if names else ""))
     logistic, threshold, train_f1 = fit(data)
     print(f"full model: threshold {threshold}, F1 on all stories {train_f1:.3f}")
     print("  " + " ".join(f"{n}={c:+.2f}" for n, c in zip(FEATURES, logistic.coef, strict=True)))

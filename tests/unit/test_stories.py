@@ -120,3 +120,36 @@ def test_the_ranking_figure_reads_pairs_of_gold_members_from_two_articles_only()
     worst = member_pair_precision(labels, sources, scores(lambda i, j: float(labels[i] != labels[j])))
     assert worst == pytest.approx(0.5)  # the two positives ranked last of four
     assert member_pair_precision({0: "a", 1: "b"}, [1, 2], scores(lambda i, j: 1.0)) == 0.0
+
+
+def test_a_split_is_put_down_to_a_claim_holding_two_facts_before_anything_else():
+    from evaluation.stories import SHARED_CLAIM, split_causes
+
+    found = claims(
+        ("01", "The flood killed 300 people and 100 are missing", 1),
+        ("02", "أعلن مقتل 300", 2),
+        ("02", "فقدان 100", 1),
+    )
+    causes = split_causes(STORY, found, lambda i, j: 0.9, lambda i, j: False, 0.5)
+    assert causes["deaths"] == SHARED_CLAIM
+
+
+def test_a_split_is_put_down_to_the_pair_scores_the_linkage_or_the_slots():
+    from evaluation.stories import LINKAGE, PAIR_SCORES, SLOTS_VETO, split_causes
+
+    found = claims(
+        ("01", "The flood killed 300 people", 1),
+        ("02", "أعلن مقتل 300", 2),
+        ("03", "It killed 450 people", 1),
+        ("01", "the two dams burst", 3),
+        ("03", "two dams burst", 4),
+    )
+    high = {(0, 1), (1, 2)}
+
+    def score(i, j):
+        return 0.8 if (i, j) in high else 0.01
+
+    assert split_causes(STORY, found, score, lambda i, j: False, 0.5) == {"deaths": LINKAGE, "dams": PAIR_SCORES}
+    veto = split_causes(STORY, found, score, lambda i, j: {i, j} == {1, 2}, 0.5)
+    assert veto["deaths"] == SLOTS_VETO
+    assert split_causes(STORY, found, score, lambda i, j: False, 0.9)["deaths"] == PAIR_SCORES
