@@ -227,27 +227,27 @@ def split_causes(
     story: Story,
     claims: Sequence[SystemClaim],
     score: Callable[[int, int], float],
-    vetoed: Callable[[int, int], bool],
+    may_merge: Callable[[Sequence[int], Sequence[int]], bool],
     threshold: float,
 ) -> dict[str, str]:
     """Each gold cluster whose found members lie in two or more system clusters -> why, as one of
     `SPLIT_CAUSES`: a claim holding this fact's anchor and another's (it can sit in one cluster
     only); else, between two of its parts, a member pair scoring `threshold` or more (`score` of
-    two claim ids) while some pair of the two clusters' claims is `vetoed` (slots); else such a
+    two claim ids) while the two clusters' claims may not merge (`may_merge` of their ids: the
+    slots, as `clustering.can_merge` judges them); else such a
     pair, held apart by average link; else no member pair across its parts scoring that high.
 
     What `evaluate stories --misses` cannot say: whether recall is lost in the pair scores, in the
     clustering over them, or in the extraction, which each call for different work."""
-    hits = [(name, hit) for name, _, _, hit in members(story, claims) if hit is not None]
     facts_of: dict[int, set[str]] = {}
-    for name, hit in hits:
-        facts_of.setdefault(hit.id, set()).add(name)
+    parts_of: dict[str, dict[int | None, set[int]]] = {}
+    for name, _, _, hit in members(story, claims):
+        if hit is not None:
+            facts_of.setdefault(hit.id, set()).add(name)
+            parts_of.setdefault(name, {}).setdefault(hit.cluster, set()).add(hit.id)
     in_cluster: dict[int | None, list[int]] = {}
     for c in claims:
         in_cluster.setdefault(c.cluster, []).append(c.id)
-    parts_of: dict[str, dict[int | None, set[int]]] = {}
-    for name, hit in hits:
-        parts_of.setdefault(name, {}).setdefault(hit.cluster, set()).add(hit.id)
     causes = {}
     for name, parts in parts_of.items():
         if len(parts) < 2:
@@ -261,7 +261,7 @@ def split_causes(
                 continue
             whole_a = in_cluster[ca] if ca is not None else sorted(a)
             whole_b = in_cluster[cb] if cb is not None else sorted(b)
-            if any(vetoed(x, y) for x in whole_a for y in whole_b):
+            if not may_merge(whole_a, whole_b):
                 cause = SLOTS_VETO
                 break
             cause = LINKAGE

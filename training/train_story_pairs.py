@@ -42,9 +42,9 @@ from evaluation.stories import (
     split_causes,
 )
 from newsclaims.matching import embedding, pairscore
-from newsclaims.matching.clustering import cluster_all
+from newsclaims.matching.clustering import can_merge, cluster_all
 from newsclaims.matching.pairfeatures import FEATURES
-from newsclaims.matching.rules import ClaimSlots, same_figure, slots_compatible, subject_key
+from newsclaims.matching.rules import ClaimSlots, same_figure, subject_key
 from newsclaims.text.extraction import extract_claims, match_text
 
 MODEL_NAME = "builtin:use+e5"
@@ -138,12 +138,13 @@ class StoryData:
     def split_causes(self, logistic: pairscore.Logistic, threshold: float) -> dict[str, str]:
         """Why each fact this story splits is split (`evaluation.stories.split_causes`), clustered
         with `logistic` at `threshold`."""
-        claims = self._clustered(logistic, threshold)
         slots = self.slots
-        return split_causes(
-            self.story, claims, self._pair_score, lambda i, j: not slots_compatible(slots[i], slots[j]),
-            self.scorer.model.threshold,
-        )  # fmt: skip
+
+        def may_merge(a: Sequence[int], b: Sequence[int]) -> bool:
+            return can_merge([slots[i] for i in a], [slots[j] for j in b], lambda x, y: False)
+
+        claims = self._clustered(logistic, threshold)
+        return split_causes(self.story, claims, self._pair_score, may_merge, self.scorer.model.threshold)
 
 
 def member_pair_precision(
