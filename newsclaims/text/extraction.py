@@ -6,7 +6,11 @@ Pipeline: sentences -> comma segments -> clause groups -> claims.
   handed out is mapped back so ``claim.text == source[claim.start:claim.end]``.
 * A sentence that chains several facts with "،"/"," is cut into clause groups so
   that each quantity-bearing clause is its own claim ("... نحو 55 مليون مستخدم"
-  and "... ما لا يقل عن 100 مليون مستخدم" in one sentence give two claims).
+  and "... ما لا يقل عن 100 مليون مستخدم" in one sentence give two claims). Inside a clause,
+  a second fact is cut off at a conjunction between two figures, at a circumstance phrase
+  holding a figure after a figure or a time of day ("at a depth of 17.9 km", "على عمق"), at
+  "and was / has ..." opening a second predicate, and at a phrase giving a count's cause
+  ("، ومعظمهم توفوا بسبب", "primarily due to"): one claim per fact.
 * Every declarative clause group of four words or more becomes a claim; questions
   and headers are skipped.  ``checkworthiness`` (0..1) starts at 0.25 and rises
   with a figure, a date, an attribution, a named subject and a denial; pledges,
@@ -723,6 +727,9 @@ _LATIN_STOP = {
     "Friday",
     "Saturday",
     "Sunday",
+    # time zones, like the days and months above, say when, never who
+    "GMT",
+    "UTC",
 }
 
 
@@ -1099,6 +1106,39 @@ def _second_figure_cut(norm: str, first_end: int, second_start: int, end: int) -
     return max(cuts, default=None)
 
 
+# A preposition that opens a circumstance phrase around a second figure ("struck at 4:17am at a
+# depth of 17.9 km", "وقع الساعة 4,17 على عمق نحو 17,9 كيلومتر", "1,000 pilgrims died during the
+# rites of two million"): the phrase states a fact of its own (the depth, how many took part), so
+# it is a claim of its own. Not "of", "from", "to", "in", "من", "الي", "في": they join a figure to
+# what it counts, where it changed from ("rose to 11,300 from 5,300") or where it holds, which
+# belong to the figure before; nor "with" / "مع", which joins a figure to the one it comes with
+# ("1,414 deaths with 2,349 injuries": one report of one toll).
+_PREP_CUE_RE = re.compile(r"\s(?:at|during|amid|among|علي|خلال|وسط|اثناء|عند|ابان)\s", re.IGNORECASE)
+# At most this many words between the preposition and the figure ("at a depth of 17.9 km").
+_PREP_CUE_WORDS = 3
+
+
+# A second predicate sharing the clause's subject ("The quake struck at 4:17am and was centred in
+# Pazarcik", "The dam holds 1.5 million cubic metres and is a kilometre from the city"): a fact of
+# its own, whose subject is carried over from the clause before. Only an auxiliary or copula after
+# "and" marks one without a tagger; "and sent" may as well join two verbs of one subordinate clause.
+_EN_SECOND_PREDICATE_RE = re.compile(
+    r"\s(?P<cut>and)\s+(?:was|were|is|are|has|have|had)\s+(?:also\s+)?[a-z]", re.IGNORECASE
+)
+_PREDICATE_MIN_WORDS = 4  # words before it: a clause of its own, not "X and is"
+
+
+def _prepositional_cut(norm: str, first_end: int, second_start: int) -> int | None:
+    """Where a circumstance phrase holding the second figure begins (`_PREP_CUE_RE`, at most
+    `_PREP_CUE_WORDS` words before the figure), or None."""
+    cues = [
+        m.start() + 1
+        for m in _PREP_CUE_RE.finditer(norm, first_end, second_start)
+        if len(norm[m.end() : second_start].split()) <= _PREP_CUE_WORDS
+    ]
+    return cues[-1] if cues else None
+
+
 def _names_metric(word: str) -> bool:
     return any(f in METRIC_WORDS for f in forms(normalise(word)))
 
@@ -1115,6 +1155,7 @@ class _Seg:
     s: int
     e: int
     has_q: bool
+    opens: bool = False  # a circumstance phrase after a time of day: a claim of its own (`_segments`)
 
 
 # A short phrase whose only figure is a duration or a share ("Less than 12 hours later", "more than
@@ -1144,6 +1185,7 @@ def _segments(
     strong: list[tuple[int, int]],
     minor: Collection[tuple[int, int]] = (),
     picks: Collection[tuple[int, int]] = (),
+    times: Collection[tuple[int, int]] = (),
 ) -> list[_Seg]:
     cuts = [s]
     for m in _SEG_SPLIT_RE.finditer(norm, s, e):
@@ -1155,6 +1197,7 @@ def _segments(
     # "... مئات الدعوات التي كان من الممكن أن تصل إلى عشرات الآلاف": a relative clause between
     # two figures is a claim of its own
     extra = []
+    opening: set[int] = set()
     for a, b in itertools.pairwise(cuts):
         inner = [(qs, qe) for qs, qe in strong if a <= qs and qe <= b]
         if len(inner) >= 2:
@@ -1164,11 +1207,26 @@ def _segments(
                     extra.append(m.start("rel"))
                     continue
                 cut = _second_figure_cut(norm, q1e, q2s, e)
+                if cut is None:
+                    cut = _prepositional_cut(norm, q1e, q2s)
                 # A forecast governs every figure coordinated under it ("could reach 20,000 and the
                 # missing 30,000", "رجحت ... ارتفاع الضحايا إلى 10.000 والمفقودين نحو 100.000"):
                 # cut off, the second would read as a count reported so far.
                 if cut is not None and not is_projection(norm[a:q1e]):
                     extra.append(cut)
+        # A time of day is an event's own fact ("struck at 4:17am"), though it never splits a clause
+        # the way a figure does (`CALENDAR_KINDS`): only a circumstance phrase after it does.
+        for ts, te in times:
+            after = [qs for qs, qe in strong if a <= ts and te <= qs and qe <= b]
+            if after and not any(te <= qs < after[0] for qs, _ in times if (qs, _) != (ts, te)):
+                cut = _prepositional_cut(norm, te, after[0])
+                if cut is not None:
+                    extra.append(cut)
+                    opening.add(cut)
+        for m in _EN_SECOND_PREDICATE_RE.finditer(norm, a, b):
+            if len(norm[a : m.start()].split()) >= _PREDICATE_MIN_WORDS and not _inside_quote(norm, s, m.start()):
+                extra.append(m.start("cut"))
+                opening.add(m.start("cut"))
     cuts = sorted(set(cuts + extra))
     segs = []
     for a, b in itertools.pairwise(cuts):
@@ -1180,7 +1238,7 @@ def _segments(
                 any(q not in minor for q in inside)
                 or (len(norm[a:b].split()) > _MINOR_PHRASE_WORDS and any(q not in picks for q in inside))
             )
-            segs.append(_Seg(a, b, has_q))
+            segs.append(_Seg(a, b, has_q, a in opening))
     return segs
 
 
@@ -1249,6 +1307,23 @@ def _parenthetical(norm: str, segs: list[_Seg], k: int) -> bool:
     )  # fmt: skip
 
 
+# A phrase after a count that gives its cause ("323 pilgrims died, primarily due to the heat",
+# "توفي 323 حاجا، ومعظمهم توفوا بسبب ارتفاع الحرارة"): why they died is a fact of its own, which
+# other reports confirm or deny apart from the count. Read in the phrase's first few words, which
+# may hold an adverb, a quantifier or a verb before the marker ("وقضى معظمهم لأسباب").
+_CAUSE_RE = re.compile(
+    r"(?<!\S)(?:due\s+to|because\s+of|as\s+a\s+result\s+of|owing\s+to|caused\s+by|[وف]?(?:بسبب|جراء|نتيجه|بفعل|لاسباب))(?!\S)",
+    re.IGNORECASE,
+)
+_CAUSE_WORDS = 3
+
+
+def _gives_cause(head: str) -> bool:
+    """Whether a phrase opens on a cause (`_CAUSE_RE` within its first `_CAUSE_WORDS` words)."""
+    m = _CAUSE_RE.search(head)
+    return m is not None and len(head[: m.start()].split()) < _CAUSE_WORDS
+
+
 def _group(
     norm: str, segs: list[_Seg], strong: Sequence[tuple[int, int]] = (), minor: Collection[tuple[int, int]] = ()
 ) -> list[tuple[int, int, bool]]:
@@ -1267,7 +1342,7 @@ def _group(
             new = False  # "9,000 are missing, according to the WHO": whose figure it is, not a claim of its own
         elif seg.has_q and gq and _parenthetical(norm, segs, k):
             new = False  # "47,000 buildings, which held 211,000 homes, were destroyed": one statement
-        elif seg.has_q and gq:
+        elif (seg.has_q and gq) or seg.opens:
             new = True
         elif _inside_quote(norm, gs, seg.s):
             # one quoted statement stays one claim, unless a figure follows a full clause
@@ -1277,7 +1352,8 @@ def _group(
             # wiped out a quarter of the area"), though a short phrase with a share only qualifies.
             figured = seg.has_q or (gq and any(seg.s <= qs and qe <= seg.e for qs, qe in strong))
             relative = figured and _EN_RELATIVE_RE.match(head)
-            cue = bool(_STRONG_RE.match(head) or _SAY_START_RE.match(head) or relative)
+            cause = gq and not seg.has_q and _gives_cause(head)
+            cue = bool(_STRONG_RE.match(head) or _SAY_START_RE.match(head) or relative or cause)
             cue = cue and not _ADVERB_SAID_RE.match(head)
             too_long = cur_len + (seg.e - seg.s) > _MAX_GROUP and not seg.has_q
             new = cue or too_long
@@ -1543,7 +1619,8 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
         picked = [i for i in in_sentence if _picks_one_of(norm, q_norm[i][0])]
         picks_q = {q_norm[i] for i in picked}
         minor_q = {q_norm[i] for i in in_sentence if q_kinds[i] in _MINOR_KINDS} | picks_q
-        segs = _segments(norm, ss, se, sq, strong_q, minor_q, picks_q)
+        times_q = [q_norm[i] for i in in_sentence if q_kinds[i] == "time"]
+        segs = _segments(norm, ss, se, sq, strong_q, minor_q, picks_q, times_q)
         groups = _group(norm, segs, strong_q, minor_q)
         prev_claimant: str | None = None
         sentence_claimant: str | None = None

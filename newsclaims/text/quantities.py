@@ -213,8 +213,11 @@ _add_words(
         "ألفي": 2000,
         "مليونان": 2e6,
         "مليونين": 2e6,
+        # the dual in construct ("مليوني شخص", "ملياري دولار": two million people, two billion dollars)
+        "مليوني": 2e6,
         "ملياران": 2e9,
         "مليارين": 2e9,
+        "ملياري": 2e9,
         # English
         "zero": 0,
         "one": 1,
@@ -1393,7 +1396,10 @@ def _date_candidates(norm: str, taken: list[tuple[int, int]]) -> list[_Cand]:
 # colon as a comma: "الساعة 4,17"). Read as counts, "11:11" was two elevens.
 _TIME_RE = re.compile(
     r"(?<![\d.,:])(?:(?P<at>(?:الساعة|الساعه)\s+))?(?P<h>[01]?\d|2[0-3])(?P<sep>[:,.])(?P<m>[0-5]\d)(?![\d:])"
-    r"(?:\s*(?P<ap>[ap]\.?\s?m\b\.?)|(?=\s*(?P<zone>gmt|utc|بتوقيت|ت\.?\s?غ)))?",
+    r"(?:\s*(?P<ap>[ap]\.?\s?m\b\.?)|(?=\s*(?P<zone>gmt|utc|بتوقيت|ت\.?\s?غ)))?"
+    # Wire copy writes a time with its zone as four digits ("at around 1025 GMT"); a year is never
+    # followed by one.
+    r"|(?<![\d.,:])(?P<h4>[01]\d|2[0-3])(?P<m4>[0-5]\d)(?=\s*(?P<zone4>gmt|utc)\b)",
     re.IGNORECASE,
 )
 
@@ -1404,6 +1410,15 @@ _TIME_CONTEXT = re.compile(r"(?:\bat|\bby|\buntil|\bfrom|\bsince|\bbefore|\bafte
 def _time_candidates(norm: str, taken: list[tuple[int, int]]) -> list[_Cand]:
     out: list[_Cand] = []
     for m in _TIME_RE.finditer(norm):
+        if m.group("h4"):
+            if _overlaps(taken, m.start(), m.end()):
+                continue
+            value = float(int(m.group("h4")) * 60 + int(m.group("m4")))
+            c = _Cand(m.start(), m.end(), m.start(), m.end(), value, value, value, kind="time")
+            c.ue = m.end()
+            out.append(c)
+            taken.append((m.start(), m.end()))
+            continue
         colon = m.group("sep") == ":"
         if not (
             m.group("at")

@@ -655,3 +655,50 @@ def test_of_two_counts_the_one_of_dead_or_injured_is_the_figure_reported() -> No
     assert claim.quantity.value == 3400
     (plain,) = extract_claims("About 12 provinces have asked for 3,400 tents since the storm began.")
     assert plain.quantity.value == 12  # neither counts the dead: the first figure stays
+
+
+def test_a_circumstance_phrase_with_a_figure_of_its_own_is_a_claim_of_its_own() -> None:
+    # The depth after a time of day, and the crowd after a death toll, are facts of their own.
+    claims = extract_claims("The tremor hit the valley at 3:42am (00:42 GMT) at a depth of 12 kilometres.")
+    assert [c.text for c in claims] == [
+        "The tremor hit the valley at 3:42am (00:42 GMT)",
+        "at a depth of 12 kilometres",
+    ]
+    arabic = extract_claims("ضرب الزلزال الوادي الساعة 3,42 على عمق نحو 12 كيلومترا.")
+    assert [c.text for c in arabic] == ["ضرب الزلزال الوادي الساعة 3,42", "على عمق نحو 12 كيلومترا"]
+    crowd = extract_claims("قالت الشرطة إن 40 مشجعا أصيبوا خلال مباراة حضرها نحو مليوني شخص في العاصمة.")
+    assert [c.quantity.value for c in crowd] == [40, 2_000_000]
+    # "from" and "to" belong to the figure before: a change, not a second fact
+    change = extract_claims("The toll rose to 4,100 from 2,300 on Tuesday, officials said.")
+    assert len(change) == 1
+
+
+def test_a_second_predicate_after_and_with_an_auxiliary_is_a_claim_of_its_own() -> None:
+    claims = extract_claims("The storm made landfall near the port on Sunday and was downgraded by the evening.")
+    assert [c.text for c in claims] == [
+        "The storm made landfall near the port on Sunday",
+        "and was downgraded by the evening",
+    ]
+    # two verbs of one clause without an auxiliary stay one claim, as does a quotation
+    assert len(extract_claims("The river burst its banks and flooded 300 homes in the town.")) == 1
+    quoted = extract_claims(
+        '"The storm made landfall near the port on Sunday and was downgraded by the evening," he said.'
+    )
+    assert len(quoted) == 1
+
+
+def test_a_cause_given_after_a_count_is_a_claim_of_its_own() -> None:
+    claims = extract_claims(
+        "At least 85 climbers died on the mountain this season, mostly due to exhaustion, officials said."
+    )
+    assert claims[0].text == "At least 85 climbers died on the mountain this season"
+    assert claims[1].text.startswith("mostly due to exhaustion")
+    arabic = extract_claims("توفي 85 متسلقا على الجبل هذا الموسم، ومعظمهم ماتوا بسبب الإرهاق.")
+    assert [c.text for c in arabic] == ["توفي 85 متسلقا على الجبل هذا الموسم", "ومعظمهم ماتوا بسبب الإرهاق"]
+    # a cause inside the count's own clause stays with it
+    assert len(extract_claims("Officials said 12 deaths were confirmed as a result of chronic illness.")) == 1
+
+
+def test_a_time_zone_is_never_the_subject_of_a_claim() -> None:
+    claims = extract_claims("A second quake of magnitude 6.1 struck the region at around 1025 GMT.")
+    assert all(c.subject not in ("GMT", "UTC") for c in claims)

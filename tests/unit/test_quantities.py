@@ -455,6 +455,18 @@ def test_a_time_of_day_is_one_time_not_two_counts() -> None:
     assert [q.value for q in find_quantities("ارتفع بنسبة 3,15")] == [3.15]
 
 
+def test_four_digits_before_a_time_zone_are_a_time_of_day_but_a_count_is_not() -> None:
+    assert [(q.kind, q.value) for q in find_quantities("the second shock came at around 1340 UTC")] == [("time", 820)]
+    assert [(q.kind, q.value) for q in find_quantities("rescuers reached 1340 families")] == [("count", 1340)]
+
+
+def test_the_dual_of_million_and_billion_in_construct_is_two_of_them() -> None:
+    assert only("شارك مليونا شخص").value in (1e6, 2e6)  # "مليونا" is also the accusative of one million
+    assert only("حضر مليوني زائر").value == 2_000_000
+    assert only("خسائر بقيمة ملياري دولار").value == 2_000_000_000
+    assert only("نحو مليونَيْ مشجع").value == 2_000_000
+
+
 def test_thousands_grouped_with_dots_are_one_number_but_one_group_of_digits_stays_a_decimal() -> None:
     assert only("والمفقودين نحو 100.000").value == 100_000
     assert only("reached 1.250.000 people").value == 1_250_000
