@@ -197,6 +197,9 @@ def score_story(
     for name, cluster in story.clusters.items():
         score.gold_clusters += 1
         got = clusters_of.get(name, set())
+        if not got:
+            score.misses.append(f"lost {name}: none of its members was found")
+            continue
         if len(got) != 1:
             score.misses.append(f"split {name}: over {len(got)} clusters")
             continue

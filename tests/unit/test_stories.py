@@ -51,8 +51,10 @@ def test_merging_cannot_linked_facts_costs_precision_and_counts_a_violation():
     assert score.found == 5 and score.members == 7
     assert score.tp == 4 and score.fp == 6 and score.fn == 0
     assert score.violations == 1
-    # the two dams members were never found: their cluster is split over no cluster at all
+    # the two dams members were never found: each is missing, and the fact is lost, not split
     assert any(m.startswith("missing dams") for m in score.misses)
+    assert "lost dams: none of its members was found" in score.misses
+    assert not any(m.startswith("split dams") for m in score.misses)
 
 
 def test_a_split_fact_loses_recall_cross_language_recall_and_its_status():
