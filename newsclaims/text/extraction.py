@@ -423,6 +423,7 @@ _AR_ACCORDING_RE = re.compile(
     rf"{_WB}[وف]?(?:{_alt(_ACCORDING)})"
     rf"\s*(?P<who>[^،,:«“\"؛]{{2,90}}?)\s*(?:{_WB}[وف]?(?:ان|فان|الي|علي|عن)(?:ه|ها|هم)?{_WE}|[:«“\"،,]|$)"
 )
+_AR_ACCORDING_VERB_RE = re.compile(rf"(?:ما\s*)?(?:{_alt(_AR_SAY_VERBS)})\s+(?=\S)")
 # "وفقًا لشروط الخدمة" = in accordance with, not a source
 _NOT_SOURCES = {
     _n(w)
@@ -458,6 +459,66 @@ _EN_GENERIC_SUBJ_RE = re.compile(
     re.IGNORECASE,
 )
 _EN_VERB_SUBJ_RE = re.compile(rf"\b(?i:said|says|according\s+to)\s+(?P<who>(?:the\s+)?{_EN_NAME})")
+# An institution or office named by its common noun ("the ministry said", "the country's health
+# ministry said", "police said"): who speaks, as much as a proper name is.
+_EN_BODIES = (
+    "ministry", "police", "army", "military", "government", "authorities", "agency", "spokesman",
+    "spokeswoman", "spokesperson", "official", "minister", "governor", "mayor", "state media", "embassy",
+    "council", "committee", "commission", "office", "department", "prosecutor", "company", "diplomat",
+    "diplomats", "source", "sources", "witness", "witnesses", "rescuers",
+)  # fmt: skip
+_EN_BODY_SUBJ_RE = re.compile(
+    rf"(?<![\w-])(?P<who>(?i:{'|'.join(_EN_BODIES)}))\s+(?:has\s+|had\s+|have\s+|also\s+)?"
+    rf"(?:{'|'.join(_EN_SAY_VERBS)})\b"
+)
+# Reading back from such a noun to where its phrase begins: a determiner, a possessive or a
+# capitalised word ("the country's tourism ministry", "Turkish police", "one diplomat"), over at
+# most `_EN_BODY_WORDS` words, none of them a word that ends a phrase ("died and police said":
+# "police"); without one, the noun with the common modifiers right before it ("health officials").
+_EN_BODY_OPENERS = {"the", "a", "an", "one", "two", "another", "its", "their", "his", "her"}
+_EN_BODY_MODIFIERS = {
+    "health", "interior", "foreign", "defence", "defense", "local", "state", "civil", "disaster", "emergency",
+    "senior", "regional", "provincial", "federal", "national", "public", "news", "justice", "security", "medical",
+}  # fmt: skip
+_EN_BODY_STOPS = {
+    "and", "or", "but", "that", "which", "who", "while", "as", "after", "before", "when", "if", "than", "to",
+    "of", "in", "on", "at", "by", "for", "from", "with", "said", "says", "told", "is", "are", "was", "were",
+}  # fmt: skip
+_EN_BODY_WORDS = 4
+_CLAUSE_MARKS = set(',،;؛:.!?()[]"“”«»—–')
+
+
+def _body_speaker(norm: str, s: int, e: int) -> tuple[int, int] | None:
+    """Where "the country's health ministry" begins and ends when it says something in norm[s:e]."""
+    m = _EN_BODY_SUBJ_RE.search(norm, s, e)
+    if not m:
+        return None
+    start = m.start("who")
+    # Read back within the phrase: never over a comma or other clause mark ("in Gaziantep, the agency").
+    floor = max(s, start - 80, *(k + 1 for k in range(max(s, start - 80), start) if norm[k] in _CLAUSE_MARKS))
+    words = list(re.finditer(r"[\w'’]+", norm[floor:start]))[::-1][:_EN_BODY_WORDS]
+    modified, opened = start, None
+    for w in words:
+        word = w.group()
+        low = word.lower()
+        if low in _EN_BODY_STOPS:
+            break
+        if low in _EN_BODY_OPENERS or word[:1].isupper() or low.endswith(("'s", "’s")):
+            opened = floor + w.start()
+    if opened is not None:
+        return opened, m.end("who")
+    for w in words:  # no opener: the modifiers right before it
+        if w.group().lower() not in _EN_BODY_MODIFIERS:
+            break
+        modified = floor + w.start()
+    return modified, m.end("who")
+
+
+# A report credited after the clause, verb first (", reported the AFP", ", added Reuters"): the
+# clause's source, as "according to" would give it.
+_EN_CREDIT_AFTER_RE = re.compile(
+    rf"(?:^|,)\s*(?i:reported|added|stated|announced|confirmed|wrote)\s+(?P<who>(?:the\s+)?{_EN_NAME})\W*$"
+)
 _PRONOUNS = {"it", "he", "she", "they", "we", "i", "you", "this", "that", "the", "a", "an", "its"}
 
 
@@ -534,7 +595,10 @@ def _find_attribution(nt: NormalizedText, s: int, e: int) -> _Attr | None:
         found.append(min(ar_found, key=lambda x: (x[0], x[1].pos))[1])
     m = _AR_ACCORDING_RE.search(norm, s, e)
     if m and len(m.group("who").split()) <= 8 and m.group("who").split()[0] not in _NOT_SOURCES:
-        found.append(_Attr(surface(m.start("who"), m.end("who")), m.start()))
+        # "حسبما أفاد دبلوماسيان", "بحسب ما ذكرت الوكالة": the source follows the verb
+        ws = m.start("who")
+        verb = _AR_ACCORDING_VERB_RE.match(norm, ws, m.end("who"))
+        found.append(_Attr(surface(verb.end() if verb else ws, m.end("who")), m.start()))
     m = _EN_SUBJ_VERB_RE.search(norm, s, e)
     if m:
         w = m.group("who")
@@ -546,6 +610,13 @@ def _find_attribution(nt: NormalizedText, s: int, e: int) -> _Attr | None:
     m = _EN_VERB_SUBJ_RE.search(norm, s, e)
     if m and m.group("who").lower() not in _PRONOUNS:
         found.append(_Attr(surface(m.start("who"), m.end("who")), m.start()))
+    if not found:  # a speaker named by a common noun, or credited after: only where no other is
+        body = _body_speaker(norm, s, e)
+        if body:
+            found.append(_Attr(surface(*body), body[0]))
+        m = _EN_CREDIT_AFTER_RE.search(norm[s:e])
+        if m:
+            found.append(_Attr(surface(s + m.start("who"), s + m.end("who")), s + m.start()))
     if not found:
         return None
     found.sort(key=lambda a: (a.pos, a.who is None))
@@ -1625,6 +1696,7 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
         prev_claimant: str | None = None
         sentence_claimant: str | None = None
         starts_with_quote = bool(_QUOTE_START_RE.match(sent))
+        sentence_first = len(claims)
         for gi, (gs, ge, _gq) in enumerate(groups):
             head = norm[gs:ge].lstrip(_TRIM_START)
             attr = _find_attribution(nt, gs, ge)
@@ -1708,6 +1780,7 @@ def extract_claims(text: str, published_at: datetime | date | None = None) -> li
                     as_of_source=as_of_source,
                 )
             )
+        _credit_back(claims, sentence_first, nt, ss, se, q_norm_index, q_norm)
         # the last named speaker stays "current" for subject-less verbs
         # ("وأضاف", "It added") and bare quotes in later sentences
         last_claimant = prev_claimant or sentence_claimant or last_claimant
@@ -1724,6 +1797,40 @@ _DATELINE_ONLY_RE = re.compile(
     r"\s*[A-Z][A-Z .'’-]{2,},\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8})(?:,?\s+\d{4})?"
     r"(?:\s*\([^()\n]{1,30}\))?\s*[.:–—-]?\s*$"
 )
+
+
+def _credit_back(
+    claims: list[ExtractedClaim],
+    first: int,
+    nt: NormalizedText,
+    ss: int,
+    se: int,
+    q_index: _SpanIndex,
+    q_norm: Sequence[tuple[int, int]],
+) -> None:
+    """A sentence that ends on its source ("..., and 12 are missing, the ministry said", "...،
+    حسبما أفاد دبلوماسيان") credits every clause of it: the earlier claims cut from it (a second
+    figure, a cause) that name no source of their own take that one. Only a source in the
+    sentence's last comma segment, which gives no figure and says nothing but who (at most three
+    words besides), ends it so; one before the figures ("police said 12 are missing") covers what
+    follows it."""
+    if len(claims) - first < 2:
+        return
+    norm = nt.norm
+    cuts = [m.end() for m in _SEG_SPLIT_RE.finditer(norm, ss, se)]
+    cuts = [c for c in cuts if not any(qs < c - 1 < qe for qs, qe in (q_norm[i] for i in q_index.within(ss, se)))]
+    if not cuts:
+        return
+    tail = cuts[-1]
+    if q_index.within(tail, se) or not norm[tail:se].strip(_TRIM_START + _TRIM_END + "."):
+        return
+    attr = _find_attribution(nt, tail, se)
+    if attr is None or not attr.who or len(norm[tail:se].split()) > len(attr.who.split()) + 3:
+        return  # no source, or a clause of its own around one ("with critics accusing Russia of ...")
+    for c in claims[first:-1]:
+        if c.claimant is None:
+            c.claimant = attr.who
+            c.checkworthiness, c.reasons = _rescore(c)
 
 
 def match_text(claim: ExtractedClaim) -> str:

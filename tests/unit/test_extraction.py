@@ -702,3 +702,39 @@ def test_a_cause_given_after_a_count_is_a_claim_of_its_own() -> None:
 def test_a_time_zone_is_never_the_subject_of_a_claim() -> None:
     claims = extract_claims("A second quake of magnitude 6.1 struck the region at around 1025 GMT.")
     assert all(c.subject not in ("GMT", "UTC") for c in claims)
+
+
+def test_a_speaker_named_by_a_common_noun_is_the_claimant() -> None:
+    claims = extract_claims(
+        "At least 85 climbers died on the mountain this season, the country's tourism ministry said."
+    )
+    assert claims[0].claimant == "the country's tourism ministry"
+    # reading back stops at a comma: the place before it is not part of who speaks
+    detained = extract_claims("One of those held was a builder in the port town, the agency said.")
+    assert detained[0].claimant == "the agency"
+    # a proper name found first is kept as it was
+    assert extract_claims("The Nepal Tourism Board said 85 climbers died.")[0].claimant == "The Nepal Tourism Board"
+
+
+def test_a_source_credited_after_the_clause_verb_first_is_the_claimant() -> None:
+    claims = extract_claims("At least 85 climbers died on the mountain this season, reported the AFP.")
+    assert claims[0].claimant == "the AFP"
+    arabic = extract_claims("توفي 85 متسلقا على الجبل هذا الموسم، حسبما أفاد دبلوماسيان.")
+    assert arabic[0].claimant == "دبلوماسيان"
+
+
+def test_a_source_ending_the_sentence_credits_every_clause_cut_from_it() -> None:
+    claims = extract_claims(
+        "At least 85 climbers died on the mountain this season, and 12 are missing, the ministry said."
+    )
+    assert [c.claimant for c in claims] == ["the ministry", "the ministry"]
+    arabic = extract_claims("توفي 85 متسلقا على الجبل هذا الموسم، وفقد 12 آخرون، بحسب ما ذكرت وكالة الأنباء الرسمية.")
+    assert [c.claimant for c in arabic] == ["وكالة الأنباء الرسمية"] * 2
+    # a source that opens the later clause covers that clause only
+    opened = extract_claims("At least 85 climbers died on the mountain, and police said 12 are missing.")
+    assert [c.claimant for c in opened] == [None, "police"]
+    # and a last clause that says more than who speaks is a statement of its own
+    longer = extract_claims(
+        "At least 85 climbers died on the mountain this season, with critics accusing the ministry of neglect."
+    )
+    assert longer[0].claimant is None
