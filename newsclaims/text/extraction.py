@@ -1189,16 +1189,6 @@ _PREP_CUE_RE = re.compile(r"\s(?:at|during|amid|among|علي|خلال|وسط|ا�
 _PREP_CUE_WORDS = 3
 
 
-# A second predicate sharing the clause's subject ("The quake struck at 4:17am and was centred in
-# Pazarcik", "The dam holds 1.5 million cubic metres and is a kilometre from the city"): a fact of
-# its own, whose subject is carried over from the clause before. Only an auxiliary or copula after
-# "and" marks one without a tagger; "and sent" may as well join two verbs of one subordinate clause.
-_EN_SECOND_PREDICATE_RE = re.compile(
-    r"\s(?P<cut>and)\s+(?:was|were|is|are|has|have|had)\s+(?:also\s+)?[a-z]", re.IGNORECASE
-)
-_PREDICATE_MIN_WORDS = 4  # words before it: a clause of its own, not "X and is"
-
-
 def _prepositional_cut(norm: str, first_end: int, second_start: int) -> int | None:
     """Where a circumstance phrase holding the second figure begins (`_PREP_CUE_RE`, at most
     `_PREP_CUE_WORDS` words before the figure), or None."""
@@ -1208,6 +1198,16 @@ def _prepositional_cut(norm: str, first_end: int, second_start: int) -> int | No
         if len(norm[m.end() : second_start].split()) <= _PREP_CUE_WORDS
     ]
     return cues[-1] if cues else None
+
+
+# A second predicate sharing the clause's subject ("The quake struck at 4:17am and was centred in
+# Pazarcik", "The dam holds 1.5 million cubic metres and is a kilometre from the city"): a fact of
+# its own, whose subject is carried over from the clause before. Only an auxiliary or copula after
+# "and" marks one without a tagger; "and sent" may as well join two verbs of one subordinate clause.
+_EN_SECOND_PREDICATE_RE = re.compile(
+    r"\s(?P<cut>and)\s+(?:was|were|is|are|has|have|had)\s+(?:also\s+)?[a-z]", re.IGNORECASE
+)
+_PREDICATE_MIN_WORDS = 4  # words before it: a clause of its own, not "X and is"
 
 
 def _names_metric(word: str) -> bool:
@@ -1288,8 +1288,11 @@ def _segments(
         # A time of day is an event's own fact ("struck at 4:17am"), though it never splits a clause
         # the way a figure does (`CALENDAR_KINDS`): only a circumstance phrase after it does.
         for ts, te in times:
-            after = [qs for qs, qe in strong if a <= ts and te <= qs and qe <= b]
-            if after and not any(te <= qs < after[0] for qs, _ in times if (qs, _) != (ts, te)):
+            if not (a <= ts and te <= b):
+                continue
+            after = [qs for qs, qe in strong if te <= qs and qe <= b]
+            # only from the last time of day before the figure ("4:17am (01:17 GMT) at a depth of")
+            if after and not any(te <= other < after[0] for other, _ in times):
                 cut = _prepositional_cut(norm, te, after[0])
                 if cut is not None:
                     extra.append(cut)
