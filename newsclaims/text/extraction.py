@@ -392,11 +392,15 @@ _WHO_STOP = (
     "عبر خلال اليوم أمس الخميس الجمعة السبت الأحد الاثنين الثلاثاء الأربعاء سابقا سابقًا أيضا أيضًا "
     "آنذاك حينها مؤخرا مؤخرًا لاحقا لم لن لا إنه إنها عن"
 )
+# What is announced, when it follows the speaker with no "أن" ("أعلنت السلطات ارتفاع حصيلة الوفيات",
+# "أكدت الوزارة مقتل 12"): the object's head noun or a figure, never part of who speaks.
+_WHO_OBJECT = "ارتفاع انخفاض تراجع زيادة وصول بلوغ وفاة وفيات مقتل إصابة حصيلة عدد"
 _AR_WHO_CUT_RE = re.compile(
     rf"\s*(?<![^\W_])(?:{_alt(_WHO_MEDIUM.split())}"
     rf"|في\s+(?:{_alt(_WHO_IN.split())})"
     rf"|على\s+(?:{_alt(_WHO_ON.split())})"
     rf"|{_alt(_WHO_STOP.split())}{_WE}"
+    rf"|{_alt(_WHO_OBJECT.split())}{_WE}|\d"  # nor is a figure ("وأكد المسؤول 577 حالة وفاة")
     rf").*$"
 )
 _WHO_BAD = (

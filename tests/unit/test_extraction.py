@@ -738,3 +738,11 @@ def test_a_source_ending_the_sentence_credits_every_clause_cut_from_it() -> None
         "At least 85 climbers died on the mountain this season, with critics accusing the ministry of neglect."
     )
     assert longer[0].claimant is None
+
+
+def test_what_is_announced_after_the_speaker_is_not_part_of_the_speaker() -> None:
+    claims = extract_claims("أعلنت وزارة الصحة ارتفاع حصيلة قتلى الانهيار إلى 85 شخصا.")
+    assert claims[0].claimant == "وزارة الصحة"
+    assert extract_claims("وأكد المتحدث باسم الدفاع المدني 12 حالة وفاة في المدينة.")[0].claimant == (
+        "المتحدث باسم الدفاع المدني"
+    )
