@@ -1252,6 +1252,12 @@ def _picks_one_of(norm: str, start: int) -> bool:
     return bool(_ONE_OF_RE.search(norm[max(0, start - 40) : start]))
 
 
+def _comma_cuts(norm: str, s: int, e: int, qspans: Sequence[tuple[int, int]]) -> list[int]:
+    """Where each comma (or Arabic comma / semicolon) in norm[s:e] ends a segment, never inside a
+    quantity ("1,000")."""
+    return [m.end() for m in _SEG_SPLIT_RE.finditer(norm, s, e) if not any(qs < m.start() < qe for qs, qe in qspans)]
+
+
 def _segments(
     norm: str,
     s: int,
@@ -1262,13 +1268,7 @@ def _segments(
     picks: Collection[tuple[int, int]] = (),
     times: Collection[tuple[int, int]] = (),
 ) -> list[_Seg]:
-    cuts = [s]
-    for m in _SEG_SPLIT_RE.finditer(norm, s, e):
-        p = m.start()
-        if any(qs < p < qe for qs, qe in qspans):
-            continue  # never cut a quantity ("1,000")
-        cuts.append(m.end())
-    cuts.append(e)
+    cuts = [s, *_comma_cuts(norm, s, e, qspans), e]
     # "... مئات الدعوات التي كان من الممكن أن تصل إلى عشرات الآلاف": a relative clause between
     # two figures is a claim of its own
     extra = []
@@ -1824,8 +1824,7 @@ def _credit_back(
     if len(claims) - first < 2:
         return
     norm = nt.norm
-    cuts = [m.end() for m in _SEG_SPLIT_RE.finditer(norm, ss, se)]
-    cuts = [c for c in cuts if not any(qs < c - 1 < qe for qs, qe in (q_norm[i] for i in q_index.within(ss, se)))]
+    cuts = _comma_cuts(norm, ss, se, [q_norm[i] for i in q_index.within(ss, se)])
     if not cuts:
         return
     tail = cuts[-1]

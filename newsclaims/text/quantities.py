@@ -1407,39 +1407,41 @@ _TIME_RE = re.compile(
 _TIME_CONTEXT = re.compile(r"(?:\bat|\bby|\buntil|\bfrom|\bsince|\bbefore|\bafter)\s*$", re.IGNORECASE)
 
 
+def _clock(m: re.Match[str], norm: str) -> tuple[int, int, int, int] | None:
+    """A `_TIME_RE` match read as (start, end of the digits, hours, minutes) on the 24-hour clock,
+    or None when it is a number rather than a time."""
+    if m.group("h4"):  # "1025 GMT"
+        return m.start(), m.end(), int(m.group("h4")), int(m.group("m4"))
+    colon = m.group("sep") == ":"
+    if not (
+        m.group("at")
+        or m.group("zone")
+        or (m.group("sep") != "," and m.group("ap"))
+        or (colon and _TIME_CONTEXT.search(norm, max(0, m.start() - 12), m.start()))
+    ):
+        return None  # "2.50" and "3,15" are numbers; a bare "3:15" needs "at" before it ("4.30 pm" is a time)
+    hours, minutes = int(m.group("h")), int(m.group("m"))
+    mark = (m.group("ap") or "").lower().replace(".", "").replace(" ", "")
+    if mark and not 1 <= hours <= 12:
+        return None
+    if mark == "pm" and hours != 12:
+        hours += 12
+    elif mark == "am" and hours == 12:
+        hours = 0
+    return m.start("h"), m.end("m"), hours, minutes
+
+
 def _time_candidates(norm: str, taken: list[tuple[int, int]]) -> list[_Cand]:
     out: list[_Cand] = []
     for m in _TIME_RE.finditer(norm):
-        if m.group("h4"):
-            if _overlaps(taken, m.start(), m.end()):
-                continue
-            value = float(int(m.group("h4")) * 60 + int(m.group("m4")))
-            c = _Cand(m.start(), m.end(), m.start(), m.end(), value, value, value, kind="time")
-            c.ue = m.end()
-            out.append(c)
-            taken.append((m.start(), m.end()))
-            continue
-        colon = m.group("sep") == ":"
-        if not (
-            m.group("at")
-            or m.group("zone")
-            or (m.group("sep") != "," and m.group("ap"))
-            or (colon and _TIME_CONTEXT.search(norm, max(0, m.start() - 12), m.start()))
-        ):
-            continue  # "2.50" and "3,15" are numbers; a bare "3:15" needs "at" before it ("4.30 pm" is a time)
         if _overlaps(taken, m.start(), m.end()):
             continue
-        hours, minutes = int(m.group("h")), int(m.group("m"))
-        mark = (m.group("ap") or "").lower().replace(".", "").replace(" ", "")
-        if mark and not 1 <= hours <= 12:
+        clock = _clock(m, norm)
+        if clock is None:
             continue
-        if mark == "pm" and hours != 12:
-            hours += 12
-        elif mark == "am" and hours == 12:
-            hours = 0
+        start, digits_end, hours, minutes = clock
         value = float(hours * 60 + minutes)
-        start = m.start("h")
-        c = _Cand(start, m.end(), start, m.end("m"), value, value, value, kind="time")
+        c = _Cand(start, m.end(), start, digits_end, value, value, value, kind="time")
         c.ue = m.end()
         out.append(c)
         taken.append((start, m.end()))
