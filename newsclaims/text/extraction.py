@@ -85,7 +85,9 @@ def _n(s: str) -> str:
 
 
 def _alt(words: list[str] | tuple[str, ...] | set[str]) -> str:
-    uniq = sorted({_n(w) for w in words}, key=len, reverse=True)
+    # Longest first, then by spelling: the pattern is the same whatever the set's order (which
+    # follows the process's hash seed). Callers group it: "(?:" + _alt(...) + ")".
+    uniq = sorted({_n(w) for w in words}, key=lambda w: (-len(w), w))
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in uniq)
 
 
@@ -399,8 +401,8 @@ _AR_WHO_CUT_RE = re.compile(
     rf"\s*(?<![^\W_])(?:{_alt(_WHO_MEDIUM.split())}"
     rf"|في\s+(?:{_alt(_WHO_IN.split())})"
     rf"|على\s+(?:{_alt(_WHO_ON.split())})"
-    rf"|{_alt(_WHO_STOP.split())}{_WE}"
-    rf"|{_alt(_WHO_OBJECT.split())}{_WE}|\d"  # nor is a figure ("وأكد المسؤول 577 حالة وفاة")
+    rf"|(?:{_alt(_WHO_STOP.split())}){_WE}"
+    rf"|(?:{_alt(_WHO_OBJECT.split())}){_WE}|\d"  # nor is a figure ("وأكد المسؤول 577 حالة وفاة")
     rf").*$"
 )
 _WHO_BAD = (

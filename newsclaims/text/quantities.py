@@ -115,7 +115,7 @@ def _n(s: str) -> str:
 
 def _alt(phrases: list[str] | set[str] | tuple[str, ...]) -> str:
     """Regex alternation of normalised phrases, longest first, spaces -> \\s+."""
-    uniq = sorted({_n(p) for p in phrases}, key=len, reverse=True)
+    uniq = sorted({_n(p) for p in phrases}, key=lambda p: (-len(p), p))  # the same pattern in every process
     return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in uniq)
 
 
