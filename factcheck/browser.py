@@ -42,13 +42,24 @@ def chrome(width: int = WIDTH, height: int = HEIGHT):
 
 
 def and_wait(driver, act) -> None:
-    """Do `act()` (a click that submits a form) and wait until the next page has loaded."""
+    """Do `act()` (a click that submits a form; it finds its element itself) and wait until the next page has loaded."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = driver.find_element(By.TAG_NAME, "html")
-    act()
+    for attempt in range(3):
+        try:
+            act()
+            break
+        except (StaleElementReferenceException, WebDriverException) as error:
+            # ChromeDriver sometimes loses the node between finding and clicking it ('Node with
+            # given id does not belong to the document'). The click never happened, so `act`, which
+            # finds its element again, is tried again, unless the page has moved on after all.
+            lost = isinstance(error, StaleElementReferenceException) or "does not belong to the document" in str(error)
+            if not lost or attempt == 2 or expected_conditions.staleness_of(page)(driver):
+                raise
     WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
     WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
@@ -59,7 +70,7 @@ def log_in(driver, base_url: str, username: str, password: str) -> None:
     driver.get(f"{base_url}/admin/login/")
     driver.find_element(By.NAME, "username").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys(password)
-    and_wait(driver, driver.find_element(By.CSS_SELECTOR, "input[type=submit]").click)
+    and_wait(driver, lambda: driver.find_element(By.CSS_SELECTOR, "input[type=submit]").click())
 
 
 def switch_language(driver, code: str) -> None:

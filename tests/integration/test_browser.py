@@ -62,7 +62,7 @@ def run_action(driver, action: str) -> str:
     from selenium.webdriver.support.ui import Select
 
     Select(driver.find_element(By.NAME, "action")).select_by_value(action)
-    browser.and_wait(driver, driver.find_element(By.NAME, "index").click)
+    browser.and_wait(driver, lambda: driver.find_element(By.NAME, "index").click())
     return " ".join(m.text for m in css(driver, ".messagelist li"))
 
 
@@ -100,7 +100,7 @@ def test_an_editor_judges_merges_splits_and_rules_on_clusters_in_both_languages(
     # A verdict, given on that page.
     Select(editor.find_element(By.NAME, "verdict")).select_by_value("misleading")
     editor.find_element(By.NAME, "verdict_note").send_keys("Counts differ by date.")
-    browser.and_wait(editor, editor.find_element(By.NAME, "_continue").click)
+    browser.and_wait(editor, lambda: editor.find_element(By.NAME, "_continue").click())
     cluster.refresh_from_db()
     assert cluster.verdict == "misleading" and cluster.verdict_by.username == "editor"
 
@@ -120,7 +120,9 @@ def test_an_editor_judges_merges_splits_and_rules_on_clusters_in_both_languages(
     assert run_action(editor, "merge") == ""
     overrides = " ".join(li.text for li in css(editor, "ul.overrides li"))
     assert overrides, "the confirmation page names the decision it overrides"
-    browser.and_wait(editor, editor.find_element(By.CSS_SELECTOR, "input[type=submit][value='Yes, override']").click)
+    browser.and_wait(
+        editor, lambda: editor.find_element(By.CSS_SELECTOR, "input[type=submit][value='Yes, override']").click()
+    )
     assert "Merged into cluster" in " ".join(m.text for m in css(editor, ".messagelist li"))
     assert Cluster.objects.get(pk=min(cluster.pk, first.cluster_id)).claims.filter(pk=first.pk).exists()
 
@@ -138,7 +140,7 @@ def test_an_editor_judges_merges_splits_and_rules_on_clusters_in_both_languages(
     )
     editor.find_element(By.NAME, "title").send_keys("Bridge collapse")
     editor.find_element(By.NAME, "publisher").send_keys("Browser Wire")
-    browser.and_wait(editor, editor.find_element(By.NAME, "_save").click)
+    browser.and_wait(editor, lambda: editor.find_element(By.NAME, "_save").click())
     assert "/admin/sources/source/" in editor.current_url and "/change/" in editor.current_url
     assert "23 people were injured" in editor.page_source
     from sources.models import Source
