@@ -1160,7 +1160,8 @@ _SEG_SPLIT_RE = re.compile(r"[،؛]|(?<!\d),|,(?!\d)")
 # after the toll rose to 11,300 dead"); a duration after it ("after 3 days") is too short a phrase
 # to stand alone and stays with the figure before (`_MINOR_KINDS`).
 _COORD_RE = re.compile(
-    r"\s(?:and|while|but|whereas|after)\s|\s(?:بعد\s+ان|بعدما)\s|\s[-–—]\s|\s(?=[وف](?:اكثر|اقل|نحو|حوالي)\s)",
+    r"\s(?:and|while|but|whereas|after|when)\s|\sas\s(?=(?:the|a|an|its|their)\s)|\s(?:بعد\s+ان|بعدما|فيما|عندما|حينما)\s(?!يتعلق|يخص)"
+    r"|\s[-–—]\s|\s(?=[وف](?:اكثر|اقل|نحو|حوالي)\s)",
     re.IGNORECASE,
 )
 _CONJ_WORD_RE = re.compile(r"(?<!\S)[وف](?P<rest>[^\W\d_]+)")

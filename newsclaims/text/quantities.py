@@ -412,7 +412,7 @@ _SCALE_AFTER_DIGITS = {
 }
 _DIGITS = (
     r"(?P<neg>(?<![^\s(<>=≤≥])-(?=\d))?"  # a sign only at a word start: "-5", not "2015-2021"
-    r"(?<![A-Za-z\d])(?<![A-Za-z]-)(?<!\d[.,،])"
+    r"(?<![A-Za-z\d])(?:(?<![A-Za-z]-)|(?<=magnitude-))(?<!\d[.,،])"  # "F-16" is a name, "magnitude-7.8" a figure
     r"(?:\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?(?![,،]\d)"  # 8,28,000: Indian grouping (lakh, crore)
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![,،]\d)"  # 1,000,000.5
     r"|\d{1,3}(?:،\d{3})+(?:,\d{1,2}(?!\d))?"  # ١،٢٣٤،٥٦٧ / ١٢،٢٢٠,١٣ (Arabic comma thousands, decimal comma)

@@ -688,6 +688,20 @@ def test_a_second_predicate_after_and_with_an_auxiliary_is_a_claim_of_its_own() 
     assert len(quoted) == 1
 
 
+def test_a_clause_opened_by_as_when_or_fima_with_a_figure_of_its_own_is_a_claim_of_its_own() -> None:
+    claims = extract_claims(
+        "The toll among Chilean climbers rose to 14 as the total on the mountain passed 90, officials said."
+    )
+    assert [c.quantity.value for c in claims] == [14, 90]
+    claims = extract_claims("At least 30 people were hurt when a magnitude-6.1 tremor struck the coast on Monday.")
+    assert [c.quantity.value for c in claims] == [30, 6.1]
+    arabic = extract_claims("قالت الشرطة إن 12 شخصا قتلوا فيما أصيب 40 آخرون في الانفجار.")
+    assert [c.quantity.value for c in arabic] == [12, 40]
+    # "as many as" is a hedge on the figure after it, not a clause
+    (hedged,) = extract_claims("As many as 500 people died as floods hit the valley.")
+    assert hedged.quantity.value == 500
+
+
 def test_a_cause_given_after_a_count_is_a_claim_of_its_own() -> None:
     claims = extract_claims(
         "At least 85 climbers died on the mountain this season, mostly due to exhaustion, officials said."

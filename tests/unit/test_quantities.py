@@ -516,3 +516,8 @@ def test_a_score_a_span_of_years_or_an_impossible_day_is_not_a_date() -> None:
     assert [q.kind for q in find_quantities("The match ended 3-1")] == ["count", "count"]
     assert all(q.kind != "date" for q in find_quantities("between 2011-2012"))
     assert all(q.kind != "date" for q in find_quantities("code 45-13-2023 was issued"))
+
+
+def test_a_magnitude_joined_by_a_hyphen_is_a_figure_but_a_model_name_is_not() -> None:
+    assert [q.value for q in find_quantities("a magnitude-7.8 earthquake struck")] == [7.8]
+    assert find_quantities("an F-16 and a Su-35 flew over") == []
