@@ -447,6 +447,11 @@ def top_k(cosines_per_part: Sequence[np.ndarray], k: int) -> list[list[float]]:
 # Pairs `ClaimScorer.score_many` scores at once: its gathered rows (each pair's two vectors, and
 # one claim's against every claim of the other's source, for the margins) stay a few MB.
 BATCH_PAIRS = 1024
+# Up to this many claims, a scorer holds its vectors' parts in float64 too (7 KB a claim at 896
+# dimensions: 35 MB at the limit), so a cosine gathers rows already converted instead of
+# converting each gathered row again (the same values: float32 -> float64 is exact). Assignment's
+# and the status refresh's scorers hold a few hundred claims; a rebuild's, the corpus.
+FLOAT64_PARTS_LIMIT = 5000
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -494,6 +499,9 @@ class ClaimScorer:
         self.model = model
         self.source_margins = source_margins
         self.parts = split_parts(vectors, model.bounds)
+        self._parts64 = (
+            [p.astype(np.float64) for p in self.parts] if len(self.parts[0]) <= FLOAT64_PARTS_LIMIT else None
+        )
         parts = len(model.bounds)
         if neighbour_cosines is None:
             neighbour_cosines = top_cosines(self.parts, source_ids, model.density_k, exact_limit=exact_limit)
@@ -529,6 +537,8 @@ class ClaimScorer:
     def _cosines(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """(pairs, parts) cosines of rows a[k] and b[k], per encoder part: in float64, so a pair's
         value does not hang on float32 rounding of a 512-term sum (the vectors stay float32)."""
+        if self._parts64 is not None:
+            return np.stack([np.einsum("ij,ij->i", p[a], p[b]) for p in self._parts64], axis=1)
         return np.stack(
             [np.einsum("ij,ij->i", p[a].astype(np.float64), p[b].astype(np.float64)) for p in self.parts], axis=1
         )
@@ -544,7 +554,12 @@ class ClaimScorer:
         pair = np.repeat(np.arange(len(a)), sizes)
         offset = np.arange(int(ends[-1])) - starts[pair]
         members = self._members[self._run_start[b][pair] + offset]
-        mean = self._cosines(a[pair], members).sum(axis=1) / len(self.parts)
+        # Each distinct (claim, member) cosine once: a claim paired with several claims of one
+        # source meets that source's members once per pair (each row's value is its own, so the
+        # same bits as computing every repeat).
+        distinct, where = np.unique(a[pair] * len(self.source_ids) + members, return_inverse=True)
+        rows, columns = np.divmod(distinct, len(self.source_ids))
+        mean = (self._cosines(rows, columns).sum(axis=1) / len(self.parts))[where.reshape(-1)]
         here = members == b[pair]
         own = mean[here]  # each pair's b is once in its source's run, in pair order
         others = np.where(members != a[pair], mean, -np.inf)
