@@ -32,7 +32,7 @@ from claims.services.scoring import (
     _Matcher,
     _matcher,
     lock_clusters,
-    nearest_clustered,
+    nearest_clustered_many,
     neighbour_cosines_for,
     read_index_until_limit,
     scorer_from,
@@ -309,11 +309,27 @@ def _note_newcomer(hood: _Neighbourhood, claim_id: int, neighbours: Sequence[int
     return changed
 
 
-def _nearest(hood: _Neighbourhood, claim_id: int, model_name: str, locked: set[int]) -> list[tuple[int, int, float]]:
-    """The new claim's KNN_CANDIDATES nearest clustered claims: the stored ones through the index,
-    and the claims this call assigned before it (not written yet), by cosine."""
+def _stored_nearest(claims: Sequence[Claim], model_name: str) -> dict[int, list[tuple[int, int, float]]]:
+    """Each new claim's KNN_CANDIDATES nearest stored clustered claims, through the index: one
+    statement per embedding model (an index scan per claim). Read before any is assigned, as each
+    claim's own query read them: nothing is written until `_settle`."""
+    by_model: dict[str, list[Claim]] = {}
+    for claim in claims:
+        by_model.setdefault(claim.embedding_model or model_name, []).append(claim)
+    out: dict[int, list[tuple[int, int, float]]] = {}
+    for name, group in by_model.items():
+        vectors = [np.asarray(c.embedding, dtype=np.float32) for c in group]
+        out.update(zip([c.pk for c in group], nearest_clustered_many(vectors, name), strict=True))
+    return out
+
+
+def _nearest(
+    hood: _Neighbourhood, claim_id: int, stored: list[tuple[int, int, float]], locked: set[int]
+) -> list[tuple[int, int, float]]:
+    """The new claim's KNN_CANDIDATES nearest clustered claims: the `stored` ones (through the
+    index), and the claims this call assigned before it (not written yet), by cosine."""
     vector = hood.rows[claim_id].vector
-    near = nearest_clustered(vector, model_name, configure=False)
+    near = stored
     earlier = [k for k in hood.newcomers if hood.rows[k].cluster_id not in locked]
     if earlier:
         unit = vector / max(float(np.linalg.norm(vector)), 1e-12)
@@ -390,9 +406,10 @@ def assign_claims(claims: Iterable[Claim]) -> set[int]:
                 (claim.cluster_id, claim.nearest_cosines, claim.candidate_floor),
             ),
         )  # fmt: skip
+    stored = _stored_nearest(claims, model_name)
     for claim in claims:
         row = hood.rows[claim.pk]
-        near = _nearest(hood, claim.pk, claim.embedding_model or model_name, locked)
+        near = _nearest(hood, claim.pk, stored[claim.pk], locked)
         # Its candidate floor among the archive as the index holds it (a rebuild recomputes it).
         row.floor = floor_of([cosine for _, _, cosine in near])
         nearby = list(dict.fromkeys(cluster_id for _, cluster_id, _ in near if cluster_id not in locked))

@@ -190,6 +190,38 @@ def nearest_clustered(
         return [(row[0], row[1], float(row[2])) for row in cursor.fetchall()]
 
 
+def nearest_clustered_many(
+    vectors: Sequence[np.ndarray], model_name: str, limit: int = KNN_CANDIDATES
+) -> list[list[tuple[int, int, float]]]:
+    """`nearest_clustered` of each of these vectors, in one statement: an index scan per vector
+    (a LATERAL subquery, the plan each query alone has), its rows in their order. The caller has
+    called `read_index_until_limit` in this transaction. Assignment asks for every new claim's
+    nearest at once: nothing it does in between changes which claims are clustered."""
+    if not len(vectors):
+        return []
+    dimensions = {int(v.shape[0]) for v in vectors}
+    if len(dimensions) > 1:
+        return [nearest_clustered(v, model_name, limit, configure=False) for v in vectors]
+    dimension = dimensions.pop()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT q.position, n.id, n.cluster_id, n.cosine "
+            "FROM unnest(%s::text[]) WITH ORDINALITY AS q(literal, position) CROSS JOIN LATERAL ("
+            "  SELECT s.*, row_number() OVER () AS rank FROM ("
+            f"    SELECT id, cluster_id, 1 - ((embedding::vector({dimension:d})) <=> q.literal::vector({dimension:d})) "
+            f"    AS cosine FROM claims_claim WHERE vector_dims(embedding) = {dimension:d} AND embedding_model = %s "
+            "    AND (cluster_id + 0) IS NOT NULL "  # see nearest_clustered
+            f"    ORDER BY (embedding::vector({dimension:d})) <=> q.literal::vector({dimension:d}) LIMIT %s"
+            "  ) s"
+            ") n ORDER BY q.position, n.rank",
+            [[vector_literal(v) for v in vectors], model_name, limit],
+        )
+        out: list[list[tuple[int, int, float]]] = [[] for _ in vectors]
+        for position, claim_id, cluster_id, cosine in cursor.fetchall():
+            out[position - 1].append((claim_id, cluster_id, float(cosine)))
+    return out
+
+
 def lock_clusters() -> None:
     """Take the transaction-scoped lock under which clusters are assigned, merged or split."""
     with connection.cursor() as cursor:

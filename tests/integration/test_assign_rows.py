@@ -24,6 +24,8 @@ from claims.services.scoring import (
     _matcher,
     lock_clusters,
     nearest_clustered,
+    nearest_clustered_many,
+    read_index_until_limit,
     slots_of,
 )
 from claims.services.statuses import refresh_clusters
@@ -227,6 +229,29 @@ def test_assigning_one_claim_takes_a_bounded_number_of_queries_whatever_the_arch
     # re-clustering's constraints and clusters, one write, the statuses of the clusters touched.
     with django_assert_max_num_queries(16):
         services.assign_claims(claims)
+
+
+def test_the_nearest_of_several_claims_read_in_one_statement_are_each_ones_own_query():
+    sources = archive(120, newcomer_sources=3)
+    claims = [c for source in sources for c in newcomers(source)]
+    vectors = [np.asarray(c.embedding, dtype=np.float32) for c in claims]
+    model = django_settings.FACTCHECK_EMBEDDING_MODEL
+    with transaction.atomic(), connection.cursor() as cursor:
+        read_index_until_limit(cursor)
+        together = nearest_clustered_many(vectors, model)
+        alone = [nearest_clustered(v, model, configure=False) for v in vectors]
+    assert len(claims) > 3 and all(together)
+    assert together == alone  # ids, clusters, cosines and their order
+    assert nearest_clustered_many([], model) == []
+
+
+def test_a_batch_of_new_claims_reads_its_nearest_in_one_statement():
+    sources = archive(120, newcomer_sources=3)
+    claims = [c for source in sources for c in newcomers(source)]
+    with CaptureQueriesContext(connection) as captured:
+        services.assign_claims(claims)
+    searches = [q["sql"] for q in captured if "<=>" in q["sql"]]
+    assert len(claims) > 3 and len(searches) == 1, searches
 
 
 def test_the_queries_of_one_assignment_do_not_grow_with_the_archive():
