@@ -1135,7 +1135,6 @@ _STRONG_RE = re.compile(rf"^(?:{_alt(_STRONG_CUES)}){_WE}", re.IGNORECASE)
 # where millions of messages are deleted daily"); otherwise it says something of the name before
 # it, and cut off it has no subject ("Storm Daniel, which hit eastern Libya on Sunday").
 _EN_RELATIVE_RE = re.compile(r"^(?:which|where)\b", re.IGNORECASE)
-_AR_RELATIVE_START_RE = re.compile(rf"^و?(?:{_alt(_AR_RELATIVES)}){_WE}")
 _SAY_START_RE = re.compile(rf"^[وف]?(?:{_alt(_AR_SAY_VERBS)}){_WE}")
 # "Libya's health minister, Othman Abduljaleel, meanwhile said ...": an adverb set off after the
 # speaker's name, not a clause of its own; cut there, the figure would lose who gives it.
@@ -1435,12 +1434,7 @@ def _group(
             figured = seg.has_q or (gq and any(seg.s <= qs and qe <= seg.e for qs, qe in strong))
             relative = figured and _EN_RELATIVE_RE.match(head)
             cause = gq and not seg.has_q and _gives_cause(head)
-            # An Arabic relative clause with no figure after a clause with none is an aside on the
-            # name before it ("عدد سكان درنة، التي كانت مركز الفيضانات، حوالي 100 ألف"): cut there,
-            # the figure after the aside would lose what it counts.
-            own_share = any(seg.s <= qs and qe <= seg.e for qs, qe in strong)
-            aside = not (gq or seg.has_q or own_share) and _AR_RELATIVE_START_RE.match(head)
-            cue = bool((_STRONG_RE.match(head) and not aside) or _SAY_START_RE.match(head) or relative or cause)
+            cue = bool(_STRONG_RE.match(head) or _SAY_START_RE.match(head) or relative or cause)
             cue = cue and not _ADVERB_SAID_RE.match(head)
             too_long = cur_len + (seg.e - seg.s) > _MAX_GROUP and not seg.has_q
             new = cue or too_long
