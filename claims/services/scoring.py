@@ -176,18 +176,25 @@ def nearest_clustered(
     with connection.cursor() as cursor:
         if configure:
             read_index_until_limit(cursor)  # the cluster_id filter comes after the scan
-        cursor.execute(
-            f"SELECT id, cluster_id, 1 - ((embedding::vector({dimension:d})) <=> %s::vector({dimension:d})) "
-            f"FROM claims_claim WHERE vector_dims(embedding) = {dimension:d} AND embedding_model = %s "
-            # "+ 0" keeps the planner off the cluster_id index: with statistics taken while most
-            # claims were unclustered (an import, then the first build), it estimated a handful of
-            # clustered rows and read them all through that index, sorting by distance: 109 ms at
-            # 10,000 claims against 2 ms through HNSW, and growing with the archive.
-            f"AND (cluster_id + 0) IS NOT NULL "
-            f"ORDER BY (embedding::vector({dimension:d})) <=> %s::vector({dimension:d}) LIMIT %s",
-            [literal, model_name, literal, limit],
-        )
+        cursor.execute(_nearest_sql(dimension, "%s"), [literal, model_name, literal, limit])
         return [(row[0], row[1], float(row[2])) for row in cursor.fetchall()]
+
+
+def _nearest_sql(dimension: int, target: str) -> str:
+    """The index scan `nearest_clustered` runs: (id, cluster_id, cosine) of the clustered claims
+    nearest to `target` (an SQL expression for a vector literal, named twice), parameters: the
+    model's name and the limit after each use of `target` that is a placeholder."""
+    vector = f"(embedding::vector({dimension:d}))"
+    return (
+        f"SELECT id, cluster_id, 1 - ({vector} <=> {target}::vector({dimension:d})) AS cosine "
+        f"FROM claims_claim WHERE vector_dims(embedding) = {dimension:d} AND embedding_model = %s "
+        # "+ 0" keeps the planner off the cluster_id index: with statistics taken while most
+        # claims were unclustered (an import, then the first build), it estimated a handful of
+        # clustered rows and read them all through that index, sorting by distance: 109 ms at
+        # 10,000 claims against 2 ms through HNSW, and growing with the archive.
+        f"AND (cluster_id + 0) IS NOT NULL "
+        f"ORDER BY {vector} <=> {target}::vector({dimension:d}) LIMIT %s"
+    )
 
 
 def nearest_clustered_many(
@@ -207,12 +214,7 @@ def nearest_clustered_many(
         cursor.execute(
             "SELECT q.position, n.id, n.cluster_id, n.cosine "
             "FROM unnest(%s::text[]) WITH ORDINALITY AS q(literal, position) CROSS JOIN LATERAL ("
-            "  SELECT s.*, row_number() OVER () AS rank FROM ("
-            f"    SELECT id, cluster_id, 1 - ((embedding::vector({dimension:d})) <=> q.literal::vector({dimension:d})) "
-            f"    AS cosine FROM claims_claim WHERE vector_dims(embedding) = {dimension:d} AND embedding_model = %s "
-            "    AND (cluster_id + 0) IS NOT NULL "  # see nearest_clustered
-            f"    ORDER BY (embedding::vector({dimension:d})) <=> q.literal::vector({dimension:d}) LIMIT %s"
-            "  ) s"
+            f"  SELECT s.*, row_number() OVER () AS rank FROM ({_nearest_sql(dimension, 'q.literal')}) s"
             ") n ORDER BY q.position, n.rank",
             [[vector_literal(v) for v in vectors], model_name, limit],
         )
