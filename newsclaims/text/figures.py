@@ -99,6 +99,16 @@ def first_figure(text: str) -> Quantity | None:
     return next((q for q in quantities_in(text) if q.kind in _FIGURE_KINDS), None)
 
 
+# Where a figure's breakdown begins ("1,126, more than half of them from Egypt", "1,081 deaths,
+# including 658 Egyptians", "200 حاج معظمهم من إندونيسيا"): what follows tells who makes up the
+# figure, not what it counts or where, so the window stops there.
+_BREAKDOWN_RE = re.compile(
+    r"(?<![^\W_])(?:of (?:them|whom|which)|including|among them|mostly|mainly)(?![^\W_])"
+    r"|(?<![^\W_])(?:و?من ?بينهم|و?منهم|و?بينهم|معظمهم|غالبيتهم|أغلبهم|أكثرهم)(?![^\W_])",
+    re.IGNORECASE,
+)
+
+
 def _context(text: str, *, to_next_figure: bool) -> tuple[frozenset[str], frozenset[str]]:
     figure = first_figure(text)
     if figure is None:
@@ -107,6 +117,9 @@ def _context(text: str, *, to_next_figure: bool) -> tuple[frozenset[str], frozen
     if to_next_figure:
         later = (q.start for q in quantities_in(text) if q.kind in _FIGURE_KINDS and q.start >= figure.end)
         stop = next(later, stop)
+    breakdown = _BREAKDOWN_RE.search(text, figure.end, stop)
+    if breakdown:
+        stop = breakdown.start()
     before = text[: figure.start].split()[-FIGURE_WINDOW:]
     after = text[figure.end : stop].split()[:FIGURE_WINDOW]
     window = " ".join([*before, figure.raw, *after])

@@ -84,6 +84,17 @@ def test_what_a_figure_counts_and_where_is_read_next_to_it():
     assert figure_context("The quake struck the south of the country") == (set(), set())
 
 
+def test_a_figures_breakdown_is_not_its_scope() -> None:
+    from newsclaims.text.figures import counted_context, figure_context
+
+    # Who makes up a total is not where it was counted: the world's toll stays unscoped.
+    assert figure_context("The tally put the toll at 2,210, more than half of them from Morocco") == ({"dead"}, set())
+    assert figure_context("Officials reported 917 deaths in all, including 410 Moroccans") == ({"dead"}, set())
+    assert counted_context("ارتفع عدد القتلى إلى 870 معظمهم من المغرب")[1] == set()
+    # A scope named before the breakdown still counts.
+    assert figure_context("At least 870 people died in Morocco, most of them in the mountains")[1] == {"morocco"}
+
+
 def test_a_forecast_figure_is_told_from_a_reported_one() -> None:
     from newsclaims.text.figures import is_projection
 
