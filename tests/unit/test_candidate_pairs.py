@@ -131,3 +131,21 @@ def test_a_large_neighbourhood_is_read_in_blocks_with_the_same_pairs(monkeypatch
     monkeypatch.setattr(clustering, "_LOCAL_BLOCK_BYTES", 8 * 400 * 7)  # blocks of 7 rows
     assert clustering.local_candidate_pairs(vectors, mixed, 40, 0.2) == whole
     assert set(pairs) <= set(whole) and len(whole) < 2 * len(pairs)
+
+
+def test_local_pairs_cosines_gathered_in_batches_are_one_gathers_bits(monkeypatch):
+    """`local_candidate_pairs` computes its kept pairs' cosines _DOT_PAIRS at a time: the same
+    bits as one gather of every pair (each row's dot product is its own), batch edges included."""
+    rng = np.random.default_rng(7)
+    base = rng.normal(size=(1, 64))
+    vectors = (base + 0.6 * rng.normal(size=(90, 64))).astype(np.float32)
+    floors = [None] * 90
+    monkeypatch.setattr(clustering, "_DOT_PAIRS", 37)
+    pairs = clustering.local_candidate_pairs(vectors, floors, neighbours=10, floor=0.2)
+    assert len(pairs) > 3 * 37
+    unit = vectors.astype(np.float64)
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    rows = np.array([i for i, _ in pairs])
+    cols = np.array([j for _, j in pairs])
+    whole = np.einsum("ij,ij->i", unit[rows], unit[cols]).tolist()
+    assert list(pairs.values()) == whole
