@@ -84,6 +84,15 @@ def test_get_model_returns_the_same_object() -> None:
     assert embedding.get_model(embedding.BUILTIN_USE) is embedding.get_model()
 
 
+def test_the_loaded_model_is_kept_out_of_full_collections() -> None:
+    """The process-wide model's objects are frozen once loaded: a full collection no longer scans
+    its hundreds of thousands of objects."""
+    import gc
+
+    embedding.get_model()
+    assert gc.get_freeze_count() > 0
+
+
 def test_get_model_is_thread_safe() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         models = list(pool.map(lambda _: embedding.get_model(), range(8)))
