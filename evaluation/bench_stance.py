@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from factcheck.env import env_int
+from factcheck.env import env_choice, env_int
 from newsclaims.matching import embedding
 from newsclaims.verdicts import crossencoder
 from newsclaims.verdicts.stance import CLASSES, StanceHead, get_head, load_head
@@ -37,6 +37,12 @@ def stance_threads() -> int:
     """The threads the service gives the stance head and cross-encoder: FACTCHECK_STANCE_THREADS,
     read as factcheck.settings reads it (that module starts the database, so it is not imported)."""
     return env_int("FACTCHECK_STANCE_THREADS", 1, minimum=0)
+
+
+def stance_precision() -> str:
+    """The number format the service's cross-encoder reads pairs in: FACTCHECK_STANCE_PRECISION,
+    read as factcheck.settings reads it."""
+    return env_choice("FACTCHECK_STANCE_PRECISION", "auto", crossencoder.PRECISIONS)
 
 
 def read_rows(path: Path, limit: int | None = None) -> list[tuple[str, str, str]]:
@@ -95,7 +101,7 @@ def run(
     t_pred = time.perf_counter()
     without = head.predict_proba(u, v, texts_a, texts_b, threads=threads)
     t_end = time.perf_counter()
-    ce = crossencoder.get_cross_encoder() if head.cross_coef is not None else None
+    ce = crossencoder.get_cross_encoder(stance_precision()) if head.cross_coef is not None else None
     if ce is not None:
         ce.build()  # built on first use otherwise: its loading is not its reading
         t_cross = time.perf_counter()

@@ -3,7 +3,8 @@
     python -m evaluation.bench_stance_cost [--pairs 96] [--busy]
 
 - the cross-encoder per pair (uncached, each pair read once as the service does) at
-  1 and at 2 torch intra-op threads, on ANS dev headline pairs;
+  1 and at 2 torch intra-op threads, in float32 and in bfloat16 (native on this CPU or not, as
+  printed), on ANS dev headline pairs, and how far bfloat16's logits are from float32's;
 - the stance head (``StanceHead.predict_proba`` with texts) per call for a batch of 1 and 64, at
   numpy's default BLAS threads and at 1.
 
@@ -38,26 +39,36 @@ def ans_pairs(bench_dir: Path, n: int) -> list[tuple[str, str]]:
     return rows[:n]
 
 
-def bench_cross_encoder(pairs: list[tuple[str, str]], threads=(1, 2), repeat: int = 3) -> dict[int, float]:
-    """Seconds per pair (read once, batches of 32, no cache) at each thread count."""
+def bench_cross_encoder(pairs: list[tuple[str, str]], threads=(1, 2), repeat: int = 3) -> dict[tuple[str, int], float]:
+    """Seconds per pair (read once, batches of 32, no cache) in each number format at each thread count."""
     import torch
 
-    ce = crossencoder.get_cross_encoder()
-    if ce is None:
-        print("cross-encoder: none committed, skipped")
-        return {}
     a, b = [p[0] for p in pairs], [p[1] for p in pairs]
     before = torch.get_num_threads()
-    out = {}
+    out: dict[tuple[str, int], float] = {}
+    logits = {}
+    native = "native" if crossencoder.native_bfloat16() else "emulated: this CPU has no AVX512-BF16 or AMX"
     try:
-        for n in threads:
-            torch.set_num_threads(n)
-            ce.logits(a[:8], b[:8], cache=False)  # warm-up
-            seconds = best_time(lambda: ce.logits(a, b, cache=False), repeat=repeat)
-            out[n] = seconds / len(pairs)
-            print(f"cross-encoder  threads={n}  {out[n] * 1e3:7.2f} ms/pair  ({len(pairs)} pairs)", flush=True)
+        for precision in ("float32", "bfloat16"):
+            ce = crossencoder.get_cross_encoder(precision)
+            if ce is None:
+                print("cross-encoder: none committed, skipped")
+                return {}
+            for n in threads:
+                torch.set_num_threads(n)
+                ce.logits(a[:8], b[:8], cache=False)  # warm-up
+                seconds = best_time(lambda ce=ce: ce.logits(a, b, cache=False), repeat=repeat)
+                out[precision, n] = seconds / len(pairs)
+                label = precision if precision == "float32" else f"{precision} ({native})"
+                print(f"cross-encoder  {label}  threads={n}  {out[precision, n] * 1e3:7.2f} ms/pair  "
+                      f"({len(pairs)} pairs)", flush=True)  # fmt: skip
+            logits[precision] = ce.logits(a, b, cache=False)
     finally:
         torch.set_num_threads(before)
+    full, half = logits["float32"], logits["bfloat16"]
+    print(f"cross-encoder  bfloat16 against float32: logits differ by {np.abs(full - half).mean():.3f} on average, "
+          f"{np.abs(full - half).max():.3f} at most; {int(((full > 0) != (half > 0)).sum())} of {len(full)} "
+          "agree/disagree calls change", flush=True)  # fmt: skip
     return out
 
 

@@ -65,7 +65,7 @@ def _load_models() -> None:
     if settings.FACTCHECK_STANCE_CROSS_ENCODER:
         from newsclaims.verdicts import crossencoder
 
-        ce = crossencoder.get_cross_encoder()
+        ce = crossencoder.get_cross_encoder(settings.FACTCHECK_STANCE_PRECISION)
         if ce is not None:
             ce.build()  # built on first use otherwise (the version is read without it): here, before the clock
 

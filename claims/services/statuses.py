@@ -175,7 +175,7 @@ def _cross_encoder(head: StanceHead) -> CrossEncoder | None:
     from newsclaims.verdicts import crossencoder  # torch is imported on first use
 
     try:
-        return crossencoder.get_cross_encoder()
+        return crossencoder.get_cross_encoder(settings.FACTCHECK_STANCE_PRECISION)
     except (OSError, ValueError, KeyError):
         logger.exception("stance cross-encoder unreadable; judging stance without it")
         return None

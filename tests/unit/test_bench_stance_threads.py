@@ -1,4 +1,4 @@
-"""The stance bench runs the head and the cross-encoder at the service's thread count."""
+"""The stance bench runs the head and the cross-encoder at the service's thread count and number format."""
 
 from __future__ import annotations
 
@@ -13,3 +13,11 @@ def test_the_bench_reads_the_services_stance_threads(monkeypatch):
     assert bench_stance.stance_threads() == 1  # the service's default: one thread beside other work
     monkeypatch.setenv("FACTCHECK_STANCE_THREADS", "3")
     assert bench_stance.stance_threads() == 3
+
+
+def test_the_bench_reads_the_cross_encoders_number_format_as_the_service_does(monkeypatch):
+    assert bench_stance.stance_precision() == settings.FACTCHECK_STANCE_PRECISION
+    monkeypatch.delenv("FACTCHECK_STANCE_PRECISION", raising=False)
+    assert bench_stance.stance_precision() == "auto"
+    monkeypatch.setenv("FACTCHECK_STANCE_PRECISION", "float32")
+    assert bench_stance.stance_precision() == "float32"

@@ -245,6 +245,44 @@ def test_logits_kept_under_another_way_of_reading_a_pair_are_not_mixed_in(monkey
     assert crossencoder.model_version(stored, "base") != version
 
 
+def test_the_number_format_is_part_of_the_version_and_float32_keeps_the_old_one() -> None:
+    """Logits read in bfloat16 are kept apart from float32's; float32's key is the one logits were
+    kept under before there was a choice."""
+    stored = {"p:head.bias": np.zeros(1, np.float16)}
+    old = crossencoder.model_version(stored, "base")
+    assert crossencoder.model_version(stored, "base", "float32") == old
+    assert crossencoder.model_version(stored, "base", "bfloat16") != old
+
+
+def test_auto_reads_in_bfloat16_only_on_a_cpu_that_computes_in_it(tmp_path, monkeypatch) -> None:
+    with_bf16 = tmp_path / "with"
+    with_bf16.write_text("processor : 0\nflags : fpu sse2 avx2 avx512f avx512_bf16\n")
+    without = tmp_path / "without"
+    without.write_text("processor : 0\nflags : fpu sse2 avx2 avx512f\n")
+    assert crossencoder.native_bfloat16(str(with_bf16))
+    assert not crossencoder.native_bfloat16(str(without))
+    assert not crossencoder.native_bfloat16(str(tmp_path / "no such file"))
+    monkeypatch.setattr(crossencoder, "native_bfloat16", lambda: False)
+    assert crossencoder.resolve_precision("auto") == "float32"
+    monkeypatch.setattr(crossencoder, "native_bfloat16", lambda: True)
+    assert crossencoder.resolve_precision("auto") == "bfloat16"
+    assert crossencoder.resolve_precision("float32") == "float32"
+    with pytest.raises(ValueError, match="float16"):
+        crossencoder.resolve_precision("float16")
+
+
+def test_bfloat16_reads_the_same_calls_as_float32(trained: crossencoder.CrossEncoder) -> None:
+    """The faster format moves logits a little and no agree/disagree call."""
+    reduced = crossencoder.load_cross_encoder(precision="bfloat16")
+    assert reduced is not None and reduced.precision == "bfloat16" and reduced.version != trained.version
+    a = ["ارتفاع أسعار النفط", "The ministry said 40 people died", "افتتاح المعرض الدولي للكتاب", "Talks resumed"]
+    b = ["انخفاض أسعار النفط", "Officials said 40 people were killed", "تأجيل المعرض الدولي للكتاب", "Talks broke down"]
+    full = trained.logits(a, b, cache=False)
+    half = reduced.logits(a, b, cache=False)
+    assert np.abs(full - half).max() < 0.25
+    assert ((full > 0) == (half > 0)).all()
+
+
 def test_torch_threads_are_set_for_the_block_and_restored() -> None:
     import torch
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from factcheck.env import ConfigError, env_bool, env_float, env_int, env_rate
+from factcheck.env import ConfigError, env_bool, env_choice, env_float, env_int, env_rate
 
 
 def test_a_non_numeric_threshold_names_the_variable():
@@ -36,3 +36,11 @@ def test_a_rate_is_a_count_per_period_or_off():
         env_rate("R", "600/minute", environ={"R": "fast"})
     with pytest.raises(ConfigError, match="not a rate"):
         env_rate("R", "600/minute", environ={"R": "10/fortnight"})
+
+
+def test_a_choice_is_one_of_its_words_whatever_the_case():
+    choices = ("auto", "float32", "bfloat16")
+    assert env_choice("P", "auto", choices, environ={}) == "auto"
+    assert env_choice("P", "auto", choices, environ={"P": " BFloat16 "}) == "bfloat16"
+    with pytest.raises(ConfigError, match="P='fp8' is not one of auto, float32, bfloat16"):
+        env_choice("P", "auto", choices, environ={"P": "fp8"})
