@@ -306,6 +306,28 @@ def floor_of(cosines: Sequence[float], neighbours: int = CANDIDATE_NEIGHBOURS, f
     return max(float(sorted(cosines, reverse=True)[neighbours - 1]), floor)
 
 
+def floors_reached(vectors: np.ndarray, floors: Sequence[float | None], newcomers: Sequence[int]) -> list[int]:
+    """The rows (indices into `vectors`) whose candidate floor some newcomer (a row of
+    `newcomers`, itself aside) stands above: the claims whose `CANDIDATE_NEIGHBOURS` nearest the
+    newcomers entered, so whose floor (`floor_of`) can have risen. Rows without a floor (None)
+    are left out (`local_candidate_pairs` computes theirs).
+
+    A floor is a claim's `neighbours`-th nearest cosine over the archive when it was computed; a
+    claim stored early in a story (fewer than 40 claims, floor `CANDIDATE_FLOOR`) and kept at
+    that floor while the story grows makes a neighbourhood score pairs the archive's rebuild does
+    not, and average link counts a pair not scored as 0: each extra pair raises a mean between
+    two groups, and merges them where the rebuild keeps them apart."""
+    newcomers = list(newcomers)
+    limits = np.array([np.inf if f is None else f for f in floors], dtype=np.float64)
+    if not newcomers or not len(vectors):
+        return []
+    unit = np.asarray(vectors, dtype=np.float64)
+    unit = unit / np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
+    cosines = unit @ unit[newcomers].T  # (rows, newcomers)
+    cosines[newcomers, np.arange(len(newcomers))] = -np.inf
+    return np.flatnonzero((cosines > limits[:, None]).any(axis=1)).tolist()
+
+
 def local_candidate_pairs(
     vectors: np.ndarray,
     floors: Sequence[float | None],

@@ -159,6 +159,7 @@ def reference_assign(claims: Iterable[Claim]) -> set[int]:
         claim.cluster_id = cluster_id
         members[cluster_id].append(claim)
         touched.add(cluster_id)
+    reference_floors(claims)
     around = sorted(touched | around)
     old_ids = set(around)
     neighbourhood = list(
@@ -175,6 +176,31 @@ def reference_assign(claims: Iterable[Claim]) -> set[int]:
     refresh_clusters(touched)
     flag_changed_verdicts(with_verdict)
     return touched
+
+
+def reference_floors(claims: Sequence[Claim]) -> None:
+    """Each newcomer's candidate floor, and that of every claim whose floor a newcomer stands
+    above, again from its nearest clustered claims (the newcomers among them), itself left out."""
+    if not claims:
+        return
+    ids = {c.pk for c in claims}
+    news = np.stack([np.asarray(c.embedding, dtype=np.float64) for c in claims])
+    news /= np.linalg.norm(news, axis=1, keepdims=True)
+    everyone = Claim.objects.filter(
+        cluster__isnull=False, candidate_floor__isnull=False, embedding_model=django_settings.FACTCHECK_EMBEDDING_MODEL
+    )
+    for pk, embedding, floor in list(everyone.values_list("id", "embedding", "candidate_floor")):
+        vector = np.asarray(embedding, dtype=np.float32)
+        unit = vector.astype(np.float64) / np.linalg.norm(vector)
+        above = [c for c, other in zip((news @ unit).tolist(), claims, strict=True) if other.pk != pk and c > floor]
+        if pk not in ids and not above:
+            continue
+        near = nearest_clustered(vector, django_settings.FACTCHECK_EMBEDDING_MODEL, KNN_CANDIDATES + 1)
+        floor = floor_of([cosine for claim_id, _, cosine in near if claim_id != pk][:KNN_CANDIDATES])
+        Claim.objects.filter(pk=pk).update(candidate_floor=floor)
+        for claim in claims:
+            if claim.pk == pk:
+                claim.candidate_floor = floor
 
 
 def assign_each(sources: Sequence[int], how: Callable[[list[Claim]], set[int]]) -> None:
@@ -251,7 +277,9 @@ def test_a_batch_of_new_claims_reads_its_nearest_in_one_statement():
     with CaptureQueriesContext(connection) as captured:
         services.assign_claims(claims)
     searches = [q["sql"] for q in captured if "<=>" in q["sql"]]
-    assert len(claims) > 3 and len(searches) == 1, searches
+    # The newcomers' nearest, then those of the claims whose candidate floors they raised
+    # (`assign._refresh_floors`): a statement each, whatever the number of claims.
+    assert len(claims) > 3 and len(searches) == 2, searches
 
 
 def test_the_queries_of_one_assignment_do_not_grow_with_the_archive():

@@ -14,6 +14,12 @@ from claims.models import Claim
 from claims.services import assign
 from claims.services.scoring import nearest_clustered
 from evaluation.bench_rebuild import fill
+from newsclaims.matching.clustering import (
+    CANDIDATE_FLOOR,
+    CANDIDATE_NEIGHBOURS,
+    candidate_search,
+    local_candidate_pairs,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +59,34 @@ def test_a_neighbourhood_re_clustered_with_nothing_new_leaves_every_claim_where_
             assign._settle(hood, [], {}, around, django_settings.FACTCHECK_EMBEDDING_MODEL)
         assert dict(Claim.objects.values_list("id", "cluster_id")) == rebuilt
     assert re_clustered > 10 * len(probes)  # neighbourhoods of many claims, not of one or two
+
+
+def test_claims_assigned_source_by_source_keep_the_floors_and_pairs_a_rebuild_computes_as_the_archive_grows():
+    """A claim's candidate floor is its 40th nearest cosine over the archive: it rises as the
+    archive grows. Kept where a smaller archive put it (`CANDIDATE_FLOOR` below 41 claims), a
+    neighbourhood scored pairs the rebuild does not, and average link, which counts a pair not
+    scored as 0, merged groups the rebuild keeps apart. Each assignment raises the floors its
+    newcomers stand above (`assign._refresh_floors`)."""
+    fill(110, seed=11, index=False)
+    model_name = django_settings.FACTCHECK_EMBEDDING_MODEL
+    sources = sorted(set(Claim.objects.values_list("source_id", flat=True)))
+    first = [s for s in sources if Claim.objects.filter(source_id__lte=s).count() <= 25]
+    later = [s for s in sources if s not in first]
+    Claim.objects.filter(source_id__in=later).update(embedding_model="held-back")
+    services.recluster()
+    assert set(Claim.objects.filter(embedding_model=model_name).values_list("candidate_floor", flat=True)) == {
+        CANDIDATE_FLOOR  # fewer than 41 claims: every pair at the floor is a candidate
+    }
+    Claim.objects.filter(source_id__in=later).update(embedding_model=model_name)
+    for source_id in later:
+        with transaction.atomic():
+            services.assign_claims(
+                list(Claim.objects.filter(source_id=source_id).select_related("source").order_by("start", "id"))
+            )
+    rows = list(Claim.objects.order_by("id").values_list("id", "embedding", "candidate_floor"))
+    vectors = np.array([np.asarray(e, dtype=np.float32) for _, e, _ in rows])
+    pairs, floors = candidate_search(vectors, CANDIDATE_NEIGHBOURS, CANDIDATE_FLOOR)
+    stored = [f for _, _, f in rows]
+    assert max(floors) > CANDIDATE_FLOOR + 0.05  # the archive grew past what the first floors saw
+    assert stored == pytest.approx(floors, abs=1e-5)
+    assert set(local_candidate_pairs(vectors, stored)) == set(pairs)

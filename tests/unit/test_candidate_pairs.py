@@ -149,3 +149,23 @@ def test_local_pairs_cosines_gathered_in_batches_are_one_gathers_bits(monkeypatc
     cols = np.array([j for _, j in pairs])
     whole = np.einsum("ij,ij->i", unit[rows], unit[cols]).tolist()
     assert list(pairs.values()) == whole
+
+
+def test_the_floors_a_newcomer_stands_above_are_the_ones_it_can_have_raised():
+    # Rows 0-3 stored, row 4 a newcomer: cosines with it 0.8, 0.6, 0.3 and -1 (a floor of 0.2).
+    angle = [np.arccos(c) for c in (0.8, 0.6, 0.3)]
+    vectors = np.array(
+        [[np.cos(a), np.sin(a)] for a in angle] + [[-1.0, 0.0], [1.0, 0.0]],
+        dtype=np.float32,
+    )
+    floors = [0.7, 0.7, None, 0.2, 0.95]
+    # Row 0: 0.8 above its floor. Row 1: 0.6 below. Row 2: no floor known (computed where needed).
+    # Row 3: far off. The newcomer is not its own neighbour, whatever its floor.
+    assert clustering.floors_reached(vectors, floors, [4]) == [0]
+    assert clustering.floors_reached(vectors, [0.5, 0.5, 0.2, 0.2, 0.5], [4]) == [0, 1, 2]
+    assert clustering.floors_reached(vectors, floors, []) == []
+
+
+def test_a_newcomer_counts_in_another_newcomers_floor():
+    vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]], dtype=np.float32)
+    assert clustering.floors_reached(vectors, [0.5, 0.5, 0.5], [0, 1]) == [0, 1]
