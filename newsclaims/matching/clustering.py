@@ -306,11 +306,14 @@ def floor_of(cosines: Sequence[float], neighbours: int = CANDIDATE_NEIGHBOURS, f
     return max(float(sorted(cosines, reverse=True)[neighbours - 1]), floor)
 
 
-def floors_reached(vectors: np.ndarray, floors: Sequence[float | None], newcomers: Sequence[int]) -> list[int]:
+def floors_reached(
+    vectors: np.ndarray, floors: Sequence[float | None], newcomers: Sequence[int], slack: float = 0.0
+) -> list[int]:
     """The rows (indices into `vectors`) whose candidate floor some newcomer (a row of
     `newcomers`, itself aside) stands above: the claims whose `CANDIDATE_NEIGHBOURS` nearest the
     newcomers entered, so whose floor (`floor_of`) can have risen. Rows without a floor (None)
-    are left out (`local_candidate_pairs` computes theirs).
+    are left out (`local_candidate_pairs` computes theirs). With `slack`, a newcomer must stand
+    more than that above a floor (which it can raise by no more than its own cosine's excess).
 
     A floor is a claim's `neighbours`-th nearest cosine over the archive when it was computed; a
     claim stored early in a story (fewer than 40 claims, floor `CANDIDATE_FLOOR`) and kept at
@@ -325,7 +328,7 @@ def floors_reached(vectors: np.ndarray, floors: Sequence[float | None], newcomer
     unit = unit / np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
     cosines = unit @ unit[newcomers].T  # (rows, newcomers)
     cosines[newcomers, np.arange(len(newcomers))] = -np.inf
-    return np.flatnonzero((cosines > limits[:, None]).any(axis=1)).tolist()
+    return np.flatnonzero((cosines > limits[:, None] + slack).any(axis=1)).tolist()
 
 
 def local_candidate_pairs(

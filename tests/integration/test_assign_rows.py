@@ -180,7 +180,8 @@ def reference_assign(claims: Iterable[Claim]) -> set[int]:
 
 def reference_floors(claims: Sequence[Claim]) -> None:
     """Each newcomer's candidate floor, and that of every claim whose floor a newcomer stands
-    above, again from its nearest clustered claims (the newcomers among them), itself left out."""
+    above (by more than `assign.FLOOR_SLACK`), again from its nearest clustered claims (the
+    newcomers among them), itself left out."""
     if not claims:
         return
     ids = {c.pk for c in claims}
@@ -192,7 +193,11 @@ def reference_floors(claims: Sequence[Claim]) -> None:
     for pk, embedding, floor in list(everyone.values_list("id", "embedding", "candidate_floor")):
         vector = np.asarray(embedding, dtype=np.float32)
         unit = vector.astype(np.float64) / np.linalg.norm(vector)
-        above = [c for c, other in zip((news @ unit).tolist(), claims, strict=True) if other.pk != pk and c > floor]
+        above = [
+            c
+            for c, other in zip((news @ unit).tolist(), claims, strict=True)
+            if other.pk != pk and c > floor + assign.FLOOR_SLACK
+        ]
         if pk not in ids and not above:
             continue
         near = nearest_clustered(vector, django_settings.FACTCHECK_EMBEDDING_MODEL, KNN_CANDIDATES + 1)

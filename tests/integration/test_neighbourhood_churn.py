@@ -90,6 +90,7 @@ def test_claims_assigned_source_by_source_keep_the_floors_and_pairs_a_rebuild_co
     # A floor only rises toward the archive's; the rows of every cluster an assignment re-clustered
     # got theirs (rows outside wait for the next rebuild). Without the refresh, 84 of the 110
     # floors stayed at CANDIDATE_FLOOR.
+    # A newcomer raises a floor by less than FLOOR_SLACK where it stands less than that above it.
     assert all(mine <= theirs + 1e-5 for mine, theirs in zip(stored, floors, strict=True))
-    exact = sum(abs(mine - theirs) <= 1e-5 for mine, theirs in zip(stored, floors, strict=True))
-    assert exact >= 0.7 * len(stored)
+    close = sum(theirs - mine <= assign.FLOOR_SLACK + 1e-5 for mine, theirs in zip(stored, floors, strict=True))
+    assert close >= 0.7 * len(stored)

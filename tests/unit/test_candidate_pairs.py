@@ -164,6 +164,9 @@ def test_the_floors_a_newcomer_stands_above_are_the_ones_it_can_have_raised():
     assert clustering.floors_reached(vectors, floors, [4]) == [0]
     assert clustering.floors_reached(vectors, [0.5, 0.5, 0.2, 0.2, 0.5], [4]) == [0, 1, 2]
     assert clustering.floors_reached(vectors, floors, []) == []
+    # With slack, a newcomer just above a floor (0.6 over 0.5, 0.3 over 0.2) leaves it; one well
+    # above it (0.8 over 0.5) does not.
+    assert clustering.floors_reached(vectors, [0.5, 0.5, 0.2, 0.2, 0.5], [4], slack=0.15) == [0]
 
 
 def test_a_newcomer_counts_in_another_newcomers_floor():
