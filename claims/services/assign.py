@@ -42,7 +42,14 @@ from claims.services.scoring import (
 )
 from claims.services.statuses import queue_status_refresh
 from newsclaims.matching import pairscore
-from newsclaims.matching.clustering import BatchScorer, floor_of, floors_reached, qualifying_clusters, score_list
+from newsclaims.matching.clustering import (
+    BatchScorer,
+    floor_of,
+    newcomer_cosines,
+    qualifying_clusters,
+    rows_above_floors,
+    score_list,
+)
 from newsclaims.matching.rules import ClaimSlots, match_score, same_figure
 from sources.models import Source
 
@@ -458,7 +465,7 @@ def _refresh_floors(
     """Set the candidate floor (`clustering.floor_of`: the CANDIDATE_NEIGHBOURS-th nearest cosine
     over the archive, as the index holds it) of each newcomer, and again of each row of the
     clusters `_settle` re-clusters (`settling`) whose floor a newcomer stands above
-    (`clustering.floors_reached`), in memory (written with the rest). Rows outside them are not
+    (`clustering.rows_above_floors`), in memory (written with the rest). Rows outside them are not
     re-clustered, so their floors wait for the next rebuild: on `bench scale`'s 2,000-claim archive
     that left 32 of the 53 rows a newcomer reached to look up, and assignment p50 301 -> 99 ms.
 
@@ -477,10 +484,7 @@ def _refresh_floors(
     if not newcomers:
         return
     vectors = np.stack([hood.rows[k].vector for k in keys])
-    unit = vectors.astype(np.float64)
-    unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
-    to_newcomers = unit @ unit[newcomers].T  # (rows, newcomers)
-    to_newcomers[newcomers, np.arange(len(newcomers))] = np.nan  # a claim is not its own neighbour
+    to_newcomers = newcomer_cosines(vectors, newcomers)  # (rows, newcomers); NaN: a newcomer itself
 
     def others(p: int) -> list[float]:
         return [c for c in to_newcomers[p].tolist() if c == c]
@@ -491,7 +495,7 @@ def _refresh_floors(
     # Only the clusters `_settle` re-clusters (`settling`) read these floors; newcomers are done.
     reached = [
         p
-        for p in floors_reached(vectors, floors, newcomers, FLOOR_SLACK)
+        for p in rows_above_floors(to_newcomers, floors, FLOOR_SLACK)
         if keys[p] not in stored and hood.rows[keys[p]].cluster_id in settling
     ]
     if not reached:

@@ -306,6 +306,17 @@ def floor_of(cosines: Sequence[float], neighbours: int = CANDIDATE_NEIGHBOURS, f
     return max(float(sorted(cosines, reverse=True)[neighbours - 1]), floor)
 
 
+def newcomer_cosines(vectors: np.ndarray, newcomers: Sequence[int]) -> np.ndarray:
+    """(rows, newcomers) cosines of every row of `vectors` with each newcomer (a row index), in
+    float64; a newcomer's entry with itself is NaN (a claim is not its own neighbour)."""
+    unit = np.asarray(vectors, dtype=np.float64)
+    unit = unit / np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
+    newcomers = list(newcomers)
+    cosines = unit @ unit[newcomers].T
+    cosines[newcomers, np.arange(len(newcomers))] = np.nan
+    return cosines
+
+
 def floors_reached(
     vectors: np.ndarray, floors: Sequence[float | None], newcomers: Sequence[int], slack: float = 0.0
 ) -> list[int]:
@@ -320,15 +331,16 @@ def floors_reached(
     that floor while the story grows makes a neighbourhood score pairs the archive's rebuild does
     not, and average link counts a pair not scored as 0: each extra pair raises a mean between
     two groups, and merges them where the rebuild keeps them apart."""
-    newcomers = list(newcomers)
-    limits = np.array([np.inf if f is None else f for f in floors], dtype=np.float64)
-    if not newcomers or not len(vectors):
+    if not len(newcomers) or not len(vectors):
         return []
-    unit = np.asarray(vectors, dtype=np.float64)
-    unit = unit / np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
-    cosines = unit @ unit[newcomers].T  # (rows, newcomers)
-    cosines[newcomers, np.arange(len(newcomers))] = -np.inf
-    return np.flatnonzero((cosines > limits[:, None] + slack).any(axis=1)).tolist()
+    return rows_above_floors(newcomer_cosines(vectors, newcomers), floors, slack)
+
+
+def rows_above_floors(cosines: np.ndarray, floors: Sequence[float | None], slack: float = 0.0) -> list[int]:
+    """`floors_reached` from the newcomers' cosines already computed (`newcomer_cosines`)."""
+    limits = np.array([np.inf if f is None else f for f in floors], dtype=np.float64)
+    with np.errstate(invalid="ignore"):  # NaN (a newcomer with itself) is above nothing
+        return np.flatnonzero((cosines > limits[:, None] + slack).any(axis=1)).tolist()
 
 
 def local_candidate_pairs(
