@@ -134,6 +134,24 @@ class Claim(models.Model):
         return self.text[:80]
 
 
+class CandidateCosines(models.Model):
+    """The cosines of a claim's CANDIDATE_NEIGHBOURS nearest claims over the archive, highest
+    first: its candidate floor is the last of them (`newsclaims.matching.clustering.floor_of`).
+
+    Kept so that assignment can raise a floor a new claim enters exactly, in memory, instead of
+    asking the vector index for the claim's nearest again (`claims.services.assign`); a full
+    rebuild writes every claim's list. A table of its own: a claim's row carries its vector under
+    an HNSW index, so each update of it is a new tuple there (no HOT update), and a new claim
+    enters some tens of lists.
+    """
+
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, primary_key=True, related_name="candidate_cosines")
+    cosines = ArrayField(models.FloatField(), default=list)
+
+    def __str__(self) -> str:
+        return f"claim {self.claim_id}: {len(self.cosines)} cosines"
+
+
 class ClaimLink(models.Model):
     """An editor's decision that two claims are, or are not, the same claim.
 

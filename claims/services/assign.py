@@ -25,7 +25,7 @@ from django.db import connection
 
 from claims.models import Claim, Cluster
 from claims.services.audit import flag_changed_verdicts, verdict_memberships
-from claims.services.rebuild import ClaimRows, _rebuild_rows, write_rows
+from claims.services.rebuild import ClaimRows, _rebuild_rows, read_tops, write_rows, write_tops
 from claims.services.scoring import (
     KNN_CANDIDATES,
     BoundedMemo,
@@ -47,6 +47,8 @@ from newsclaims.matching.clustering import (
     floor_of,
     newcomer_cosines,
     qualifying_clusters,
+    raise_tops,
+    raised_tops,
     rows_above_floors,
     score_list,
 )
@@ -450,24 +452,33 @@ def assign_claims(claims: Iterable[Claim]) -> set[int]:
     return _settle(hood, claims, joined, around, model_name)
 
 
-# How far above a claim's candidate floor a newcomer must stand for the floor to be looked up again
-# (`_refresh_floors`). The new floor lies between the old one and the newcomer's cosine, so a
-# newcomer just above it moves it by less than this: the pairs it would drop sit at the bottom of
-# the claim's 40 nearest and score near 0. On `bench scale`'s 2,000-claim archive, 0.05 took
-# assignment p50 / p95 from 101 / 292 to 93 / 151 ms (agreement with a rebuild F1 0.963 -> 0.944;
-# 0.914 with no refresh); the stories one article at a time gave the same figures as with 0.
+# How far above a claim's candidate floor a newcomer must stand for a claim with no stored nearest
+# cosines (`CandidateCosines`: stored before they were kept, and not rebuilt since) to have its
+# floor looked up again in the index (`_refresh_floors`). The new floor lies between the old one
+# and the newcomer's cosine, so a newcomer just above it moves it by less than this: the pairs it
+# would drop sit at the bottom of the claim's 40 nearest and score near 0. On `bench scale`'s
+# 2,000-claim archive, 0.05 took assignment p50 / p95 from 101 / 292 to 93 / 151 ms (agreement
+# with a rebuild F1 0.963 -> 0.944; 0.914 with no refresh); the stories one article at a time gave
+# the same figures as with 0.
 FLOOR_SLACK = 0.05
 
 
 def _refresh_floors(
     hood: _Neighbourhood, stored: dict[int, list[tuple[int, int, float]]], model_name: str, settling: set[int]
 ) -> None:
-    """Set the candidate floor (`clustering.floor_of`: the CANDIDATE_NEIGHBOURS-th nearest cosine
-    over the archive, as the index holds it) of each newcomer, and again of each row of the
-    clusters `_settle` re-clusters (`settling`) whose floor a newcomer stands above
-    (`clustering.rows_above_floors`), in memory (written with the rest). Rows outside them are not
-    re-clustered, so their floors wait for the next rebuild: on `bench scale`'s 2,000-claim archive
-    that left 32 of the 53 rows a newcomer reached to look up, and assignment p50 301 -> 99 ms.
+    """Raise the candidate floors the newcomers raise (`clustering.floor_of`: the
+    CANDIDATE_NEIGHBOURS-th nearest cosine over the archive), in memory (written with the rest),
+    and store the nearest cosines they come from (`CandidateCosines`).
+
+    A newcomer's list is its nearest stored claims' cosines (`stored`, from the index) and the
+    other newcomers' of this call (those after it too). A stored claim of the neighbourhood
+    keeps its list, as the last rebuild wrote it and assignments since raised it: each newcomer
+    standing above its last cosine enters it, exactly and without a query (`raised_tops`), in
+    whichever cluster the claim is. The rows of the clusters `_settle` re-clusters (`settling`)
+    take their floors from their lists. A row of those clusters with no list yet, which a
+    newcomer stands more than FLOOR_SLACK above, has its nearest looked up in the index again
+    (the list is then stored too); rows outside the neighbourhood that a newcomer would enter
+    wait for the next rebuild.
 
     The re-clustering scores the pairs the archive's rebuild scores by these floors
     (`local_candidate_pairs`), and the rebuild computes every floor over the archive as it is; a
@@ -476,8 +487,7 @@ def _refresh_floors(
     pair scored here that the rebuild does not score raises the mean between two groups: on the
     quake2023 story ingested an article at a time, the last article's neighbourhood scored 6,433
     pairs where the rebuild scores 3,160, and Turkey's death toll (11 claims) met the combined
-    toll (14) at a mean of 0.158, over the 0.15 threshold, where the rebuild's pairs give 0.124.
-    A newcomer's floor counts every other newcomer of the call (those after it too)."""
+    toll (14) at a mean of 0.158, over the 0.15 threshold, where the rebuild's pairs give 0.124."""
     keys = list(hood.rows)
     position = {k: p for p, k in enumerate(keys)}
     newcomers = [position[k] for k in hood.newcomers]
@@ -489,24 +499,38 @@ def _refresh_floors(
     def others(p: int) -> list[float]:
         return [c for c in to_newcomers[p].tolist() if c == c]
 
+    changed: dict[int, list[float]] = {}
     for k in hood.newcomers:
-        hood.rows[k].floor = floor_of([c for _, _, c in stored[k]] + others(position[k]))
+        changed[k] = raise_tops([], [c for _, _, c in stored[k]] + others(position[k]))
+        hood.rows[k].floor = floor_of(changed[k])
     floors = [hood.rows[k].floor for k in keys]
-    # Only the clusters `_settle` re-clusters (`settling`) read these floors; newcomers are done.
-    reached = [
+    # A stored floor is at most the claim's floor now (floors only rise as claims arrive), so the
+    # rows above it hold every claim whose nearest a newcomer enters.
+    reached = [p for p in rows_above_floors(to_newcomers, floors) if keys[p] not in stored]
+    settled = [p for p, k in enumerate(keys) if k not in stored and hood.rows[k].cluster_id in settling]
+    known = read_tops([keys[p] for p in sorted(set(reached) | set(settled))])
+    for at, top in raised_tops([known.get(keys[p]) for p in reached], to_newcomers[reached]).items():
+        known[keys[reached[at]]] = changed[keys[reached[at]]] = top
+    for p in settled:
+        if keys[p] in known:
+            hood.rows[keys[p]].floor = floor_of(known[keys[p]])
+    # Rows without a list, from the index: one more than the floor needs (a stored claim is the
+    # first of its own nearest). Newcomers are not clustered yet, so the index gives none of them;
+    # their cosines come from memory.
+    slack = set(rows_above_floors(to_newcomers[reached], [floors[p] for p in reached], FLOOR_SLACK))
+    missing = [
         p
-        for p in rows_above_floors(to_newcomers, floors, FLOOR_SLACK)
-        if keys[p] not in stored and hood.rows[keys[p]].cluster_id in settling
+        for at, p in enumerate(reached)
+        if at in slack and keys[p] not in known and hood.rows[keys[p]].cluster_id in settling
     ]
-    if not reached:
-        return
-    # One more than the floor needs: a stored claim is the first of its own nearest. Newcomers are
-    # not clustered yet, so the index gives none of them; their cosines come from memory.
-    found = nearest_clustered_many([vectors[p] for p in reached], model_name, KNN_CANDIDATES + 1)
-    for p, near in zip(reached, found, strict=True):
-        k = keys[p]
-        archive = [c for claim_id, _, c in near if claim_id != k][:KNN_CANDIDATES]
-        hood.rows[k].floor = floor_of(archive + others(p))
+    if missing:
+        found = nearest_clustered_many([vectors[p] for p in missing], model_name, KNN_CANDIDATES + 1)
+        for p, near in zip(missing, found, strict=True):
+            k = keys[p]
+            archive = [c for claim_id, _, c in near if claim_id != k][:KNN_CANDIDATES]
+            changed[k] = raise_tops([], archive + others(p))
+            hood.rows[k].floor = floor_of(changed[k])
+    write_tops(list(changed), list(changed.values()))
 
 
 def _settle(

@@ -57,7 +57,7 @@ from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from claims.choices import LinkKind
-from claims.models import Claim, ClaimLink, Cluster, RebuildJob, RebuildPart
+from claims.models import CandidateCosines, Claim, ClaimLink, Cluster, RebuildJob, RebuildPart
 from claims.services import locks
 from claims.services.audit import flag_changed_verdicts, verdict_memberships
 from claims.services.enqueue import registered_task
@@ -93,9 +93,11 @@ from newsclaims.matching.clustering import (
     cluster_scored,
     local_candidate_pairs,
     pairs_in_order,
+    raised_tops,
     score_list,
     score_pairs,
     stable_ids,
+    unit_rows,
 )
 from newsclaims.matching.pairfeatures import clause_texts_of
 from newsclaims.matching.rules import ClaimSlots, match_score, same_figure
@@ -306,6 +308,7 @@ class RebuildPlan:
     pairs: list[tuple[int, int, float]]  # candidate pairs (i, j, cosine), in scoring order
     floors: list  # per row, its candidate floor over the corpus (`clustering.floor_of`)
     clause_texts: list | None = None  # per row, what the clause pair model reads of its text
+    tops: list | None = None  # per row, its CANDIDATE_NEIGHBOURS nearest cosines (the floor is the last)
 
 
 def plan_rebuild(rows: ClaimRows) -> RebuildPlan:
@@ -326,13 +329,11 @@ def plan_rebuild(rows: ClaimRows) -> RebuildPlan:
         # Claims go into the neighbour index oldest first (by id), so the graph of the archive
         # the last rebuild saw is built again as it was and only new claims are added to it: a
         # rebuild moves claims for what changed, not for where the index happened to look.
-        candidates, floors = candidate_search(
-            rows.vectors, CANDIDATE_NEIGHBOURS, CANDIDATE_FLOOR, insertion=np.asarray(rows.ids)
-        )
-        pairs = pairs_in_order(candidates)
+        found = candidate_search(rows.vectors, CANDIDATE_NEIGHBOURS, CANDIDATE_FLOOR, insertion=np.asarray(rows.ids))
+        pairs = pairs_in_order(found.pairs)
         nearest = corpus_nearest(rows)
         clause_texts = reading.result() if reading is not None else None
-    return RebuildPlan(rows, nearest, pairs, floors, clause_texts)
+    return RebuildPlan(rows, nearest, pairs, found.floors, clause_texts, found.tops)
 
 
 def corpus_nearest(rows: ClaimRows) -> list:
@@ -702,6 +703,8 @@ def _commit(plan: RebuildPlan, values: np.ndarray, report: ReclusterReport, *, a
     with_verdict = verdict_memberships()
     result = cluster_scored(rows.slots, scores, _matcher().threshold, editor_constraints())
     done = _save_clustering(rows, result, nearest, [plan.floors[k] for k in keep])
+    if plan.tops is not None:
+        write_tops(rows.ids, with_arrivals_tops(rows, [plan.tops[k] for k in keep], arrived))
     final_ids, report.kept_ids = done.final_ids, done.kept
     placed, report.replaced = _place_arrivals(arrived, rows, done)
     report.arrived = len(arrived)
@@ -738,6 +741,30 @@ def _with_arrivals(rebuilt: list | None, then: list | None, now: list | None, mo
         added = Counter(now[p]) - Counter(then[p] if then and p < len(then) else [])
         merged.append(sorted([*values, *added.elements()], reverse=True)[:most])
     return merged
+
+
+def with_arrivals_tops(rows: ClaimRows, tops: list[list[float]], arrived: Sequence[int]) -> list[list[float]]:
+    """The rows' nearest cosines as the rebuild's plan found them (`tops`, over the claims it
+    read), with the claims stored since (`arrived`, which ingestion assigned meanwhile) entered
+    where they come among a row's nearest (`clustering.raise_tops`): the lists a rebuild writes
+    are those of the archive as it commits."""
+    if not arrived or not len(rows):
+        return tops
+    table = connection.ops.quote_name(Claim._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT vector_send(embedding) FROM {table} WHERE id = ANY(%s::bigint[]) AND embedding IS NOT NULL "
+            "AND embedding_model = %s",
+            [list(arrived), rows.model_name],
+        )
+        vectors = [vector_from_binary(row[0]) for row in cursor.fetchall()]
+    if not vectors:
+        return tops
+    out = list(tops)
+    cosines = unit_rows(rows.vectors) @ unit_rows(np.stack(vectors)).T
+    for k, top in raised_tops(tops, cosines).items():
+        out[k] = top
+    return out
 
 
 def _place_arrivals(arrived: Sequence[int], rows: ClaimRows, done: _Rebuilt) -> tuple[set[int], int]:
@@ -980,7 +1007,7 @@ def _rebuild_rows(
     if local:
         candidates, floors = local_candidate_pairs(rows.vectors, rows.floors), list(rows.floors)
     else:
-        candidates, floors = candidate_search(
+        candidates, floors, _ = candidate_search(
             rows.vectors, CANDIDATE_NEIGHBOURS, CANDIDATE_FLOOR, insertion=np.asarray(rows.ids)
         )
     scored, scored_nearest = rows, nearest
@@ -1084,6 +1111,32 @@ def write_rows(
             cursor.execute(
                 sql, [list(ids[start:stop]), list(cluster_ids[start:stop]), documents, list(floors[start:stop])]
             )
+
+
+def write_tops(ids: Sequence[int], tops: Sequence[Sequence[float]]) -> None:
+    """Store each claim's nearest cosines (`CandidateCosines`), one set-based upsert per
+    WRITE_BATCH claims."""
+    table = connection.ops.quote_name(CandidateCosines._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (claim_id, cosines) "
+        "SELECT v.id, v.cosines::double precision[] FROM unnest(%s::bigint[], %s::text[]) AS v(id, cosines) "
+        "ON CONFLICT (claim_id) DO UPDATE SET cosines = EXCLUDED.cosines"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), WRITE_BATCH):
+            stop = start + WRITE_BATCH
+            literals = ["{" + ",".join(map(repr, top)) + "}" for top in tops[start:stop]]
+            cursor.execute(sql, [list(ids[start:stop]), literals])
+
+
+def read_tops(ids: Sequence[int]) -> dict[int, list[float]]:
+    """The stored nearest cosines (`CandidateCosines`) of those of these claims that have them."""
+    if not ids:
+        return {}
+    table = connection.ops.quote_name(CandidateCosines._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT claim_id, cosines FROM {table} WHERE claim_id = ANY(%s::bigint[])", [list(ids)])
+        return dict(cursor.fetchall())
 
 
 REBUILD_ORDER = (F("source__published_at").asc(nulls_last=True), "source_id", "start", "id")

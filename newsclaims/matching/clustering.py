@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -231,7 +232,7 @@ def candidate_pairs(
 ) -> dict[tuple[int, int], float]:
     """(i, j) -> cosine for each claim's `neighbours` nearest others at or above `floor`, i < j
     (`candidate_search` without the floors)."""
-    return candidate_search(vectors, neighbours, floor, chunk, exact_limit)[0]
+    return candidate_search(vectors, neighbours, floor, chunk, exact_limit).pairs
 
 
 def candidate_search(
@@ -241,9 +242,10 @@ def candidate_search(
     chunk: int = 1024,
     exact_limit: int = nearest_lib.EXACT_LIMIT,
     insertion: np.ndarray | None = None,
-) -> tuple[dict[tuple[int, int], float], list[float]]:
+) -> CandidateSearch:
     """(i, j) -> cosine for each claim's `neighbours` nearest others at or above `floor`, i < j,
-    and each claim's candidate floor (`floor_of` its nearest cosines).
+    each claim's candidate floor (`floor_of` its nearest cosines), and those nearest cosines
+    (`top_lists`: what assignment raises floors from, `claims.models.CandidateCosines`).
 
     Up to `exact_limit` claims the search is exact (`neighbours.exact_nearest`): cosines come
     `chunk` rows at a time (memory: one (chunk, n) float32 block, plus indices of at most
@@ -264,11 +266,12 @@ def candidate_search(
     n = len(vectors)
     k = min(neighbours, n - 1)
     if k <= 0:
-        return {}, [floor] * n
+        return CandidateSearch({}, [floor] * n, [[] for _ in range(n)])
     found = nearest_lib.nearest(
         vectors, k, exact_limit=exact_limit, chunk=chunk, select_bytes=_SELECT_BYTES, ordered=False, insertion=insertion
     )
     valid = found.indices >= 0
+    tops = top_lists(found.cosines, valid)
     if k < neighbours:
         floors = [floor] * n  # every other claim is among each claim's nearest
     else:
@@ -282,7 +285,7 @@ def candidate_search(
     del found, keep
     # Entries in the row-by-row walk's order (row, then argpartition position).
     if not len(rows_all):
-        return {}, floors
+        return CandidateSearch({}, floors, tops)
     low, high = np.minimum(rows_all, cols_all), np.maximum(rows_all, cols_all)
     keys = low * n + high
     order = np.argsort(keys, kind="stable")
@@ -294,7 +297,61 @@ def candidate_search(
     by_first = np.argsort(first_seen, kind="stable")
     pair_keys = zip(low[first_seen[by_first]].tolist(), high[first_seen[by_first]].tolist(), strict=True)
     values = cosines_all[last_seen[by_first]].astype(np.float64).tolist()
-    return dict(zip(pair_keys, values, strict=True)), floors
+    return CandidateSearch(dict(zip(pair_keys, values, strict=True)), floors, tops)
+
+
+class CandidateSearch(NamedTuple):
+    """What `candidate_search` finds: the candidate pairs, each claim's floor and nearest cosines."""
+
+    pairs: dict[tuple[int, int], float]
+    floors: list[float]
+    tops: list[list[float]]  # per claim, its nearest cosines, highest first (`top_lists`)
+
+
+def top_lists(cosines: np.ndarray, valid: np.ndarray | None = None) -> list[list[float]]:
+    """Per row of `cosines` (its nearest claims' cosines, any order), those `valid` highest
+    first: what `floor_of` reads, and what `raise_tops` raises. Not rounded: a floor is compared
+    with `>=`, and a floor rounded up would drop its own claim's pair."""
+    if not cosines.size:
+        return [[] for _ in range(len(cosines))]
+    masked = np.where(valid, cosines, -np.inf) if valid is not None else cosines
+    ordered = -np.sort(-np.asarray(masked, dtype=np.float64), axis=1)
+    counts = np.isfinite(ordered).sum(axis=1).tolist()
+    return [row[:count] for row, count in zip(ordered.tolist(), counts, strict=True)]
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """The rows of `vectors` scaled to unit length, in float64 (a zero row stays zero)."""
+    unit = np.asarray(vectors, dtype=np.float64)
+    return unit / np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
+
+
+def raised_tops(
+    tops: Sequence[Sequence[float] | None], cosines: np.ndarray, neighbours: int = CANDIDATE_NEIGHBOURS
+) -> dict[int, list[float]]:
+    """The rows whose nearest cosines (`tops`, highest first; None: not known) new claims enter,
+    each with its list raised (`raise_tops`): `cosines` is (rows, new claims), NaN where a row is
+    a new claim itself. A list shorter than `neighbours` takes every new claim (the archive had
+    fewer claims than that); a full one, those above its last."""
+    lowest = np.array(
+        [np.inf if top is None else (top[neighbours - 1] if len(top) >= neighbours else -np.inf) for top in tops],
+        dtype=np.float64,
+    )
+    if not len(lowest) or not cosines.size:
+        return {}
+    with np.errstate(invalid="ignore"):  # NaN enters nothing
+        entering = cosines > lowest[:, None]
+    out = {}
+    for k in np.flatnonzero(entering.any(axis=1)).tolist():
+        out[k] = raise_tops(tops[k], cosines[k][entering[k]].tolist(), neighbours)
+    return out
+
+
+def raise_tops(top: Sequence[float], cosines: Sequence[float], neighbours: int = CANDIDATE_NEIGHBOURS) -> list[float]:
+    """A claim's nearest cosines (`top`, highest first) with new claims' `cosines` to it entered:
+    the `neighbours` highest of both."""
+    merged = sorted([*top, *(float(c) for c in cosines)], reverse=True)
+    return merged[:neighbours]
 
 
 def floor_of(cosines: Sequence[float], neighbours: int = CANDIDATE_NEIGHBOURS, floor: float = CANDIDATE_FLOOR) -> float:
@@ -309,8 +366,7 @@ def floor_of(cosines: Sequence[float], neighbours: int = CANDIDATE_NEIGHBOURS, f
 def newcomer_cosines(vectors: np.ndarray, newcomers: Sequence[int]) -> np.ndarray:
     """(rows, newcomers) cosines of every row of `vectors` with each newcomer (a row index), in
     float64; a newcomer's entry with itself is NaN (a claim is not its own neighbour)."""
-    unit = np.asarray(vectors, dtype=np.float64)
-    unit = unit / np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
+    unit = unit_rows(vectors)
     newcomers = list(newcomers)
     cosines = unit @ unit[newcomers].T
     cosines[newcomers, np.arange(len(newcomers))] = np.nan

@@ -13,10 +13,10 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from claims import services
-from claims.models import Claim, Cluster
+from claims.models import CandidateCosines, Claim, Cluster
 from claims.services import assign
 from claims.services.audit import flag_changed_verdicts, verdict_memberships
-from claims.services.rebuild import REBUILD_ORDER, _rebuild, source_context
+from claims.services.rebuild import REBUILD_ORDER, _rebuild, read_tops, source_context, write_tops
 from claims.services.scoring import (
     KNN_CANDIDATES,
     _claim_scorer,
@@ -31,7 +31,7 @@ from claims.services.scoring import (
 from claims.services.statuses import refresh_clusters
 from evaluation.bench_rebuild import fill
 from newsclaims.matching import pairscore
-from newsclaims.matching.clustering import floor_of, qualifying_clusters
+from newsclaims.matching.clustering import floor_of, qualifying_clusters, raise_tops
 from newsclaims.matching.rules import ClaimSlots, match_score, same_figure
 from tests.integration.test_rebuild_rows import state
 
@@ -179,9 +179,10 @@ def reference_assign(claims: Iterable[Claim]) -> set[int]:
 
 
 def reference_floors(claims: Sequence[Claim]) -> None:
-    """Each newcomer's candidate floor, and that of every claim whose floor a newcomer stands
-    above (by more than `assign.FLOOR_SLACK`), again from its nearest clustered claims (the
-    newcomers among them), itself left out."""
+    """Each newcomer's nearest cosines and candidate floor again from its nearest clustered
+    claims (the newcomers among them), itself left out; every stored claim's list with the
+    newcomers above its last entered, and its floor from it; a claim with no list, whose floor
+    a newcomer stands above by more than `assign.FLOOR_SLACK`, from the index too."""
     if not claims:
         return
     ids = {c.pk for c in claims}
@@ -190,18 +191,24 @@ def reference_floors(claims: Sequence[Claim]) -> None:
     everyone = Claim.objects.filter(
         cluster__isnull=False, candidate_floor__isnull=False, embedding_model=django_settings.FACTCHECK_EMBEDDING_MODEL
     )
+    lists = read_tops(list(everyone.values_list("id", flat=True)))
     for pk, embedding, floor in list(everyone.values_list("id", "embedding", "candidate_floor")):
         vector = np.asarray(embedding, dtype=np.float32)
         unit = vector.astype(np.float64) / np.linalg.norm(vector)
-        above = [
-            c
-            for c, other in zip((news @ unit).tolist(), claims, strict=True)
-            if other.pk != pk and c > floor + assign.FLOOR_SLACK
-        ]
-        if pk not in ids and not above:
+        cosines = [c for c, other in zip((news @ unit).tolist(), claims, strict=True) if other.pk != pk]
+        if pk not in ids and pk in lists:
+            top = lists[pk]
+            entering = [c for c in cosines if len(top) < KNN_CANDIDATES or c > top[KNN_CANDIDATES - 1]]
+            if not entering:
+                continue
+            top = raise_tops(top, entering)
+        elif pk in ids or any(c > floor + assign.FLOOR_SLACK for c in cosines):
+            near = nearest_clustered(vector, django_settings.FACTCHECK_EMBEDDING_MODEL, KNN_CANDIDATES + 1)
+            top = raise_tops([], [cosine for claim_id, _, cosine in near if claim_id != pk][:KNN_CANDIDATES])
+        else:
             continue
-        near = nearest_clustered(vector, django_settings.FACTCHECK_EMBEDDING_MODEL, KNN_CANDIDATES + 1)
-        floor = floor_of([cosine for claim_id, _, cosine in near if claim_id != pk][:KNN_CANDIDATES])
+        write_tops([pk], [top])
+        floor = floor_of(top)
         Claim.objects.filter(pk=pk).update(candidate_floor=floor)
         for claim in claims:
             if claim.pk == pk:
@@ -282,9 +289,25 @@ def test_a_batch_of_new_claims_reads_its_nearest_in_one_statement():
     with CaptureQueriesContext(connection) as captured:
         services.assign_claims(claims)
     searches = [q["sql"] for q in captured if "<=>" in q["sql"]]
-    # The newcomers' nearest, then those of the claims whose candidate floors they raised
-    # (`assign._refresh_floors`): a statement each, whatever the number of claims.
-    assert len(claims) > 3 and len(searches) == 2, searches
+    lists = [q["sql"] for q in captured if CandidateCosines._meta.db_table in q["sql"]]
+    # The newcomers' nearest, in one statement whatever the number of claims; the floors they
+    # raise come from the stored lists of nearest cosines (read once, written once), not from the
+    # index again (`assign._refresh_floors`).
+    assert len(claims) > 3 and len(searches) == 1, searches
+    assert len(lists) == 2, lists
+
+
+def test_a_claim_stored_before_the_lists_were_kept_has_its_floor_looked_up_in_the_index():
+    sources = archive(120, newcomer_sources=3)
+    CandidateCosines.objects.all().delete()
+    claims = [c for source in sources for c in newcomers(source)]
+    with CaptureQueriesContext(connection) as captured:
+        services.assign_claims(claims)
+    searches = [q["sql"] for q in captured if "<=>" in q["sql"]]
+    assert len(searches) == 2, searches  # the newcomers' nearest, then those of the claims they reached
+    # Those claims now have their lists, as the newcomers do.
+    assert CandidateCosines.objects.filter(claim__in=claims).count() == len(claims)
+    assert CandidateCosines.objects.exclude(claim__in=claims).exists()
 
 
 def test_the_queries_of_one_assignment_do_not_grow_with_the_archive():

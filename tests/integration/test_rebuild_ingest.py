@@ -18,6 +18,7 @@ from claims.models import Claim, Cluster
 from claims.services import rebuild
 from evaluation.bench_rebuild import fill
 from evaluation.gold import score_matching_gold
+from newsclaims.matching.clustering import CANDIDATE_NEIGHBOURS, floor_of
 from sources.models import Source
 from tests.conftest import SEEDS
 
@@ -140,6 +141,32 @@ def test_claims_stored_while_a_rebuild_scored_keep_their_cluster_or_join_where_i
     assert Claim.objects.get(pk=unassigned.pk).cluster_id is None  # its processing assigns it
     # statuses refreshed where claims moved (the deleted claim may have held part of G to it)
     assert Cluster.objects.get(pk=home).claim_count == Claim.objects.filter(cluster_id=home).count()
+
+
+def test_a_rebuild_stores_each_claims_nearest_cosines_over_the_archive_as_it_commits(db, settings):
+    settings.FACTCHECK_STANCE_CROSS_ENCODER = False
+    fill(120, seed=3, index=False)
+    model = settings.FACTCHECK_EMBEDDING_MODEL
+    rows = rebuild.read_claims(Claim.objects.filter(embedding__isnull=False, embedding_model=model), model)
+    plan = rebuild.plan_rebuild(rows)
+    values = rebuild.score_plan(plan)
+    arrival = copy_of(Claim.objects.order_by("id").first(), None)  # stored while the rebuild scored
+    with transaction.atomic():
+        rebuild._commit(plan, values, rebuild.ReclusterReport(), all_statuses=False)
+    claims = list(Claim.objects.order_by("id").values_list("id", "embedding", "candidate_floor"))
+    unit = np.array([np.asarray(e, dtype=np.float64) for _, e, _ in claims])
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    stored = rebuild.read_tops([pk for pk, _, _ in claims])
+    assert arrival.pk not in stored  # its assignment stores its own
+    for k, (pk, _, _) in enumerate(claims):
+        if pk == arrival.pk:
+            continue
+        want = np.sort(np.delete(unit @ unit[k], k))[::-1][:CANDIDATE_NEIGHBOURS]
+        assert np.allclose(stored[pk], want, atol=1e-5), pk  # the arrival among them, where it comes
+    first = claims[0][0]
+    assert stored[first][0] == pytest.approx(1.0, abs=1e-5)  # its copy arrived: the nearest of all
+    # A floor written with the plan is at most the list's: an assignment reads the list's.
+    assert all(floor_of(stored[pk]) >= floor for pk, _, floor in claims if pk in stored)
 
 
 def test_a_part_task_for_a_rebuild_that_is_over_does_nothing(db):

@@ -93,7 +93,7 @@ def archive_pairs_within(pairs, subset):
 def test_a_neighbourhood_given_the_archives_floors_scores_exactly_the_archives_pairs_among_its_claims(seed):
     rng = np.random.default_rng(seed)
     vectors = clumped(rng, 900, 32, 12)
-    pairs, floors = clustering.candidate_search(vectors, 40, 0.2)
+    pairs, floors, _ = clustering.candidate_search(vectors, 40, 0.2)
     subset = sorted(rng.choice(900, size=150, replace=False).tolist())
     local = clustering.local_candidate_pairs(vectors[subset], [floors[i] for i in subset], 40, 0.2)
     want = archive_pairs_within(pairs, subset)
@@ -118,14 +118,14 @@ def test_a_floor_is_the_40th_nearest_cosine_and_never_below_the_candidate_floor(
     assert clustering.floor_of(cosines, 40, 0.2) == pytest.approx(0.51)
     assert clustering.floor_of(cosines[:39], 40, 0.2) == 0.2  # fewer known: every one is a candidate
     assert clustering.floor_of([0.1] * 50, 40, 0.2) == 0.2
-    _, floors = clustering.candidate_search(clumped(np.random.default_rng(5), 30, 8, 2), 40, 0.2)
+    _, floors, _ = clustering.candidate_search(clumped(np.random.default_rng(5), 30, 8, 2), 40, 0.2)
     assert floors == [0.2] * 30  # an archive smaller than 41 claims: every pair at the floor is a candidate
 
 
 def test_a_large_neighbourhood_is_read_in_blocks_with_the_same_pairs(monkeypatch):
     rng = np.random.default_rng(6)
     vectors = clumped(rng, 400, 16, 6)
-    pairs, floors = clustering.candidate_search(vectors, 40, 0.2)
+    pairs, floors, _ = clustering.candidate_search(vectors, 40, 0.2)
     mixed = [None if k % 3 == 0 else f for k, f in enumerate(floors)]  # some claims' floors unknown
     whole = clustering.local_candidate_pairs(vectors, mixed, 40, 0.2)
     monkeypatch.setattr(clustering, "_LOCAL_BLOCK_BYTES", 8 * 400 * 7)  # blocks of 7 rows
@@ -172,3 +172,32 @@ def test_the_floors_a_newcomer_stands_above_are_the_ones_it_can_have_raised():
 def test_a_newcomer_counts_in_another_newcomers_floor():
     vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]], dtype=np.float32)
     assert clustering.floors_reached(vectors, [0.5, 0.5, 0.5], [0, 1]) == [0, 1]
+
+
+def test_each_claims_nearest_cosines_come_highest_first_and_end_at_its_floor():
+    vectors = clumped(np.random.default_rng(9), 90, 6, 2)
+    _, floors, tops = clustering.candidate_search(vectors, 40, 0.2)
+    unit = vectors.astype(np.float64) / np.linalg.norm(vectors, axis=1, keepdims=True)
+    for i, top in enumerate(tops):
+        others = np.delete(unit @ unit[i], i)
+        assert len(top) == 40 and top == sorted(top, reverse=True)
+        assert np.allclose(top, np.sort(others)[::-1][:40], atol=1e-5)
+        assert clustering.floor_of(top) == floors[i]  # the floor is read from the list, bit for bit
+    # Fewer claims than neighbours: every other claim is listed, and the floor is the lowest allowed.
+    _, floors, tops = clustering.candidate_search(vectors[:10], 40, 0.2)
+    assert all(len(top) == 9 for top in tops) and floors == [0.2] * 10
+
+
+def test_a_new_claim_enters_the_lists_it_stands_high_enough_in():
+    full = [0.9 - 0.01 * k for k in range(40)]  # a list of 40, last 0.51
+    short = [0.4, 0.1]  # the archive had 3 claims
+    cosines = np.array([[0.6, 0.3], [0.05, np.nan], [0.5, 0.52]])
+    raised = clustering.raised_tops([full, short, full], cosines, neighbours=40)
+    # Row 0: 0.6 enters, the last (0.51) leaves, 0.3 does not; row 1: a short list takes all but
+    # a newcomer itself (NaN); row 2: 0.52 enters, 0.5 is below the last.
+    assert raised[0] == sorted([*full[:39], 0.6], reverse=True)
+    assert raised[1] == [0.4, 0.1, 0.05]
+    assert raised[2] == sorted([*full[:39], 0.52], reverse=True)
+    assert clustering.floor_of(raised[2]) == pytest.approx(0.52)
+    # A list not known (None) and a newcomer below every last: nothing to raise.
+    assert clustering.raised_tops([None, full], np.array([[0.99], [0.2]]), neighbours=40) == {}
