@@ -308,14 +308,11 @@ class CandidateSearch(NamedTuple):
     tops: list[list[float]]  # per claim, its nearest cosines, highest first (`top_lists`)
 
 
-def top_lists(cosines: np.ndarray, valid: np.ndarray | None = None) -> list[list[float]]:
+def top_lists(cosines: np.ndarray, valid: np.ndarray) -> list[list[float]]:
     """Per row of `cosines` (its nearest claims' cosines, any order), those `valid` highest
     first: what `floor_of` reads, and what `raise_tops` raises. Not rounded: a floor is compared
     with `>=`, and a floor rounded up would drop its own claim's pair."""
-    if not cosines.size:
-        return [[] for _ in range(len(cosines))]
-    masked = np.where(valid, cosines, -np.inf) if valid is not None else cosines
-    ordered = -np.sort(-np.asarray(masked, dtype=np.float64), axis=1)
+    ordered = -np.sort(-np.where(valid, cosines, -np.inf).astype(np.float64), axis=1)
     counts = np.isfinite(ordered).sum(axis=1).tolist()
     return [row[:count] for row, count in zip(ordered.tolist(), counts, strict=True)]
 
@@ -373,27 +370,19 @@ def newcomer_cosines(vectors: np.ndarray, newcomers: Sequence[int]) -> np.ndarra
     return cosines
 
 
-def floors_reached(
-    vectors: np.ndarray, floors: Sequence[float | None], newcomers: Sequence[int], slack: float = 0.0
-) -> list[int]:
-    """The rows (indices into `vectors`) whose candidate floor some newcomer (a row of
-    `newcomers`, itself aside) stands above: the claims whose `CANDIDATE_NEIGHBOURS` nearest the
-    newcomers entered, so whose floor (`floor_of`) can have risen. Rows without a floor (None)
-    are left out (`local_candidate_pairs` computes theirs). With `slack`, a newcomer must stand
-    more than that above a floor (which it can raise by no more than its own cosine's excess).
+def rows_above_floors(cosines: np.ndarray, floors: Sequence[float | None], slack: float = 0.0) -> list[int]:
+    """The rows whose candidate floor some newcomer stands above, from the newcomers' cosines
+    (`newcomer_cosines`: (rows, newcomers), NaN for a newcomer with itself): the claims whose
+    `CANDIDATE_NEIGHBOURS` nearest the newcomers entered, so whose floor (`floor_of`) can have
+    risen. Rows without a floor (None) are left out (`local_candidate_pairs` computes theirs).
+    With `slack`, a newcomer must stand more than that above a floor (which it can raise by no
+    more than its own cosine's excess).
 
     A floor is a claim's `neighbours`-th nearest cosine over the archive when it was computed; a
     claim stored early in a story (fewer than 40 claims, floor `CANDIDATE_FLOOR`) and kept at
     that floor while the story grows makes a neighbourhood score pairs the archive's rebuild does
     not, and average link counts a pair not scored as 0: each extra pair raises a mean between
     two groups, and merges them where the rebuild keeps them apart."""
-    if not len(newcomers) or not len(vectors):
-        return []
-    return rows_above_floors(newcomer_cosines(vectors, newcomers), floors, slack)
-
-
-def rows_above_floors(cosines: np.ndarray, floors: Sequence[float | None], slack: float = 0.0) -> list[int]:
-    """`floors_reached` from the newcomers' cosines already computed (`newcomer_cosines`)."""
     limits = np.array([np.inf if f is None else f for f in floors], dtype=np.float64)
     with np.errstate(invalid="ignore"):  # NaN (a newcomer with itself) is above nothing
         return np.flatnonzero((cosines > limits[:, None] + slack).any(axis=1)).tolist()

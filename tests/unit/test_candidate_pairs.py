@@ -151,6 +151,11 @@ def test_local_pairs_cosines_gathered_in_batches_are_one_gathers_bits(monkeypatc
     assert list(pairs.values()) == whole
 
 
+def reached(vectors: np.ndarray, floors: list, newcomers: list[int], slack: float = 0.0) -> list[int]:
+    """The rows whose floor a newcomer stands above, as assignment finds them."""
+    return clustering.rows_above_floors(clustering.newcomer_cosines(vectors, newcomers), floors, slack)
+
+
 def test_the_floors_a_newcomer_stands_above_are_the_ones_it_can_have_raised():
     # Rows 0-3 stored, row 4 a newcomer: cosines with it 0.8, 0.6, 0.3 and -1 (a floor of 0.2).
     angle = [np.arccos(c) for c in (0.8, 0.6, 0.3)]
@@ -161,17 +166,17 @@ def test_the_floors_a_newcomer_stands_above_are_the_ones_it_can_have_raised():
     floors = [0.7, 0.7, None, 0.2, 0.95]
     # Row 0: 0.8 above its floor. Row 1: 0.6 below. Row 2: no floor known (computed where needed).
     # Row 3: far off. The newcomer is not its own neighbour, whatever its floor.
-    assert clustering.floors_reached(vectors, floors, [4]) == [0]
-    assert clustering.floors_reached(vectors, [0.5, 0.5, 0.2, 0.2, 0.5], [4]) == [0, 1, 2]
-    assert clustering.floors_reached(vectors, floors, []) == []
+    assert reached(vectors, floors, [4]) == [0]
+    assert reached(vectors, [0.5, 0.5, 0.2, 0.2, 0.5], [4]) == [0, 1, 2]
+    assert reached(vectors, floors, []) == []
     # With slack, a newcomer just above a floor (0.6 over 0.5, 0.3 over 0.2) leaves it; one well
     # above it (0.8 over 0.5) does not.
-    assert clustering.floors_reached(vectors, [0.5, 0.5, 0.2, 0.2, 0.5], [4], slack=0.15) == [0]
+    assert reached(vectors, [0.5, 0.5, 0.2, 0.2, 0.5], [4], slack=0.15) == [0]
 
 
 def test_a_newcomer_counts_in_another_newcomers_floor():
     vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]], dtype=np.float32)
-    assert clustering.floors_reached(vectors, [0.5, 0.5, 0.5], [0, 1]) == [0, 1]
+    assert reached(vectors, [0.5, 0.5, 0.5], [0, 1]) == [0, 1]
 
 
 def test_each_claims_nearest_cosines_come_highest_first_and_end_at_its_floor():
