@@ -17,7 +17,7 @@ from functools import cached_property, lru_cache
 
 from newsclaims.matching.reasons import Reason
 from newsclaims.text.entities import PLACES, countries_of, entity_key, mentioned_entities, normalise
-from newsclaims.text.figures import counted_context, is_projection
+from newsclaims.text.figures import counted_context, counts_damaged, is_projection, other_event_in_series
 from newsclaims.text.quantities import CALENDAR_KINDS, HEDGE_OPENERS, find_quantities
 
 # Relative slack for exact figures: news rounds ("100 million" for 101.3 million).
@@ -270,6 +270,12 @@ def slots_compatible(a: ClaimSlots, b: ClaimSlots) -> bool:
         if countries_a and countries_b and not countries_a & countries_b:
             return False
         if metrics_a and metrics_b and _other_event(a, b, metrics_a | metrics_b):
+            return False
+        # "the first earthquake" and "a second tremor" (or "another"): two events of one series.
+        if other_event_in_series(a.text, b.text):
+            return False
+        # Buildings that collapsed are not buildings destroyed or damaged, a wider count.
+        if "buildings" in metrics_a & metrics_b and counts_damaged(a.text) != counts_damaged(b.text):
             return False
         # A forecast ("could reach 20,000") is not the count reported so far, however alike the words.
         return not (a.quantity and b.quantity and is_projection(a.text) != is_projection(b.text))

@@ -201,3 +201,91 @@ def is_projection(text: str) -> bool:
     # The figure's own words too: its hedge may be the verb ("likely to exceed 8,000").
     before = " ".join([*text[: figure.start].split()[-PROJECTION_WINDOW:], figure.raw])
     return bool(_PROJECTION_RE.search(normalize(before)))
+
+
+# Which one of a series of like events a clause is about: "the first earthquake", "a second 7.6
+# magnitude tremor", "another powerful tremor", "الزلزال الثاني", "هزة ثانية", "زلزال آخر". Two
+# figures of the first shock and of the second (their magnitudes, their tolls) are two facts
+# however alike the clauses read. Read only where the ordinal qualifies an event noun (a few words
+# apart at most: "a second 7.6 magnitude tremor"), or where it is itself the clause's subject
+# ("and a second, a little later, measured 7.6"): "the first aid to reach", "for the first time"
+# and "another 10,100 are missing" say nothing of which event.
+_EVENT_NOUNS_EN = (
+    r"(?:earthquakes?|quakes?|tremors?|shocks?|aftershocks?|explosions?|blasts?|storms?|hurricanes?|cyclones?"
+    r"|typhoons?|floods?|waves?|eruptions?|strikes?|attacks?|bombings?)"
+)
+LATER = 0  # "another": not the first of the series, which one unknown
+_ORDINALS_EN = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "another": LATER}
+_ORDINAL_EN_RE = re.compile(
+    rf"\b(first|second|third|fourth|fifth|another)\s+(?:[\w.,-]+\s+){{0,3}}?{_EVENT_NOUNS_EN}\b"
+    r"|^\W*(?:(?:and|but|while)\s+)?(?:a|the)\s+(first|second|third|fourth|fifth)\b\s*(?:,|one\b)",
+    re.IGNORECASE,
+)
+# Arabic puts the ordinal after its noun ("الزلزال الثاني", "هزة ثانية قوية", "زلزال قوي آخر") or,
+# for "first", before it ("أول زلزال"); matched on `normalize`d text (ة -> ه, ى -> ي, أ -> ا).
+_EVENT_NOUNS_AR = r"(?:[وفب]?(?:ال)?(?:زلزال|زلازل|هزه|انفجار|عاصفه|اعصار|فيضان|موجه|غاره|هجوم))"
+_ORDINALS_AR = {
+    "الاول": 1, "الاولي": 1, "اول": 1, "الثاني": 2, "الثانيه": 2, "ثان": 2, "ثانيه": 2, "الثالث": 3,
+    "الثالثه": 3, "ثالث": 3, "ثالثه": 3, "اخر": LATER, "اخري": LATER,
+}  # fmt: skip
+_ORDINAL_AR_RE = re.compile(
+    rf"(?<!\w){_EVENT_NOUNS_AR}\s+(?:\S+\s+){{0,2}}?({'|'.join(sorted(_ORDINALS_AR, key=len, reverse=True))})(?!\w)"
+    rf"|(?<!\w)(اول)\s+{_EVENT_NOUNS_AR}(?!\w)"
+)
+
+
+@lru_cache(maxsize=65536)
+def event_ordinal(text: str) -> int | None:
+    """Which of a series of like events the clause is about: 1, 2, 3, ... as its ordinal says,
+    `LATER` (0) for "another" / "آخر" (not the first, which one unknown), None when it says none
+    or more than one ("the first quake measured 7.8 and the second 7.5")."""
+    found = set()
+    for m in _ORDINAL_EN_RE.finditer(text):
+        found.add(_ORDINALS_EN[(m.group(1) or m.group(2)).lower()])
+    for m in _ORDINAL_AR_RE.finditer(normalize(text)):
+        found.add(_ORDINALS_AR[m.group(1) or m.group(2)])
+    return next(iter(found)) if len(found) == 1 else None
+
+
+_EVENT_NOUN_RE = re.compile(rf"\b{_EVENT_NOUNS_EN}\b|(?<!\w){_EVENT_NOUNS_AR}(?!\w)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=65536)
+def names_event(text: str) -> bool:
+    """Whether the clause names an event of a kind that comes in series (`_EVENT_NOUNS_EN`)."""
+    return bool(_EVENT_NOUN_RE.search(normalize(text)))
+
+
+def other_event_in_series(text_a: str, text_b: str) -> bool:
+    """Whether two clauses are about different events of one series by their ordinals: the first
+    against a second or "another", or a second against a third ("another" against a second may be
+    the same). A clause that names the event without an ordinal ("the 7.8 earthquake") is about
+    the first: the one a story is about is named plainly, a later one is told apart by its
+    ordinal ("a second tremor", "another powerful tremor")."""
+    a, b = event_ordinal(text_a), event_ordinal(text_b)
+    if a == b:
+        return False
+    if a is None:
+        a = 1 if names_event(text_a) else None
+    if b is None:
+        b = 1 if names_event(text_b) else None
+    if a is None or b is None or a == b:
+        return False
+    return a == 1 or b == 1 or (a != LATER and b != LATER)
+
+
+# What happened to counted buildings: "6,000 buildings collapsed" is not "47,000 buildings destroyed
+# or damaged" (nor "المباني المتضررة"): damage counts a wider set than collapse, whatever the clauses
+# share. Read in the whole clause (the damage may come after an aside: "47,000 buildings, which
+# contained 211,000 residences, had been destroyed or were so badly damaged ...").
+_DAMAGED_RE = re.compile(
+    r"\bdamag(?:e|ed|es|ing)\b"
+    r"|(?:^|\s)[وفب]?(?:ال)?(?:متضرر|متضرره|متضررين|تضرر|تضررت|اضرار|ضرر|المتضرره|تصدع|متصدعه)(?=\s|$)",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=65536)
+def counts_damaged(text: str) -> bool:
+    """Whether the clause counts damaged things (`_DAMAGED_RE`), not only ones brought down."""
+    return bool(_DAMAGED_RE.search(normalize(text)))
