@@ -17,7 +17,13 @@ from functools import cached_property, lru_cache
 
 from newsclaims.matching.reasons import Reason
 from newsclaims.text.entities import PLACES, countries_of, entity_key, mentioned_entities, normalise
-from newsclaims.text.figures import counted_context, counts_damaged, is_projection, other_event_in_series
+from newsclaims.text.figures import (
+    counted_context,
+    counts_damaged,
+    is_projection,
+    other_event_in_series,
+    part_and_total,
+)
 from newsclaims.text.quantities import CALENDAR_KINDS, HEDGE_OPENERS, find_quantities
 
 # Relative slack for exact figures: news rounds ("100 million" for 101.3 million).
@@ -276,6 +282,9 @@ def slots_compatible(a: ClaimSlots, b: ClaimSlots) -> bool:
             return False
         # Buildings that collapsed are not buildings destroyed or damaged, a wider count.
         if "buildings" in metrics_a & metrics_b and counts_damaged(a.text) != counts_damaged(b.text):
+            return False
+        # "577 deaths for the two busiest days" is a part of the toll, not the running total.
+        if a.quantity and b.quantity and part_and_total(a.text, b.text):
             return False
         # A forecast ("could reach 20,000") is not the count reported so far, however alike the words.
         return not (a.quantity and b.quantity and is_projection(a.text) != is_projection(b.text))

@@ -289,3 +289,39 @@ _DAMAGED_RE = re.compile(
 def counts_damaged(text: str) -> bool:
     """Whether the clause counts damaged things (`_DAMAGED_RE`), not only ones brought down."""
     return bool(_DAMAGED_RE.search(normalize(text)))
+
+
+# A count over a stated part of an event ("577 deaths for the two busiest days", "a partial toll",
+# "خلال يوم عرفة ويوم العيد") against the running total ("the total ... now stands at 577", "the toll
+# rose to", "ارتفعت حصيلة الوفيات إلى"): two quantities, though the figures may even coincide.
+# Matched on `normalize`d text.
+_PERIOD_RE = re.compile(
+    r"\bpartial\b|\b(?:for|during|over|in)\s+the\s+(?:(?:two|three|four|five|first|last|past|\d+)\s+)?(?:\w+\s+)?days\b"
+    r"|(?:^|\s)(?:جزئيه|خلال\s+يومي?|خلال\s+الايام)(?=\s|$)",
+    re.IGNORECASE,
+)
+_RUNNING_TOTAL_RE = re.compile(
+    r"\b(?:total|tally|(?:risen|rose|climbed|jumped)\s+to|now\s+stands\s+at)\b"
+    r"|(?:^|\s)[وف]?(?:اجمالي|الاجماليه|ارتفع|ارتفعت)(?=\s)",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=65536)
+def counted_over_period(text: str) -> bool:
+    """Whether the clause counts over a stated part of the event only (`_PERIOD_RE`)."""
+    return bool(_PERIOD_RE.search(normalize(text)))
+
+
+@lru_cache(maxsize=65536)
+def running_total(text: str) -> bool:
+    """Whether the clause gives a running total (`_RUNNING_TOTAL_RE`)."""
+    return bool(_RUNNING_TOTAL_RE.search(normalize(text)))
+
+
+def part_and_total(text_a: str, text_b: str) -> bool:
+    """One clause counts over a stated period only and the other gives the running total, each read
+    plainly (a clause that reads as both says neither)."""
+    a = (counted_over_period(text_a), running_total(text_a))
+    b = (counted_over_period(text_b), running_total(text_b))
+    return {a, b} == {(True, False), (False, True)}

@@ -1,5 +1,6 @@
 """Vetoes between article clauses that read alike but are different facts: an event's ordinal in a
-series of like events, and damaged buildings against collapsed ones. Example sentences of our own."""
+series of like events, damaged buildings against collapsed ones, and a count over part of an event
+against its running total. Example sentences of our own."""
 
 from newsclaims.matching.rules import ClaimSlots, slots_compatible
 from newsclaims.text.figures import LATER, counts_damaged, event_ordinal, other_event_in_series
@@ -50,3 +51,18 @@ def test_damaged_buildings_are_not_collapsed_buildings():
     assert not slots_compatible(collapsed, damaged_ar)
     assert slots_compatible(damaged, damaged_ar)
     assert slots_compatible(collapsed, destroyed)
+
+
+def test_a_count_over_part_of_the_event_is_not_the_running_total():
+    from newsclaims.text.figures import part_and_total
+
+    part = clause(1, "The ministry confirmed 240 deaths for the three hottest days of the festival", 240)
+    part_ar = clause(2, "وأكدت الوزارة 240 حالة وفاة خلال يومي الجمعة والسبت", 240)
+    total = clause(3, "The total number of deaths reported by the hospitals now stands at 240", 240)
+    total_ar = clause(4, "ارتفعت حصيلة الوفيات بين زوار المهرجان إلى 240", 240)
+    assert part_and_total(part.text, total.text)
+    assert not slots_compatible(part, total)
+    assert not slots_compatible(part_ar, total_ar)
+    assert not slots_compatible(part, total_ar)
+    assert slots_compatible(part, part_ar)
+    assert slots_compatible(total, total_ar)
