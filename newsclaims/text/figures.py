@@ -292,12 +292,14 @@ def counts_damaged(text: str) -> bool:
 
 
 # A count over a stated part of an event ("577 deaths for the two busiest days", "a partial toll",
-# "خلال يوم عرفة ويوم العيد") against the running total ("the total ... now stands at 577", "the toll
-# rose to", "ارتفعت حصيلة الوفيات إلى"): two quantities, though the figures may even coincide.
-# Matched on `normalize`d text.
+# "خلال يوم عرفة ويوم العيد", a daily count "in the past 24 hours", "خلال الـ24 ساعة الماضية") against
+# the running total ("the total ... now stands at 577", "the toll rose to", "ارتفعت حصيلة الوفيات
+# إلى"): two quantities, though the figures may even coincide. Matched on `normalize`d text.
 _PERIOD_RE = re.compile(
     r"\bpartial\b|\b(?:for|during|over|in)\s+the\s+(?:(?:two|three|four|five|first|last|past|\d+)\s+)?(?:\w+\s+)?days\b"
-    r"|(?:^|\s)(?:جزئيه|خلال\s+يومي?|خلال\s+الايام)(?=\s|$)",
+    r"|\b(?:during|over|in)\s+the\s+(?:past|last)\s+(?:\d+\s+|\w+\s+)?hours\b"
+    r"|(?:^|\s)(?:جزئيه|خلال\s+يومي?|خلال\s+الايام)(?=\s|$)"
+    r"|(?:^|\s)خلال\s+(?:\S+\s+)?(?:الساعات|ساعه|الساعه|ساعات)(?=\s|$)",
     re.IGNORECASE,
 )
 _RUNNING_TOTAL_RE = re.compile(

@@ -66,3 +66,12 @@ def test_a_count_over_part_of_the_event_is_not_the_running_total():
     assert not slots_compatible(part, total_ar)
     assert slots_compatible(part, part_ar)
     assert slots_compatible(total, total_ar)
+
+
+def test_a_count_over_the_last_hours_is_not_the_running_total():
+    daily = clause(1, "In the past 24 hours, 35 more deaths were recorded at the camps", 35)
+    daily_ar = clause(2, "وسجلت المخيمات 35 وفاة خلال الـ24 ساعة الماضية", 35)
+    total = clause(3, "The death toll at the camps rose to 35", 35)
+    assert not slots_compatible(daily, total)
+    assert not slots_compatible(daily_ar, total)
+    assert slots_compatible(daily, daily_ar)
