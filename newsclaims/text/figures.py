@@ -251,9 +251,15 @@ _EVENT_NOUN_RE = re.compile(rf"\b{_EVENT_NOUNS_EN}\b|(?<!\w){_EVENT_NOUNS_AR}(?!
 
 
 @lru_cache(maxsize=65536)
+def _reads(pattern: re.Pattern, text: str) -> bool:
+    """Whether `pattern` matches the clause's `normalize`d text (kept per clause and pattern: a
+    veto is asked for every pair a clause is in)."""
+    return bool(pattern.search(normalize(text)))
+
+
 def names_event(text: str) -> bool:
     """Whether the clause names an event of a kind that comes in series (`_EVENT_NOUNS_EN`)."""
-    return bool(_EVENT_NOUN_RE.search(normalize(text)))
+    return _reads(_EVENT_NOUN_RE, text)
 
 
 def other_event_in_series(text_a: str, text_b: str) -> bool:
@@ -285,10 +291,9 @@ _DAMAGED_RE = re.compile(
 )
 
 
-@lru_cache(maxsize=65536)
 def counts_damaged(text: str) -> bool:
     """Whether the clause counts damaged things (`_DAMAGED_RE`), not only ones brought down."""
-    return bool(_DAMAGED_RE.search(normalize(text)))
+    return _reads(_DAMAGED_RE, text)
 
 
 # A count over a stated part of an event ("577 deaths for the two busiest days", "a partial toll",
@@ -309,16 +314,14 @@ _RUNNING_TOTAL_RE = re.compile(
 )
 
 
-@lru_cache(maxsize=65536)
 def counted_over_period(text: str) -> bool:
     """Whether the clause counts over a stated part of the event only (`_PERIOD_RE`)."""
-    return bool(_PERIOD_RE.search(normalize(text)))
+    return _reads(_PERIOD_RE, text)
 
 
-@lru_cache(maxsize=65536)
 def running_total(text: str) -> bool:
     """Whether the clause gives a running total (`_RUNNING_TOTAL_RE`)."""
-    return bool(_RUNNING_TOTAL_RE.search(normalize(text)))
+    return _reads(_RUNNING_TOTAL_RE, text)
 
 
 def part_and_total(text_a: str, text_b: str) -> bool:
