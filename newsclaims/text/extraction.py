@@ -1913,6 +1913,10 @@ def _is_place(name: str) -> bool:
     return _n(name) in _PLACE_SET
 
 
+# Places a clause names from which none is its subject (a list of countries, not one of them).
+PLACE_LIST = 3
+
+
 def _named_subject(
     nt: NormalizedText, ss: int, gs: int, ge: int, anchor: int | None, prim: Quantity | None, claimant: str | None
 ) -> tuple[str | None, str | None]:
@@ -1951,4 +1955,8 @@ def _named_subject(
     if persons:
         return persons[0].text, None
     places = [x for x in content if x.place]
+    if len({_n(x.text) for x in places}) >= PLACE_LIST:
+        # "دول أخرى، بما في ذلك الهند وإندونيسيا وإيران": a list of places is no one place's
+        # fact; its first would be carried on as the subject of the clauses after it.
+        return None, None
     return None, places[0].text if places else None

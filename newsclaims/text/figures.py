@@ -109,7 +109,29 @@ _BREAKDOWN_RE = re.compile(
 )
 
 
+# A verb of saying: the place just before it in English ("Saudi Arabia said 1,300 died") or just
+# after it in Arabic ("أعلنت السعودية وفاة 1301") is who gives the figure, not where it was counted.
+_SAID_EN = re.compile(r"(?:said|says|say|announced|announces|reported|reports|confirmed|stated|told)", re.IGNORECASE)
+_SAID_AR = re.compile(r"[وف]?(?:قال|قالت|أعلن|أعلنت|اعلن|اعلنت|ذكر|ذكرت|أفاد|أفادت|أكد|أكدت|أوضح|أوضحت|صرح|صرحت)")
+SPEAKER_WORDS = 2
+
+
+def _without_speakers(words: list[str]) -> list[str]:
+    """The words before a figure less the places that give it (`_SAID_EN`, `_SAID_AR`)."""
+    drop: set[int] = set()
+    for k, word in enumerate(words):
+        if _SAID_EN.fullmatch(word.strip(",.")):
+            drop.update(j for j in range(max(0, k - SPEAKER_WORDS), k) if countries_of(words[j]))
+        elif _SAID_AR.fullmatch(word):
+            drop.update(j for j in range(k + 1, min(len(words), k + 1 + SPEAKER_WORDS)) if countries_of(words[j]))
+    return [w for k, w in enumerate(words) if k not in drop]
+
+
 def _context(text: str, *, to_next_figure: bool) -> tuple[frozenset[str], frozenset[str]]:
+    if to_next_figure:
+        # A dateline's place or an outlet's name ("أربيل (كوردستان24)-": its "24" read as the
+        # figure, its Kurdistan as the place) is not the figure's scope.
+        text = without_credit(text)
     figure = first_figure(text)
     if figure is None:
         return frozenset(), frozenset()
@@ -121,6 +143,8 @@ def _context(text: str, *, to_next_figure: bool) -> tuple[frozenset[str], frozen
     if breakdown:
         stop = breakdown.start()
     before = text[: figure.start].split()[-FIGURE_WINDOW:]
+    if to_next_figure:
+        before = _without_speakers(before)
     after = text[figure.end : stop].split()[:FIGURE_WINDOW]
     window = " ".join([*before, figure.raw, *after])
     return metrics_of(window), countries_of(window)
