@@ -249,6 +249,7 @@ def recluster(
         job = announce_job(rows, workers)
         plan = plan_rebuild(rows)
         scores = score_plan(plan, workers, progress, report, job=job)
+        plan.clause_texts = None  # the scorer's alone: gone before the commit builds its structures
         with transaction.atomic():
             waited = _wait_for_cluster_lock(limit, waiting)
             if waited is None:
@@ -690,6 +691,9 @@ def _commit(plan: RebuildPlan, values: np.ndarray, report: ReclusterReport, *, a
     for (i, j, _), value in zip(plan.pairs, values.tolist(), strict=True):
         if value > 0 and i in new_index and j in new_index:
             scores[(new_index[i], new_index[j])] = value
+    # The scores now hold what clustering needs of the pairs: the plan's list of them (a few
+    # million tuples at 100,000 claims) goes before clustering builds its own structures.
+    plan.pairs = []
     rows = rows.take(keep)
     then = rows.nearest_cosines
     rows.cluster_ids = [current[pk][0] for pk in rows.ids]
