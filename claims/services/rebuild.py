@@ -247,7 +247,7 @@ def recluster(
         model_name = settings.FACTCHECK_EMBEDDING_MODEL
         rows = read_claims(Claim.objects.filter(embedding__isnull=False, embedding_model=model_name), model_name)
         job = announce_job(rows, workers)
-        plan = plan_rebuild(rows)
+        plan = plan_rebuild(rows, job=job)
         scores = score_plan(plan, workers, progress, report, job=job)
         plan.clause_texts = None  # the scorer's alone: gone before the commit builds its structures
         with transaction.atomic():
@@ -312,14 +312,16 @@ class RebuildPlan:
     tops: list | None = None  # per row, its CANDIDATE_NEIGHBOURS nearest cosines (the floor is the last)
 
 
-def plan_rebuild(rows: ClaimRows) -> RebuildPlan:
+def plan_rebuild(rows: ClaimRows, job: RebuildJob | None = None) -> RebuildPlan:
     """The rows' nearest cosines over the corpus and candidate pairs (`pairs_in_order`), and what
     the pair model reads of each row's text (`clause_texts_of`).
 
     The texts are read on a thread of their own while the neighbours are searched: the search is
     numpy and faiss, which let go of the GIL, and the reading is Python, about half of what
-    scoring the pairs cost when the scorer did it pair by pair (5-7 s at 10,000 claims). Both are
-    pure functions of the rows, so the plan is the same bits either way."""
+    scoring the pairs cost when the scorer did it pair by pair (5-7 s at 10,000 claims). With a
+    `job` the workers share (`announce_job`), the nearest cosines are a worker's, computed while
+    this process searches the candidates (`_job_densities`). All are pure functions of the rows,
+    so the plan is the same bits either way."""
     if not len(rows):
         return RebuildPlan(rows, list(rows.nearest_cosines), [], [])
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rebuild-texts") as pool:
@@ -332,9 +334,33 @@ def plan_rebuild(rows: ClaimRows) -> RebuildPlan:
         # rebuild moves claims for what changed, not for where the index happened to look.
         found = candidate_search(rows.vectors, CANDIDATE_NEIGHBOURS, CANDIDATE_FLOOR, insertion=np.asarray(rows.ids))
         pairs = pairs_in_order(found.pairs)
-        nearest = corpus_nearest(rows)
+        nearest = _job_densities(job, rows) if job is not None else corpus_nearest(rows)
         clause_texts = reading.result() if reading is not None else None
     return RebuildPlan(rows, nearest, pairs, found.floors, clause_texts, found.tops)
+
+
+# What the rebuild writes in its job's nearest cosines while it computes them itself, so that a
+# worker warming up after it looked does not compute them too.
+COMPUTED_HERE = {"computed": "by the rebuild"}
+
+
+def _job_densities(job: RebuildJob, rows: ClaimRows) -> list:
+    """The rows' nearest cosines over the corpus (`corpus_nearest`), for a rebuild shared with
+    workers: computed by the first worker that read the job's claims (`warm_rebuild_job`) while
+    this process searched the candidate pairs, else here. Each of the two searches builds an
+    HNSW graph on one thread (for the same graph every time), so a rebuild on one process leaves
+    the second core idle through both; at 100,000 claims they were about 120 s of its 280.
+
+    A worker computing them holds the job's row: this waits for it (and reads what it wrote);
+    one that died let go of it, with nothing written, and they are computed here."""
+    with transaction.atomic():
+        stored = RebuildJob.objects.select_for_update().filter(pk=job.pk).values_list("nearest_cosines", flat=True)
+        found = stored.first()
+        if isinstance(found, list) and len(found) == len(rows):
+            job.nearest_cosines = found
+            return found
+        RebuildJob.objects.filter(pk=job.pk).update(nearest_cosines=COMPUTED_HERE)
+    return corpus_nearest(rows)
 
 
 def corpus_nearest(rows: ClaimRows) -> list:
@@ -488,12 +514,18 @@ def write_job(plan: RebuildPlan, slices: Sequence[tuple[int, int]], job: Rebuild
     new = job is None
     job = RebuildJob(id=uuid.uuid4()) if job is None else job
     job.claim_ids = np.asarray(plan.rows.ids, dtype="<i8").tobytes()
-    job.nearest_cosines = list(plan.nearest)
+    fields = ["claim_ids", "clause_texts"]
+    if job.nearest_cosines is not plan.nearest:  # else a worker wrote them (`_job_densities`)
+        job.nearest_cosines = list(plan.nearest)
+        fields.append("nearest_cosines")
     # Pickled, as Django's database cache stores its values: written by this process for the
     # workers of the same deployment, and read back in under a second where computing them again
     # took a worker 5-7 s at 10,000 claims, most of its share of a rebuild on 2 cores.
     job.clause_texts = pickle.dumps(plan.clause_texts, protocol=pickle.HIGHEST_PROTOCOL) if plan.clause_texts else None
-    job.save(force_insert=new)
+    if new:
+        job.save(force_insert=True)
+    else:
+        job.save(update_fields=fields)
     RebuildPart.objects.bulk_create(
         RebuildPart(
             job=job,
@@ -559,8 +591,22 @@ def warm_rebuild_job(job: str) -> bool:
     )
     if done or not RebuildJob.objects.filter(pk=job_id).exists():
         return False
-    _job_rows(job_id)
+    rows, keep = _job_rows(job_id)
+    if _matcher().pair_model is not None and len(keep) == len(rows.ids) == _job_size(job_id):
+        # Every claim of the job is here, as the rebuild read them: their nearest cosines are the
+        # rebuild's, computed here while it searches the candidate pairs (`_job_densities`).
+        with transaction.atomic():
+            free = RebuildJob.objects.select_for_update(skip_locked=True).filter(
+                pk=job_id, nearest_cosines__isnull=True
+            )
+            if free.values_list("pk", flat=True).first() is not None:
+                RebuildJob.objects.filter(pk=job_id).update(nearest_cosines=corpus_nearest(rows))
     return True
+
+
+def _job_size(job_id: uuid.UUID) -> int:
+    """How many claims the job holds (as the rebuild read them)."""
+    return len(bytes(RebuildJob.objects.values_list("claim_ids", flat=True).get(pk=job_id))) // 8
 
 
 def _job_rows(job_id: uuid.UUID) -> tuple[ClaimRows, list[int]]:

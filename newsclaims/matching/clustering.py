@@ -87,10 +87,17 @@ def average_link(
     closed = set(closed)
     members = {g: list(m) for g, m in enumerate(groups)}
     group_of = {i: g for g, m in members.items() for i in m}
+    # Two groups merge only when their mean reaches the threshold, so when one of their pairs
+    # does: groups end up together only within a connected component of the pairs at the
+    # threshold. A pair between two such components never counts, and is left out: at 100,000
+    # claims most of a rebuild's few million candidate pairs score below it, between claims that
+    # share no component, and summing them cost most of the clustering's time and memory. The
+    # merges, and their order, are those of the whole graph.
+    component = _strong_components(len(groups), scores, group_of, threshold)
     sums: dict[int, dict[int, float]] = {g: {} for g in members}
     for (i, j), score in scores.items():
         a, b = group_of.get(i), group_of.get(j)
-        if a is not None and b is not None and a != b:
+        if a is not None and b is not None and a != b and component[a] == component[b]:
             sums[a][b] = sums[a].get(b, 0.0) + score
             sums[b][a] = sums[b].get(a, 0.0) + score
     heap: list[tuple[float, int, int, int, int]] = []
@@ -123,6 +130,28 @@ def average_link(
         for c in list(sums[a]):
             push(a, c)
     return sorted(members.values(), key=min)
+
+
+def _strong_components(
+    n: int, scores: Mapping[tuple[int, int], float], group_of: Mapping[int, int], threshold: float
+) -> list[int]:
+    """Per group, the root of its connected component over the pairs scoring `threshold` or more."""
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for (i, j), score in scores.items():
+        if score >= threshold:
+            a, b = group_of.get(i), group_of.get(j)
+            if a is not None and b is not None and a != b:
+                ra, rb = find(a), find(b)
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+    return [find(g) for g in range(n)]
 
 
 @dataclass(frozen=True)

@@ -127,3 +127,47 @@ def test_a_bridge_does_not_merge_clusters_whose_subjects_differ():
     vectors = np.stack([unit(1, 0), unit(0.2, 1), unit(0.75, 0.66)])
     labels = cluster_all(slots, vectors, threshold=0.75).labels
     assert labels[0] != labels[1]
+
+
+def _average_link_by_hand(groups, scores, threshold, allowed):
+    """Average link the slow way: every round, the pair of groups with the highest mean score over
+    all their claims' pairs (an absent pair is 0; ties to the lower indices) merges, if allowed."""
+    members = {g: list(m) for g, m in enumerate(groups)}
+    refused: set[tuple[tuple[int, ...], tuple[int, ...]]] = set()
+    while True:
+        best = None
+        for a in sorted(members):
+            for b in sorted(members):
+                if a >= b:
+                    continue
+                total = sum(scores.get((min(i, j), max(i, j)), 0.0) for i in members[a] for j in members[b])
+                mean = total / (len(members[a]) * len(members[b]))
+                key = (tuple(members[a]), tuple(members[b]))
+                if mean >= threshold and key not in refused and (best is None or mean > best[0]):
+                    best = (mean, a, b)
+        if best is None:
+            return sorted(members.values(), key=min)
+        _, a, b = best
+        if allowed(members[a], members[b]):
+            members[a].extend(members.pop(b))
+        else:
+            refused.add((tuple(members[a]), tuple(members[b])))
+
+
+def test_average_link_gives_the_clusters_of_the_slow_way_whatever_scores_lie_between_components():
+    # Scores in 1/64ths, so every mean is exact and ties are ties. Most pairs score below the
+    # threshold, many between claims that never share a cluster: those are skipped, never counted.
+    rng = np.random.default_rng(7)
+    for _ in range(120):
+        n = int(rng.integers(2, 25))
+        scores = {}
+        for _ in range(int(rng.integers(0, 3 * n))):
+            i, j = sorted(rng.choice(n, 2, replace=False).tolist())
+            scores[(i, j)] = float(rng.integers(0, 65) ** 2 // 64) / 64
+        vetoed = set(rng.choice(n, min(2, n), replace=False).tolist())
+
+        def allowed(a, b, vetoed=vetoed):
+            return not (vetoed & set(a) and vetoed & set(b))
+
+        groups = [[i] for i in range(n)]
+        assert average_link(groups, scores, 0.25, allowed) == _average_link_by_hand(groups, scores, 0.25, allowed)
