@@ -54,6 +54,7 @@ from celery import group
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.db.models import F, QuerySet, Sum
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from claims.choices import LinkKind
@@ -589,10 +590,11 @@ def warm_rebuild_job(job: str) -> bool:
         RebuildPart.objects.filter(job_id=job_id).exists()
         and not RebuildPart.objects.filter(job_id=job_id, scores__isnull=True).exists()
     )
-    if done or not RebuildJob.objects.filter(pk=job_id).exists():
+    size = RebuildJob.objects.filter(pk=job_id).values_list(Length("claim_ids"), flat=True).first()  # bytes
+    if done or size is None:
         return False
     rows, keep = _job_rows(job_id)
-    if _matcher().pair_model is not None and len(keep) == len(rows.ids) == _job_size(job_id):
+    if _matcher().pair_model is not None and len(keep) * 8 == size:
         # Every claim of the job is here, as the rebuild read them: their nearest cosines are the
         # rebuild's, computed here while it searches the candidate pairs (`_job_densities`).
         with transaction.atomic():
@@ -602,11 +604,6 @@ def warm_rebuild_job(job: str) -> bool:
             if free.values_list("pk", flat=True).first() is not None:
                 RebuildJob.objects.filter(pk=job_id).update(nearest_cosines=corpus_nearest(rows))
     return True
-
-
-def _job_size(job_id: uuid.UUID) -> int:
-    """How many claims the job holds (as the rebuild read them)."""
-    return len(bytes(RebuildJob.objects.values_list("claim_ids", flat=True).get(pk=job_id))) // 8
 
 
 def _job_rows(job_id: uuid.UUID) -> tuple[ClaimRows, list[int]]:

@@ -136,22 +136,8 @@ def _strong_components(
     n: int, scores: Mapping[tuple[int, int], float], group_of: Mapping[int, int], threshold: float
 ) -> list[int]:
     """Per group, the root of its connected component over the pairs scoring `threshold` or more."""
-    parent = list(range(n))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for (i, j), score in scores.items():
-        if score >= threshold:
-            a, b = group_of.get(i), group_of.get(j)
-            if a is not None and b is not None and a != b:
-                ra, rb = find(a), find(b)
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
-    return [find(g) for g in range(n)]
+    strong = ((group_of.get(i), group_of.get(j)) for (i, j), score in scores.items() if score >= threshold)
+    return _components(n, ((a, b) for a, b in strong if a is not None and b is not None and a != b))
 
 
 @dataclass(frozen=True)
