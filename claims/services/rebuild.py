@@ -1,7 +1,7 @@
 """Rebuilding every cluster from scratch, deterministically, obeying editors' decisions
 (`recluster`), and the re-clustering of a set of claims that assigning also uses (`_rebuild`).
 
-A full rebuild runs in three phases, so that ingestion never waits for its long part:
+A full rebuild runs in five phases, so that ingestion never waits for its long parts:
 
 1. plan, holding no cluster lock: the claims are read as rows, and their nearest cosines over the
    corpus (the pair scores' densities), candidate pairs and what the pair model reads of each
@@ -15,11 +15,14 @@ A full rebuild runs in three phases, so that ingestion never waits for its long 
    all. A pair's score is the same bits in every process (the same claims in the same order, and
    margins computed within a source: `ClaimScorer(source_margins=True)`), so every way gives the
    one-process clusters;
-3. commit, under the cluster lock (a short hold): average link over the scores with editors'
-   decisions as they are now, ids kept by overlap with the clusters as they are now, changed rows
-   written, the claims ingestion assigned meanwhile placed (`_place_arrivals`), and the clusters
-   whose status can have changed marked `status_stale` (with their claim counts);
-4. statuses, holding no cluster lock: the stale clusters are refreshed in batches
+3. cluster, holding no cluster lock: average link over the scores with editors' decisions as
+   they are then (`cluster_ahead`);
+4. commit, under the cluster lock (a short hold): the clustering of phase 3, done again only if an
+   editor's decision changed or a claim was deleted meanwhile (`_clustering_now`), ids kept by
+   overlap with the clusters as they are now, changed rows written, the claims ingestion assigned
+   meanwhile placed (`_place_arrivals`), and the clusters whose status can have changed marked
+   `status_stale` (with their claim counts);
+5. statuses, holding no cluster lock: the stale clusters are refreshed in batches
    (`statuses.refresh_stale_statuses`), in this process, shared with Celery workers like the
    scores (`statuses.refresh_shared_statuses`, with `workers` above 1 and a broker), or
    (`statuses=QUEUE`) by status refresh tasks; each batch is written under the lock only where its
@@ -133,6 +136,9 @@ class ReclusterReport:
     replaced: int = 0  # of those, the ones whose cluster did not live on, placed again
     parts: dict[str, int] = field(default_factory=dict)  # who scored the parts (process label -> parts)
     locked_seconds: float = 0.0  # the commit's hold of the cluster lock (waiting for it not counted)
+    # Whether the commit took the clustering computed before the lock (no editor's decision
+    # changed and no claim was deleted meanwhile), or clustered again under it.
+    clustered_ahead: bool = False
     status_seconds: float = 0.0  # refreshing the stale statuses after the commit (statuses=HERE)
     # With workers, who refreshed the status batches: this process, workers, this process after waiting.
     status_batches: dict[str, int] = field(default_factory=dict)
@@ -250,7 +256,9 @@ def recluster(
         job = announce_job(rows, workers)
         plan = plan_rebuild(rows, job=job)
         scores = score_plan(plan, workers, progress, report, job=job)
-        plan.clause_texts = None  # the scorer's alone: gone before the commit builds its structures
+        plan.clause_texts = None  # the scorer's alone: gone before the clustering builds its structures
+        ahead = cluster_ahead(plan, scores)
+        del scores
         with transaction.atomic():
             waited = _wait_for_cluster_lock(limit, waiting)
             if waited is None:
@@ -259,7 +267,7 @@ def recluster(
                 return report
             report.waited = waited
             locked = time.monotonic()
-            stale = _commit(plan, scores, report, all_statuses=all_statuses)
+            stale = _commit(plan, ahead, report, all_statuses=all_statuses)
             if statuses == QUEUE:
                 _queue_statuses(stale)
         report.locked_seconds = time.monotonic() - locked
@@ -706,15 +714,66 @@ def _score_one_part(
     return True
 
 
-# --- Phase 3: the commit ----------------------------------------------------------------------
-def _commit(plan: RebuildPlan, values: np.ndarray, report: ReclusterReport, *, all_statuses: bool) -> list[int]:
-    """Cluster the scored pairs and store the result; under the cluster lock, in its transaction.
-    Returns the clusters whose status can have changed, marked stale (`mark_stale`).
+# --- Phase 3: the clustering, before the lock ---------------------------------------------------
+def _constraints_key(constraints: Constraints) -> tuple:
+    """Editors' decisions in a form two reads compare by (their order is the database's)."""
+    return (
+        frozenset(constraints.must_link),
+        frozenset(constraints.cannot_link),
+        frozenset(constraints.locked.items()),
+    )
 
-    Claims and clusters are read again as they are now: claims deleted since the plan leave, the
-    ids kept are those of the clusters the claims are in now (ingestion and editors may have moved
-    some), editors' decisions are the current ones, and the nearest cosines ingestion added to a
-    claim's lists meanwhile (`_with_arrivals`) stay in them.
+
+@dataclass
+class ClusteredAhead:
+    """The plan's clustering, computed holding no cluster lock, and what it was computed from.
+
+    Average link over a large archive takes a minute (50-70 s at 100,000 claims), which ingestion
+    would wait for under the lock. It depends only on the scores, the claims' slots (read with the
+    plan, as under the lock) and editors' decisions; the commit takes it as it is when those
+    decisions are unchanged and every planned claim is still stored."""
+
+    scores: dict[tuple[int, int], float]  # (i, j) plan indices -> score, the pairs scoring above 0
+    constraints: tuple  # `_constraints_key` of the decisions it obeyed
+    result: Clustering
+
+
+def cluster_ahead(plan: RebuildPlan, values: np.ndarray) -> ClusteredAhead:
+    """Average link over the plan's scored pairs (`values`, in `plan.pairs` order) with editors'
+    decisions as they are now, holding no cluster lock. Drops `plan.pairs` (a few million tuples
+    at 100,000 claims) once the scores hold what clustering needs of them."""
+    scores = {(i, j): value for (i, j, _), value in zip(plan.pairs, values.tolist(), strict=True) if value > 0}
+    plan.pairs = []
+    constraints = editor_constraints()
+    result = cluster_scored(plan.rows.slots, scores, _matcher().threshold, constraints)
+    return ClusteredAhead(scores, _constraints_key(constraints), result)
+
+
+def _clustering_now(plan: RebuildPlan, ahead: ClusteredAhead, keep: Sequence[int], rows: ClaimRows) -> Clustering:
+    """The clustering of the kept rows with editors' decisions as they are now: the one computed
+    ahead when nothing it depends on changed, else average link again (under the lock)."""
+    constraints = editor_constraints()
+    if len(keep) == len(plan.rows) and _constraints_key(constraints) == ahead.constraints:
+        return ahead.result
+    new_index = {k: position for position, k in enumerate(keep)}
+    scores = {
+        (new_index[i], new_index[j]): value
+        for (i, j), value in ahead.scores.items()
+        if i in new_index and j in new_index
+    }
+    return cluster_scored(rows.slots, scores, _matcher().threshold, constraints)
+
+
+# --- Phase 4: the commit, under the lock ------------------------------------------------------
+def _commit(plan: RebuildPlan, ahead: ClusteredAhead, report: ReclusterReport, *, all_statuses: bool) -> list[int]:
+    """Store the plan's clustering; under the cluster lock, in its transaction. Returns the
+    clusters whose status can have changed, marked stale (`mark_stale`).
+
+    Claims and clusters are read again as they are now: claims deleted since the plan leave (and
+    the rest are clustered again without them), the ids kept are those of the clusters the claims
+    are in now (ingestion and editors may have moved some), editors' decisions are the current
+    ones (the clustering is done again if they changed since `cluster_ahead`), and the nearest
+    cosines ingestion added to a claim's lists meanwhile (`_with_arrivals`) stay in them.
     """
     rows, nearest = plan.rows, plan.nearest
     current = {
@@ -729,14 +788,6 @@ def _commit(plan: RebuildPlan, values: np.ndarray, report: ReclusterReport, *, a
     planned = set(rows.ids)
     arrived = sorted(pk for pk in current if pk not in planned)
     keep = [k for k, pk in enumerate(rows.ids) if pk in current]
-    new_index = {k: position for position, k in enumerate(keep)}
-    scores = {}
-    for (i, j, _), value in zip(plan.pairs, values.tolist(), strict=True):
-        if value > 0 and i in new_index and j in new_index:
-            scores[(new_index[i], new_index[j])] = value
-    # The scores now hold what clustering needs of the pairs: the plan's list of them (a few
-    # million tuples at 100,000 claims) goes before clustering builds its own structures.
-    plan.pairs = []
     rows = rows.take(keep)
     then = rows.nearest_cosines
     rows.cluster_ids = [current[pk][0] for pk in rows.ids]
@@ -748,7 +799,8 @@ def _commit(plan: RebuildPlan, values: np.ndarray, report: ReclusterReport, *, a
     ]
     report.claims = len(rows)
     with_verdict = verdict_memberships()
-    result = cluster_scored(rows.slots, scores, _matcher().threshold, editor_constraints())
+    result = _clustering_now(plan, ahead, keep, rows)
+    report.clustered_ahead = result is ahead.result
     done = _save_clustering(rows, result, nearest, [plan.floors[k] for k in keep])
     if plan.tops is not None:
         write_tops(rows.ids, with_arrivals_tops(rows, [plan.tops[k] for k in keep], arrived))
@@ -1090,18 +1142,20 @@ def _save_clustering(
     )
     kept.update(result.locked_labels)
     existing = set(Cluster.objects.filter(pk__in=[k for k in kept.values() if k]).values_list("pk", flat=True))
-    final_ids = []
-    kept_count = 0
+    final_ids: list[int] = [kept[label] if kept.get(label) in existing else 0 for label in range(len(groups))]
+    kept_count = sum(1 for cluster_id in final_ids if cluster_id)
+    # The new clusters in one INSERT per WRITE_BATCH (a first build at 100,000 claims made 15,000
+    # of them, one statement each, under the lock), numbered in the order of their labels.
+    new_labels = [label for label, cluster_id in enumerate(final_ids) if not cluster_id]
+    created = Cluster.objects.bulk_create(
+        [Cluster(label=slots[groups[label][0]].text[:300]) for label in new_labels], batch_size=WRITE_BATCH
+    )
+    for label, cluster in zip(new_labels, created, strict=True):
+        final_ids[label] = cluster.pk
     new_cluster: list[int] = [0] * n
     for label, group_members in enumerate(groups):
-        cluster_id = kept.get(label)
-        if cluster_id is None or cluster_id not in existing:
-            cluster_id = Cluster.objects.create(label=slots[group_members[0]].text[:300]).pk
-        else:
-            kept_count += 1
-        final_ids.append(cluster_id)
         for i in group_members:
-            new_cluster[i] = cluster_id
+            new_cluster[i] = final_ids[label]
     changed: set[int] = set()
     dirty: list[int] = []
     for k in range(n):

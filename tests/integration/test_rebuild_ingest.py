@@ -14,7 +14,8 @@ import pytest
 from django.db import connection, transaction
 
 from claims import services
-from claims.models import Claim, Cluster
+from claims.choices import LinkKind
+from claims.models import Claim, ClaimLink, Cluster
 from claims.services import rebuild
 from evaluation.bench_rebuild import fill
 from evaluation.gold import score_matching_gold
@@ -132,7 +133,7 @@ def test_claims_stored_while_a_rebuild_scored_keep_their_cluster_or_join_where_i
 
     report = rebuild.ReclusterReport()
     with transaction.atomic():
-        rebuild._commit(plan, values, report, all_statuses=False)
+        rebuild._commit(plan, rebuild.cluster_ahead(plan, values), report, all_statuses=False)
     assert report.claims == len(rows) - 1 and report.arrived == 3 and report.replaced == 1
     assert Claim.objects.get(pk=x.pk).cluster_id == home  # the rebuild put x back with its cluster...
     assert Claim.objects.get(pk=moved_copy.pk).cluster_id == home  # ...and its copy followed it there
@@ -152,7 +153,7 @@ def test_a_rebuild_stores_each_claims_nearest_cosines_over_the_archive_as_it_com
     values = rebuild.score_plan(plan)
     arrival = copy_of(Claim.objects.order_by("id").first(), None)  # stored while the rebuild scored
     with transaction.atomic():
-        rebuild._commit(plan, values, rebuild.ReclusterReport(), all_statuses=False)
+        rebuild._commit(plan, rebuild.cluster_ahead(plan, values), rebuild.ReclusterReport(), all_statuses=False)
     claims = list(Claim.objects.order_by("id").values_list("id", "embedding", "candidate_floor"))
     unit = np.array([np.asarray(e, dtype=np.float64) for _, e, _ in claims])
     unit /= np.linalg.norm(unit, axis=1, keepdims=True)
@@ -253,3 +254,42 @@ def test_a_worker_asked_ahead_holds_the_rebuilds_claims_when_its_first_part_come
     rebuild._rows_cache.clear()
     RebuildJob.objects.all().delete()
     assert not rebuild.warm_rebuild_job(str(job.id))
+
+
+def _planned(count: int, seed: int):
+    """A rebuild of `count` stored claims planned and scored, and its clustering done ahead."""
+    fill(count, seed=seed, index=False)
+    services.recluster()
+    model = Claim.objects.values_list("embedding_model", flat=True).first()
+    rows = rebuild.read_claims(Claim.objects.filter(embedding__isnull=False, embedding_model=model), model)
+    plan = rebuild.plan_rebuild(rows)
+    ahead = rebuild.cluster_ahead(plan, rebuild.score_plan(plan))
+    return plan, ahead
+
+
+def test_a_rebuild_commits_the_clustering_it_did_before_the_lock_when_nothing_changed_meanwhile(db, settings):
+    settings.FACTCHECK_STANCE_CROSS_ENCODER = False
+    plan, ahead = _planned(160, seed=7)
+    report = rebuild.ReclusterReport()
+    with transaction.atomic():
+        rebuild._commit(plan, ahead, report, all_statuses=False)
+    assert report.clustered_ahead
+    cluster_of = dict(Claim.objects.values_list("id", "cluster_id"))
+    want = {frozenset(plan.rows.ids[i] for i in group) for group in ahead.result.groups()}
+    got: dict[int, set[int]] = {}
+    for claim_id, cluster_id in cluster_of.items():
+        got.setdefault(cluster_id, set()).add(claim_id)
+    assert {frozenset(g) for g in got.values()} == want
+
+
+def test_an_editors_split_made_while_a_rebuild_clustered_is_obeyed_by_its_commit(db, settings):
+    settings.FACTCHECK_STANCE_CROSS_ENCODER = False
+    plan, ahead = _planned(160, seed=7)
+    together = next(group for group in ahead.result.groups() if len(group) >= 2)
+    a, b = sorted(plan.rows.ids[i] for i in together[:2])
+    ClaimLink.objects.create(claim_a_id=a, claim_b_id=b, kind=LinkKind.DIFFERENT)  # after the clustering
+    report = rebuild.ReclusterReport()
+    with transaction.atomic():
+        rebuild._commit(plan, ahead, report, all_statuses=False)
+    assert not report.clustered_ahead  # clustered again, under the lock, with the editor's split
+    assert Claim.objects.get(pk=a).cluster_id != Claim.objects.get(pk=b).cluster_id
