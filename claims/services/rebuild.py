@@ -271,6 +271,7 @@ def recluster(
             if statuses == QUEUE:
                 _queue_statuses(stale)
         report.locked_seconds = time.monotonic() - locked
+        del ahead  # its scores (a few million pairs at 100,000 claims) go before the statuses' work
     finally:
         # Released before the statuses: a rebuild asked for now must run, as this one has committed.
         _release_rebuild_lock()
@@ -1142,7 +1143,9 @@ def _save_clustering(
     )
     kept.update(result.locked_labels)
     existing = set(Cluster.objects.filter(pk__in=[k for k in kept.values() if k]).values_list("pk", flat=True))
-    final_ids: list[int] = [kept[label] if kept.get(label) in existing else 0 for label in range(len(groups))]
+    final_ids: list[int] = [
+        cluster_id if (cluster_id := kept.get(label)) in existing else 0 for label in range(len(groups))
+    ]
     kept_count = sum(1 for cluster_id in final_ids if cluster_id)
     # The new clusters in one INSERT per WRITE_BATCH (a first build at 100,000 claims made 15,000
     # of them, one statement each, under the lock), numbered in the order of their labels.

@@ -256,11 +256,12 @@ def test_a_worker_asked_ahead_holds_the_rebuilds_claims_when_its_first_part_come
     assert not rebuild.warm_rebuild_job(str(job.id))
 
 
-def _planned(count: int, seed: int):
+def _planned(settings, count: int, seed: int):
     """A rebuild of `count` stored claims planned and scored, and its clustering done ahead."""
+    settings.FACTCHECK_STANCE_CROSS_ENCODER = False  # statuses from the stance head alone: fast
     fill(count, seed=seed, index=False)
     services.recluster()
-    model = Claim.objects.values_list("embedding_model", flat=True).first()
+    model = settings.FACTCHECK_EMBEDDING_MODEL
     rows = rebuild.read_claims(Claim.objects.filter(embedding__isnull=False, embedding_model=model), model)
     plan = rebuild.plan_rebuild(rows)
     ahead = rebuild.cluster_ahead(plan, rebuild.score_plan(plan))
@@ -268,8 +269,7 @@ def _planned(count: int, seed: int):
 
 
 def test_a_rebuild_commits_the_clustering_it_did_before_the_lock_when_nothing_changed_meanwhile(db, settings):
-    settings.FACTCHECK_STANCE_CROSS_ENCODER = False
-    plan, ahead = _planned(160, seed=7)
+    plan, ahead = _planned(settings, 160, seed=7)
     report = rebuild.ReclusterReport()
     with transaction.atomic():
         rebuild._commit(plan, ahead, report, all_statuses=False)
@@ -283,8 +283,7 @@ def test_a_rebuild_commits_the_clustering_it_did_before_the_lock_when_nothing_ch
 
 
 def test_an_editors_split_made_while_a_rebuild_clustered_is_obeyed_by_its_commit(db, settings):
-    settings.FACTCHECK_STANCE_CROSS_ENCODER = False
-    plan, ahead = _planned(160, seed=7)
+    plan, ahead = _planned(settings, 160, seed=7)
     together = next(group for group in ahead.result.groups() if len(group) >= 2)
     a, b = sorted(plan.rows.ids[i] for i in together[:2])
     ClaimLink.objects.create(claim_a_id=a, claim_b_id=b, kind=LinkKind.DIFFERENT)  # after the clustering
