@@ -229,6 +229,7 @@ def rebuild_child(database: str) -> dict:
         out[f"{which}_wall"] = time.perf_counter() - wall
         out[f"{which}_cpu"] = cpu_seconds() - cpu
         out[f"{which}_db_cpu"] = backend_cpu_seconds(backend) - db_cpu
+        out[f"{which}_locked"] = report.locked_seconds  # ingestion waits this long
         out[f"{which}_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         if which == "first":
             out["claims"], out["clusters"] = report.claims, report.clusters
@@ -333,6 +334,11 @@ def main(argv: list[str] | None = None) -> list[dict]:
             f"        a worker's set-up (read the job's claims, build the scorer) {row['worker_setup_s']:.1f} s "
             f"({row['worker_setup_cpu']:.1f} s CPU); one part of 16 {row['part_s']:.1f} s; "
             f"every pair in one process {row['all_pairs_s']:.1f} s",
+            flush=True,
+        )
+        print(
+            f"        the cluster lock held (ingestion waits): 1st {row['first_locked']:.1f} s, "
+            f"2nd {row['second_locked']:.1f} s",
             flush=True,
         )
     for a, b in itertools.pairwise(rows):

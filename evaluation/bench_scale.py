@@ -184,7 +184,7 @@ def _drop_vector_index(dimension: int) -> None:
     """Drop the HNSW index `services.ensure_vector_index` makes (its name is the service's), so the
     archive's rows go in before it and it is built once; `store_archive` has the service make it again."""
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP INDEX IF EXISTS claims_claim_embedding_hnsw_{dimension:d}")
+        cursor.execute(f"DROP INDEX IF EXISTS {services.vector_index_name(dimension)}")
 
 
 def empty_database() -> None:

@@ -68,6 +68,7 @@ from claims.services.scoring import (
     nearest_clustered,
     slots_of,
     subject_key_of,
+    vector_index_name,
 )
 from claims.services.statuses import (
     StanceCost,
@@ -134,5 +135,6 @@ __all__ = [
     "statement_claim",
     "subject_key_of",
     "sweep_stale_statuses",
+    "vector_index_name",
     "warm_rebuild_job",
 ]

@@ -1196,9 +1196,10 @@ def write_rows(
     WRITE_BATCH rows.
 
     One statement joins the table to the new values (four arrays, unnested) instead of a round
-    trip, or a CASE over every row (bulk_update), per batch. Every updated row is a new heap
-    tuple under the HNSW index (cluster_id is indexed, so no HOT update), which is why only rows
-    whose values changed are passed in.
+    trip, or a CASE over every row (bulk_update), per batch. A row whose cluster changes is a new
+    tuple in each of the table's indexes (cluster_id is indexed, so no HOT update), which is why
+    only rows whose values changed are passed in; the HNSW index is not among them (it lies on
+    `ClaimVector`, which this leaves alone).
     """
     table = connection.ops.quote_name(Claim._meta.db_table)
     pk = connection.ops.quote_name(Claim._meta.pk.column)

@@ -134,10 +134,16 @@ def _subject_key(subject: str | None, text: str, claimant: str | None) -> str | 
     return subject_key(subject, text, claimant)
 
 
+def vector_index_name(dimension: int) -> str:
+    """The HNSW index over the claims' vectors of this dimension (on `ClaimVector`)."""
+    return f"claims_claimvector_hnsw_{dimension:d}"
+
+
 def ensure_vector_index(dimension: int) -> None:
-    """An HNSW cosine index for embeddings of this dimension (the column is untyped, so the
-    index is partial, on a cast to the dimension in use)."""
-    name = f"claims_claim_embedding_hnsw_{dimension:d}"
+    """An HNSW cosine index for embeddings of this dimension, on the vectors' own table
+    (`ClaimVector`: updating a claim's cluster then adds nothing to the graph). The column is
+    untyped, so the index is partial, on a cast to the dimension in use."""
+    name = vector_index_name(dimension)
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
         if cursor.fetchone()[0]:
@@ -145,7 +151,7 @@ def ensure_vector_index(dimension: int) -> None:
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
-                f"CREATE INDEX IF NOT EXISTS claims_claim_embedding_hnsw_{dimension:d} ON claims_claim "
+                f"CREATE INDEX IF NOT EXISTS {name} ON claims_claimvector "
                 f"USING hnsw ((embedding::vector({dimension:d})) vector_cosine_ops) "
                 f"WHERE vector_dims(embedding) = {dimension:d}"
             )
@@ -183,16 +189,18 @@ def nearest_clustered(
 def _nearest_sql(dimension: int, target: str) -> str:
     """The index scan `nearest_clustered` runs: (id, cluster_id, cosine) of the clustered claims
     nearest to `target` (an SQL expression for a vector literal, named twice), parameters: the
-    model's name and the limit after each use of `target` that is a placeholder."""
-    vector = f"(embedding::vector({dimension:d}))"
+    model's name and the limit after each use of `target` that is a placeholder. The scan runs on
+    `ClaimVector`'s HNSW index, each row joined to its claim for the cluster."""
+    vector = f"(v.embedding::vector({dimension:d}))"
     return (
-        f"SELECT id, cluster_id, 1 - ({vector} <=> {target}::vector({dimension:d})) AS cosine "
-        f"FROM claims_claim WHERE vector_dims(embedding) = {dimension:d} AND embedding_model = %s "
+        f"SELECT v.claim_id AS id, c.cluster_id, 1 - ({vector} <=> {target}::vector({dimension:d})) AS cosine "
+        f"FROM claims_claimvector v JOIN claims_claim c ON c.id = v.claim_id "
+        f"WHERE vector_dims(v.embedding) = {dimension:d} AND v.embedding_model = %s "
         # "+ 0" keeps the planner off the cluster_id index: with statistics taken while most
         # claims were unclustered (an import, then the first build), it estimated a handful of
         # clustered rows and read them all through that index, sorting by distance: 109 ms at
         # 10,000 claims against 2 ms through HNSW, and growing with the archive.
-        f"AND (cluster_id + 0) IS NOT NULL "
+        f"AND (c.cluster_id + 0) IS NOT NULL "
         f"ORDER BY {vector} <=> {target}::vector({dimension:d}) LIMIT %s"
     )
 

@@ -38,7 +38,7 @@ def search_claims(
     vector = embed([query])[0]
     dimension = int(vector.shape[0])
     literal = vector_literal(vector)
-    conditions = [f"vector_dims(c.embedding) = {dimension:d}", "c.embedding_model = %s"]
+    conditions = [f"vector_dims(v.embedding) = {dimension:d}", "v.embedding_model = %s"]
     params: list[object] = [literal, settings.FACTCHECK_EMBEDDING_MODEL]
     if language:
         conditions.append("c.language = %s")
@@ -54,11 +54,13 @@ def search_claims(
         params.append(status)
     params += [literal, limit]
     sql = (
-        f"SELECT c.id, 1 - ((c.embedding::vector({dimension:d})) <=> %s::vector({dimension:d})) "
-        f"FROM claims_claim c JOIN sources_source s ON s.id = c.source_id "
+        f"SELECT c.id, 1 - ((v.embedding::vector({dimension:d})) <=> %s::vector({dimension:d})) "
+        # The vectors' own table carries the HNSW index (ClaimVector).
+        f"FROM claims_claimvector v JOIN claims_claim c ON c.id = v.claim_id "
+        f"JOIN sources_source s ON s.id = c.source_id "
         f"LEFT JOIN claims_cluster k ON k.id = c.cluster_id "
         f"WHERE {' AND '.join(conditions)} "
-        f"ORDER BY (c.embedding::vector({dimension:d})) <=> %s::vector({dimension:d}) LIMIT %s"
+        f"ORDER BY (v.embedding::vector({dimension:d})) <=> %s::vector({dimension:d}) LIMIT %s"
     )
     with transaction.atomic(), connection.cursor() as cursor:
         read_index_until_limit(cursor)  # the filters come after the scan

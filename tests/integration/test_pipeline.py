@@ -7,6 +7,7 @@ import pytest
 from claims import services
 from claims.choices import ClusterStatus, SourceStatus
 from claims.models import Claim, Cluster
+from claims.services.scoring import vector_index_name
 from sources.models import Source
 from tests.conftest import SEEDS
 
@@ -159,20 +160,20 @@ def test_claims_are_stored_with_vectors_in_pgvector_behind_an_hnsw_index(seeded)
     dim = len(claim.embedding)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT indexdef FROM pg_indexes WHERE tablename = 'claims_claim' AND indexname = %s",
-            [f"claims_claim_embedding_hnsw_{dim}"],
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'claims_claimvector' AND indexname = %s",
+            [vector_index_name(dim)],
         )
         (indexdef,) = cursor.fetchone()
         assert "hnsw" in indexdef
         cursor.execute("SET LOCAL enable_seqscan = off")
         literal = "[" + ",".join(str(float(x)) for x in claim.embedding) + "]"
         cursor.execute(
-            f"EXPLAIN SELECT id FROM claims_claim WHERE vector_dims(embedding) = {dim} "
+            f"EXPLAIN SELECT claim_id FROM claims_claimvector WHERE vector_dims(embedding) = {dim} "
             f"ORDER BY (embedding::vector({dim})) <=> %s::vector({dim}) LIMIT 5",
             [literal],
         )
         plan = " ".join(row[0] for row in cursor.fetchall())
-    assert f"claims_claim_embedding_hnsw_{dim}" in plan
+    assert vector_index_name(dim) in plan
 
 
 def test_a_claims_nearest_neighbour_through_the_index_is_itself(seeded):
@@ -207,11 +208,12 @@ def test_nearest_clustered_claims_are_read_through_the_hnsw_index_even_with_stat
         )
         cursor.execute("UPDATE claims_claim SET cluster_id = NULL")
         cursor.execute("ANALYZE claims_claim")  # the planner now believes no claim is clustered
+        cursor.execute("ANALYZE claims_claimvector")
         cursor.execute("UPDATE claims_claim SET cluster_id = %s", [claim.cluster_id])  # then the first build
         with CaptureQueriesContext(connection) as queries:
             services.nearest_clustered(np.asarray(claim.embedding, dtype=np.float32), claim.embedding_model)
         [knn] = [q["sql"] for q in queries.captured_queries if "<=>" in q["sql"]]
         cursor.execute(f"EXPLAIN {knn}")
         plan = " ".join(row[0] for row in cursor.fetchall())
-    assert f"claims_claim_embedding_hnsw_{dim}" in plan
+    assert vector_index_name(dim) in plan
     assert "cluster_id_" not in plan
