@@ -15,10 +15,11 @@ The reading and scoring part is pure Python; `run_stories` needs Django (it is o
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -72,6 +73,23 @@ def read_stories(root: Path) -> list[Story]:
 def squash(text: str) -> str:
     """Whitespace collapsed, as anchors are compared."""
     return re.sub(r"\s+", " ", text).strip()
+
+
+def claims_digest(claims: Iterable[tuple[str, str]]) -> str:
+    """A digest of a story's claims as extracted, (article number, claim text) in any order and
+    whitespace collapsed: `training.train_story_pairs` stores it beside the folds it fits, and
+    `run_stories` compares it with the claims the service stores now, so a fold fitted on another
+    extraction (the code changed, the folds were not refitted) is said, not silently scored."""
+    digest = hashlib.sha256()
+    for number, text in sorted((number, squash(text)) for number, text in claims):
+        digest.update(f"{number}\t{text}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+STALE_FOLD = (
+    "WARNING: its clause model was fitted on another extraction of this story than the code gives now; "
+    "refit: python -m training.train_story_pairs"
+)
 
 
 @dataclass(frozen=True)
@@ -334,6 +352,10 @@ def run_stories(
             seconds = time.monotonic() - started
         rows = Claim.objects.values_list("id", "source__origin", "text", "cluster_id")
         claims = [SystemClaim(pk, Path(origin).stem, text, cluster) for pk, origin, text, cluster in rows]
+        model = pairscore.get_model()
+        fitted_on = model.chosen_by.get("clause_extraction", {}) if model is not None else {}
+        if story.name in fitted_on and fitted_on[story.name] != claims_digest((c.article, c.text) for c in claims):
+            protocol[-1] += f" -- {STALE_FOLD}"
         status_of = dict(Cluster.objects.values_list("id", "status"))
         reason_of = dict(Cluster.objects.values_list("id", "status_reason"))
         score = score_story(story, claims, status_of, reason_of)

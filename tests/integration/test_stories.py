@@ -4,6 +4,8 @@ database, clustered by the real model, scored against its gold, leave one story 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -82,3 +84,21 @@ def test_articles_arriving_one_at_a_time_are_scored_before_any_rebuild(story_dir
 def test_an_unknown_way_of_arriving_is_refused(story_dir):
     with pytest.raises(ValueError, match="arrivals"):
         stories.run_stories(story_dir, progress=lambda line: None, arrivals="all at once")
+
+
+def test_a_fold_fitted_on_another_extraction_of_the_story_is_said(story_dir, monkeypatch):
+    from claims.models import Claim
+
+    model = pairscore.load_model()
+
+    def fitted_on(digest):
+        chosen_by = {**model.chosen_by, "clause_extraction": {"portflood": digest}}
+        monkeypatch.setattr(pairscore, "get_model", lambda: replace(model, chosen_by=chosen_by))
+
+    fitted_on("0" * 16)  # the code extracts other claims than the folds were fitted on
+    _, [line] = stories.run_stories(story_dir, progress=lambda line: None)
+    assert stories.STALE_FOLD in line
+    now = stories.claims_digest((Path(o).stem, t) for o, t in Claim.objects.values_list("source__origin", "text"))
+    fitted_on(now)
+    _, [line] = stories.run_stories(story_dir, progress=lambda line: None)
+    assert stories.STALE_FOLD not in line

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from evaluation.stories import Article, Story, StoryScore, SystemClaim, read_stories, score_story
+from evaluation.stories import Article, Story, StoryScore, SystemClaim, claims_digest, read_stories, score_story
 
 STORY = Story(
     "flood",
@@ -103,6 +103,27 @@ def test_a_clustering_level_is_chosen_on_a_plateau_not_on_a_lone_spike():
     assert choose_level([0.5] * 7, levels) == 0.3  # no difference: merge least (the grid's end is no choice)
 
 
+def test_a_clustering_level_is_chosen_on_scores_the_regression_did_not_see(monkeypatch):
+    from training import train_story_pairs
+
+    class Story:
+        def __init__(self, name, best):
+            self.name, self.best, self.scored_by = name, best, set()
+
+        def score(self, regression, level):
+            self.scored_by.add(regression)
+            return StoryScore(self.name, tp=int(level == self.best), fn=int(level != self.best))
+
+    monkeypatch.setattr(train_story_pairs, "regression", lambda stories: frozenset(s.name for s in stories))
+    monkeypatch.setattr(train_story_pairs, "WINDOW", 0)
+    stories = [Story("flood", 0.1), Story("quake", 0.1), Story("heat", 0.2)]
+    regression, level, f1 = train_story_pairs.fit(stories)
+    assert regression == {"flood", "quake", "heat"}  # what the service runs: every story
+    for story in stories:  # each story's objective read through a regression fitted on the others
+        assert story.scored_by == {frozenset({"flood", "quake", "heat"} - {story.name})}
+    assert level == 0.1 and f1 == pytest.approx(2 / 3)
+
+
 def test_the_ranking_figure_reads_pairs_of_gold_members_from_two_articles_only():
     from training.train_story_pairs import member_pair_precision
 
@@ -155,3 +176,12 @@ def test_a_split_is_put_down_to_the_pair_scores_the_linkage_or_the_slots():
     veto = split_causes(STORY, found, score, lambda a, b: not ({1, 2} <= {*a, *b}), 0.5)
     assert veto["deaths"] == SLOTS_VETO
     assert split_causes(STORY, found, score, lambda a, b: True, 0.9)["deaths"] == PAIR_SCORES
+
+
+def test_a_storys_claims_digest_changes_with_what_is_extracted_not_with_order_or_spacing():
+    claims = [("01", "The floods killed 4,250 people"), ("02", "أودت بحياة 4250 شخصا")]
+    assert claims_digest(claims) == claims_digest(reversed(claims))
+    assert claims_digest(claims) == claims_digest([("01", "The floods  killed\n4,250 people"), claims[1]])
+    assert claims_digest(claims) != claims_digest([("01", "The floods killed 4,250"), claims[1]])
+    assert claims_digest(claims) != claims_digest([("03", claims[0][1]), claims[1]])
+    assert claims_digest(claims) != claims_digest(claims[:1])
