@@ -905,7 +905,20 @@ _DESCRIPTIVE_NEG_RE = re.compile(
 )
 
 
+# A condition's own negation ("will be fully blocked if it does not comply", "سيتم حظره بالكامل إذا
+# لم يمتثل", "unless", "ما لم") says when the statement holds, not that it is denied: the condition
+# is read out before the statement's polarity. It runs from its word to a comma or "then" in English;
+# in Arabic to a comma or the "ف" that opens the answer ("إذا لم يمتثل فسيتم حظره"). "إن" alone
+# is "that" after a verb of saying, so only "إن لم" is a condition.
+_CONDITION_RE = re.compile(
+    r"\b(?:if|unless)\b(?:(?!\bthen\b)[^,;:])*"
+    rf"|{_WB}و?(?:اذا|لو|ما\s+لم|ان\s+لم){_WE}(?:\s+(?!ف)[^\s،,;:]+)*",
+    re.IGNORECASE,
+)
+
+
 def _polarity(norm_clause: str) -> str:
+    norm_clause = _CONDITION_RE.sub(" ", norm_clause)
     norm_clause = _NOT_A_DENIAL_RE.sub(" ", norm_clause)
     norm_clause = _DESCRIPTIVE_NEG_RE.sub(" ", norm_clause)
     if _AR_ONLY_RE.search(norm_clause):

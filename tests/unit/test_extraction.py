@@ -476,6 +476,34 @@ def test_not_only_and_no_fewer_than_are_not_denials() -> None:
     assert extract_claims("لم يستخدم التطبيق 70 مليون شخص")[0].polarity == "negative"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The app will be fully blocked if it does not comply with the law, the regulator said.",
+        "If the company does not pay the fine of 64 million roubles, its service will be cut.",
+        "The service will be cut unless the company pays 64 million roubles.",
+        "سيتم حظر التطبيق بالكامل إذا لم يمتثل للقانون، بحسب الهيئة.",
+        "إذا لم تدفع الشركة غرامة 64 مليون روبل فسيتم قطع الخدمة.",
+        "وسيتم قطع الخدمة ما لم تدفع الشركة 64 مليون روبل.",
+    ],
+)
+def test_a_negation_inside_a_condition_does_not_deny_the_statement(text: str) -> None:
+    assert {c.polarity for c in extract_claims(text)} == {"positive"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The app will not be blocked if it complies with the law, the regulator said.",
+        "If the company pays the fine of 64 million roubles, its service will not be cut.",
+        "إذا دفعت الشركة غرامة 64 مليون روبل فلن يتم قطع الخدمة.",
+        "وقال المسؤول إن التطبيق لن يحظر بالكامل.",
+    ],
+)
+def test_a_denial_outside_the_condition_stays_negative(text: str) -> None:
+    assert {c.polarity for c in extract_claims(text)} == {"negative"}
+
+
 def test_a_part_of_a_year_is_dated_where_it_falls() -> None:
     from datetime import date
 
