@@ -88,8 +88,6 @@ class StoryData:
                     language=c.language, text=c.text, as_of=c.as_of,
                 ))  # fmt: skip
         self.claims, self.slots = claims, slots
-        # What `evaluate stories` checks its stored claims against (`claims_digest`).
-        self.digest = claims_digest((c.article, c.text) for c in claims)
         self.vectors = embedding.embed(texts, name=MODEL_NAME)
         self.scorer = pairscore.ClaimScorer(
             pair_model, self.vectors, texts, languages, sources, claim_texts=[c.text for c in claims]
@@ -246,13 +244,15 @@ def main(argv: list[str] | None = None) -> int:
     logistic, threshold, train_f1 = fit(data)
     print(f"full model: threshold {threshold}, F1 on all stories (out of fold) {train_f1:.3f}")
     print("  " + " ".join(f"{n}={c:+.2f}" for n, c in zip(FEATURES, logistic.coef, strict=True)))
+    # What `evaluate stories` checks the claims it stores against (`claims_digest`).
+    extraction = {s.story.name: claims_digest((c.article, c.text) for c in s.claims) for s in data}
     updated = pairscore.PairModel.from_dict({
         **model.to_dict(),
         "clause_model": {**pairscore.logistic_dict(logistic), "threshold": threshold,
                          "trained_on": [s.story.name for s in data]},
         "clause_folds": folds,
         "chosen_by": {**model.chosen_by, "clause_stories": [s.story.name for s in data],
-                      "clause_extraction": {s.story.name: s.digest for s in data}, "clause_model": (
+                      "clause_extraction": extraction, "clause_model": (
             f"python -m training.train_story_pairs: logistic regression (C={C}) on every clause pair of the "
             f"newsclusters stories {[s.story.name for s in data]}; thresholds {list(THRESHOLDS)} chosen by mean "
             f"pairwise F1 less {VIOLATION_COST} per cannot-link broken, of a rebuild on the training stories, "
