@@ -18,6 +18,7 @@ from functools import cached_property, lru_cache
 from newsclaims.matching.reasons import Reason
 from newsclaims.text.entities import PLACES, countries_of, entity_key, mentioned_entities, normalise
 from newsclaims.text.figures import (
+    control_scope,
     counted_context,
     counts_damaged,
     is_projection,
@@ -254,7 +255,8 @@ def slots_compatible(a: ClaimSlots, b: ClaimSlots) -> bool:
     figure often the wrong one of several, so the clause pair model weighs that evidence instead
     (a veto on it kept true pairs of real stories apart); what each one's figure counts and where,
     read next to the figure, does veto, and so do an event's figures dated years apart
-    (`_other_event`: another event's toll).
+    (`_other_event`: another event's toll) and figures counted in the areas of the two sides of
+    a split country (`figures.control_scope`).
     """
     if not (a.standalone and b.standalone):
         if confident_subject(a.subject_key) and confident_subject(b.subject_key) and a.subject_key != b.subject_key:
@@ -274,6 +276,10 @@ def slots_compatible(a: ClaimSlots, b: ClaimSlots) -> bool:
         if metrics_a and metrics_b and not metrics_a & metrics_b:
             return False
         if countries_a and countries_b and not countries_a & countries_b:
+            return False
+        # "in government-held areas" against "in areas held by rebel forces": two parts of one country.
+        control_a, control_b = control_scope(a.text), control_scope(b.text)
+        if control_a and control_b and control_a != control_b:
             return False
         if metrics_a and metrics_b and _other_event(a, b, metrics_a | metrics_b):
             return False
@@ -377,7 +383,8 @@ def _same_quantity(a: ClaimSlots, b: ClaimSlots) -> bool:
     if not (a.unit and b.unit and unit_family(a.unit) == unit_family(b.unit)):
         return False  # "6,000 buildings" and "12 contractors" near "buildings": what is counted differs
     (metrics_a, countries_a), (metrics_b, countries_b) = counted_context(a.text), counted_context(b.text)
-    return bool(metrics_a) and metrics_a == metrics_b and countries_a == countries_b
+    same_place = countries_a == countries_b and control_scope(a.text) == control_scope(b.text)
+    return bool(metrics_a) and metrics_a == metrics_b and same_place
 
 
 def _in_digits(quantity: dict) -> bool:

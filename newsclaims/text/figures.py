@@ -7,7 +7,9 @@ figure, since a long clause names other places and tolls too ("in Syria 237 were
 quake centred in south-east Turkey"). Matching uses both: two figures that count different things,
 or the same thing in different countries, are different facts. What qualifies a scope is read here
 too: a dateline or an outlet's credit opening the clause is not the figure's place
-(`without_credit`), and a figure counted "elsewhere" is not the place's own (`counts_elsewhere`).
+(`without_credit`), a figure counted "elsewhere" is not the place's own (`counts_elsewhere`), and
+one counted in the areas a government or its armed opponents hold is not the whole country's
+(`control_scope`).
 Pure Python; no Django.
 """
 
@@ -200,6 +202,64 @@ def counts_elsewhere(text: str) -> bool:
     """Whether the clause places what it counts outside somewhere, or in other places than one:
     part of a scope, which `figure_context`'s countries alone do not say."""
     return bool(_ELSEWHERE_RE.search(text))
+
+
+# Who holds the area a figure was counted in, where a country is split between a government and
+# armed opponents: a ministry counts "in government-held areas", a rescue service "in areas held by
+# rebel forces" / "في المناطق الخارجة عن سيطرة ..." (outside the government's control), and both
+# tolls name the same country as the whole country's toll beside them. Three quantities, whose
+# countries alone cannot tell them apart. General vocabulary of conflict reporting (any civil war,
+# occupation or insurgency), read on `normalize`d text (ة -> ه, ى -> ي, أ -> ا).
+GOVERNMENT_HELD, OPPOSITION_HELD = "government", "opposition"
+_RULERS = r"(?:government|regime|state|army|authorities|(?:[A-Z]\w+\s+)?(?:president|leader))"
+_FIGHTERS = (
+    r"(?:rebels?|rebel\s+(?:forces|groups|fighters)|opposition(?:\s+(?:forces|groups|fighters))?"
+    r"|insurgents?|militants?|militias?|armed\s+groups)"
+)
+_HELD = r"(?:held|controlled|run|ruled|occupied)"
+_OUTSIDE = r"\b(?:outside|beyond)\s+(?:the\s+)?"
+_AREAS = r"(?:areas|territory|territories|enclaves?)"
+_NOT_A_ROOM = r"(?!\s+(?:room|tower|cent(?:re|er)|panel))"  # "outside the control room"
+# "state-run media", "government-controlled television": who owns an outlet, not an area.
+_NOT_AN_OUTLET = (
+    r"(?!\s+(?:media|television|tv|news|agenc(?:y|ies)|newspapers?|press|broadcasters?|outlets?|channels?))"
+)
+_AR_RULERS = r"(?:ال)?(?:حكومه|نظام|دوله|جيش)(?:\s+ال\w+)?(?=\s|$|\))"
+_AR_FIGHTERS = r"(?:ال)?(?:معارضه|فصائل|متمردين|مسلحين|ثوار)(?:\s+ال\w+)?(?=\s|$|\))"
+_AR_OUTSIDE = r"(?:^|\s)(?:ال)?(?:خارجه|خارج)\s+(?:عن\s+)?(?:سيطره|قبضه)"
+_AR_HELD_BY = r"(?:سيطره|قبضه|(?:تسيطر|يسيطر)\s+عليها|مناطق|المناطق)\s+"
+
+
+def _held_by(who: str) -> str:
+    """English: "rebel-held" (not of an outlet), "held by the rebels", "the rebels' areas"."""
+    return rf"\b{who}[- ]{_HELD}\b{_NOT_AN_OUTLET}|\b{_HELD}\s+by\s+(?:the\s+)?{who}\b|\b{who}(?:'s|s')?\s+{_AREAS}\b"
+
+
+_CONTROL_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Outside someone's control first ("outside government control", "الخارجه عن سيطره دمشق"): the
+    # area is the other side's, whichever party, capital or leader is named.
+    (re.compile(rf"{_OUTSIDE}(?:control\s+of\s+(?:the\s+)?{_FIGHTERS}|{_FIGHTERS}'?s?\s+control)\b", re.I),
+     GOVERNMENT_HELD),
+    (re.compile(rf"{_AR_OUTSIDE}\s+{_AR_FIGHTERS}"), GOVERNMENT_HELD),
+    (re.compile(rf"{_OUTSIDE}(?:{_RULERS}'?s?\s+)?control\b{_NOT_A_ROOM}", re.I), OPPOSITION_HELD),
+    (re.compile(r"\bnon-government\b", re.I), OPPOSITION_HELD),
+    (re.compile(rf"{_AR_OUTSIDE}(?=\s|$)"), OPPOSITION_HELD),
+    (re.compile(_held_by(_FIGHTERS), re.I), OPPOSITION_HELD),
+    (re.compile(_held_by(_RULERS), re.I), GOVERNMENT_HELD),
+    (re.compile(rf"{_AR_HELD_BY}(?:سيطره\s+)?{_AR_FIGHTERS}"), OPPOSITION_HELD),
+    (re.compile(rf"{_AR_HELD_BY}{_AR_RULERS}"), GOVERNMENT_HELD),
+)  # fmt: skip
+
+
+@lru_cache(maxsize=65536)
+def control_scope(text: str) -> str | None:
+    """Whose territory the clause counts in: `GOVERNMENT_HELD`, `OPPOSITION_HELD`, or None when it
+    says neither (a whole country's figure, or no such split)."""
+    norm = normalize(text)
+    for pattern, side in _CONTROL_RULES:
+        if pattern.search(norm):
+            return side
+    return None
 
 
 # A forecast is not a report: "the toll could reach 20,000" and "11,300 have died" are two facts,
