@@ -136,7 +136,8 @@ def stance_line(cost: dict | None) -> str:
         f"statuses {cost['refresh_seconds']:.1f}s ({cost['clusters']} clusters), of which stance "
         f"{cost['stance_seconds']:.1f}s for {cost['pairs_asked']} pairs asked: cross-encoder "
         f"{cost['cross_seconds']:.1f}s ({cost['cross_read']} text pairs read, {cost['cross_cached']} from the "
-        f"stance cache), head {cost['head_seconds']:.2f}s; {cost['deferred_clusters']} clusters left to the job"
+        f"stance cache, {cost.get('cross_skipped', 0)} not needed), head {cost['head_seconds']:.2f}s; "
+        f"{cost['deferred_clusters']} clusters left to the job"
     )
 
 
