@@ -15,9 +15,9 @@ What stance costs, and where:
   are kept in the process too (`_judged`: a cluster refreshed again asks about the pairs it
   asked before). Then the statuses of the clusters that asked are computed with the answers.
 - A status asks of a pair only whether "disagree" reaches `STANCE_CONFLICT_MIN_PROBABILITY`; where
-  no cross-encoder logit could bring it there (`StanceHead.may_disagree`), the cross-encoder is not
-  asked (`_needing_cross_encoder`): the same status, without the reading (a third of the text
-  pairs at 5,000 claims of `bench scale`).
+  no cross-encoder logit could bring it there, or every one does (`StanceHead.disagree_bounds`), the
+  cross-encoder is not asked (`_needing_cross_encoder`): the same status without the reading (a
+  contradiction's reason then gives the least probability any reading would, "p >= ...").
 - Ingestion does not wait for statuses (`queue_status_refresh`): it marks the clusters it changed
   `status_stale` (counts current at once) and the status refresh job, queued on commit, recomputes
   them. A rebuild's commit marks the clusters it changed stale the same way, and refreshes them
@@ -293,18 +293,22 @@ def _split_asked(asking: Sequence[_Asking], vectors: Mapping[int, np.ndarray]) -
     return together, apart
 
 
+# What the cross-encoder's reading can do to a pair's verdict (`_needing_cross_encoder`).
+_READ, _NEVER, _ALWAYS = "read", "never", "always"
+
+
 def _needing_cross_encoder(
     head: StanceHead,
     pairs: list[Pair],
     vectors: Mapping[int, np.ndarray],
     texts: Mapping[int, str],
     digest: Mapping[int, bytes],
-) -> tuple[list[Pair], list[Pair]]:
-    """The pairs whose status the cross-encoder's reading can change, and those it cannot: where no
-    logit it can give makes "disagree" a contradiction (`rules.STANCE_CONFLICT_MIN_PROBABILITY`),
-    the pair is not one whatever it reads, and a status asks of a pair nothing else. Measured on
-    ANS, 19% of dev pairs and 24% of train pairs (agree 328, other 24, disagree 7 of those).
-    Each pair's answer is remembered by what it was computed from, as its judgement is."""
+) -> dict[str, list[Pair]]:
+    """The pairs by what the cross-encoder's reading could do to them (`_READ`: it decides; `_NEVER`
+    / `_ALWAYS`: no reading makes "disagree" reach, or fall short of,
+    `rules.STANCE_CONFLICT_MIN_PROBABILITY`, the one thing a status asks of a pair). Measured on ANS,
+    dev / train: 19% / 24% never a contradiction, 31% / 42% always one. Each pair's answer is
+    remembered by what it was computed from, as its judgement is."""
     keys = [digest[a] + digest[b] for a, b in pairs]
     memo = _open.of(head)
     decisions = {key: value for key in keys if (value := memo.get(key)) is not None}
@@ -312,23 +316,31 @@ def _needing_cross_encoder(
     if todo:
         started = time.perf_counter()
         chunk = [pairs[n] for n in todo]
-        open_ = head.may_disagree(
+        low, high = head.disagree_bounds(
             np.stack([vectors[a] for a, _ in chunk]),
             np.stack([vectors[b] for _, b in chunk]),
             [texts.get(a) or "" for a, _ in chunk],
             [texts.get(b) or "" for _, b in chunk],
-            at_least=STANCE_CONFLICT_MIN_PROBABILITY,
             threads=settings.FACTCHECK_STANCE_THREADS,
         )
-        fresh = {keys[n]: bool(ok) for n, ok in zip(todo, open_, strict=True)}
+        level = STANCE_CONFLICT_MIN_PROBABILITY
+        fresh = {
+            keys[n]: _ALWAYS if least >= level else _NEVER if most < level else _READ
+            for n, least, most in zip(todo, low, high, strict=True)
+        }
         _open.add(fresh)
         decisions.update(fresh)
         _add_cost(head_seconds=time.perf_counter() - started)
-    decided = [decisions[key] for key in keys]
-    needed = [pair for pair, ok in zip(pairs, decided, strict=True) if ok]
-    known = [pair for pair, ok in zip(pairs, decided, strict=True) if not ok]
-    _add_cost(cross_skipped=len(known))
-    return needed, known
+    out: dict[str, list[Pair]] = {_READ: [], _NEVER: [], _ALWAYS: []}
+    for pair, key in zip(pairs, keys, strict=True):
+        out[decisions[key]].append(pair)
+    _add_cost(cross_skipped=len(out[_NEVER]) + len(out[_ALWAYS]))
+    return out
+
+
+# A judgement: the class and its probability, and whether that probability is a lower bound (the
+# cross-encoder not read, since no reading of it could bring "disagree" under the status's level).
+Judged = tuple[str, float, bool]
 
 
 def _judge_pairs(
@@ -338,7 +350,7 @@ def _judge_pairs(
     texts: Mapping[int, str],
     *,
     read: bool,
-) -> tuple[dict[Pair, tuple[str, float]], set[Pair]]:
+) -> tuple[dict[Pair, Judged], set[Pair]]:
     """The stance of every pair asked, over all these clusters at once, and the pairs left unjudged:
     without `read`, those the cross-encoder should read and the stance cache does not hold."""
     from newsclaims.verdicts import stance as stance_lib
@@ -352,26 +364,30 @@ def _judge_pairs(
         ).digest()
         for k, v in vectors.items()
     }
-    batches: list[tuple[list[Pair], np.ndarray | None]] = [(apart, None)]
+    # (pairs, the cross-encoder's logit of each or None, whether the verdict is a bound)
+    batches: list[tuple[list[Pair], np.ndarray | None, bool]] = [(apart, None, False)]
     unjudged: set[Pair] = set()
     ce = _cross_encoder(head) if together else None
     if ce is None:
-        batches.append((together, None))
+        batches.append((together, None, False))
     else:
-        together, known = _needing_cross_encoder(head, together, vectors, texts, digest)
-        if known:
-            # Judged at the logit most favourable to "disagree": still short of a contradiction.
-            batches.append((known, np.full(len(known), head.most_disagreeing_cross_logit())))
+        by_reading = _needing_cross_encoder(head, together, vectors, texts, digest)
+        most, least = head.cross_logit_ends()
+        # Judged at the reading most favourable to "disagree": still short of a contradiction.
+        batches.append((by_reading[_NEVER], np.full(len(by_reading[_NEVER]), most), False))
+        # Judged at the reading least favourable to it: a contradiction, "disagree" at least this likely.
+        batches.append((by_reading[_ALWAYS], np.full(len(by_reading[_ALWAYS]), least), True))
+        together = by_reading[_READ]
         cross = _cached_cross_logits(
             ce, [texts.get(a) or "" for a, _ in together], [texts.get(b) or "" for _, b in together], read=read
         )
         known = ~np.isnan(cross)
         unjudged = {pair for pair, ok in zip(together, known, strict=True) if not ok}
-        batches.append(([pair for pair, ok in zip(together, known, strict=True) if ok], cross[known]))
-    judged: dict[Pair, tuple[str, float]] = {}
+        batches.append(([pair for pair, ok in zip(together, known, strict=True) if ok], cross[known], False))
+    judged: dict[Pair, Judged] = {}
     started = time.perf_counter()
     memo = _judged.of(head)
-    for pairs, logits in batches:
+    for pairs, logits, bound in batches:
         # A pair's judgement depends on its two claims' vectors and texts (and the cross-encoder's
         # logit, when it read them) alone: one judged on an earlier refresh is not judged again.
         keys = [
@@ -396,7 +412,8 @@ def _judge_pairs(
                 best = int(np.argmax(row))
                 fresh[keys[n]] = (stance_lib.CLASSES[best], float(row[best]))
         for n, pair in enumerate(pairs):
-            judged[pair] = known.get(keys[n]) or fresh[keys[n]]
+            label, p = known.get(keys[n]) or fresh[keys[n]]
+            judged[pair] = (label, p, bound)
         _judged.add(fresh)
     _add_cost(head_seconds=time.perf_counter() - started)
     return judged, unjudged
@@ -555,7 +572,7 @@ def _assess(ids: Sequence[int], *, wait_for_stance: bool) -> _Assessment:
     started = time.perf_counter()
     judged, unjudged = _judge_pairs(head, asking, vectors, texts, read=wait_for_stance)
 
-    def stance(a: int, b: int) -> tuple[str, float] | None:
+    def stance(a: int, b: int) -> Judged | None:
         return judged.get((min(a, b), max(a, b)))
 
     for cluster in asking:

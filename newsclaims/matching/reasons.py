@@ -40,6 +40,14 @@ REASONS: dict[str, str] = {
         "the stance model reads them as contradicting (p=%(p).2f)"
     ),
     "stance": gettext_noop("stance: the stance model reads these claims as contradicting (p=%(p).2f)"),
+    # The same, where the cross-encoder was not read since no reading of it could change the verdict.
+    "polarity_and_stance_at_least": gettext_noop(
+        "polarity: one claim is %(polarity_a)s, the other %(polarity_b)s (match score %(score).2f); "
+        "the stance model reads them as contradicting (p at least %(p).2f)"
+    ),
+    "stance_at_least": gettext_noop(
+        "stance: the stance model reads these claims as contradicting (p at least %(p).2f)"
+    ),
     # Why a source counts as an independent voice, or not.
     "independent": gettext_noop("independent"),
     "same_publisher": gettext_noop("same publisher as source %(source)s (%(publisher)s)"),

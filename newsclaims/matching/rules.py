@@ -371,7 +371,17 @@ def _fixed_property(text_a: str, text_b: str) -> bool:
     return bool(metrics_a) and metrics_a == metrics_b and metrics_a <= FIXED_METRICS
 
 
-StanceFn = Callable[[int, int], tuple[str, float] | None]
+StanceFn = Callable[[int, int], tuple[str, float] | tuple[str, float, bool] | None]
+"""The stance of two claims by id: its class and probability, and optionally whether that probability
+is only a lower bound (the service left the cross-encoder unread where no reading could bring
+"disagree" under `STANCE_CONFLICT_MIN_PROBABILITY`); None when not judged."""
+
+
+def _disagree_reason(code: str, judged: tuple, **fields: object) -> Reason:
+    """A conflict the stance model found: `code`, or its "at least" wording when the probability is a
+    lower bound."""
+    bound = len(judged) > 2 and bool(judged[2])
+    return Reason(f"{code}_at_least" if bound else code, **fields, p=judged[1])
 
 
 def _same_quantity(a: ClaimSlots, b: ClaimSlots) -> bool:
@@ -453,7 +463,7 @@ def conflict_reason(
     if stance is not None and near_paraphrase:
         judged = stance(a.id, b.id)
         if judged and judged[0] == "disagree" and judged[1] >= STANCE_CONFLICT_MIN_PROBABILITY:
-            return Reason("stance", p=judged[1])
+            return _disagree_reason("stance", judged)
     return None
 
 
@@ -506,8 +516,8 @@ def _opposite_clauses(
     if stance is not None and not (judged and judged[0] == "disagree" and judged[1] >= STANCE_CONFLICT_MIN_PROBABILITY):
         return None
     if judged:
-        return Reason(
-            "polarity_and_stance", polarity_a=a.polarity, polarity_b=b.polarity, score=similarity, p=judged[1]
+        return _disagree_reason(
+            "polarity_and_stance", judged, polarity_a=a.polarity, polarity_b=b.polarity, score=similarity
         )
     return Reason("polarity", polarity_a=a.polarity, polarity_b=b.polarity, score=similarity)
 

@@ -87,7 +87,7 @@ CROSS_LOGIT_RANGE = (-3.8, 3.4)
 """The cross-encoder's logits the head takes, wider ones clipped. The cross-encoder's logits saturate
 inside it: on all 3,407 ANS train and dev pairs they ran from -3.788 to 3.375 in float32 (-3.781 to
 3.375 in bfloat16), the 1st and 99th percentiles within 0.01 of the ends. Bounded, the head's verdict
-on a pair can be known before the cross-encoder reads it (:meth:`StanceHead.may_disagree`)."""
+on a pair can be known before the cross-encoder reads it (:meth:`StanceHead.disagree_bounds`)."""
 """Where ``training.train_stance`` writes the head and :func:`load_head` looks for it."""
 
 
@@ -470,16 +470,17 @@ class StanceHead:
             the same result.
         """
         p_other, agree = self._stages(u, v, text_u, text_v, threads)
-        texts = text_u is not None and text_v is not None
-        if texts and self.cross_coef is not None and cross_logits is not None:
-            w_stack, w_cross, bias = self.cross_coef
-            cross = np.clip(np.asarray(cross_logits, dtype=np.float64).reshape(-1), *CROSS_LOGIT_RANGE)
+        if text_u is not None and text_v is not None and self.cross_coef is not None and cross_logits is not None:
+            cross = np.asarray(cross_logits, dtype=np.float64).reshape(-1)
             if cross.shape != agree.shape:
                 raise ValueError(f"{len(cross)} cross-encoder logits for {len(agree)} pairs")
-            agree = w_stack * agree + w_cross * cross + bias
-        q_agree = _sigmoid(agree)
-        probs = np.stack([(1.0 - p_other) * q_agree, (1.0 - p_other) * (1.0 - q_agree), p_other], axis=1)
-        return probs / probs.sum(axis=1, keepdims=True)
+            agree = self._with_cross(agree, cross)
+        return _probabilities(p_other, agree)
+
+    def _with_cross(self, agree: np.ndarray, cross: np.ndarray) -> np.ndarray:
+        """The final agree logit from the stacker's and the cross-encoder's (clipped to its range)."""
+        w_stack, w_cross, bias = self.cross_coef
+        return w_stack * agree + w_cross * np.clip(cross, *CROSS_LOGIT_RANGE) + bias
 
     def _stages(
         self,
@@ -508,30 +509,41 @@ class StanceHead:
         p_other = _sigmoid(other_text_features(cos64, tf) @ self.other_text_coef + self.other_text_intercept)
         return p_other, self.agree_logit(agree_text_features(logit, tf, cos64))
 
-    def most_disagreeing_cross_logit(self) -> float:
-        """The cross-encoder logit within :data:`CROSS_LOGIT_RANGE` that makes "disagree" likeliest
-        (the head's final agree logit rises with the cross-encoder's when its weight is positive)."""
+    def cross_logit_ends(self) -> tuple[float, float]:
+        """The cross-encoder logits within :data:`CROSS_LOGIT_RANGE` that make "disagree" likeliest
+        and least likely, in that order (the head's final agree logit rises with the
+        cross-encoder's when its weight is positive)."""
         if self.cross_coef is None:
             raise ValueError("this stance head takes no cross-encoder logits")
         low, high = CROSS_LOGIT_RANGE
-        return low if self.cross_coef[1] >= 0 else high
+        return (low, high) if self.cross_coef[1] >= 0 else (high, low)
 
-    def may_disagree(
+    def disagree_bounds(
         self,
         u: np.ndarray,
         v: np.ndarray,
         text_u: Sequence[str],
         text_v: Sequence[str],
-        at_least: float,
         threads: int | None = None,
-    ) -> np.ndarray:
-        """Whether some cross-encoder logit could make each pair's probability of "disagree" reach
-        `at_least`: where none can, the pair's verdict is known without reading it. (Exact:
-        "disagree" is likeliest at :meth:`most_disagreeing_cross_logit`, the logits are clipped to
-        :data:`CROSS_LOGIT_RANGE`, and "other" does not depend on the cross-encoder.)"""
-        logit = np.full(len(np.atleast_2d(u)), self.most_disagreeing_cross_logit())
-        probs = self.predict_proba(u, v, text_u, text_v, cross_logits=logit, threads=threads)
-        return probs[:, CLASSES.index("disagree")] >= at_least
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each pair's probability of "disagree", the least and the most any cross-encoder reading
+        can make it: where a status's question (is it at least some level?) has the same answer at
+        both, the pair need not be read. Exact: the probability is monotone in the logit, the
+        logits are clipped to :data:`CROSS_LOGIT_RANGE`, and "other" does not depend on them."""
+        p_other, agree = self._stages(u, v, text_u, text_v, threads)
+        most, least = self.cross_logit_ends()
+        disagree = CLASSES.index("disagree")
+        n = len(agree)
+        low = _probabilities(p_other, self._with_cross(agree, np.full(n, least)))[:, disagree]
+        high = _probabilities(p_other, self._with_cross(agree, np.full(n, most)))[:, disagree]
+        return low, high
+
+
+def _probabilities(p_other: np.ndarray, agree_logit: np.ndarray) -> np.ndarray:
+    """(agree, disagree, other) from the probability of "other" and the agree logit."""
+    q_agree = _sigmoid(agree_logit)
+    probs = np.stack([(1.0 - p_other) * q_agree, (1.0 - p_other) * (1.0 - q_agree), p_other], axis=1)
+    return probs / probs.sum(axis=1, keepdims=True)
 
 
 def save_head(head: StanceHead, path: Path) -> None:

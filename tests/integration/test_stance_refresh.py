@@ -18,6 +18,10 @@ pytestmark = pytest.mark.django_db
 
 APPROVES = "البرلمان يوافق على قانون الانتخابات الجديد"
 REJECTS = "البرلمان يرفض قانون الانتخابات الجديد"
+# Only the cross-encoder's reading tells these apart: the head alone puts "disagree" anywhere from
+# about 0.3 to 0.9 (`StanceHead.disagree_bounds`), where approved / rejected reads as opposites to it.
+ACQUITS = "المحكمة تبرئ رئيس الوزراء السابق"
+CONVICTS = "المحكمة تدين رئيس الوزراء السابق"
 
 
 class FakeCrossEncoder:
@@ -106,6 +110,23 @@ def test_only_pairs_whose_figures_and_text_do_not_decide_them_reach_the_cross_en
     assert fake.read == []
 
 
+def test_a_pair_the_head_finds_contradicting_whatever_the_cross_encoder_reads_is_not_read(
+    tmp_path, django_capture_on_commit_callbacks, monkeypatch
+):
+    job = RecordingTask()
+    monkeypatch.setitem(enqueue._tasks, "refresh_statuses_task", job)
+    cluster = import_from_two_publishers(tmp_path, APPROVES, REJECTS, django_capture_on_commit_callbacks)
+    services.reset_stance_cost()
+    assert services.refresh_stale_statuses(job.calls[0]) == [cluster.pk]
+    cluster.refresh_from_db()
+    # The same status a reading gives, with the least probability any reading would give.
+    assert cluster.status == "contradiction" and not cluster.status_stale
+    assert "contradicting (p at least 0." in cluster.status_reason
+    assert not StanceJudgement.objects.exists()
+    cost = services.stance_cost()
+    assert cost.cross_skipped == 1 and cost.cross_read == 0
+
+
 def test_a_cluster_whose_figures_decide_every_pair_never_loads_the_cross_encoder(monkeypatch, settings):
     settings.FACTCHECK_EMBEDDING_MODEL = "builtin:use+e5"
 
@@ -160,7 +181,7 @@ def test_ingestion_queues_the_stance_it_needs_on_commit_and_the_job_is_safe_to_r
 ):
     job = RecordingTask()
     monkeypatch.setitem(enqueue._tasks, "refresh_statuses_task", job)
-    cluster = import_from_two_publishers(tmp_path, APPROVES, REJECTS, django_capture_on_commit_callbacks)
+    cluster = import_from_two_publishers(tmp_path, ACQUITS, CONVICTS, django_capture_on_commit_callbacks)
     cluster.refresh_from_db()
     # Committed without waiting for the status: the count is current, the rest waits for the job.
     assert job.calls == [[cluster.pk]]
@@ -188,11 +209,11 @@ def test_a_pair_judged_before_is_not_read_again_by_the_job(tmp_path, django_capt
     from newsclaims.verdicts import stance
 
     head = stance.get_head()
-    statuses._cross_logits(head, [APPROVES], [REJECTS])  # judged earlier, e.g. by a rebuild
+    statuses._cross_logits(head, [ACQUITS], [CONVICTS])  # judged earlier, e.g. by a rebuild
     assert StanceJudgement.objects.count() == 1
     job = RecordingTask()
     monkeypatch.setitem(enqueue._tasks, "refresh_statuses_task", job)
-    cluster = import_from_two_publishers(tmp_path, REJECTS, APPROVES, django_capture_on_commit_callbacks)
+    cluster = import_from_two_publishers(tmp_path, CONVICTS, ACQUITS, django_capture_on_commit_callbacks)
     loaded = statuses._cross_encoder
 
     def reading_nothing(head):

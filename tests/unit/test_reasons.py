@@ -126,3 +126,22 @@ def test_a_claims_check_worthiness_reasons_read_as_words_in_the_editors_language
     assert english == ["gives a figure", "not checkable (will)", "a code of a later version"]
     assert arabic[0] != english[0] and "will" in arabic[1] and arabic[1] != english[1]
     assert arabic[2] == "a code of a later version"
+
+
+def test_a_stance_read_without_the_cross_encoder_says_its_probability_is_a_lower_bound():
+    # The service leaves the cross-encoder unread where every reading would make the pair a
+    # contradiction; the head's probability at the least favourable reading is then a bound.
+    a = ClaimSlots(id=1, source_id=1, text="The court acquits the former minister", standalone=True)
+    b = ClaimSlots(id=2, source_id=2, text="The court convicts the former minister", standalone=True)
+
+    def similarity(x, y):
+        return 0.95
+
+    exact = cluster_status([a, b], similarity, stance=lambda x, y: ("disagree", 0.91))
+    bound = cluster_status([a, b], similarity, stance=lambda x, y: ("disagree", 0.62, True))
+
+    assert exact.status == bound.status == "contradiction"
+    assert str(exact.reason).endswith("contradicting (p=0.91)")
+    assert str(bound.reason).endswith("contradicting (p at least 0.62)")
+    with translation.override("ar"):
+        assert "لا يقل عن 0.62" in worded(bound.reason.parts())

@@ -207,28 +207,23 @@ def test_blas_threads_limit_the_call_and_leave_the_answers_alone(head: stance.St
     )
 
 
-def test_where_no_cross_encoder_reading_can_make_disagree_likely_the_head_says_so_without_it(
-    head: stance.StanceHead,
-) -> None:
-    at_least = 0.5  # rules.STANCE_CONFLICT_MIN_PROBABILITY (rules is not imported here: no Django either way)
+def test_the_bounds_on_disagree_hold_for_every_cross_encoder_reading(head: stance.StanceHead) -> None:
     rng = np.random.default_rng(1)
     u = rng.standard_normal((40, head.dimension)).astype(np.float32)
     v = u + 0.3 * rng.standard_normal((40, head.dimension)).astype(np.float32)
     approves, rejects = "البرلمان يوافق على قانون الانتخابات الجديد", "البرلمان يرفض قانون الانتخابات الجديد"
     texts_a = [approves, rejects, "The floods in Derna killed 40 people", "لم يلتق الرئيسان"] * 10
     texts_b = [approves + " اليوم", approves, "The parliament approves the law", "التقى الرئيسان"] * 10
-    open_ = head.may_disagree(u, v, texts_a, texts_b, at_least=at_least)
-    assert 0 < open_.sum() < len(open_)  # both kinds among these pairs
+    low, high = head.disagree_bounds(u, v, texts_a, texts_b)
+    assert np.all(low <= high) and np.any(low < high)
     disagree = stance.CLASSES.index("disagree")
     for logit in np.linspace(*stance.CROSS_LOGIT_RANGE, 15):
-        p = head.predict_proba(u, v, texts_a, texts_b, cross_logits=np.full(len(u), logit))
-        assert np.all(p[~open_, disagree] < at_least)
-    # Where it may, some reading within the range does make it likely.
-    worst = head.predict_proba(
-        u, v, texts_a, texts_b, cross_logits=np.full(len(u), head.most_disagreeing_cross_logit())
-    )
-    assert np.all(worst[open_, disagree] >= at_least)
-    # Logits past the range are read at its ends, so none past it can change a verdict either.
-    far = head.predict_proba(u, v, texts_a, texts_b, cross_logits=np.full(len(u), -50.0))
-    end = head.predict_proba(u, v, texts_a, texts_b, cross_logits=np.full(len(u), stance.CROSS_LOGIT_RANGE[0]))
-    np.testing.assert_array_equal(far, end)
+        p = head.predict_proba(u, v, texts_a, texts_b, cross_logits=np.full(len(u), logit))[:, disagree]
+        assert np.all(low - 1e-12 <= p) and np.all(p <= high + 1e-12)
+    # The bounds are reached at the range's ends, and logits past it are read at its ends.
+    most, least = head.cross_logit_ends()
+    at_most = head.predict_proba(u, v, texts_a, texts_b, cross_logits=np.full(len(u), most))[:, disagree]
+    np.testing.assert_allclose(at_most, high)
+    far = 50.0 * np.sign(least)
+    beyond = head.predict_proba(u, v, texts_a, texts_b, cross_logits=np.full(len(u), far))[:, disagree]
+    np.testing.assert_allclose(beyond, low)
